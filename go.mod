@@ -1,0 +1,3 @@
+module github.com/rdbkit/rdbkit
+
+go 1.26

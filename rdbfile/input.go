@@ -1,0 +1,214 @@
+package rdbfile
+
+import (
+	"encoding/binary"
+	"io"
+)
+
+// input is the Reader's byte source: a growable buffer over an io.Reader that
+// tracks the absolute offset of every byte and a running CRC-64 of every
+// byte consumed while crcOn is set. Slices it returns alias the buffer and
+// are valid until the next call that reads.
+type input struct {
+	src     io.Reader
+	buf     []byte
+	r, w    int   // buf[r:w] is unread
+	base    int64 // absolute offset of buf[0]
+	crc     uint64
+	crcFrom int  // buf[crcFrom:r] is consumed but not yet in crc
+	crcOn   bool // consumed bytes go into crc
+	srcErr  error
+	limit   int64 // bytes of input left after the current position, or -1 if unknown
+	total   int64 // total input size if known, else -1
+}
+
+const (
+	minBuf = 256 << 10
+	maxBuf = 4 << 20 // buffer size we return to after a big value
+)
+
+func (in *input) init(src io.Reader, size int64) {
+	in.src = src
+	if cap(in.buf) < minBuf {
+		in.buf = make([]byte, minBuf)
+	}
+	in.buf = in.buf[:cap(in.buf)]
+	in.r, in.w, in.base, in.crc, in.crcFrom, in.crcOn = 0, 0, 0, 0, 0, true
+	in.srcErr = nil
+	in.total = size
+}
+
+// offset is the absolute offset of the next unread byte.
+func (in *input) offset() int64 { return in.base + int64(in.r) }
+
+// remaining returns how many unread bytes are known to exist, or -1.
+func (in *input) remaining() int64 {
+	if in.total < 0 {
+		return -1
+	}
+	return in.total - in.offset()
+}
+
+// flushCRC folds consumed bytes into the CRC.
+func (in *input) flushCRC() {
+	if in.crcOn && in.r > in.crcFrom {
+		in.crc = crc64Update(in.crc, in.buf[in.crcFrom:in.r])
+	}
+	in.crcFrom = in.r
+}
+
+// setCRC turns CRC accumulation on or off at the current position.
+func (in *input) setCRC(on bool) {
+	in.flushCRC()
+	in.crcOn = on
+}
+
+// checksum returns the CRC of every byte consumed so far with CRC on.
+func (in *input) checksum() uint64 {
+	in.flushCRC()
+	return in.crc
+}
+
+// fill makes at least n bytes available in buf[r:w], reading from src. It
+// grows the buffer only as real data arrives, so a corrupt length never
+// causes an allocation much larger than the input itself. It returns
+// io.ErrUnexpectedEOF if the input ends first.
+func (in *input) fill(n int) error {
+	if in.w-in.r >= n {
+		return nil
+	}
+	for in.w-in.r < n {
+		if in.srcErr != nil {
+			if in.srcErr == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return in.srcErr
+		}
+		// Compact: move unread bytes to the front.
+		if in.r > 0 && (in.w == len(in.buf) || n > len(in.buf)-in.r) {
+			in.flushCRC()
+			copy(in.buf, in.buf[in.r:in.w])
+			in.base += int64(in.r)
+			in.w -= in.r
+			in.crcFrom -= in.r
+			in.r = 0
+		}
+		if in.w == len(in.buf) {
+			// Buffer full of unread data and still not enough: grow, at most doubling.
+			nb := make([]byte, min(max(2*len(in.buf), minBuf), max(n, len(in.buf))+len(in.buf)))
+			copy(nb, in.buf[:in.w])
+			in.buf = nb
+		}
+		m, err := in.src.Read(in.buf[in.w:])
+		in.w += m
+		if err != nil {
+			in.srcErr = err
+		} else if m == 0 {
+			// A reader returning 0, nil repeatedly would spin; treat a long run as EOF.
+			continue
+		}
+	}
+	return nil
+}
+
+// shrink returns an oversized buffer to maxBuf once it is mostly unused.
+func (in *input) shrink() {
+	if len(in.buf) > maxBuf && in.w-in.r < maxBuf/2 {
+		in.flushCRC()
+		nb := make([]byte, maxBuf)
+		copy(nb, in.buf[in.r:in.w])
+		in.base += int64(in.r)
+		in.w -= in.r
+		in.crcFrom -= in.r
+		in.r = 0
+		in.buf = nb
+	}
+}
+
+// peek returns the next n bytes without consuming them.
+func (in *input) peek(n int) ([]byte, error) {
+	if err := in.fill(n); err != nil {
+		return in.buf[in.r:in.w], err
+	}
+	return in.buf[in.r : in.r+n], nil
+}
+
+// next consumes and returns the next n bytes.
+func (in *input) next(n int) ([]byte, error) {
+	if in.w-in.r < n {
+		if err := in.fill(n); err != nil {
+			return nil, err
+		}
+	}
+	b := in.buf[in.r : in.r+n]
+	in.r += n
+	return b, nil
+}
+
+func (in *input) byte() (byte, error) {
+	if in.r < in.w {
+		c := in.buf[in.r]
+		in.r++
+		return c, nil
+	}
+	if err := in.fill(1); err != nil {
+		return 0, err
+	}
+	c := in.buf[in.r]
+	in.r++
+	return c, nil
+}
+
+func (in *input) u64le() (uint64, error) {
+	b, err := in.next(8)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+// discard consumes n bytes without keeping them in memory at once.
+func (in *input) discard(n int64) error {
+	for n > 0 {
+		if in.r == in.w {
+			if err := in.fill(1); err != nil {
+				return err
+			}
+		}
+		k := int64(in.w - in.r)
+		if k > n {
+			k = n
+		}
+		in.r += int(k)
+		n -= k
+	}
+	return nil
+}
+
+// tail returns the unread buffered bytes followed by the rest of src.
+func (in *input) tail() io.Reader {
+	rest := append([]byte(nil), in.buf[in.r:in.w]...)
+	in.r = in.w
+	if in.srcErr != nil {
+		if in.srcErr == io.EOF {
+			return &byteReader{b: rest}
+		}
+		return io.MultiReader(&byteReader{b: rest}, errReader{in.srcErr})
+	}
+	return io.MultiReader(&byteReader{b: rest}, in.src)
+}
+
+type byteReader struct{ b []byte }
+
+func (b *byteReader) Read(p []byte) (int, error) {
+	if len(b.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.b)
+	b.b = b.b[n:]
+	return n, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

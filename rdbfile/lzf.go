@@ -1,0 +1,236 @@
+package rdbfile
+
+import "sync"
+
+// LZF, the compression used for RDB strings with the C3 encoding (Redis
+// src/lzf_d.c and src/lzf_c.c, liblzf 3.6; FORMATS.md §1.5). The stream has
+// no header; it is a sequence of
+//
+//	000LLLLL <L+1 literal bytes>            literal run of 1..32 bytes
+//	LLLooooo oooooooo                       back reference, length L+2 (3..8)
+//	111ooooo LLLLLLLL oooooooo              back reference, length L+9 (9..264)
+//
+// where the 13-bit o is the distance minus one (1..8192 bytes back).
+
+const (
+	lzfMaxLit = 1 << 5             // longest literal run
+	lzfMaxOff = 1 << 13            // back-reference distance limit
+	lzfMaxRef = 1<<8 + 1<<3        // longest back reference (264)
+	lzfHLog   = 16                 // log2 of the hash table size in Redis's build (lzfP.h HLOG)
+	lzfHSize  = 1 << lzfHLog       // hash table slots
+	lzfMaxExp = lzfMaxRef / 3      // most output bytes one input byte can yield (88)
+	lzfErrWhy = "LZF data corrupt" // prefix of decompression errors
+)
+
+// lzfDecompress decompresses the LZF stream src, which must expand to exactly
+// ulen bytes, into dst[:0], growing it only if its capacity is below ulen, and
+// returns the result. Errors are *blobError with Pos the offset in src of the
+// offending control byte (or len(src) for a short result). It never panics,
+// and it refuses before allocating any ulen larger than src could possibly
+// expand to.
+func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
+	if ulen < 0 || uint64(ulen) > uint64(len(src))*lzfMaxExp {
+		return dst[:0], &blobError{0, lzfErrWhy + ": uncompressed length larger than the data can expand to"}
+	}
+	if cap(dst) < ulen {
+		dst = make([]byte, ulen)
+	}
+	out := dst[:ulen]
+	op, ip := 0, 0
+	for ip < len(src) {
+		at := ip
+		ctrl := int(src[ip])
+		ip++
+		if ctrl < 32 { // literal run
+			n := ctrl + 1
+			if n > len(src)-ip {
+				return out[:op], &blobError{at, lzfErrWhy + ": literal run past the end of the input"}
+			}
+			if n > ulen-op {
+				return out[:op], &blobError{at, lzfErrWhy + ": output longer than the declared length"}
+			}
+			copy(out[op:], src[ip:ip+n])
+			ip += n
+			op += n
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			if ip >= len(src) {
+				return out[:op], &blobError{at, lzfErrWhy + ": back reference past the end of the input"}
+			}
+			n += int(src[ip])
+			ip++
+		}
+		if ip >= len(src) {
+			return out[:op], &blobError{at, lzfErrWhy + ": back reference past the end of the input"}
+		}
+		ref := op - (ctrl&0x1f)<<8 - int(src[ip]) - 1
+		ip++
+		n += 2
+		if n > ulen-op {
+			return out[:op], &blobError{at, lzfErrWhy + ": output longer than the declared length"}
+		}
+		if ref < 0 {
+			return out[:op], &blobError{at, lzfErrWhy + ": back reference before the start of the output"}
+		}
+		if op-ref >= n { // no overlap
+			copy(out[op:op+n], out[ref:ref+n])
+			op += n
+		} else { // overlapping: the copy repeats the last op-ref bytes
+			for end := op + n; op < end; op++ {
+				out[op] = out[ref]
+				ref++
+			}
+		}
+	}
+	if op != ulen {
+		return out[:op], &blobError{len(src), lzfErrWhy + ": output shorter than the declared length"}
+	}
+	return out, nil
+}
+
+// lzfTable is a reusable compressor hash table. Slots hold base+position; a
+// slot below base is empty, so the table needs clearing only when base wraps.
+type lzfTable struct {
+	slot [lzfHSize]uint32
+	base uint32
+}
+
+var lzfTables = sync.Pool{New: func() any { return &lzfTable{base: 1} }}
+
+// lzfCompress compresses src the way Redis's rdbSaveLzfStringObject does:
+// liblzf's lzf_compress with Redis's settings (HLOG 16, VERY_FAST) into a
+// buffer of len(src)-4 bytes. It writes into dst[:0] (reusing its capacity)
+// and returns the stream, or nil when src is 4 bytes or shorter or the stream
+// would not fit in len(src)-4 bytes (Redis then stores the string raw).
+//
+// The output is byte-identical to Redis's for a zeroed hash table; Redis
+// leaves its table uninitialised, so in rare cases it may find an extra match
+// through a stale slot and produce different (equally valid) bytes.
+func lzfCompress(dst, src []byte) []byte {
+	if len(src) <= 4 || uint64(len(src)) >= 1<<32-lzfHSize {
+		return nil
+	}
+	outLen := len(src) - 4
+	if cap(dst) < outLen+1 {
+		dst = make([]byte, outLen+1)
+	}
+	out := dst[:outLen+1] // lzf_compress may touch one byte past out_len
+
+	t := lzfTables.Get().(*lzfTable)
+	defer lzfTables.Put(t)
+	if uint64(t.base)+uint64(len(src)) >= 1<<32 {
+		clear(t.slot[:])
+		t.base = 1
+	}
+	base := t.base
+	t.base += uint32(len(src))
+	htab := &t.slot
+
+	idx := func(h uint32) uint32 { return (h>>(3*8-lzfHLog) - h*5) & (lzfHSize - 1) }
+	inEnd := len(src)
+	outEnd := outLen
+	ip, op, lit := 0, 1, 0 // op starts past the first run's header byte
+	hval := uint32(src[0])<<8 | uint32(src[1])
+	for ip < inEnd-2 {
+		hval = hval<<8 | uint32(src[ip+2])
+		h := idx(hval)
+		ref := -1
+		if v := htab[h]; v >= base {
+			ref = int(v - base)
+		}
+		htab[h] = base + uint32(ip)
+		if ref > 0 && ip-ref-1 < lzfMaxOff && ip+4 < inEnd &&
+			src[ref] == src[ip] && src[ref+1] == src[ip+1] && src[ref+2] == src[ip+2] {
+			off := ip - ref - 1
+			n := 2
+			maxlen := min(inEnd-ip-n, lzfMaxRef)
+			out[op-lit-1] = byte(lit - 1) // stop run
+			if lit == 0 {
+				op-- // undo the empty run
+			}
+			if op+3+1 >= outEnd {
+				return nil
+			}
+			// Same match-length rule as liblzf, including its unrolled
+			// first 16 steps that do not re-check maxlen.
+			matched := false
+			if maxlen > 16 {
+				for range 16 {
+					n++
+					if src[ref+n] != src[ip+n] {
+						matched = true
+						break
+					}
+				}
+			}
+			if !matched {
+				for {
+					n++
+					if !(n < maxlen && src[ref+n] == src[ip+n]) {
+						break
+					}
+				}
+			}
+			n -= 2 // match length - 2, as encoded
+			ip++
+			if n < 7 {
+				out[op] = byte(off>>8 + n<<5)
+				op++
+			} else {
+				out[op] = byte(off>>8 + 7<<5)
+				out[op+1] = byte(n - 7)
+				op += 2
+			}
+			out[op] = byte(off)
+			op++
+			lit = 0
+			op++ // start run
+			ip += n + 1
+			if ip >= inEnd-2 {
+				break
+			}
+			ip -= 2
+			hval = uint32(src[ip])<<8 | uint32(src[ip+1])
+			hval = hval<<8 | uint32(src[ip+2])
+			htab[idx(hval)] = base + uint32(ip)
+			ip++
+			hval = hval<<8 | uint32(src[ip+2])
+			htab[idx(hval)] = base + uint32(ip)
+			ip++
+		} else {
+			if op >= outEnd {
+				return nil
+			}
+			lit++
+			out[op] = src[ip]
+			op++
+			ip++
+			if lit == lzfMaxLit {
+				out[op-lit-1] = byte(lit - 1) // stop run
+				lit = 0
+				op++ // start run
+			}
+		}
+	}
+	if op+3 > outEnd {
+		return nil
+	}
+	for ip < inEnd {
+		lit++
+		out[op] = src[ip]
+		op++
+		ip++
+		if lit == lzfMaxLit {
+			out[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	out[op-lit-1] = byte(lit - 1) // end run
+	if lit == 0 {
+		op--
+	}
+	return out[:op]
+}

@@ -1,0 +1,206 @@
+package rdbfile
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// lzfRedisExample is the payload of FORMATS.md §1.13's "lzf" key
+// (c3 09 40 64 | 01 61 61 e0 57 00 01 61 61): 100 × 'a'.
+var lzfRedisExample = []byte{0x01, 0x61, 0x61, 0xe0, 0x57, 0x00, 0x01, 0x61, 0x61}
+
+func TestLZFDecompressExample(t *testing.T) {
+	got, err := lzfDecompress(nil, lzfRedisExample, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("a", 100); string(got) != want {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestLZFCompressMatchesRedis(t *testing.T) {
+	// Redis writes exactly these bytes for 100 × 'a' (FORMATS.md §1.13).
+	got := lzfCompress(nil, bytes.Repeat([]byte("a"), 100))
+	if !bytes.Equal(got, lzfRedisExample) {
+		t.Fatalf("lzfCompress = % x, want % x", got, lzfRedisExample)
+	}
+}
+
+// lzfCorruptCases are malformed streams; each must fail with the given Pos.
+var lzfCorruptCases = []struct {
+	name string
+	src  []byte
+	ulen int
+	pos  int
+}{
+	{"literal past input", []byte{0x05, 'a'}, 6, 0},
+	{"literal overflows output", []byte{0x01, 'a', 'a'}, 1, 0},
+	{"backref missing offset", []byte{0x00, 'a', 0x20}, 4, 2},
+	{"long backref missing length", []byte{0x00, 'a', 0xe0}, 20, 2},
+	{"long backref missing offset", []byte{0x00, 'a', 0xe0, 0x05}, 20, 2},
+	{"backref before start", []byte{0x20, 0x00}, 3, 0},
+	{"backref distance too far", []byte{0x00, 'a', 0x20, 0x01}, 4, 2},
+	{"backref overflows output", []byte{0x00, 'a', 0x20, 0x00}, 2, 2},
+	{"output short", []byte{0x00, 'a'}, 2, 2},
+	{"empty input nonzero ulen", nil, 1, 0},
+	{"ulen beyond expansion", []byte{0x00, 'a'}, 1000, 0},
+	{"negative ulen", []byte{0x00, 'a'}, -1, 0},
+	{"nonempty input zero ulen", []byte{0x00, 'a'}, 0, 0},
+}
+
+func TestLZFCorrupt(t *testing.T) {
+	for _, tc := range lzfCorruptCases {
+		_, err := lzfDecompress(nil, tc.src, tc.ulen)
+		var be *blobError
+		if !errors.As(err, &be) {
+			t.Errorf("%s: err = %v, want *blobError", tc.name, err)
+			continue
+		}
+		if be.Pos != tc.pos {
+			t.Errorf("%s: Pos = %d, want %d (%v)", tc.name, be.Pos, tc.pos, err)
+		}
+	}
+}
+
+func TestLZFEdgeCases(t *testing.T) {
+	// Empty stream, zero length.
+	if got, err := lzfDecompress(nil, nil, 0); err != nil || len(got) != 0 {
+		t.Fatalf("empty: %q, %v", got, err)
+	}
+	// Longest back reference, overlapping by one byte, and a far one.
+	src := []byte{0x00, 'x', 0xe0, 0xff, 0x00}
+	got, err := lzfDecompress(nil, src, 1+264)
+	if err != nil || string(got) != strings.Repeat("x", 265) {
+		t.Fatalf("long backref: %q, %v", got, err)
+	}
+	// The maximal expansion ratio is accepted: 3 input bytes -> 264 output.
+	src = []byte{0x00, 'x', 0xe0, 0xff, 0x00, 0xe0, 0xff, 0x00}
+	if _, err := lzfDecompress(nil, src, 1+2*264); err != nil {
+		t.Fatal(err)
+	}
+	// dst capacity is reused.
+	dst := make([]byte, 5, 200)
+	got, err = lzfDecompress(dst, lzfRedisExample, 100)
+	if err != nil || &got[0] != &dst[0] {
+		t.Fatalf("dst not reused (err %v)", err)
+	}
+	if n := testing.AllocsPerRun(20, func() { _, _ = lzfDecompress(dst, lzfRedisExample, 100) }); n != 0 {
+		t.Errorf("lzfDecompress with capacity allocates %v times", n)
+	}
+}
+
+func TestLZFRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	inputs := [][]byte{
+		[]byte(loremIpsum),
+		bytes.Repeat([]byte("a"), 21),
+		bytes.Repeat([]byte("abc"), 10000),
+		bytes.Repeat([]byte{0}, 70000),
+	}
+	for range 300 {
+		n := r.IntN(3000)
+		if r.IntN(10) == 0 {
+			n = r.IntN(40000)
+		}
+		b := make([]byte, 0, n)
+		alpha := 1 + r.IntN(255)
+		for len(b) < n {
+			if len(b) > 10 && r.IntN(4) == 0 { // repeat an earlier stretch, sometimes far back
+				j := r.IntN(len(b))
+				for k := r.IntN(300); k > 0 && len(b) < n; k-- {
+					b = append(b, b[j])
+					j++
+				}
+				continue
+			}
+			b = append(b, byte(r.IntN(alpha)))
+		}
+		inputs = append(inputs, b)
+	}
+	compressed := 0
+	var dec []byte
+	for _, in := range inputs {
+		c := lzfCompress(nil, in)
+		if c == nil {
+			if len(in) > 4000 && bytes.Equal(in[:4000], bytes.Repeat(in[:1], 4000)) {
+				t.Errorf("len %d: compressible input not compressed", len(in))
+			}
+			continue
+		}
+		compressed++
+		if len(c) > len(in)-4 {
+			t.Fatalf("len %d: compressed to %d > len-4", len(in), len(c))
+		}
+		lzfCheckStream(t, c)
+		var err error
+		dec, err = lzfDecompress(dec, c, len(in))
+		if err != nil {
+			t.Fatalf("len %d: %v", len(in), err)
+		}
+		if !bytes.Equal(dec, in) {
+			t.Fatalf("len %d: round trip differs", len(in))
+		}
+	}
+	if compressed < len(inputs)/2 {
+		t.Errorf("only %d of %d inputs compressed", compressed, len(inputs))
+	}
+	for _, in := range [][]byte{nil, []byte("abcd"), []byte("aaaa")} {
+		if c := lzfCompress(nil, in); c != nil {
+			t.Errorf("lzfCompress(%q) = % x, want nil", in, c)
+		}
+	}
+	if c := lzfCompress(nil, []byte("abcdefghijklmnopqrstuvwxyz")); c != nil {
+		t.Errorf("incompressible text compressed to % x", c)
+	}
+}
+
+// lzfCheckStream checks the liblzf stream constraints: literal runs of 1..32,
+// match lengths 3..264, distances 1..8192 (the encoding allows no other), and
+// that no back reference reaches before the start.
+func lzfCheckStream(t *testing.T, c []byte) {
+	t.Helper()
+	out := 0
+	for ip := 0; ip < len(c); {
+		ctrl := int(c[ip])
+		ip++
+		if ctrl < 32 {
+			ip += ctrl + 1
+			out += ctrl + 1
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			n += int(c[ip])
+			ip++
+		}
+		off := (ctrl&0x1f)<<8 | int(c[ip])
+		ip++
+		if off+1 > out {
+			t.Fatalf("backref distance %d at output %d", off+1, out)
+		}
+		out += n + 2
+	}
+}
+
+func BenchmarkLZFDecompress(b *testing.B) {
+	in := bytes.Repeat([]byte(loremIpsum), 100)
+	c := lzfCompress(nil, in)
+	dst := make([]byte, len(in))
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		_, _ = lzfDecompress(dst, c, len(in))
+	}
+}
+
+func BenchmarkLZFCompress(b *testing.B) {
+	in := bytes.Repeat([]byte(loremIpsum), 100)
+	dst := make([]byte, len(in))
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		_ = lzfCompress(dst, in)
+	}
+}

@@ -1,0 +1,465 @@
+package rdbfile
+
+import (
+	"encoding/binary"
+	"math"
+	"strconv"
+)
+
+// Stream flags of an entry in a node listpack (Redis src/stream.h).
+const (
+	streamItemDeleted    = 1
+	streamItemSameFields = 2
+)
+
+// stream reads types 15, 19, 21, 26 and 27: node listpacks keyed by master
+// ID, then metadata, consumer groups with their PEL and consumers, the NACK
+// zone (27) and the IDMP block (26+). Layout per Redis src/rdb.c
+// rdbLoadObject, node format per src/t_stream.c; FORMATS.md §2.6 and
+// FORMATS-NEWER.md §2.2, §3.1.
+func (w *walker) stream() error {
+	r := w.r
+	t := w.e.Type
+	nodes, err := r.readCount("stream listpack count", 2)
+	if err != nil {
+		return err
+	}
+	st := &Stream{}
+	w.e.stream = st
+	var last StreamID
+	haveLast := false
+	live := uint64(0)
+	se := StreamEntry{}
+	for i := uint64(0); i < nodes; i++ {
+		koff := r.in.offset()
+		k, err := r.readString("stream node key")
+		if err != nil {
+			return err
+		}
+		var master StreamID
+		if len(k) != 16 {
+			w.soft(koff, "stream node key", "stream node key is "+strconv.Itoa(len(k))+" bytes, want 16")
+		} else {
+			master = be128(k)
+		}
+		b, base, lzf, err := w.readBlob("stream listpack")
+		if err != nil {
+			return err
+		}
+		n, ok := w.streamNode(b, base, lzf, master, &last, &haveLast, &se)
+		if ok {
+			live += n
+		}
+	}
+	w.el.Stream = nil
+	var err2 error
+	lenOff := r.in.offset()
+	if st.Length, err2 = r.readLen("stream length"); err2 != nil {
+		return err2
+	}
+	if st.LastID.Ms, err2 = r.readLen("stream last id"); err2 != nil {
+		return err2
+	}
+	if st.LastID.Seq, err2 = r.readLen("stream last id"); err2 != nil {
+		return err2
+	}
+	if t != TypeStreamListpacks {
+		st.HasV2Meta = true
+		for _, p := range []*uint64{&st.FirstID.Ms, &st.FirstID.Seq, &st.MaxDeletedID.Ms, &st.MaxDeletedID.Seq, &st.EntriesAdded} {
+			if *p, err2 = r.readLen("stream metadata"); err2 != nil {
+				return err2
+			}
+		}
+	} else {
+		st.EntriesAdded = st.Length
+	}
+	if st.Length != live && w.e.softErr == nil {
+		w.warn(lenOff, "stream length", "stream length "+strconv.FormatUint(st.Length, 10)+" differs from the "+
+			strconv.FormatUint(live, 10)+" live entries (older servers wrote this; Redis builds since May 2026 refuse it)")
+	}
+	if haveLast && st.LastID.Less(last) {
+		w.soft(lenOff, "stream last id", "stream last id "+st.LastID.String()+" is lower than entry "+last.String())
+	}
+	if err := w.streamGroups(st, t); err != nil {
+		return err
+	}
+	if t == TypeStreamListpacks4 || t == TypeStreamListpacks5 {
+		if err := w.streamIDMP(st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamNode walks one node listpack, emitting live entries. It returns the
+// node's live count and whether the node was intact.
+func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, last *StreamID, haveLast *bool, se *StreamEntry) (uint64, bool) {
+	r := w.r
+	it, err := lpOpen(b)
+	if err != nil {
+		w.blobErr(base, lzf, "stream listpack", err)
+		return 0, false
+	}
+	bad := func(what string) (uint64, bool) {
+		w.soft(base, "stream listpack", what)
+		return 0, false
+	}
+	nextInt := func() (int64, bool, error) {
+		ent, ok, err := it.Next()
+		if err != nil || !ok {
+			return 0, ok, err
+		}
+		if ent.IsInt {
+			return ent.Int, true, nil
+		}
+		v, perr := strconv.ParseInt(string(ent.Str), 10, 64)
+		if perr != nil {
+			return 0, true, &blobError{What: "stream listpack: integer expected, got " + strconv.Quote(string(ent.Str))}
+		}
+		return v, true, nil
+	}
+	count, ok, err := nextInt()
+	if err != nil {
+		w.blobErr(base, lzf, "stream listpack", err)
+		return 0, false
+	}
+	if !ok {
+		return bad("empty listpack inside stream")
+	}
+	deleted, ok, err := nextInt()
+	if err != nil || !ok {
+		return bad("stream master entry truncated")
+	}
+	nf, ok, err := nextInt()
+	if err != nil || !ok || nf < 0 || nf > int64(len(b)) {
+		return bad("stream master entry: bad field count")
+	}
+	// Master fields alias the blob (strings) or are materialised below.
+	mf := w.r.fields[:0]
+	var ints []byte
+	type pend struct{ i, s, e int }
+	var intRefs []pend
+	for i := int64(0); i < nf; i++ {
+		ent, ok, err := it.Next()
+		if err != nil || !ok {
+			return bad("stream master entry truncated")
+		}
+		if ent.IsInt {
+			s := len(ints)
+			ints = strconv.AppendInt(ints, ent.Int, 10)
+			intRefs = append(intRefs, pend{len(mf), s, len(ints)})
+			mf = append(mf, nil)
+		} else {
+			mf = append(mf, ent.Str)
+		}
+	}
+	for _, p := range intRefs {
+		mf[p.i] = ints[p.s:p.e]
+	}
+	masterFields := append([][]byte(nil), mf...)
+	if z, ok, err := nextInt(); err != nil || !ok || z != 0 {
+		return bad("stream master entry not terminated by 0")
+	}
+	var nLive, nDel int64
+	vals := make([][]byte, 0, 2*nf+2)
+	var arena []byte
+	for {
+		flags, ok, err := nextInt()
+		if err != nil {
+			w.blobErr(base, lzf, "stream entry", err)
+			return 0, false
+		}
+		if !ok {
+			break
+		}
+		msd, ok1, err1 := nextInt()
+		seqd, ok2, err2 := nextInt()
+		if err1 != nil || err2 != nil || !ok1 || !ok2 {
+			return bad("stream entry truncated")
+		}
+		id := StreamID{Ms: master.Ms + uint64(msd), Seq: master.Seq + uint64(seqd)}
+		vals = vals[:0]
+		arena = arena[:0]
+		type ref struct{ i, s, e int }
+		var refs []ref
+		addVal := func(ent packEntry) {
+			if ent.IsInt {
+				s := len(arena)
+				arena = strconv.AppendInt(arena, ent.Int, 10)
+				refs = append(refs, ref{len(vals), s, len(arena)})
+				vals = append(vals, nil)
+			} else {
+				vals = append(vals, ent.Str)
+			}
+		}
+		var lpCount int64
+		if flags&streamItemSameFields != 0 {
+			for i := int64(0); i < nf; i++ {
+				ent, ok, err := it.Next()
+				if err != nil || !ok {
+					return bad("stream entry truncated")
+				}
+				vals = append(vals, masterFields[i])
+				addVal(ent)
+			}
+			lpCount = nf + 3
+		} else {
+			k, ok, err := nextInt()
+			if err != nil || !ok || k < 0 || k > int64(len(b)) {
+				return bad("stream entry: bad field count")
+			}
+			for i := int64(0); i < 2*k; i++ {
+				ent, ok, err := it.Next()
+				if err != nil || !ok {
+					return bad("stream entry truncated")
+				}
+				addVal(ent)
+			}
+			lpCount = 2*k + 4
+		}
+		for _, p := range refs {
+			vals[p.i] = arena[p.s:p.e]
+		}
+		lc, ok, err := nextInt()
+		if err != nil || !ok {
+			return bad("stream entry truncated before its lp-count")
+		}
+		if lc != lpCount {
+			return bad("stream entry lp-count " + strconv.FormatInt(lc, 10) + ", want " + strconv.FormatInt(lpCount, 10))
+		}
+		if id.Less(master) {
+			w.soft(base, "stream entry", "stream entry "+id.String()+" precedes its node's master id "+master.String())
+		}
+		if *haveLast && !last.Less(id) {
+			w.soft(base, "stream entry", "stream entry "+id.String()+" does not follow "+last.String())
+		}
+		*last, *haveLast = id, true
+		if flags&streamItemDeleted != 0 {
+			nDel++
+			continue
+		}
+		nLive++
+		se.ID, se.Fields = id, vals
+		w.el.Stream = se
+		w.emit()
+		_ = r
+	}
+	if err := it.Done(); err != nil {
+		w.blobErr(base, lzf, "stream listpack", err)
+	}
+	if nLive != count {
+		w.soft(base, "stream listpack", "stream node says "+strconv.FormatInt(count, 10)+" live entries, has "+strconv.FormatInt(nLive, 10))
+	}
+	if nDel != deleted {
+		w.soft(base, "stream listpack", "stream node says "+strconv.FormatInt(deleted, 10)+" deleted entries, has "+strconv.FormatInt(nDel, 10))
+	}
+	if nLive == 0 && nDel == 0 {
+		w.soft(base, "stream listpack", "stream node without entries")
+	}
+	return uint64(nLive), true
+}
+
+func (w *walker) rawID(field string) (StreamID, error) {
+	off := w.r.in.offset()
+	b, err := w.r.in.next(16)
+	if err != nil {
+		return StreamID{}, w.r.ioErr(off, field, err)
+	}
+	return be128(b), nil
+}
+
+func (w *walker) msTime(field string) (int64, error) {
+	off := w.r.in.offset()
+	u, err := w.r.in.u64le()
+	if err != nil {
+		return 0, w.r.ioErr(off, field, err)
+	}
+	return int64(u), nil
+}
+
+func (w *walker) streamGroups(st *Stream, t Type) error {
+	r := w.r
+	ng, err := r.readCount("stream group count", 4)
+	if err != nil {
+		return err
+	}
+	for g := uint64(0); g < ng; g++ {
+		goff := r.in.offset()
+		name, err := r.readString("stream group name")
+		if err != nil {
+			return err
+		}
+		grp := StreamGroup{Name: append([]byte(nil), name...), EntriesRead: -1}
+		if grp.LastID.Ms, err = r.readLen("stream group last id"); err != nil {
+			return err
+		}
+		if grp.LastID.Seq, err = r.readLen("stream group last id"); err != nil {
+			return err
+		}
+		if t != TypeStreamListpacks {
+			er, err := r.readLen("stream group entries read")
+			if err != nil {
+				return err
+			}
+			grp.EntriesRead = int64(er) // 2^64-1 becomes -1
+		}
+		np, err := r.readCount("stream PEL size", 25)
+		if err != nil {
+			return err
+		}
+		pel := make(map[StreamID]int, min(np, 1<<16))
+		grp.PEL = make([]StreamPending, 0, min(np, 1<<16))
+		for i := uint64(0); i < np; i++ {
+			poff := r.in.offset()
+			id, err := w.rawID("stream PEL id")
+			if err != nil {
+				return err
+			}
+			dt, err := w.msTime("stream PEL delivery time")
+			if err != nil {
+				return err
+			}
+			dc, err := r.readLen("stream PEL delivery count")
+			if err != nil {
+				return err
+			}
+			if _, dup := pel[id]; dup {
+				w.soft(poff, "stream PEL id", "duplicated PEL entry "+id.String()+" in group "+strconv.Quote(string(grp.Name)))
+			}
+			pel[id] = -1
+			grp.PEL = append(grp.PEL, StreamPending{ID: id, DeliveryTime: dt, DeliveryCount: dc})
+		}
+		nc, err := r.readCount("stream consumer count", 10)
+		if err != nil {
+			return err
+		}
+		for c := uint64(0); c < nc; c++ {
+			cname, err := r.readString("stream consumer name")
+			if err != nil {
+				return err
+			}
+			cons := StreamConsumer{Name: append([]byte(nil), cname...), ActiveTime: -1}
+			if cons.SeenTime, err = w.msTime("stream consumer seen time"); err != nil {
+				return err
+			}
+			if t >= TypeStreamListpacks3 {
+				if cons.ActiveTime, err = w.msTime("stream consumer active time"); err != nil {
+					return err
+				}
+			}
+			ncp, err := r.readCount("stream consumer PEL size", 16)
+			if err != nil {
+				return err
+			}
+			cons.PEL = make([]StreamID, 0, min(ncp, 1<<16))
+			for i := uint64(0); i < ncp; i++ {
+				ioff := r.in.offset()
+				id, err := w.rawID("stream consumer PEL id")
+				if err != nil {
+					return err
+				}
+				owner, ok := pel[id]
+				switch {
+				case !ok:
+					w.soft(ioff, "stream consumer PEL id", "consumer PEL entry "+id.String()+" not found in the group PEL")
+				case owner >= 0:
+					w.soft(ioff, "stream consumer PEL id", "PEL entry "+id.String()+" owned by two consumers")
+				default:
+					pel[id] = int(c)
+				}
+				cons.PEL = append(cons.PEL, id)
+			}
+			grp.Consumers = append(grp.Consumers, cons)
+		}
+		if t == TypeStreamListpacks5 {
+			nn, err := r.readCount("stream NACK count", 16)
+			if err != nil {
+				return err
+			}
+			for i := uint64(0); i < nn; i++ {
+				ioff := r.in.offset()
+				id, err := w.rawID("stream NACK id")
+				if err != nil {
+					return err
+				}
+				owner, ok := pel[id]
+				switch {
+				case !ok:
+					w.soft(ioff, "stream NACK id", "NACK zone entry "+id.String()+" not in the group PEL")
+				case owner >= 0:
+					w.soft(ioff, "stream NACK id", "stream NACK zone entry "+id.String()+" has a consumer assigned")
+				default:
+					pel[id] = math.MaxInt
+				}
+				grp.NACK = append(grp.NACK, id)
+			}
+		}
+		for _, p := range grp.PEL {
+			if pel[p.ID] == -1 {
+				w.soft(goff, "stream PEL", "PEL entry "+p.ID.String()+" of group "+strconv.Quote(string(grp.Name))+" has no consumer")
+				break
+			}
+		}
+		st.Groups = append(st.Groups, grp)
+	}
+	return nil
+}
+
+func (w *walker) streamIDMP(st *Stream) error {
+	r := w.r
+	m := &StreamIDMP{}
+	off := r.in.offset()
+	var err error
+	if m.Duration, err = r.readLen("stream IDMP duration"); err != nil {
+		return err
+	}
+	if m.MaxEntries, err = r.readLen("stream IDMP max entries"); err != nil {
+		return err
+	}
+	if m.Duration < 1 || m.Duration > 86400 {
+		w.soft(off, "stream IDMP duration", "IDMP duration "+strconv.FormatUint(m.Duration, 10)+" outside 1..86400")
+	}
+	if m.MaxEntries < 1 || m.MaxEntries > 10000 {
+		w.soft(off, "stream IDMP max entries", "IDMP max entries "+strconv.FormatUint(m.MaxEntries, 10)+" outside 1..10000")
+	}
+	np, err := r.readCount("stream IDMP producer count", 2)
+	if err != nil {
+		return err
+	}
+	for i := uint64(0); i < np; i++ {
+		pid, err := r.readString("stream IDMP producer id")
+		if err != nil {
+			return err
+		}
+		p := IDMPProducer{PID: append([]byte(nil), pid...)}
+		ne, err := r.readCount("stream IDMP entry count", 3)
+		if err != nil {
+			return err
+		}
+		for j := uint64(0); j < ne; j++ {
+			iid, err := r.readString("stream IDMP iid")
+			if err != nil {
+				return err
+			}
+			ent := IDMPEntry{IID: append([]byte(nil), iid...)}
+			if ent.ID.Ms, err = r.readLen("stream IDMP entry id"); err != nil {
+				return err
+			}
+			if ent.ID.Seq, err = r.readLen("stream IDMP entry id"); err != nil {
+				return err
+			}
+			p.Entries = append(p.Entries, ent)
+		}
+		m.Producers = append(m.Producers, p)
+	}
+	if m.IIDsAdded, err = r.readLen("stream IDMP iids added"); err != nil {
+		return err
+	}
+	if m.IIDsDuplicates, err = r.readLen("stream IDMP iids duplicates"); err != nil {
+		return err
+	}
+	st.IDMP = m
+	return nil
+}
+
+var _ = binary.BigEndian
