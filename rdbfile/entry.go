@@ -89,6 +89,33 @@ type Entry struct {
 	elems    int64
 }
 
+// reset prepares the reused entry for the next record without rewriting
+// fields that are already zero (keeps the hot path free of write barriers).
+func (e *Entry) reset(r *Reader) {
+	e.r = r
+	e.Kind, e.Size, e.DB = EntryKey, 0, r.db
+	e.Key = e.Key[:0]
+	e.Type, e.TypeName, e.ValueKind, e.Encoding = 0, "", 0, 0
+	e.ExpireAt, e.Idle, e.Freq = NoExpire, -1, -1
+	if e.KeyMeta != nil {
+		e.KeyMeta = nil
+	}
+	e.keyMeta = e.keyMeta[:0]
+	e.ValueOffset, e.Len, e.ModuleWhen = 0, 0, 0
+	if e.Module != nil {
+		e.Module = nil
+	}
+	if e.Data != nil || e.ImportJob != nil || e.SlotRanges != nil || e.Fields != nil {
+		e.Data, e.ImportJob, e.SlotRanges, e.Fields = nil, nil, nil, nil
+	}
+	e.DBSize, e.ExpiresSize, e.Slot, e.TemplateID = 0, 0, 0, 0
+	e.consumed = false
+	if e.softErr != nil || e.stream != nil || e.arr != nil {
+		e.softErr, e.stream, e.arr = nil, nil, nil
+	}
+	e.elems = 0
+}
+
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {
 	d, v := r.hdr.Dialect, r.hdr.Version
 	e.consumed = true
@@ -325,7 +352,7 @@ func (r *Reader) skipModuleOpcodes(field string) error {
 }
 
 func (r *Reader) readKeyRecord(e *Entry, off int64, t byte, payload bool) (*Entry, error) {
-	ti, ok := lookupType(r.hdr.Dialect, r.hdr.Version, t)
+	ti, ok := r.types[t], r.typeOK[t]
 	if !ok {
 		return nil, r.unknownTag(off, t)
 	}
@@ -405,7 +432,21 @@ func (e *Entry) Skip() error {
 	return e.skip()
 }
 
-func (e *Entry) skip() error { return e.walk(nil, false) }
+func (e *Entry) skip() error {
+	// Fast path: a plain string value that is entirely in the buffer.
+	if e.Type == TypeString {
+		in := &e.r.in
+		if in.r < in.w {
+			if c := in.buf[in.r]; c < 0x40 && in.r+1+int(c) <= in.w {
+				in.r += 1 + int(c)
+				e.consumed, e.Len = true, 1
+				e.Size = in.offset() - e.Offset
+				return nil
+			}
+		}
+	}
+	return e.walk(nil, false)
+}
 
 // StreamMeta returns the stream metadata (everything but the entries) once a
 // stream value was consumed.
@@ -418,8 +459,10 @@ func (e *Entry) walk(fn func(*Element) error, want bool) error {
 	e.consumed = true
 	e.softErr = nil
 	e.elems = 0
-	w := walker{r: r, e: e, fn: fn, want: want}
+	w := &r.walker
+	w.r, w.e, w.fn, w.fnErr, w.want = r, e, fn, nil, want
 	err := w.value()
+	w.fn, w.e = nil, nil
 	e.Len = e.elems
 	e.Size = r.in.offset() - e.Offset
 	if err != nil {

@@ -3,6 +3,7 @@ package rdbfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -56,7 +57,7 @@ func (e *CorruptError) Error() string {
 			s += " (" + e.Type + ")"
 		}
 	}
-	if e.Detail != "" && e.Err != nil && !errors.Is(e.Err, ErrInvalid) {
+	if e.Detail != "" && e.Err != nil && !errors.Is(e.Err, ErrInvalid) && !errors.Is(e.Err, io.ErrUnexpectedEOF) && !errors.Is(e.Err, ErrBadLength) && !errors.Is(e.Err, ErrUnsupported) && !errors.Is(e.Err, ErrUnknownType) && !errors.Is(e.Err, ErrUnsupportedVersion) && !errors.Is(e.Err, ErrBadMagic) {
 		s += ": " + trimPrefix(e.Err.Error())
 	}
 	return s

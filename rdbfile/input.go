@@ -29,8 +29,12 @@ const (
 
 func (in *input) init(src io.Reader, size int64) {
 	in.src = src
-	if cap(in.buf) < minBuf {
-		in.buf = make([]byte, minBuf)
+	want := minBuf
+	if size >= 0 && size < minBuf {
+		want = int(size) + 16 // small known input: no need for a big buffer
+	}
+	if cap(in.buf) < want {
+		in.buf = make([]byte, want)
 	}
 	in.buf = in.buf[:cap(in.buf)]
 	in.r, in.w, in.base, in.crc, in.crcFrom, in.crcOn = 0, 0, 0, 0, 0, true
@@ -95,7 +99,7 @@ func (in *input) fill(n int) error {
 		}
 		if in.w == len(in.buf) {
 			// Buffer full of unread data and still not enough: grow, at most doubling.
-			nb := make([]byte, min(max(2*len(in.buf), minBuf), max(n, len(in.buf))+len(in.buf)))
+			nb := make([]byte, min(max(2*len(in.buf), 4096), max(n, len(in.buf))+len(in.buf)))
 			copy(nb, in.buf[:in.w])
 			in.buf = nb
 		}

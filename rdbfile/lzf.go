@@ -13,13 +13,12 @@ import "sync"
 // where the 13-bit o is the distance minus one (1..8192 bytes back).
 
 const (
-	lzfMaxLit = 1 << 5             // longest literal run
-	lzfMaxOff = 1 << 13            // back-reference distance limit
-	lzfMaxRef = 1<<8 + 1<<3        // longest back reference (264)
-	lzfHLog   = 16                 // log2 of the hash table size in Redis's build (lzfP.h HLOG)
-	lzfHSize  = 1 << lzfHLog       // hash table slots
-	lzfMaxExp = lzfMaxRef / 3      // most output bytes one input byte can yield (88)
-	lzfErrWhy = "LZF data corrupt" // prefix of decompression errors
+	lzfMaxLit = 1 << 5        // longest literal run
+	lzfMaxOff = 1 << 13       // back-reference distance limit
+	lzfMaxRef = 1<<8 + 1<<3   // longest back reference (264)
+	lzfHLog   = 16            // log2 of the hash table size in Redis's build (lzfP.h HLOG)
+	lzfHSize  = 1 << lzfHLog  // hash table slots
+	lzfMaxExp = lzfMaxRef / 3 // most output bytes one input byte can yield (88)
 )
 
 // lzfDecompress decompresses the LZF stream src, which must expand to exactly
@@ -30,7 +29,7 @@ const (
 // expand to.
 func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 	if ulen < 0 || uint64(ulen) > uint64(len(src))*lzfMaxExp {
-		return dst[:0], &blobError{0, lzfErrWhy + ": uncompressed length larger than the data can expand to"}
+		return dst[:0], &blobError{0, "LZF uncompressed length larger than the data can expand to"}
 	}
 	if cap(dst) < ulen {
 		dst = make([]byte, ulen)
@@ -44,10 +43,10 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		if ctrl < 32 { // literal run
 			n := ctrl + 1
 			if n > len(src)-ip {
-				return out[:op], &blobError{at, lzfErrWhy + ": literal run past the end of the input"}
+				return out[:op], &blobError{at, "LZF literal run past the end of the input"}
 			}
 			if n > ulen-op {
-				return out[:op], &blobError{at, lzfErrWhy + ": output longer than the declared length"}
+				return out[:op], &blobError{at, "LZF output longer than the uncompressed length"}
 			}
 			copy(out[op:], src[ip:ip+n])
 			ip += n
@@ -57,22 +56,22 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		n := ctrl >> 5
 		if n == 7 {
 			if ip >= len(src) {
-				return out[:op], &blobError{at, lzfErrWhy + ": back reference past the end of the input"}
+				return out[:op], &blobError{at, "LZF back reference past the end of the input"}
 			}
 			n += int(src[ip])
 			ip++
 		}
 		if ip >= len(src) {
-			return out[:op], &blobError{at, lzfErrWhy + ": back reference past the end of the input"}
+			return out[:op], &blobError{at, "LZF back reference past the end of the input"}
 		}
 		ref := op - (ctrl&0x1f)<<8 - int(src[ip]) - 1
 		ip++
 		n += 2
 		if n > ulen-op {
-			return out[:op], &blobError{at, lzfErrWhy + ": output longer than the declared length"}
+			return out[:op], &blobError{at, "LZF output longer than the uncompressed length"}
 		}
 		if ref < 0 {
-			return out[:op], &blobError{at, lzfErrWhy + ": back reference before the start of the output"}
+			return out[:op], &blobError{at, "LZF back reference before the start of the output"}
 		}
 		if op-ref >= n { // no overlap
 			copy(out[op:op+n], out[ref:ref+n])
@@ -85,7 +84,7 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		}
 	}
 	if op != ulen {
-		return out[:op], &blobError{len(src), lzfErrWhy + ": output shorter than the declared length"}
+		return out[:op], &blobError{len(src), "LZF output shorter than the uncompressed length"}
 	}
 	return out, nil
 }
@@ -100,14 +99,20 @@ type lzfTable struct {
 var lzfTables = sync.Pool{New: func() any { return &lzfTable{base: 1} }}
 
 // lzfCompress compresses src the way Redis's rdbSaveLzfStringObject does:
-// liblzf's lzf_compress with Redis's settings (HLOG 16, VERY_FAST) into a
-// buffer of len(src)-4 bytes. It writes into dst[:0] (reusing its capacity)
-// and returns the stream, or nil when src is 4 bytes or shorter or the stream
-// would not fit in len(src)-4 bytes (Redis then stores the string raw).
+// liblzf 3.6's lzf_compress (Redis src/lzf_c.c, src/lzfP.h) with Redis's
+// settings (HLOG 16, VERY_FAST) into a buffer of len(src)-4 bytes. It writes
+// into dst[:0], reusing its capacity, and returns the stream, or nil when src
+// is 4 bytes or shorter, 4 GiB or longer, or the stream would not fit in
+// len(src)-4 bytes (Redis then stores the string raw). The caller applies
+// Redis's other rule, compressing only strings longer than 20 bytes.
 //
-// The output is byte-identical to Redis's for a zeroed hash table; Redis
-// leaves its table uninitialised, so in rare cases it may find an extra match
-// through a stale slot and produce different (equally valid) bytes.
+// The output is byte-identical to Redis 7.0+ for a zeroed hash table
+// (checked against every LZF string of the shared corpus, Redis 7.0-8.0 and
+// Valkey 8.0). Redis leaves its table uninitialised, so it may in rare cases
+// find an extra match through a stale slot and produce different, equally
+// valid, bytes. Older Redis shipped an older liblzf with an extra
+// "ip + 4 < in_end" match condition, so its output can differ at the end of a
+// string.
 func lzfCompress(dst, src []byte) []byte {
 	if len(src) <= 4 || uint64(len(src)) >= 1<<32-lzfHSize {
 		return nil
@@ -120,6 +125,11 @@ func lzfCompress(dst, src []byte) []byte {
 
 	t := lzfTables.Get().(*lzfTable)
 	defer lzfTables.Put(t)
+	return t.compress(out, src)
+}
+
+// compress is lzfCompress with the table t; out has len(src)-4+1 bytes.
+func (t *lzfTable) compress(out, src []byte) []byte {
 	if uint64(t.base)+uint64(len(src)) >= 1<<32 {
 		clear(t.slot[:])
 		t.base = 1
@@ -130,7 +140,7 @@ func lzfCompress(dst, src []byte) []byte {
 
 	idx := func(h uint32) uint32 { return (h>>(3*8-lzfHLog) - h*5) & (lzfHSize - 1) }
 	inEnd := len(src)
-	outEnd := outLen
+	outEnd := len(out) - 1
 	ip, op, lit := 0, 1, 0 // op starts past the first run's header byte
 	hval := uint32(src[0])<<8 | uint32(src[1])
 	for ip < inEnd-2 {
@@ -141,7 +151,7 @@ func lzfCompress(dst, src []byte) []byte {
 			ref = int(v - base)
 		}
 		htab[h] = base + uint32(ip)
-		if ref > 0 && ip-ref-1 < lzfMaxOff && ip+4 < inEnd &&
+		if ref > 0 && ip-ref-1 < lzfMaxOff &&
 			src[ref] == src[ip] && src[ref+1] == src[ip+1] && src[ref+2] == src[ip+2] {
 			off := ip - ref - 1
 			n := 2

@@ -56,6 +56,10 @@ import (
 	"strconv"
 )
 
+// errTruncOrBad is the cause when a length runs past the known end of the
+// input: a truncated file and a corrupt length look the same.
+var errTruncOrBad = errors.Join(io.ErrUnexpectedEOF, ErrBadLength)
+
 // Options tune a Reader. The zero value is the strict default.
 type Options struct {
 	// Size is the total input size in bytes if known (0 = unknown). It lets
@@ -151,6 +155,10 @@ type Reader struct {
 	nErrors    int
 	templates  map[uint64][][]byte
 	dup        dedup
+	blobHook   func([]byte) // tests: sees every blob read
+	walker     walker
+	types      [256]typeInfo // resolved per (dialect, version) once the header is read
+	typeOK     [256]bool
 	// scratch
 	keyBuf  []byte
 	strBuf  []byte // LZF output / int text
@@ -239,6 +247,9 @@ func (r *Reader) Header() (*Header, error) {
 	if err := r.readMagic(); err != nil {
 		r.err = err
 		return &r.hdr, err
+	}
+	for t := 0; t < 256; t++ {
+		r.types[t], r.typeOK[t] = lookupType(r.hdr.Dialect, r.hdr.Version, byte(t))
 	}
 	// Leading AUX fields.
 	for {
@@ -353,7 +364,7 @@ func (r *Reader) Next() (*Entry, error) {
 // the key's entry.
 func (r *Reader) readRecord() (*Entry, error) {
 	e := &r.entry
-	*e = Entry{r: r, Key: e.Key[:0], ExpireAt: NoExpire, Idle: -1, Freq: -1, DB: r.db, keyMeta: e.keyMeta[:0]}
+	e.reset(r)
 	e.Offset = r.in.offset()
 	hasPrefix := false
 	for {
@@ -549,8 +560,8 @@ func (r *Reader) readCount(field string, minBytes int64) (uint64, error) {
 		return 0, err
 	}
 	if rem := r.in.remaining(); rem >= 0 && minBytes > 0 && n > uint64(rem)/uint64(minBytes) {
-		return 0, r.corrupt(off, field, ErrBadLength,
-			"count "+strconv.FormatUint(n, 10)+" cannot fit in the "+strconv.FormatInt(rem, 10)+" bytes left")
+		return 0, r.corrupt(off, field, errTruncOrBad,
+			"count "+strconv.FormatUint(n, 10)+" cannot fit in the "+strconv.FormatInt(rem, 10)+" bytes left (truncated file or corrupt length)")
 	}
 	return n, nil
 }
@@ -559,8 +570,8 @@ func (r *Reader) readCount(field string, minBytes int64) (uint64, error) {
 // the length; for encoded ones the kind (0..3).
 func (r *Reader) checkStrLen(off int64, field string, n uint64) error {
 	if rem := r.in.remaining(); rem >= 0 && n > uint64(rem) {
-		return r.corrupt(off, field, ErrBadLength,
-			"length "+strconv.FormatUint(n, 10)+" exceeds the "+strconv.FormatInt(rem, 10)+" bytes left")
+		return r.corrupt(off, field, errTruncOrBad,
+			"length "+strconv.FormatUint(n, 10)+" exceeds the "+strconv.FormatInt(rem, 10)+" bytes left (truncated file or corrupt length)")
 	}
 	if n > math.MaxInt32*8 {
 		return r.corrupt(off, field, ErrBadLength, "length "+strconv.FormatUint(n, 10)+" is too large")

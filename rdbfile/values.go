@@ -425,6 +425,9 @@ func (w *walker) readBlob(field string) ([]byte, int64, bool, error) {
 	if err != nil {
 		return nil, 0, false, err
 	}
+	if r.blobHook != nil {
+		r.blobHook(b)
+	}
 	if lzf {
 		return b, start, true, nil
 	}

@@ -88,10 +88,7 @@ func (it *zlIter) Next() (packEntry, bool, error) {
 	switch {
 	case c < 0x40: // 00pppppp
 		hdr, dlen = 1, uint64(c)
-	case c < 0x80: // 01pppppp qqqqqqqq, big-endian
-		if q+1 > last {
-			return it.fail(q, "ziplist entry header runs past the end byte")
-		}
+	case c < 0x80: // 01pppppp qqqqqqqq, big-endian; q < last as b[last] is 0xFF
 		hdr, dlen = 2, uint64(c&0x3F)<<8|uint64(b[q+1])
 	case c < 0xC0: // 10xxxxxx + uint32 big-endian
 		if 5 > last-q {

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
+)
+
+// ServerVersion identifies the server whose behaviour is reproduced: the
+// text of a digest, a score or an AOF argument depends on it (FORMATS.md
+// §6.2). The zero value is Redis 0.0.0, i.e. the oldest behaviour.
+type ServerVersion struct {
+	Major, Minor, Patch int
+	Valkey              bool // Valkey rather than Redis
+}
+
+// ErrBadVersion is returned by ParseServerVersion for text that is not a
+// version number.
+var ErrBadVersion = errors.New("engine: malformed server version")
+
+// ParseServerVersion parses "7.2.6", "7.9.224" (Redis 8.0-m01), "8.0" or
+// "8.8.0-dev": one to three dot-separated decimal numbers, anything from the
+// first character that is neither a digit nor a dot on ignored. A
+// "valkey-" or "valkey " prefix (any case) sets Valkey; "redis-" or "redis "
+// is accepted and ignored. The result of String parses back.
+func ParseServerVersion(s string) (ServerVersion, error) {
+	var v ServerVersion
+	t := strings.TrimSpace(s)
+	if len(t) >= 7 && strings.EqualFold(t[:6], "valkey") && (t[6] == '-' || t[6] == ' ') {
+		v.Valkey, t = true, t[7:]
+	} else if len(t) >= 6 && strings.EqualFold(t[:5], "redis") && (t[5] == '-' || t[5] == ' ') {
+		t = t[6:]
+	}
+	end := strings.IndexFunc(t, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
+	if end >= 0 {
+		t = t[:end]
+	}
+	parts := strings.Split(t, ".")
+	if len(parts) > 3 {
+		parts = parts[:3]
+	}
+	nums := [3]*int{&v.Major, &v.Minor, &v.Patch}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || len(p) > 9 {
+			return ServerVersion{}, ErrBadVersion
+		}
+		*nums[i] = n
+	}
+	return v, nil
+}
+
+// String returns "redis 7.2.6" or "valkey 8.0.1".
+func (v ServerVersion) String() string {
+	name := "redis "
+	if v.Valkey {
+		name = "valkey "
+	}
+	return name + strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor) + "." + strconv.Itoa(v.Patch)
+}
+
+// AtLeast reports whether v's version number is major.minor or newer. It
+// compares numbers only: Valkey 8.0 is "at least 7.2" although it reports
+// redis_version 7.2.4.
+func (v ServerVersion) AtLeast(major, minor int) bool {
+	return v.Major > major || (v.Major == major && v.Minor >= minor)
+}
+
+// UsesFpconv reports whether the server formats scores with fpconv_dtoa
+// (Redis 7.2+, every Valkey) rather than "%.17g".
+func (v ServerVersion) UsesFpconv() bool { return v.Valkey || v.AtLeast(7, 2) }
+
+// DigestsFieldTTL reports whether DEBUG DIGEST mixes "!!hexpire!!" into
+// hash fields that have a TTL: Redis 7.4 and later (8.0-m01 reports
+// 7.9.224), never Valkey.
+func (v ServerVersion) DigestsFieldTTL() bool { return !v.Valkey && v.AtLeast(7, 4) }
+
+// VersionFromHeader returns the version of the server that wrote an RDB
+// file, from its "valkey-ver" or "redis-ver" AUX field. Without a usable
+// field ok is false and v is the oldest server that writes the file's RDB
+// version (a guess: Redis 7.2 for RDB 11, 7.4 for 12, Valkey 9.0 for a
+// VALKEY magic, ...).
+func VersionFromHeader(h *rdbfile.Header) (v ServerVersion, ok bool) {
+	if s, found := h.AuxValue("valkey-ver"); found {
+		if v, err := ParseServerVersion(s); err == nil {
+			v.Valkey = true
+			return v, true
+		}
+	}
+	if s, found := h.AuxValue("redis-ver"); found {
+		if v, err := ParseServerVersion(s); err == nil {
+			return v, true
+		}
+	}
+	return VersionForRDB(h.Dialect, h.Version), false
+}
+
+// VersionForRDB returns the oldest server release that writes RDB version
+// rdbVersion of dialect d (FORMATS.md §1.3, FORMATS-NEWER.md §1).
+func VersionForRDB(d rdbfile.Dialect, rdbVersion int) ServerVersion {
+	if d == rdbfile.DialectValkey {
+		if rdbVersion >= 81 {
+			return ServerVersion{Major: 9, Minor: 2, Valkey: true}
+		}
+		return ServerVersion{Major: 9, Valkey: true}
+	}
+	switch {
+	case rdbVersion >= 15:
+		return ServerVersion{Major: 8, Minor: 10}
+	case rdbVersion == 14:
+		return ServerVersion{Major: 8, Minor: 8}
+	case rdbVersion == 13:
+		return ServerVersion{Major: 8, Minor: 6}
+	case rdbVersion == 12:
+		return ServerVersion{Major: 7, Minor: 4}
+	case rdbVersion == 11:
+		return ServerVersion{Major: 7, Minor: 2}
+	case rdbVersion == 10:
+		return ServerVersion{Major: 7}
+	case rdbVersion == 9:
+		return ServerVersion{Major: 5}
+	case rdbVersion == 8:
+		return ServerVersion{Major: 4}
+	case rdbVersion == 7:
+		return ServerVersion{Major: 3, Minor: 2}
+	case rdbVersion == 6:
+		return ServerVersion{Major: 2, Minor: 6}
+	case rdbVersion >= 2:
+		return ServerVersion{Major: 2, Minor: 4}
+	}
+	return ServerVersion{Major: 1}
+}

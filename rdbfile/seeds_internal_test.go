@@ -1,0 +1,164 @@
+package rdbfile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// corpusRDBs returns the RDB files of testdata/ and, when present, of the
+// corpus (RDBKIT_CORPUS or ../../shared/corpus), each below 2 MiB.
+func corpusRDBs(tb testing.TB) [][]byte {
+	globs := []string{"../testdata/rdb/*.rdb"}
+	for _, d := range []string{os.Getenv("RDBKIT_CORPUS"), "../../shared/corpus"} {
+		if st, err := os.Stat(d); d != "" && err == nil && st.IsDir() {
+			globs = append(globs, filepath.Join(d, "*", "rdb", "*.rdb"), filepath.Join(d, "*", "damaged", "*.rdb"),
+				filepath.Join(d, "upstream-assets", "*", "*.rdb"), filepath.Join(d, "newer", "*.rdb"))
+			break
+		}
+	}
+	var out [][]byte
+	for _, g := range globs {
+		m, _ := filepath.Glob(g)
+		for _, f := range m {
+			if b, err := os.ReadFile(f); err == nil && len(b) < 2<<20 {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// seedSet holds fuzz seeds cut from real files: whole small files, one
+// mini-RDB per record (magic + SELECTDB + the record + EOF + CRC), and every
+// blob sorted by the decoders that accept it.
+type seedSet struct {
+	files, records                  [][]byte
+	listpacks, ziplists, intsets    [][]byte
+	zipmaps                         [][]byte
+}
+
+func corpusSeeds(tb testing.TB) *seedSet {
+	s := &seedSet{}
+	seen := map[string]bool{}
+	addUniq := func(kind string, dst *[][]byte, b []byte, max int) {
+		k := kind + "\x00" + string(b)
+		if len(b) > max || seen[k] {
+			return
+		}
+		seen[k] = true
+		*dst = append(*dst, append([]byte(nil), b...))
+	}
+	for _, data := range corpusRDBs(tb) {
+		if len(data) <= 16<<10 {
+			addUniq("files", &s.files, data, 16<<10)
+		}
+		r := NewReader(bytes.NewReader(data), nil)
+		r.blobHook = func(b []byte) {
+			if _, err := lpOpen(b); err == nil {
+				addUniq("listpacks", &s.listpacks, b, 8<<10)
+			}
+			if _, err := zlOpen(b); err == nil {
+				addUniq("ziplists", &s.ziplists, b, 8<<10)
+			}
+			if _, err := isOpen(b); err == nil {
+				addUniq("intsets", &s.intsets, b, 8<<10)
+			}
+			if _, err := zmOpen(b); err == nil {
+				addUniq("zipmaps", &s.zipmaps, b, 8<<10)
+			}
+		}
+		if _, err := r.Header(); err != nil || len(data) < 9 {
+			continue
+		}
+		magic := data[:9]
+		for {
+			e, err := r.Next()
+			if err != nil {
+				break
+			}
+			if e.Kind == EntryKey {
+				if e.Skip() != nil {
+					break
+				}
+			}
+			if e.Offset+e.Size > int64(len(data)) {
+				break
+			}
+			mini := append(append([]byte(nil), magic...), 0xFE, byte(e.DB&0x3f))
+			mini = append(mini, data[e.Offset:e.Offset+e.Size]...)
+			mini = append(mini, 0xFF)
+			mini = binary.LittleEndian.AppendUint64(mini, crc64Update(0, mini))
+			addUniq("records", &s.records, mini, 16<<10)
+		}
+	}
+	return s
+}
+
+// FuzzReader: any input gives entries, io.EOF or a *CorruptError, never a
+// panic, and allocation stays bounded by the input.
+func FuzzReader(f *testing.F) {
+	s := corpusSeeds(f)
+	for _, b := range append(s.records, s.files...) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<20 {
+			return
+		}
+		for _, opts := range []*Options{nil, {Size: int64(len(data))}} {
+			r := NewReader(bytes.NewReader(data), opts)
+			for i := 0; ; i++ {
+				e, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					if _, ok := err.(*CorruptError); !ok {
+						t.Fatalf("error is not a *CorruptError: %v", err)
+					}
+					_ = err.Error()
+					break
+				}
+				if e.Kind == EntryKey && i%2 == 0 {
+					if _, err := e.Value(); err != nil {
+						_ = err.Error()
+					}
+				}
+			}
+			for _, fd := range r.Findings() {
+				_ = fd.Err.Error()
+			}
+		}
+	})
+}
+
+func TestCorpusSeeds(t *testing.T) {
+	s := corpusSeeds(t)
+	t.Logf("seeds: %d files, %d records, %d listpacks, %d ziplists, %d intsets, %d zipmaps",
+		len(s.files), len(s.records), len(s.listpacks), len(s.ziplists), len(s.intsets), len(s.zipmaps))
+	if len(s.records) < 50 || len(s.listpacks) < 10 || len(s.ziplists) < 1 || len(s.intsets) < 3 || len(s.zipmaps) < 1 {
+		t.Fatal("too few seeds extracted from the samples")
+	}
+	// Every record seed is a valid RDB on its own.
+	bad := 0
+	for _, b := range s.records {
+		r := NewReader(bytes.NewReader(b), nil)
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				bad++
+				break
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d record seeds do not read back", bad, len(s.records))
+	}
+}
