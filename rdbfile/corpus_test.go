@@ -106,10 +106,12 @@ func readAll(r *rdbfile.Reader) (*readResult, error) {
 
 // Ground truth (corpus README "Ground-truth JSON").
 type gtFile struct {
-	DebugDigest string                  `json:"debug_digest"`
-	HashTTLs    bool                    `json:"hash_field_ttls_included"`
-	DBs         map[string]gtDB         `json:"dbs"`
-	Functions   []struct{ Code string `json:"library_code"` } `json:"functions"`
+	DebugDigest string          `json:"debug_digest"`
+	HashTTLs    bool            `json:"hash_field_ttls_included"`
+	DBs         map[string]gtDB `json:"dbs"`
+	Functions   []struct {
+		Code string `json:"library_code"`
+	} `json:"functions"`
 }
 type gtDB struct {
 	DBSize int     `json:"dbsize"`
@@ -341,10 +343,10 @@ type gtStream struct {
 	FirstID      string              `json:"recorded-first-entry-id"`
 	Entries      [][]json.RawMessage `json:"entries"`
 	Groups       []struct {
-		Name        string          `json:"name"`
-		LastID      string          `json:"last-delivered-id"`
-		EntriesRead *int64          `json:"entries-read"`
-		PELCount    int             `json:"pel-count"`
+		Name        string              `json:"name"`
+		LastID      string              `json:"last-delivered-id"`
+		EntriesRead *int64              `json:"entries-read"`
+		PELCount    int                 `json:"pel-count"`
 		Pending     [][]json.RawMessage `json:"pending"`
 		Consumers   []struct {
 			Name       string              `json:"name"`
@@ -494,7 +496,7 @@ func TestCorpusGroundTruth(t *testing.T) {
 			"rdb/dump.rdb": "rdb/gt-dataset.json", "rdb/dump-nocompress.rdb": "rdb/gt-dataset.json",
 			"rdb/dump-nochecksum.rdb": "rdb/gt-dataset.json", "rdb/dump-lfu.rdb": "rdb/gt-dataset.json",
 			"rdb/dump-lru.rdb": "rdb/gt-dataset.json", "rdb/dump-empty.rdb": "rdb/gt-empty.json",
-			"rdb/dump-bigvalue.rdb": "rdb/gt-bigvalue.json",
+			"rdb/dump-bigvalue.rdb":                                          "rdb/gt-bigvalue.json",
 			"aof-preamble/appendonlydir/appendonly.aof.2.base.rdb":           "aof-preamble/gt-base.json",
 			"aof-timestamp-preamble/appendonlydir/appendonly.aof.2.base.rdb": "aof-timestamp-preamble/gt-base.json",
 		}

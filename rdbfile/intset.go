@@ -27,30 +27,41 @@ type isIter struct {
 // before the first member.
 func isOpen(b []byte) (isIter, error) {
 	if len(b) < isHdrSize {
-		return isIter{}, &blobError{0, "intset shorter than its 8-byte header"}
+		return isOpenErr(0, "intset shorter than its 8-byte header")
 	}
 	w := binary.LittleEndian.Uint32(b)
 	if w != 2 && w != 4 && w != 8 {
-		return isIter{}, &blobError{0, "intset encoding is not 2, 4 or 8"}
+		return isOpenErr(0, "intset encoding is not 2, 4 or 8")
 	}
 	n := uint64(binary.LittleEndian.Uint32(b[4:]))
 	if n == 0 {
-		return isIter{}, &blobError{4, "intset is empty"}
+		return isOpenErr(4, "intset is empty")
 	}
 	if isHdrSize+n*uint64(w) != uint64(len(b)) {
-		return isIter{}, &blobError{4, "intset length header does not match the blob size"}
+		return isOpenErr(4, "intset length header does not match the blob size")
 	}
 	return isIter{b: b, width: int(w), pos: isHdrSize}, nil
 }
 
+// isOpenErr returns a failed-open iterator that repeats err from every method.
+func isOpenErr(pos int, what string) (isIter, error) {
+	err := &blobError{pos, what}
+	return isIter{err: err}, err
+}
+
 // Count returns the member count from the header.
-func (it *isIter) Count() int { return int(binary.LittleEndian.Uint32(it.b[4:])) }
+func (it *isIter) Count() int {
+	if it.b == nil {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint32(it.b[4:]))
+}
 
 // Next returns (member, true, nil) for each member and (0, false, nil) after
 // the last. A member not greater than its predecessor is an error. Errors are
 // sticky.
 func (it *isIter) Next() (int64, bool, error) {
-	if it.err != nil || it.atEnd {
+	if it.err != nil || it.atEnd || it.b == nil {
 		return 0, false, it.err
 	}
 	p := it.pos

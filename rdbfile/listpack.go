@@ -30,26 +30,37 @@ type lpIter struct {
 // first element. The iterator aliases b.
 func lpOpen(b []byte) (lpIter, error) {
 	if len(b) < lpHdrSize+1 {
-		return lpIter{}, &blobError{0, "listpack shorter than its 7-byte minimum"}
+		return lpOpenErr(0, "listpack shorter than its 7-byte minimum")
 	}
 	if uint64(binary.LittleEndian.Uint32(b)) != uint64(len(b)) {
-		return lpIter{}, &blobError{0, "listpack total_bytes header does not match the blob size"}
+		return lpOpenErr(0, "listpack total_bytes header does not match the blob size")
 	}
 	if b[len(b)-1] != lpEOF {
-		return lpIter{}, &blobError{len(b) - 1, "listpack does not end with 0xFF"}
+		return lpOpenErr(len(b)-1, "listpack does not end with 0xFF")
 	}
 	return lpIter{b: b, pos: lpHdrSize}, nil
 }
 
+// lpOpenErr returns a failed-open iterator that repeats err from every method.
+func lpOpenErr(pos int, what string) (lpIter, error) {
+	err := &blobError{pos, what}
+	return lpIter{err: err}, err
+}
+
 // Count returns the element count from the header; 65535 means unknown.
-func (it *lpIter) Count() int { return int(binary.LittleEndian.Uint16(it.b[4:])) }
+func (it *lpIter) Count() int {
+	if it.b == nil {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint16(it.b[4:]))
+}
 
 // Next decodes the next element. It returns (entry, true, nil) for each
 // element and (packEntry{}, false, nil) once the end marker is reached, which
 // must be the last byte of the blob; afterwards call Done. String entries
 // alias the blob. Errors are sticky.
 func (it *lpIter) Next() (packEntry, bool, error) {
-	if it.err != nil || it.atEnd {
+	if it.err != nil || it.atEnd || it.b == nil {
 		return packEntry{}, false, it.err
 	}
 	b, p := it.b, it.pos

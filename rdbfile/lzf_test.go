@@ -3,6 +3,7 @@ package rdbfile
 import (
 	"bytes"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -22,11 +23,33 @@ func TestLZFDecompressExample(t *testing.T) {
 	}
 }
 
+// lzfRedisGolden are strings and the LZF bytes Redis wrote for them.
+var lzfRedisGolden = []struct {
+	name, plain string
+	lzf         []byte
+}{
+	{"FORMATS.md §1.13", strings.Repeat("a", 100), lzfRedisExample},
+	// From redis-7.0.15/rdb/dump.rdb at offset 591 (an intset); the final
+	// 3-byte match is one liblzf 3.6 takes and older liblzf did not.
+	{"redis-7.0.15 intset",
+		"\b\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfc\xff\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00",
+		[]byte{0x4, 0x8, 0x0, 0x0, 0x0, 0x3, 0x20, 0x3, 0x80, 0x0, 0x2, 0xfc, 0xff, 0x1, 0x80, 0x8, 0x80, 0x0, 0x20, 0xc}},
+	// From redis-7.0.15/rdb/dump.rdb at offset 21901 (a stream listpack).
+	{"redis-7.0.15 stream listpack",
+		"F\x00\x00\x00\x1e\x00\x05\x01\x00\x01\x01\x01\x83seq\x04\x00\x01\x02\x01\x00\x01\x00\x01\x00\x01\x04\x01\x02\x01\x00\x01\x01\x01\x01\x01\x04\x01\x02\x01\x00\x01\x02\x01\x02\x01\x04\x01\x02\x01\x00\x01\x03\x01\x03\x01\x04\x01\x02\x01\x01\x01\x00\x01\x04\x01\x04\x01\xff",
+		[]byte{0x13, 0x46, 0x0, 0x0, 0x0, 0x1e, 0x0, 0x5, 0x1, 0x0, 0x1, 0x1, 0x1, 0x83, 0x73, 0x65, 0x71, 0x4, 0x0, 0x1, 0x2, 0x20, 0xc, 0x40, 0x1, 0x0, 0x4, 0x60, 0x9, 0x40, 0x0, 0x80, 0x9, 0x0, 0x2, 0x20, 0x1, 0x80, 0x9, 0x0, 0x3, 0x20, 0x1, 0x40, 0x9, 0x0, 0x1, 0x20, 0x27, 0x0, 0x4, 0x20, 0x1, 0x0, 0xff}},
+}
+
 func TestLZFCompressMatchesRedis(t *testing.T) {
-	// Redis writes exactly these bytes for 100 × 'a' (FORMATS.md §1.13).
-	got := lzfCompress(nil, bytes.Repeat([]byte("a"), 100))
-	if !bytes.Equal(got, lzfRedisExample) {
-		t.Fatalf("lzfCompress = % x, want % x", got, lzfRedisExample)
+	for _, g := range lzfRedisGolden {
+		got := lzfCompress(nil, []byte(g.plain))
+		if !bytes.Equal(got, g.lzf) {
+			t.Errorf("%s: lzfCompress = % x, want % x", g.name, got, g.lzf)
+		}
+		dec, err := lzfDecompress(nil, g.lzf, len(g.plain))
+		if err != nil || string(dec) != g.plain {
+			t.Errorf("%s: lzfDecompress = %q, %v", g.name, dec, err)
+		}
 	}
 }
 
@@ -183,6 +206,36 @@ func lzfCheckStream(t *testing.T, c []byte) {
 			t.Fatalf("backref distance %d at output %d", off+1, out)
 		}
 		out += n + 2
+	}
+}
+
+func TestLZFCompressTableReuse(t *testing.T) {
+	// Stale slots from earlier calls are ignored, and the table is cleared
+	// when its position base would wrap.
+	in := bytes.Repeat([]byte(loremIpsum), 2)
+	want := lzfCompress(nil, in)
+	tab := &lzfTable{base: 1}
+	for _, base := range []uint32{1, 1 << 20, math.MaxUint32 - uint32(len(in)), math.MaxUint32 - 9} {
+		tab.base = base
+		got := tab.compress(make([]byte, len(in)-4+1), in)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("base %#x: output differs", base)
+		}
+	}
+	if tab.base != 1+uint32(len(in)) {
+		t.Errorf("table not reset on wrap: base %#x", tab.base)
+	}
+	// Literal runs of exactly 32 bytes in the final stretch.
+	for k := 1; k <= 70; k++ {
+		in := bytes.Repeat([]byte("a"), 100)
+		for i := range k {
+			in = append(in, byte(i+1))
+		}
+		c := lzfCompress(nil, in)
+		lzfCheckStream(t, c)
+		if got, err := lzfDecompress(nil, c, len(in)); err != nil || !bytes.Equal(got, in) {
+			t.Fatalf("tail %d: %v", k, err)
+		}
 	}
 }
 

@@ -191,6 +191,7 @@ func NewReader(r io.Reader, opts *Options) *Reader {
 func (r *Reader) Offset() int64 { return r.in.offset() }
 
 // Findings returns the findings kept so far (at most Options.MaxFindings).
+// The error that ends reading (returned by Next) is not among them.
 func (r *Reader) Findings() []Finding { return r.findings }
 
 // FindingCount returns how many findings there were, and how many were errors.
@@ -201,6 +202,8 @@ func (r *Reader) Checksum() ChecksumStatus { return r.sum }
 
 // Tail returns a reader of every byte after the checksum trailer. Use it
 // after Next returned io.EOF, e.g. for the RESP tail of an RDB-preamble AOF.
+// Read Offset (the end of the RDB part) before calling Tail: Tail hands over
+// the buffered bytes, which moves Offset past them.
 func (r *Reader) Tail() io.Reader { return r.in.tail() }
 
 // Templates returns the hash templates (opcode 0xF2, RDB 15) seen so far, by id.
@@ -275,7 +278,7 @@ func (r *Reader) readMagic() error {
 		if err == io.ErrUnexpectedEOF {
 			got, _ := r.in.peek(9)
 			if len(got) < 9 && isMagicPrefix(got) {
-				return r.corrupt(r.in.offset(), "magic", io.ErrUnexpectedEOF, "unexpected end of file")
+				return r.corrupt(int64(len(got)), "magic", io.ErrUnexpectedEOF, "unexpected end of file")
 			}
 			return r.corrupt(0, "magic", ErrBadMagic, "")
 		}

@@ -199,7 +199,7 @@ func TestCorpusDamaged(t *testing.T) {
 // TestCorruptLengthsDoNotAllocate: lengths claiming huge sizes fail fast.
 func TestCorruptLengthsDoNotAllocate(t *testing.T) {
 	for name, body := range map[string][]byte{
-		"string 2^62":    {0x00, 0x01, 'k', 0x81, 0x40, 0, 0, 0, 0, 0, 0, 0},
+		"string 2^62":     {0x00, 0x01, 'k', 0x81, 0x40, 0, 0, 0, 0, 0, 0, 0},
 		"list 2^32 items": {0x01, 0x01, 'k', 0x80, 0xff, 0xff, 0xff, 0xff, 0x00},
 		"lzf ulen huge":   {0x00, 0x01, 'k', 0xc3, 0x02, 0x80, 0x7f, 0xff, 0xff, 0xff, 0x00, 0x61},
 	} {

@@ -36,9 +36,9 @@ func corpusRDBs(tb testing.TB) [][]byte {
 // mini-RDB per record (magic + SELECTDB + the record + EOF + CRC), and every
 // blob sorted by the decoders that accept it.
 type seedSet struct {
-	files, records                  [][]byte
-	listpacks, ziplists, intsets    [][]byte
-	zipmaps                         [][]byte
+	files, records               [][]byte
+	listpacks, ziplists, intsets [][]byte
+	zipmaps                      [][]byte
 }
 
 func corpusSeeds(tb testing.TB) *seedSet {
@@ -161,4 +161,55 @@ func TestCorpusSeeds(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d record seeds do not read back", bad, len(s.records))
 	}
+}
+
+// FuzzStream fuzzes stream values (types 15, 19, 21, 26, 27): node
+// listpacks, metadata, consumer groups, PELs, NACK zones and IDMP blocks.
+// Seeds are the single-record files of every stream key in the samples.
+func FuzzStream(f *testing.F) {
+	s := corpusSeeds(f)
+	n := 0
+	for _, b := range s.records {
+		r := NewReader(bytes.NewReader(b), nil)
+		for {
+			e, err := r.Next()
+			if err != nil {
+				break
+			}
+			if e.Kind == EntryKey && e.ValueKind == KindStream {
+				f.Add(b)
+				n++
+				break
+			}
+		}
+	}
+	if n == 0 {
+		f.Fatal("no stream seeds")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 256<<10 {
+			return
+		}
+		r := NewReader(bytes.NewReader(data), nil)
+		for {
+			e, err := r.Next()
+			if err != nil {
+				if err != io.EOF {
+					if _, ok := err.(*CorruptError); !ok {
+						t.Fatalf("error is not a *CorruptError: %v", err)
+					}
+				}
+				return
+			}
+			if e.Kind == EntryKey {
+				if v, err := e.Value(); err == nil && v != nil && v.Stream != nil {
+					for _, se := range v.Stream.Entries {
+						if len(se.Fields)%2 != 0 {
+							t.Fatalf("entry %s has an odd number of field/value items", se.ID)
+						}
+					}
+				}
+			}
+		}
+	})
 }

@@ -9,15 +9,15 @@ const NoExpire int64 = -1
 // field that matches Kind is set. All byte slices are owned by the Value.
 type Value struct {
 	Kind   Kind
-	String []byte        // KindString
-	List   [][]byte      // KindList: elements head to tail
-	Set    [][]byte      // KindSet: members in file order (unordered)
-	ZSet   []ZMember     // KindZSet: in file order
-	Hash   []HashField   // KindHash: in file order
-	Stream *Stream       // KindStream
-	Module *ModuleValue  // KindModule
-	Array  *Array        // KindArray
-	GCRA   int64         // KindGCRA: the "tat" value
+	String []byte       // KindString
+	List   [][]byte     // KindList: elements head to tail
+	Set    [][]byte     // KindSet: members in file order (unordered)
+	ZSet   []ZMember    // KindZSet: in file order
+	Hash   []HashField  // KindHash: in file order
+	Stream *Stream      // KindStream
+	Module *ModuleValue // KindModule
+	Array  *Array       // KindArray
+	GCRA   int64        // KindGCRA: the "tat" value
 }
 
 // ZMember is one sorted-set member with its score.

@@ -33,29 +33,40 @@ type zlIter struct {
 // positioned before the first entry. The iterator aliases b.
 func zlOpen(b []byte) (zlIter, error) {
 	if len(b) < zlHdrSize+1 {
-		return zlIter{}, &blobError{0, "ziplist shorter than its 11-byte minimum"}
+		return zlOpenErr(0, "ziplist shorter than its 11-byte minimum")
 	}
 	if uint64(binary.LittleEndian.Uint32(b)) != uint64(len(b)) {
-		return zlIter{}, &blobError{0, "ziplist zlbytes header does not match the blob size"}
+		return zlOpenErr(0, "ziplist zlbytes header does not match the blob size")
 	}
 	if uint64(binary.LittleEndian.Uint32(b[4:])) >= uint64(len(b)) {
-		return zlIter{}, &blobError{4, "ziplist zltail header points outside the blob"}
+		return zlOpenErr(4, "ziplist zltail header points outside the blob")
 	}
 	if b[len(b)-1] != zlEnd {
-		return zlIter{}, &blobError{len(b) - 1, "ziplist does not end with 0xFF"}
+		return zlOpenErr(len(b)-1, "ziplist does not end with 0xFF")
 	}
 	return zlIter{b: b, pos: zlHdrSize, lastOff: -1}, nil
 }
 
+// zlOpenErr returns a failed-open iterator that repeats err from every method.
+func zlOpenErr(pos int, what string) (zlIter, error) {
+	err := &blobError{pos, what}
+	return zlIter{err: err}, err
+}
+
 // Count returns zllen from the header; 65535 means unknown.
-func (it *zlIter) Count() int { return int(binary.LittleEndian.Uint16(it.b[8:])) }
+func (it *zlIter) Count() int {
+	if it.b == nil {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint16(it.b[8:]))
+}
 
 // Next decodes the next entry. It returns (entry, true, nil) for each entry
 // and (packEntry{}, false, nil) once the end byte is reached, which must be
 // the last byte of the blob; afterwards call Done. String entries alias the
 // blob. Errors are sticky.
 func (it *zlIter) Next() (packEntry, bool, error) {
-	if it.err != nil || it.atEnd {
+	if it.err != nil || it.atEnd || it.b == nil {
 		return packEntry{}, false, it.err
 	}
 	b, p := it.b, it.pos

@@ -29,16 +29,27 @@ type zmIter struct {
 // last byte 0xFF) and returns an iterator positioned before the first pair.
 func zmOpen(b []byte) (zmIter, error) {
 	if len(b) < 2 {
-		return zmIter{}, &blobError{0, "zipmap shorter than its 2-byte minimum"}
+		return zmOpenErr(0, "zipmap shorter than its 2-byte minimum")
 	}
 	if b[len(b)-1] != zmEnd {
-		return zmIter{}, &blobError{len(b) - 1, "zipmap does not end with 0xFF"}
+		return zmOpenErr(len(b)-1, "zipmap does not end with 0xFF")
 	}
 	return zmIter{b: b, pos: 1}, nil
 }
 
+// zmOpenErr returns a failed-open iterator that repeats err from every method.
+func zmOpenErr(pos int, what string) (zmIter, error) {
+	err := &blobError{pos, what}
+	return zmIter{err: err}, err
+}
+
 // Count returns zmlen from the header: the pair count, or 254 for unknown.
-func (it *zmIter) Count() int { return int(it.b[0]) }
+func (it *zmIter) Count() int {
+	if it.b == nil {
+		return 0
+	}
+	return int(it.b[0])
+}
 
 // zmLen decodes the length at b[p], which must lie at or before last; it
 // returns the length and the offset after it, or ok false if a 5-byte length
@@ -57,7 +68,7 @@ func zmLen(b []byte, p, last int) (n uint64, next int, ok bool) {
 // nil) once the end marker is reached; afterwards call Done. Field and value
 // alias the blob. Errors are sticky.
 func (it *zmIter) Next() (field, value []byte, ok bool, err error) {
-	if it.err != nil || it.atEnd {
+	if it.err != nil || it.atEnd || it.b == nil {
 		return nil, nil, false, it.err
 	}
 	b, p := it.b, it.pos

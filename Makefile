@@ -1,0 +1,43 @@
+# rdbkit make targets. `make test` is what CI runs (.ci/run).
+
+GO       ?= go
+FUZZTIME ?= 30s
+
+.PHONY: all build test bench bench-data bench-compare fuzz lint
+
+all: build
+
+build:
+	$(GO) build ./...
+	$(GO) build -o bin/rdbkit ./cmd/rdbkit
+
+test:
+	$(GO) test ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Builds two large RDBs with the real redis-server (needs redis-server and
+# redis-tools): bench-data/small-strings.rdb (~20 M DEBUG POPULATE keys) and
+# bench-data/mixed.rdb (~2 M keys of every type and encoding with TTLs).
+bench-data:
+	scripts/bench-data.sh bench-data
+
+# Times rdbkit verify against redis-check-rdb on the bench-data files, side by
+# side, on one core, with peak RSS (needs GNU time: apt-get install time).
+bench-compare: build
+	scripts/bench-compare.sh bench-data
+
+# Runs every fuzz target of every package for $(FUZZTIME) each; targets are
+# discovered with `go test -list`, so new Fuzz functions are picked up.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l reports unformatted files:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...

@@ -1,0 +1,39 @@
+package cmd
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestPackageBoundaries enforces the import direction of docs/architecture.md:
+// format packages import only the standard library (and lower format
+// packages); nothing but cmd/rdbkit imports cmd.
+func TestPackageBoundaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const mod = "github.com/rdbkit/rdbkit/"
+	allowed := map[string][]string{
+		"rdbfile":       nil,
+		"internal/glob": nil,
+	}
+	for pkg, ok := range allowed {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "../"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == mod+pkg {
+				continue
+			}
+			good := false
+			for _, a := range ok {
+				good = good || dep == mod+a
+			}
+			if !good {
+				t.Errorf("%s imports %s: format packages may import only the standard library", pkg, dep)
+			}
+		}
+	}
+}

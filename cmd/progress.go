@@ -1,0 +1,40 @@
+package cmd
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// progressMin is the input size from which a progress bar is shown.
+const progressMin = 64 << 20
+
+type atomicInt64 = atomic.Int64
+
+// startProgress attaches a progress bar to in when it is worth it: stderr
+// is a terminal, the file size is known and above progressMin, and neither
+// --json nor --quiet was given. The bar is fed the bytes read from the file
+// by in's counting reader and goes to stderr only. The returned function
+// finishes and clears it.
+func (a *App) startProgress(in *input, desc string) (done func()) {
+	if a.JSON || a.Quiet || in.FileSize <= progressMin || !isTerminal(a.IO.ErrOut) {
+		return func() {}
+	}
+	bar := progressbar.NewOptions64(in.FileSize,
+		progressbar.OptionSetWriter(a.IO.ErrOut),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionEnableColorCodes(a.color()),
+	)
+	in.count.progress = func(n int64) { _ = bar.Set64(n) }
+	return func() {
+		in.count.progress = nil
+		_ = bar.Finish()
+	}
+}
