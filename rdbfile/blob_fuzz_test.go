@@ -12,9 +12,9 @@ import (
 // *blobError with an in-range Pos; anything that decodes, rebuilt from its
 // decoded entries and decoded again, gives the same entries.
 //
-// Seeds are the hand-built valid and corrupt samples of the unit tests.
-// Blobs from real dumps (/work/shared/corpus) are not seeded here: the
-// Reader's FuzzReader covers them end to end.
+// Seeds are the hand-built valid and corrupt samples of the unit tests plus
+// every blob found in the RDB samples and the corpus (corpusSeeds), and for
+// LZF every compressed string of those files.
 
 func checkBlobErr(t *testing.T, err error, n int) {
 	t.Helper()
@@ -37,6 +37,9 @@ func FuzzLZF(f *testing.F) {
 		f.Add(tc.src, tc.ulen)
 	}
 	f.Add([]byte(loremIpsum), 445)
+	for _, s := range corpusSeeds(f).lzf {
+		f.Add(s.data, s.ulen)
+	}
 	f.Add(lzfCompress(nil, bytes.Repeat([]byte(loremIpsum), 3)), 3*445)
 	f.Fuzz(func(t *testing.T, src []byte, ulen int) {
 		// Decompression never panics and yields exactly ulen bytes.
@@ -90,6 +93,9 @@ func lpSeeds() [][]byte {
 
 func FuzzListpack(f *testing.F) {
 	for _, s := range lpSeeds() {
+		f.Add(s)
+	}
+	for _, s := range corpusSeeds(f).listpacks {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -148,6 +154,9 @@ func FuzzZiplist(f *testing.F) {
 	for _, s := range zlSeeds() {
 		f.Add(s)
 	}
+	for _, s := range corpusSeeds(f).ziplists {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		es, err := zlDecodeAll(b)
 		if err != nil {
@@ -175,6 +184,9 @@ func FuzzIntset(f *testing.F) {
 	for _, tc := range isCorruptCases {
 		f.Add(tc.b)
 	}
+	for _, s := range corpusSeeds(f).intsets {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		vals, err := isDecodeAll(b)
 		if err != nil {
@@ -201,6 +213,9 @@ func FuzzZipmap(f *testing.F) {
 	f.Add(zmBuild(nil, bytes.Repeat([]byte("L"), 300), []byte("x")))
 	for _, tc := range zmCorruptCases {
 		f.Add(tc.b)
+	}
+	for _, s := range corpusSeeds(f).zipmaps {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pairs, err := zmDecodeAll(b)

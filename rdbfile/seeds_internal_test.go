@@ -39,6 +39,12 @@ type seedSet struct {
 	files, records               [][]byte
 	listpacks, ziplists, intsets [][]byte
 	zipmaps                      [][]byte
+	lzf                          []lzfSeed
+}
+
+type lzfSeed struct {
+	data []byte
+	ulen int
 }
 
 func corpusSeeds(tb testing.TB) *seedSet {
@@ -71,6 +77,7 @@ func corpusSeeds(tb testing.TB) *seedSet {
 				addUniq("zipmaps", &s.zipmaps, b, 8<<10)
 			}
 		}
+		s.lzf = append(s.lzf, findLZF(data, 64)...)
 		if _, err := r.Header(); err != nil || len(data) < 9 {
 			continue
 		}
@@ -212,4 +219,29 @@ func FuzzStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// findLZF scans data for LZF strings (C3 clen ulen payload) that decompress
+// cleanly, up to max of them.
+func findLZF(data []byte, max int) []lzfSeed {
+	var out []lzfSeed
+	for i := 0; i+3 < len(data) && len(out) < max; i++ {
+		if data[i] != 0xC3 {
+			continue
+		}
+		r := NewReader(bytes.NewReader(data[i+1:]), nil)
+		r.hdr.Version = 11
+		r.headerDone = true
+		clen, err1 := r.readLen("")
+		ulen, err2 := r.readLen("")
+		start := int(r.Offset()) + i + 1
+		if err1 != nil || err2 != nil || clen == 0 || clen > 8<<10 || start+int(clen) > len(data) {
+			continue
+		}
+		src := data[start : start+int(clen)]
+		if _, err := lzfDecompress(nil, src, int(ulen)); err == nil {
+			out = append(out, lzfSeed{append([]byte(nil), src...), int(ulen)})
+		}
+	}
+	return out
 }
