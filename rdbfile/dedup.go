@@ -8,53 +8,70 @@ import (
 // dedup is a reusable set of byte strings used to detect duplicate members
 // and fields. It stores 64-bit hashes in an open-addressing table and the
 // strings themselves in one arena, so adding costs no allocation per element
-// and a hash collision is always confirmed byte for byte.
+// and a hash collision is always confirmed byte for byte. Slots carry a
+// generation number, so starting a new key costs O(1) however large the
+// previous key was.
 type dedup struct {
 	seed  maphash.Seed
 	init  bool
 	slots []slot
+	size  int // slots in use: a power of two prefix of slots
+	gen   uint32
 	arena []byte
 	n     int
+	tmp   []slot
 }
 
 type slot struct {
-	h        uint64 // 0 = empty
+	h        uint64
 	off, end uint32
+	gen      uint32 // slot is live only when gen == dedup.gen
 }
 
-func (d *dedup) reset() {
+// reset starts a new set expected to hold about hint strings.
+func (d *dedup) reset(hint int) {
 	if !d.init {
 		d.seed = maphash.MakeSeed()
 		d.init = true
 	}
-	if d.n > 0 {
-		if len(d.slots) > 1<<16 {
-			d.slots = nil // do not keep a huge table for the next key
-			d.arena = nil
-		} else {
-			clear(d.slots)
-		}
+	size := 16
+	for size < 2*hint && size < 1<<20 {
+		size <<= 1
 	}
-	d.arena = d.arena[:0]
-	d.n = 0
+	if len(d.slots) > 1<<18 && size < 1<<12 {
+		d.slots = nil // do not keep a huge table around for small keys
+	}
+	if len(d.slots) < size {
+		d.slots = make([]slot, size)
+		d.gen = 0
+	}
+	d.gen++
+	if d.gen == 0 { // wrapped: stale generations could look live again
+		clear(d.slots)
+		d.gen = 1
+	}
+	if cap(d.arena) > 64<<20 {
+		d.arena = nil
+	}
+	d.size, d.n, d.arena = size, 0, d.arena[:0]
 }
 
 // add inserts b and reports whether it was new.
 func (d *dedup) add(b []byte) bool {
 	if !d.init {
-		d.reset()
+		d.reset(0)
 	}
-	if 2*(d.n+1) > len(d.slots) {
+	if 2*(d.n+1) > d.size {
 		d.grow()
 	}
-	h := maphash.Bytes(d.seed, b) | 1
-	mask := uint64(len(d.slots) - 1)
+	h := maphash.Bytes(d.seed, b)
+	mask := uint64(d.size - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &d.slots[i]
-		if s.h == 0 {
+		if s.gen != d.gen {
 			off := uint32(len(d.arena))
 			d.arena = append(d.arena, b...)
-			*s = slot{h: h, off: off, end: uint32(len(d.arena))}
+			*s = slot{h: h, off: off, end: uint32(len(d.arena)), gen: d.gen}
 			d.n++
 			return true
 		}
@@ -64,17 +81,29 @@ func (d *dedup) add(b []byte) bool {
 	}
 }
 
+// grow doubles the table, re-inserting the live slots.
 func (d *dedup) grow() {
-	n := max(64, 2*len(d.slots))
-	old := d.slots
-	d.slots = make([]slot, n)
-	mask := uint64(n - 1)
-	for _, s := range old {
-		if s.h == 0 {
-			continue
+	d.tmp = d.tmp[:0]
+	for _, s := range d.slots[:d.size] {
+		if s.gen == d.gen {
+			d.tmp = append(d.tmp, s)
 		}
+	}
+	d.size *= 2
+	if len(d.slots) < d.size {
+		d.slots = make([]slot, d.size)
+		d.gen = 0
+	}
+	d.gen++
+	if d.gen == 0 {
+		clear(d.slots)
+		d.gen = 1
+	}
+	mask := uint64(d.size - 1)
+	for _, s := range d.tmp {
+		s.gen = d.gen
 		for i := s.h & mask; ; i = (i + 1) & mask {
-			if d.slots[i].h == 0 {
+			if d.slots[i].gen != d.gen {
 				d.slots[i] = s
 				break
 			}

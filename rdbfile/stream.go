@@ -94,7 +94,6 @@ func (w *walker) stream() error {
 // streamNode walks one node listpack, emitting live entries. It returns the
 // node's live count and whether the node was intact.
 func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, last *StreamID, haveLast *bool, se *StreamEntry) (uint64, bool) {
-	r := w.r
 	it, err := lpOpen(b)
 	if err != nil {
 		w.blobErr(base, lzf, "stream listpack", err)
@@ -134,35 +133,21 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 	if err != nil || !ok || nf < 0 || nf > int64(len(b)) {
 		return bad("stream master entry: bad field count")
 	}
-	// Master fields alias the blob (strings) or are materialised below.
-	mf := w.r.fields[:0]
-	var ints []byte
-	type pend struct{ i, s, e int }
-	var intRefs []pend
+	// Master fields alias the blob (strings) or the walker's int arena.
+	w.mfields, w.ints, w.refs = w.mfields[:0], w.ints[:0], w.refs[:0]
 	for i := int64(0); i < nf; i++ {
 		ent, ok, err := it.Next()
 		if err != nil || !ok {
 			return bad("stream master entry truncated")
 		}
-		if ent.IsInt {
-			s := len(ints)
-			ints = strconv.AppendInt(ints, ent.Int, 10)
-			intRefs = append(intRefs, pend{len(mf), s, len(ints)})
-			mf = append(mf, nil)
-		} else {
-			mf = append(mf, ent.Str)
-		}
+		w.addText(&w.mfields, &w.ints, ent)
 	}
-	for _, p := range intRefs {
-		mf[p.i] = ints[p.s:p.e]
-	}
-	masterFields := append([][]byte(nil), mf...)
+	w.fixRefs(w.mfields, w.ints)
+	masterFields := w.mfields
 	if z, ok, err := nextInt(); err != nil || !ok || z != 0 {
 		return bad("stream master entry not terminated by 0")
 	}
 	var nLive, nDel int64
-	vals := make([][]byte, 0, 2*nf+2)
-	var arena []byte
 	for {
 		flags, ok, err := nextInt()
 		if err != nil {
@@ -178,20 +163,7 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 			return bad("stream entry truncated")
 		}
 		id := StreamID{Ms: master.Ms + uint64(msd), Seq: master.Seq + uint64(seqd)}
-		vals = vals[:0]
-		arena = arena[:0]
-		type ref struct{ i, s, e int }
-		var refs []ref
-		addVal := func(ent packEntry) {
-			if ent.IsInt {
-				s := len(arena)
-				arena = strconv.AppendInt(arena, ent.Int, 10)
-				refs = append(refs, ref{len(vals), s, len(arena)})
-				vals = append(vals, nil)
-			} else {
-				vals = append(vals, ent.Str)
-			}
-		}
+		w.vals, w.arena, w.refs = w.vals[:0], w.arena[:0], w.refs[:0]
 		var lpCount int64
 		if flags&streamItemSameFields != 0 {
 			for i := int64(0); i < nf; i++ {
@@ -199,8 +171,8 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 				if err != nil || !ok {
 					return bad("stream entry truncated")
 				}
-				vals = append(vals, masterFields[i])
-				addVal(ent)
+				w.vals = append(w.vals, masterFields[i])
+				w.addText(&w.vals, &w.arena, ent)
 			}
 			lpCount = nf + 3
 		} else {
@@ -213,13 +185,11 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 				if err != nil || !ok {
 					return bad("stream entry truncated")
 				}
-				addVal(ent)
+				w.addText(&w.vals, &w.arena, ent)
 			}
 			lpCount = 2*k + 4
 		}
-		for _, p := range refs {
-			vals[p.i] = arena[p.s:p.e]
-		}
+		w.fixRefs(w.vals, w.arena)
 		lc, ok, err := nextInt()
 		if err != nil || !ok {
 			return bad("stream entry truncated before its lp-count")
@@ -239,10 +209,9 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 			continue
 		}
 		nLive++
-		se.ID, se.Fields = id, vals
+		se.ID, se.Fields = id, w.vals
 		w.el.Stream = se
 		w.emit()
-		_ = r
 	}
 	if err := it.Done(); err != nil {
 		w.blobErr(base, lzf, "stream listpack", err)
@@ -463,3 +432,27 @@ func (w *walker) streamIDMP(st *Stream) error {
 }
 
 var _ = binary.BigEndian
+
+// textRef marks an element of a [][]byte whose bytes live in an int arena
+// that may still move while it grows.
+type textRef struct{ i, s, e int }
+
+// addText appends ent's logical text to *dst: strings alias the blob,
+// integers are formatted into *arena and patched in by fixRefs.
+func (w *walker) addText(dst *[][]byte, arena *[]byte, ent packEntry) {
+	if !ent.IsInt {
+		*dst = append(*dst, ent.Str)
+		return
+	}
+	s := len(*arena)
+	*arena = strconv.AppendInt(*arena, ent.Int, 10)
+	w.refs = append(w.refs, textRef{len(*dst), s, len(*arena)})
+	*dst = append(*dst, nil)
+}
+
+func (w *walker) fixRefs(dst [][]byte, arena []byte) {
+	for _, p := range w.refs {
+		dst[p.i] = arena[p.s:p.e]
+	}
+	w.refs = w.refs[:0]
+}

@@ -19,6 +19,10 @@ type walker struct {
 	want  bool // element bytes are needed (Value/Walk), not just validated
 	el    Element
 	sc    []byte // scratch for a copied first half of a pair
+	// stream scratch, reused across nodes and entries
+	mfields, vals [][]byte
+	ints, arena   []byte
+	refs          []textRef
 }
 
 func (w *walker) emit() {
@@ -154,7 +158,7 @@ func (w *walker) plainSet() error {
 		return err
 	}
 	w.emptyCheck(n)
-	r.dup.reset()
+	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		b, err := r.readString("set member")
@@ -177,7 +181,7 @@ func (w *walker) plainZSet(binaryScores bool) error {
 		return err
 	}
 	w.emptyCheck(n)
-	r.dup.reset()
+	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		m, err := r.readString("zset member")
@@ -268,7 +272,7 @@ func (w *walker) plainHash() error {
 		return err
 	}
 	w.emptyCheck(n)
-	r.dup.reset()
+	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		f, err := r.readString("hash field")
@@ -307,7 +311,7 @@ func (w *walker) hashMetadata(ga bool) error {
 		return err
 	}
 	w.emptyCheck(n)
-	r.dup.reset()
+	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		toff := r.in.offset()
 		ttl, err := r.readLen("hash field TTL")
@@ -353,7 +357,7 @@ func (w *walker) valkeyHash2() error {
 		return err
 	}
 	w.emptyCheck(n)
-	r.dup.reset()
+	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		f, err := r.readString("hash field")
@@ -500,7 +504,9 @@ func (p *packSink) put(ent packEntry, pos int) {
 		var score float64
 		if ent.IsInt {
 			score = float64(ent.Int)
-		} else {
+		} else if w.want {
+			// Redis does not check the text of listpack/ziplist scores when it
+			// loads (zzlStrtod), so only parse them when the value is wanted.
 			f, ok := parseCDouble(ent.Str)
 			if !ok || math.IsNaN(f) {
 				w.soft(p.base, p.field, "zset score "+strconv.Quote(string(ent.Str))+" is not a number")
@@ -523,7 +529,7 @@ func (w *walker) listpackBlob(kind blobKind) error {
 	if err != nil {
 		return err
 	}
-	w.r.dup.reset()
+	w.r.dup.reset(blobCountHint(b, 4))
 	p := packSink{w: w, kind: kind, base: base, lzf: lzf, field: "listpack"}
 	n := w.walkListpack(b, base, lzf, &p)
 	if n == 0 && w.e.softErr == nil {
@@ -589,7 +595,7 @@ func (w *walker) ziplistBlob(kind blobKind) error {
 	if err != nil {
 		return err
 	}
-	w.r.dup.reset()
+	w.r.dup.reset(blobCountHint(b, 8))
 	p := packSink{w: w, kind: kind, base: base, lzf: lzf, field: "ziplist"}
 	n := w.walkZiplist(b, base, lzf, &p)
 	if n == 0 && w.e.softErr == nil {
@@ -636,7 +642,7 @@ func (w *walker) zipmapHash() error {
 		w.blobErr(base, lzf, "zipmap", err)
 		return nil
 	}
-	r.dup.reset()
+	r.dup.reset(16)
 	for {
 		f, v, ok, err := it.Next()
 		if err != nil {
@@ -726,7 +732,7 @@ func (w *walker) listpackEx(ga bool) error {
 		w.blobErr(base, lzf, "listpack", err)
 		return nil
 	}
-	r.dup.reset()
+	r.dup.reset(blobCountHint(b, 4) / 3)
 	var prevTTL int64 = 0
 	seenNoTTL := false
 	n := 0
@@ -1000,4 +1006,17 @@ func (w *walker) template() error {
 // be128 decodes a 16-byte big-endian stream ID.
 func be128(b []byte) StreamID {
 	return StreamID{Ms: binary.BigEndian.Uint64(b[:8]), Seq: binary.BigEndian.Uint64(b[8:16])}
+}
+
+// blobCountHint reads a ziplist/listpack header's 16-bit element count at
+// off, for sizing the duplicate detector (65535 means unknown).
+func blobCountHint(b []byte, off int) int {
+	if len(b) < off+2 {
+		return 0
+	}
+	n := int(b[off]) | int(b[off+1])<<8
+	if n == 65535 {
+		return 1024
+	}
+	return n
 }
