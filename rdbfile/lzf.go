@@ -244,3 +244,56 @@ func (t *lzfTable) compress(out, src []byte) []byte {
 	}
 	return out[:op]
 }
+
+// lzfValidate checks that src is an LZF stream that decompresses to exactly
+// ulen bytes, with the same checks and errors as lzfDecompress, without
+// producing the output. Verification of string values uses it: their
+// content is not needed, only proof that it would decompress.
+func lzfValidate(src []byte, ulen int) error {
+	if ulen < 0 || uint64(ulen) > uint64(len(src))*lzfMaxExp {
+		return &blobError{0, "LZF uncompressed length larger than the data can expand to"}
+	}
+	op, ip := 0, 0
+	for ip < len(src) {
+		at := ip
+		ctrl := int(src[ip])
+		ip++
+		if ctrl < 32 {
+			n := ctrl + 1
+			if n > len(src)-ip {
+				return &blobError{at, "LZF literal run past the end of the input"}
+			}
+			if n > ulen-op {
+				return &blobError{at, "LZF output longer than the uncompressed length"}
+			}
+			ip += n
+			op += n
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			if ip >= len(src) {
+				return &blobError{at, "LZF back reference past the end of the input"}
+			}
+			n += int(src[ip])
+			ip++
+		}
+		if ip >= len(src) {
+			return &blobError{at, "LZF back reference past the end of the input"}
+		}
+		ref := op - (ctrl&0x1f)<<8 - int(src[ip]) - 1
+		ip++
+		n += 2
+		if n > ulen-op {
+			return &blobError{at, "LZF output longer than the uncompressed length"}
+		}
+		if ref < 0 {
+			return &blobError{at, "LZF back reference before the start of the output"}
+		}
+		op += n
+	}
+	if op != ulen {
+		return &blobError{len(src), "LZF output shorter than the uncompressed length"}
+	}
+	return nil
+}

@@ -257,3 +257,32 @@ func BenchmarkLZFCompress(b *testing.B) {
 		_ = lzfCompress(dst, in)
 	}
 }
+
+// TestLZFValidateAgrees: lzfValidate accepts and rejects exactly what
+// lzfDecompress does, with the same error position, on random mutations of
+// real compressed data.
+func TestLZFValidateAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	base := lzfCompress(nil, bytes.Repeat([]byte("lorem ipsum dolor sit amet 12345 "), 40))
+	if base == nil {
+		t.Fatal("no compression")
+	}
+	for i := 0; i < 20000; i++ {
+		src := append([]byte(nil), base...)
+		for k := r.IntN(3); k >= 0; k-- {
+			src[r.IntN(len(src))] ^= byte(1 + r.IntN(255))
+		}
+		ulen := 33 * 40
+		if i%5 == 0 {
+			ulen += r.IntN(9) - 4
+		}
+		_, e1 := lzfDecompress(nil, src, ulen)
+		e2 := lzfValidate(src, ulen)
+		if (e1 == nil) != (e2 == nil) {
+			t.Fatalf("case %d: decompress %v, validate %v", i, e1, e2)
+		}
+		if e1 != nil && e1.(*blobError).Pos != e2.(*blobError).Pos {
+			t.Fatalf("case %d: positions %v vs %v", i, e1, e2)
+		}
+	}
+}

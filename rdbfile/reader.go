@@ -673,6 +673,17 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, r.ioErr(dataOff, field, err)
 		}
+		if skip {
+			// The caller needs no bytes: prove the data decompresses to ulen.
+			if err := lzfValidate(src, int(ulen)); err != nil {
+				var be *blobError
+				if errors.As(err, &be) {
+					return nil, true, r.corrupt(dataOff+int64(be.Pos), field, ErrInvalid, "bad LZF data: "+be.What)
+				}
+				return nil, true, r.corrupt(dataOff, field, ErrInvalid, "bad LZF data: "+err.Error())
+			}
+			return nil, true, nil
+		}
 		out, err := lzfDecompress(r.strBuf, src, int(ulen))
 		if err != nil {
 			var be *blobError
