@@ -42,7 +42,8 @@ the trailer are a warning. When a file is damaged, verify says up to which
 offset its records are intact; rdbkit cannot repair RDB files yet.
 
 --target says whether a server release would load the file and, if not, which
-version gate, types or opcodes stop it (naming the first keys). Targets:
+version gate, types or opcodes stop it (naming the first keys); a target that
+would not load it makes the exit status 3. Targets:
   ` + strings.Join(names, ", ") + `, or "all".
 
 Inputs may be "-" (standard input) or gzip, zstd or Valkey LZ4 ("VCS")
@@ -52,7 +53,8 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 			`  0    every file is intact (warnings allowed, e.g. checksum not verified)
   1    runtime or I/O error (a file could not be read), and no file is damaged
   2    usage error
-  3    at least one file is corrupt or cannot be loaded
+  3    at least one file is corrupt or cannot be loaded, or a --target
+       server would not load it with its default configuration
   130  interrupted`,
 		Example: `  rdbkit verify dump.rdb
   rdbkit verify --target valkey-8.0 --target redis-7.2 dump.rdb
@@ -117,7 +119,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	if v.mode == modeStyled {
 		v.st = newStyles(app.IO.Out, app.color())
 	}
-	var counts struct{ intact, damaged, failed int }
+	var counts struct{ intact, damaged, failed, unloadable int }
 	for i, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -138,6 +140,9 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 		switch rep.Status {
 		case statusIntact:
 			counts.intact++
+			if targetRefuses(rep) {
+				counts.unloadable++
+			}
 		case statusDamaged:
 			counts.damaged++
 		default:
@@ -146,7 +151,9 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	}
 	code := exitOK
 	switch {
-	case counts.damaged > 0:
+	case counts.damaged > 0, counts.unloadable > 0:
+		// Damaged, or intact but refused by a --target server with its
+		// default configuration: either way the file will not load there.
 		code = exitCorrupt
 	case counts.failed > 0:
 		code = exitError
@@ -608,6 +615,9 @@ func (v *verifier) renderText(rep *verifyReport) error {
 	switch rep.Status {
 	case statusIntact:
 		status = "intact"
+		if targetRefuses(rep) {
+			status += ", but NOT loadable by every --target (see above)"
+		}
 		if warns > 0 {
 			status += " (" + plural(warns, "warning") + ")"
 		}
@@ -633,6 +643,17 @@ func (v *verifier) renderText(rep *verifyReport) error {
 		line("hint", rep.Hint)
 	}
 	return nil
+}
+
+// targetRefuses reports whether a requested --target would not load the file
+// with its default configuration (refused, or only with non-default settings).
+func targetRefuses(rep *verifyReport) bool {
+	for _, v := range rep.Verdicts {
+		if v.Status != rdbfile.CompatLoads {
+			return true
+		}
+	}
+	return false
 }
 
 func verdictsNeedAttention(rep *verifyReport) bool {

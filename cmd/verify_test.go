@@ -203,9 +203,19 @@ func goodCorpus(t *testing.T) []string {
 
 func TestVerifyCorpusGood(t *testing.T) {
 	for _, f := range goodCorpus(t) {
-		r := run(t, nil, "verify", "--target", "all", f)
+		r := run(t, nil, "verify", f)
 		if r.code != 0 {
 			t.Errorf("%s: exit %d\n%s%s", f, r.code, r.out, r.err)
+		}
+		// With every target: exit 3 exactly when some target would not load it
+		// (e.g. RDB 12 on Redis 7.2); RDB 10 files load on every target.
+		r = run(t, nil, "verify", "--target", "all", f)
+		refused := strings.Contains(r.out, "will NOT load") || strings.Contains(r.out, "loads only with")
+		if (r.code == 3) != refused || (r.code != 0 && r.code != 3) {
+			t.Errorf("%s --target all: exit %d, refused=%v\n%s%s", f, r.code, refused, r.out, r.err)
+		}
+		if strings.Contains(f, "redis-7.0.15/rdb/") && r.code != 0 {
+			t.Errorf("%s: an RDB 10 file should load on every target", f)
 		}
 		r = run(t, nil, "inspect", f)
 		if r.code != 0 {
@@ -340,9 +350,14 @@ func TestInputsUnchanged(t *testing.T) {
 }
 
 func TestVerifyTargets(t *testing.T) {
+	// A target that refuses the file makes verify exit 3 (unloadable there)...
 	r := run(t, nil, "verify", "--target", "valkey-8.0,redis-7.4", "--target", "valkey-9.0", sample)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.err)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3 (refused by valkey-8.0): %s", r.code, r.err)
+	}
+	// ...while targets that all load it keep exit 0.
+	if r0 := run(t, nil, "verify", "--target", "redis-7.4,redis-8.0", sample); r0.code != 0 {
+		t.Fatalf("exit %d with loading targets: %s", r0.code, r0.out)
 	}
 	for _, want := range []string{
 		"target:\tvalkey-8.0: will NOT load: RDB version 12 > 11 (Valkey 8.0 reads up to RDB 11); also 2 keys use HASH_METADATA (Redis 7.4+ only): \"hash:hfe:large\", \"hash:hfe:longval\"; also 3 keys use HASH_LISTPACK_EX (Redis 7.4+ only): ",
@@ -355,7 +370,7 @@ func TestVerifyTargets(t *testing.T) {
 		}
 	}
 	code, recs := verifyJSON(t, "--target", "all", "--max-keys", "1", sample)
-	if code != 0 {
+	if code != 3 {
 		t.Fatal(code)
 	}
 	tg := byType(recs, "target")
