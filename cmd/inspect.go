@@ -17,6 +17,7 @@ import (
 
 // inspectOptions are the flags of "rdbkit inspect".
 type inspectOptions struct {
+	config string   // --config redis.conf for AOF inputs
 	keys   bool     // list keys instead of the summary
 	dbs    []int    // --db filter (keys mode)
 	types  []string // --type filter (keys mode)
@@ -64,6 +65,7 @@ JSON with --json (one document; JSON Lines with --keys). See docs/json.md.` + ex
 	f.StringVar(&o.match, "match", "", "with --keys: only keys matching this Redis glob pattern (*, ?, [a-z], \\x)")
 	f.BoolVar(&o.nocase, "match-nocase", false, "with --match: ignore ASCII case")
 	f.IntVar(&o.top, "top", 10, "how many of the biggest keys to show (0 = none)")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
 	return c
 }
 
@@ -73,6 +75,12 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	}
 	if !o.keys && (len(o.dbs) > 0 || len(o.types) > 0 || o.match != "") {
 		return usageErrorf("--db, --type and --match need --keys")
+	}
+	if isAOFPath(path) {
+		if o.keys {
+			return usageErrorf("--keys works on RDB files only")
+		}
+		return aofExit(runAOF(ctx, app, path, o.config, nil, false))
 	}
 	var filt *keyFilter
 	if o.keys {

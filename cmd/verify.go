@@ -9,12 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
 // verifyOptions are the flags of "rdbkit verify".
 type verifyOptions struct {
 	targets []string // --target names ("all" expands)
+	config  string   // --config redis.conf for AOF appenddirname/appendfilename
 	maxKeys int      // key names kept per compatibility problem
 }
 
@@ -31,7 +33,7 @@ func newVerifyCmd(app *App) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "verify [flags] FILE...",
 		Short: "Check RDB files completely: checksum and every value",
-		Long: `Verify reads each RDB file to its end, decoding and checking every value
+		Long: `Verify reads each RDB file or AOF set to its end, decoding and checking every value
 (lengths, blobs, listpacks, ziplists, intsets, streams, duplicates, ordering)
 and the CRC-64 trailer, and reports every finding with its byte offset (decimal
 and hex), the field being read, the key and its type, and a severity.
@@ -58,7 +60,9 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
   130  interrupted`,
 		Example: `  rdbkit verify dump.rdb
   rdbkit verify --target valkey-8.0 --target redis-7.2 dump.rdb
-  rdbkit verify --json backups/*.rdb.zst`,
+  rdbkit verify --json backups/*.rdb.zst
+  rdbkit verify /var/lib/redis/appendonlydir
+  rdbkit verify --config /etc/redis/redis.conf /var/lib/redis`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runVerify(c.Context(), app, o, args)
@@ -67,6 +71,7 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 	f := c.Flags()
 	f.StringSliceVar(&o.targets, "target", nil, "server release to check loadability for (repeatable, comma-separated, or \"all\")")
 	f.IntVar(&o.maxKeys, "max-keys", 10, "key names kept per compatibility problem")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
 	return c
 }
 
@@ -115,6 +120,29 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	if o.maxKeys < 0 {
 		return usageErrorf("--max-keys must be >= 0")
 	}
+	var aofCode int
+	var rdbPaths []string
+	for _, p := range paths {
+		if !isAOFPath(p) {
+			rdbPaths = append(rdbPaths, p)
+			continue
+		}
+		var ats []aoffile.Target
+		for _, t := range targets {
+			if at, ok := aoffile.ParseTarget(t.Name); ok {
+				ats = append(ats, at)
+			}
+		}
+		code, err := runAOF(ctx, app, p, o.config, ats, true)
+		if err != nil {
+			return err
+		}
+		aofCode = max(aofCode, code)
+	}
+	if len(rdbPaths) == 0 {
+		return aofExit(aofCode, nil)
+	}
+	paths = rdbPaths
 	v := &verifier{app: app, opts: o, targets: targets, mode: app.mode()}
 	if v.mode == modeStyled {
 		v.st = newStyles(app.IO.Out, app.color())
@@ -150,6 +178,9 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 		}
 	}
 	code := exitOK
+	if aofCode == exitCorrupt {
+		code = exitCorrupt
+	}
 	switch {
 	case counts.damaged > 0, counts.unloadable > 0:
 		// Damaged, or intact but refused by a --target server with its

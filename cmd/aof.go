@@ -1,0 +1,332 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/manifest"
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/repair"
+)
+
+// isAOFPath decides whether inspect/verify read path as an AOF: a
+// directory, a *.manifest file, a file starting with '*' or '#' (RESP), or
+// an RDB-magic file named *.aof (an RDB-preamble AOF). Everything else,
+// standard input and compressed files included, is read as an RDB.
+func isAOFPath(path string) bool {
+	if path == "-" {
+		return false
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if st.IsDir() || strings.HasSuffix(path, ".manifest") {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [6]byte
+	n, _ := io.ReadFull(f, b[:])
+	if n > 0 && (b[0] == '*' || b[0] == '#') {
+		return true
+	}
+	return aoffile.Detect(b[:n]) == aoffile.FormatRDB && strings.HasSuffix(path, ".aof")
+}
+
+// jsonAOFFile is the "aof_file" JSON record of inspect and verify.
+type jsonAOFFile struct {
+	Type        string           `json:"type"`
+	Name        string           `json:"name"`
+	Kind        string           `json:"kind"` // base, incr, legacy
+	Content     string           `json:"content"`
+	Size        int64            `json:"size"`
+	Status      string           `json:"status"`
+	OKUpTo      int64            `json:"ok_up_to"`
+	OKUpToLine  int64            `json:"ok_up_to_line"`
+	Commands    int64            `json:"commands"`
+	Annotations int64            `json:"annotations"`
+	TopCommands []jsonCmdCount   `json:"top_commands"`
+	DBs         []int            `json:"dbs"`
+	FirstTS     *string          `json:"first_ts"`
+	LastTS      *string          `json:"last_ts"`
+	MultiBlocks int64            `json:"multi_blocks"`
+	RDB         *jsonAOFRDB      `json:"rdb"`
+	Error       string           `json:"error,omitempty"`
+	ErrorOffset *int64           `json:"error_offset,omitempty"`
+	Issues      []jsonAOFIssue   `json:"command_issues,omitempty"`
+	IssueCount  int64            `json:"command_issue_count"`
+	Counts      map[string]int64 `json:"command_counts"`
+}
+
+type jsonCmdCount struct {
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+type jsonAOFRDB struct {
+	Version  int    `json:"version"`
+	Keys     int64  `json:"keys"`
+	End      int64  `json:"end"`
+	Checksum string `json:"checksum"`
+	Errors   int    `json:"errors"`
+}
+
+type jsonAOFIssue struct {
+	Offset  int64  `json:"offset"`
+	Message string `json:"message"`
+}
+
+// jsonAOFSet is the "aof_set" JSON record: the manifest and its findings.
+type jsonAOFSet struct {
+	Type     string   `json:"type"`
+	Path     string   `json:"path"`
+	Dir      string   `json:"dir"`
+	Manifest string   `json:"manifest"`
+	Legacy   bool     `json:"legacy"`
+	Base     string   `json:"base"`
+	Incrs    []string `json:"incrs"`
+	History  []string `json:"history"`
+	Findings []string `json:"findings"`
+	Status   string   `json:"status"`
+	Suggest  string   `json:"suggest,omitempty"`
+	ExitCode int      `json:"exit_code"`
+}
+
+func fileKind(set *manifest.Set, f *manifest.File) string {
+	if set.Legacy {
+		return "legacy"
+	}
+	return f.Type.String()
+}
+
+func tsJSON(ts int64) *string {
+	if ts == aoffile.NoTimestamp {
+		return nil
+	}
+	v := msTime(ts * 1000)
+	return &v
+}
+
+func aofFileJSON(set *manifest.Set, fs *repair.FileScan) jsonAOFFile {
+	j := jsonAOFFile{Type: "aof_file", Name: fs.File.Name, Kind: fileKind(set, fs.File), Content: fs.File.Content.String(),
+		Size: fs.File.Size, Status: statusIntact, OKUpTo: fs.OKUpTo.Offset, OKUpToLine: fs.OKUpTo.Line,
+		Commands: fs.Commands, Annotations: fs.Annotations, DBs: fs.DBs, FirstTS: tsJSON(fs.FirstTS), LastTS: tsJSON(fs.LastTS),
+		MultiBlocks: fs.MultiBlocks, IssueCount: fs.IssueCount, Counts: fs.CommandCounts}
+	if j.DBs == nil {
+		j.DBs = []int{}
+	}
+	for n, c := range fs.CommandCounts {
+		j.TopCommands = append(j.TopCommands, jsonCmdCount{n, c})
+	}
+	sort.Slice(j.TopCommands, func(a, b int) bool {
+		x, y := j.TopCommands[a], j.TopCommands[b]
+		return x.Count > y.Count || (x.Count == y.Count && x.Name < y.Name)
+	})
+	j.TopCommands = j.TopCommands[:min(len(j.TopCommands), 10)]
+	if fs.RDB != nil {
+		r := &jsonAOFRDB{Keys: fs.RDB.Keys, End: fs.RDB.End, Checksum: rdbChecksumText(fs.RDB.Checksum), Errors: fs.RDB.NErrors}
+		if fs.RDB.Header != nil {
+			r.Version = fs.RDB.Header.Version
+		}
+		j.RDB = r
+	}
+	if fs.Err != nil {
+		j.Status = statusDamaged
+		j.Error = fs.Err.Error()
+		var se *aoffile.SyntaxError
+		if errors.As(fs.Err, &se) {
+			j.ErrorOffset = &se.Offset
+		} else if ce := asRDBCorrupt(fs.Err); ce != nil {
+			j.ErrorOffset = &ce.Offset
+		}
+	}
+	if fs.IssueCount > 0 {
+		j.Status = statusDamaged
+	}
+	for _, is := range fs.Issues {
+		j.Issues = append(j.Issues, jsonAOFIssue{Offset: is.Offset, Message: is.Err.Error()})
+	}
+	return j
+}
+
+// aofSuggest is the exact repair command for a damaged set, or "".
+func aofSuggest(path string, s *repair.Scan) string {
+	if len(s.Set.Errors()) > 0 {
+		return ""
+	}
+	files := s.Files
+	for i, fs := range files {
+		if fs.RDBDamaged() {
+			return ""
+		}
+		var se *aoffile.SyntaxError
+		if !errors.As(fs.Err, &se) {
+			continue
+		}
+		q := shellQuote(path)
+		if i == len(files)-1 && errors.Is(se.Err, aoffile.ErrTruncated) {
+			return "rdbkit repair --yes " + q
+		}
+		return "rdbkit repair --skip-corrupt --yes " + q + "   (or --drop-after to cut at offset " + strconv.FormatInt(se.OKUpTo.Offset, 10) + " of " + fs.File.Name + ")"
+	}
+	return ""
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// runAOF inspects (deep=false) or verifies (deep=true) an AOF set and
+// renders it. It returns the exit status error.
+func runAOF(ctx context.Context, app *App, path, config string, targets []aoffile.Target, verify bool) (int, error) {
+	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: config})
+	if err != nil {
+		var pe *manifest.ParseError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: %v\n", path, err)
+			return exitCorrupt, nil
+		}
+		return exitError, err
+	}
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: targets})
+	if err != nil {
+		return exitError, err
+	}
+	code := exitOK
+	status := statusIntact
+	if s.Damaged() {
+		code, status = exitCorrupt, statusDamaged
+	}
+	js := jsonAOFSet{Type: "aof_set", Path: path, Dir: set.Dir, Manifest: set.ManifestPath, Legacy: set.Legacy,
+		Incrs: []string{}, History: []string{}, Findings: []string{}, Status: status, ExitCode: code}
+	if set.Base != nil {
+		js.Base = set.Base.Name
+	}
+	for _, f := range set.Incrs {
+		js.Incrs = append(js.Incrs, f.Name)
+	}
+	for _, f := range set.History {
+		js.History = append(js.History, f.Name)
+	}
+	for _, f := range set.Findings {
+		js.Findings = append(js.Findings, f.String())
+	}
+	if verify && code == exitCorrupt {
+		js.Suggest = aofSuggest(path, s)
+	}
+	out := app.IO.Out
+	if app.mode() == modeJSON {
+		for _, fs := range s.Files {
+			if err := writeJSON(out, aofFileJSON(set, fs)); err != nil {
+				return exitError, err
+			}
+		}
+		if err := writeJSON(out, js); err != nil {
+			return exitError, err
+		}
+		return code, nil
+	}
+	if set.Legacy {
+		plainLine(out, "layout", "old-style single AOF file "+set.Base.Name)
+	} else {
+		plainLine(out, "manifest", set.ManifestPath)
+		plainLine(out, "base", js.Base)
+		plainLine(out, "incr", strings.Join(js.Incrs, ", "))
+		if len(js.History) > 0 {
+			plainLine(out, "history", strings.Join(js.History, ", "))
+		}
+	}
+	for _, f := range js.Findings {
+		plainLine(out, "finding", f)
+	}
+	for _, fs := range s.Files {
+		j := aofFileJSON(set, fs)
+		fmt.Fprintln(out)
+		plainLine(out, "file", j.Name+" ("+j.Kind+", "+j.Content+", "+humanBytes(j.Size)+")")
+		if j.RDB != nil {
+			plainLine(out, "rdb", fmt.Sprintf("version %d, %d keys, ends at %d, checksum %s", j.RDB.Version, j.RDB.Keys, j.RDB.End, j.RDB.Checksum))
+		}
+		plainLine(out, "commands", i64(j.Commands))
+		var top []string
+		for _, c := range j.TopCommands {
+			top = append(top, c.Name+" "+i64(c.Count))
+		}
+		plainLine(out, "top commands", strings.Join(top, ", "))
+		var dbs []string
+		for _, d := range j.DBs {
+			dbs = append(dbs, strconv.Itoa(d))
+		}
+		plainLine(out, "dbs selected", orDash(ptrIf(strings.Join(dbs, ", "))))
+		plainLine(out, "first ts", orDash(j.FirstTS))
+		plainLine(out, "last ts", orDash(j.LastTS))
+		plainLine(out, "multi blocks", i64(j.MultiBlocks))
+		plainLine(out, "ok_up_to", fmt.Sprintf("%d (line %d)", j.OKUpTo, j.OKUpToLine))
+		plainLine(out, "status", j.Status)
+		if j.Error != "" {
+			plainLine(out, "error", j.Error)
+		}
+		for _, is := range j.Issues {
+			plainLine(out, "command", offsetText(is.Offset)+": "+is.Message)
+		}
+	}
+	fmt.Fprintln(out)
+	plainLine(out, "verdict", status)
+	if js.Suggest != "" {
+		plainLine(out, "repair", js.Suggest)
+	}
+	return code, nil
+}
+
+func ptrIf(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// aofExit turns runAOF's status into the command's error.
+func aofExit(code int, err error) error {
+	if err != nil {
+		return err
+	}
+	if code == exitOK {
+		return nil
+	}
+	return &filesError{code: code, msg: "AOF is damaged"}
+}
+
+func asRDBCorrupt(err error) *rdbfile.CorruptError {
+	var ce *rdbfile.CorruptError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
+}
+
+func rdbChecksumText(c rdbfile.ChecksumStatus) string {
+	switch {
+	case !c.Present:
+		return "absent"
+	case c.Disabled:
+		return "not verified (rdbchecksum no)"
+	case c.Verified:
+		return "ok"
+	}
+	return "mismatch"
+}

@@ -1,0 +1,335 @@
+// Package repair checks and repairs multi-part AOF sets (and old-style
+// single AOF files) in three steps, after restic's and bbolt's repair tools:
+//
+//   - Scan reads every file of a manifest.Set strictly, as redis-check-aof
+//     does, and records what it found (ok_up_to, the first error, command
+//     statistics and, on request, one Record per command).
+//   - NewPlan turns a Scan and the caller's choices (PlanOptions) into a
+//     Plan: JSON-serialisable data saying, per file, where it is cut, which
+//     byte ranges are skipped, how many bytes and commands are lost, and
+//     whether the manifest is rewritten. A Plan changes nothing.
+//   - Apply writes the plan: into a new directory, or in place after
+//     copying every changed file to a backup directory, always through a
+//     temporary file, fsync and rename.
+//
+// The package never prints and never calls time.Now; it imports only the
+// format packages (aoffile, manifest, rdbfile) and the standard library.
+package repair
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/manifest"
+	"github.com/rdbkit/rdbkit/rdbfile"
+)
+
+// ScanOptions tune Scan. The zero value checks RESP framing and MULTI/EXEC
+// and skips the RDB part without decoding its values.
+type ScanOptions struct {
+	// DeepRDB decodes and checks every value of an RDB base or preamble.
+	DeepRDB bool
+	// Targets, when set, checks every command against each target's command
+	// table (aoffile.Validate).
+	Targets []aoffile.Target
+	// Records keeps one Record per command and annotation (needed by
+	// NewPlan).
+	Records bool
+	// MaxIssues caps the command issues kept per file (0 = 100).
+	MaxIssues int
+}
+
+// RDBPart describes the RDB base or preamble at the start of a file.
+type RDBPart struct {
+	Header   *rdbfile.Header
+	Keys     int64
+	Records  int64
+	End      int64 // offset just after the CRC trailer (where RESP starts)
+	Checksum rdbfile.ChecksumStatus
+	// Findings are non-fatal problems of the deep check (DeepRDB).
+	Findings []rdbfile.Finding
+	NErrors  int
+	// Err is the fatal error that stopped reading (*rdbfile.CorruptError).
+	Err error
+	// Summary is the RDB summary of the key space (filled with DeepRDB).
+	Summary *rdbfile.Summary
+}
+
+// Record is one command or annotation of a scanned file.
+type Record struct {
+	Offset int64
+	Size   int64
+	Kind   aoffile.Kind
+	Name   string // upper-case command name; "" for an annotation
+	TS     int64  // the "#TS:" value of a timestamp annotation, else aoffile.NoTimestamp
+}
+
+// CommandIssue is a command a target server would refuse.
+type CommandIssue struct {
+	Offset int64
+	Err    error // *aoffile.CommandError
+}
+
+// FileScan is what Scan found in one file.
+type FileScan struct {
+	File        *manifest.File
+	RDB         *RDBPart // nil when the file holds no RDB part
+	Commands    int64
+	Annotations int64
+	// CommandCounts counts commands by upper-case name.
+	CommandCounts map[string]int64
+	// DBs are the databases selected by SELECT, in increasing order.
+	DBs          []int
+	FirstTS      int64 // first "#TS:" value, or aoffile.NoTimestamp
+	LastTS       int64
+	MultiBlocks  int64
+	OKUpTo       aoffile.Position
+	Err          error // *aoffile.SyntaxError, RDB error, or I/O error; nil when valid
+	Issues       []CommandIssue
+	IssueCount   int64
+	Records      []Record
+	EndLine      int64
+	ScannedBytes int64
+}
+
+// Valid reports whether the file read completely without error.
+func (f *FileScan) Valid() bool { return f.Err == nil }
+
+// RDBDamaged reports whether the error is in the RDB part.
+func (f *FileScan) RDBDamaged() bool {
+	return f.RDB != nil && (f.RDB.Err != nil || f.RDB.NErrors > 0)
+}
+
+// Scan is the result of scanning a whole set.
+type Scan struct {
+	Set   *manifest.Set
+	Files []*FileScan // Set.Files() order: base, then incr files
+}
+
+// Damaged reports whether a listed file is missing or any file is damaged.
+func (s *Scan) Damaged() bool {
+	if len(s.Set.Errors()) > 0 {
+		return true
+	}
+	for _, f := range s.Files {
+		if f.Err != nil || f.RDBDamaged() || f.IssueCount > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ScanSet reads every existing file of set. Missing files are skipped (they
+// are findings of the set). The error is for interruption only; file
+// problems are in the FileScans.
+func ScanSet(ctx context.Context, set *manifest.Set, opts *ScanOptions) (*Scan, error) {
+	var o ScanOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxIssues == 0 {
+		o.MaxIssues = 100
+	}
+	s := &Scan{Set: set}
+	var line int64 = 1
+	for i, f := range set.Files() {
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		if !f.Exists {
+			continue
+		}
+		fs := scanFile(ctx, set, f, i == 0 && f.Type == manifest.TypeBase || set.Legacy, line, &o)
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		line = fs.EndLine
+		s.Files = append(s.Files, fs)
+	}
+	return s, nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble bool, line int64, o *ScanOptions) *FileScan {
+	fs := &FileScan{File: f, CommandCounts: map[string]int64{}, FirstTS: aoffile.NoTimestamp, LastTS: aoffile.NoTimestamp, EndLine: line}
+	h, err := set.Open(f)
+	if err != nil {
+		fs.Err = err
+		return fs
+	}
+	defer h.Close()
+	src := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: h}, 64<<10)
+	r := aoffile.NewReader(src, &aoffile.Options{Size: f.Size, Line: line, NoPreamble: !preamble})
+	rdb, err := r.Preamble()
+	if err != nil {
+		fs.Err = err
+		return fs
+	}
+	if rdb != nil {
+		part := &RDBPart{}
+		fs.RDB = part
+		if err := walkRDB(rdb, part, o.DeepRDB); err != nil {
+			part.Err = err
+			fs.Err = err
+			fs.OKUpTo = aoffile.Position{Offset: 0, Line: line}
+			return fs
+		}
+		part.End = rdb.Offset()
+		if part.NErrors > 0 {
+			// Deep errors: the server would refuse the base too.
+			fs.Err = &rdbfile.CorruptError{Offset: part.Findings[0].Err.Offset, Field: part.Findings[0].Err.Field, Err: part.Findings[0].Err}
+		}
+	}
+	dbs := map[int]bool{}
+	inMulti := false
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if fs.Err == nil {
+				fs.Err = err
+			}
+			break
+		}
+		rec := Record{Offset: c.Offset, Size: c.Size, Kind: c.Kind, TS: aoffile.NoTimestamp}
+		if c.Kind == aoffile.KindAnnotation {
+			fs.Annotations++
+			if ts, ok := c.TS(); ok {
+				rec.TS = ts
+				if fs.FirstTS == aoffile.NoTimestamp {
+					fs.FirstTS = ts
+				}
+				fs.LastTS = ts
+			}
+		} else {
+			fs.Commands++
+			name := strings.ToUpper(string(c.Args[0]))
+			rec.Name = name
+			fs.CommandCounts[name]++
+			switch name {
+			case "SELECT":
+				if len(c.Args) == 2 {
+					if n, ok := atoi(c.Args[1]); ok {
+						dbs[n] = true
+					}
+				}
+			case "MULTI":
+				inMulti = true
+			case "EXEC":
+				if inMulti {
+					fs.MultiBlocks++
+				}
+				inMulti = false
+			}
+			for _, t := range o.Targets {
+				if _, err := aoffile.Validate(t, c.Args); err != nil {
+					fs.IssueCount++
+					if len(fs.Issues) < o.MaxIssues {
+						fs.Issues = append(fs.Issues, CommandIssue{Offset: c.Offset, Err: err})
+					}
+				}
+			}
+		}
+		if o.Records {
+			fs.Records = append(fs.Records, rec)
+		}
+	}
+	fs.OKUpTo = r.OKUpTo()
+	fs.EndLine = fs.OKUpTo.Line
+	fs.ScannedBytes = r.Offset()
+	for d := range dbs {
+		fs.DBs = append(fs.DBs, d)
+	}
+	sort.Ints(fs.DBs)
+	return fs
+}
+
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// walkRDB reads the RDB part to its end, checking every value when deep.
+func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool) error {
+	h, err := r.Header()
+	if err != nil {
+		return err
+	}
+	part.Header = h
+	var sum *rdbfile.Summary
+	if deep {
+		sum = &rdbfile.Summary{TopN: 5}
+	}
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		part.Records++
+		if e.Kind == rdbfile.EntryKey {
+			part.Keys++
+			if deep {
+				if err := e.Skip(); err != nil {
+					var ce *rdbfile.CorruptError
+					if !errors.As(err, &ce) {
+						return err
+					}
+				}
+			}
+		}
+		if sum != nil {
+			sum.Add(e)
+		}
+	}
+	part.Findings = r.Findings()
+	_, part.NErrors = r.FindingCount()
+	part.Checksum = r.Checksum()
+	part.Summary = sum
+	return nil
+}
+
+// readAll reads a whole file of the set.
+func readAll(set *manifest.Set, f *manifest.File) ([]byte, error) {
+	h, err := set.Open(f)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	var b bytes.Buffer
+	if f.Size > 0 {
+		b.Grow(int(min(f.Size, 1<<30)))
+	}
+	_, err = io.Copy(&b, h)
+	return b.Bytes(), err
+}
