@@ -3,6 +3,7 @@ package cmd
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,18 +70,68 @@ func countFrames(t *testing.T, path string) int {
 	return n
 }
 
+// hashTree hashes every name, type, size, mode, mtime and content under
+// dir (bbolt's requireDBNoChange, for a directory).
 func hashTree(t *testing.T, dir string) string {
 	t.Helper()
 	h := sha256.New()
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			b, _ := os.ReadFile(p)
-			h.Write([]byte(p))
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%v\x00%d\x00%d\x00", p, info.Mode(), info.Size(), info.ModTime().UnixNano())
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
 			h.Write(b)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return string(h.Sum(nil))
+}
+
+// TestAOFReadOnly runs inspect, verify and repair --dry-run (with each
+// repair choice) on every AOF set of the corpus and checks that nothing in
+// it changed: names, sizes, modes, mtimes and contents.
+func TestAOFReadOnly(t *testing.T) {
+	c := corpusDir(t)
+	var sets []string
+	for _, srv := range aofServers {
+		for _, pat := range []string{"aof-*", "legacy-aof*", "damaged/aof-*"} {
+			m, _ := filepath.Glob(filepath.Join(c, srv, pat))
+			sets = append(sets, m...)
+		}
+	}
+	if len(sets) == 0 {
+		t.Fatal("no AOF sets in the corpus")
+	}
+	runs := [][]string{
+		{"inspect"}, {"inspect", "--json"}, {"verify"}, {"verify", "--json"},
+		{"repair", "--dry-run"}, {"repair", "--dry-run", "--json", "--skip-corrupt"},
+		{"repair", "--dry-run", "--drop-after"}, {"repair", "--dry-run", "--to-timestamp", "1"},
+	}
+	for _, p := range sets {
+		t.Run(strings.TrimPrefix(p, c), func(t *testing.T) {
+			before := hashTree(t, p)
+			for _, args := range runs {
+				if r := run(t, nil, append(args, p)...); r.code == 1 || r.code == 2 {
+					t.Errorf("%v: exit %d\n%s", args, r.code, r.err)
+				}
+				if hashTree(t, p) != before {
+					t.Fatalf("%v changed the input", args)
+				}
+			}
+		})
+	}
 }
 
 func TestAOFGoodSets(t *testing.T) {

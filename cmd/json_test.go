@@ -58,6 +58,9 @@ func TestJSONFieldNames(t *testing.T) {
 		{"verify file", jsonVerifyFile{}},
 		{"verify summary", jsonVerifySummary{}},
 		{"version", versionInfo{}},
+		{"aof_file", jsonAOFFile{}},
+		{"aof_set", jsonAOFSet{}},
+		{"repair", jsonRepair{}},
 	} {
 		var out []string
 		jsonFields(x.name, reflect.TypeOf(x.v), &out)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -100,6 +101,14 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 	}
 	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 	if err != nil {
+		var pe *manifest.ParseError
+		if errors.As(err, &pe) {
+			// The server refuses this manifest too; rdbkit does not guess
+			// what it meant.
+			msg := fmt.Sprintf("%s: %v; rdbkit does not repair a manifest it cannot parse: fix or restore it by hand", path, err)
+			fmt.Fprintln(app.IO.ErrOut, "rdbkit: "+msg)
+			return &filesError{code: exitCorrupt, msg: msg}
+		}
 		return err
 	}
 	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{Records: true, DeepRDB: true})

@@ -1,7 +1,9 @@
 package repair
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -70,30 +72,21 @@ func Apply(s *Scan, p *Plan, o ApplyOptions) (*Result, error) {
 			if !f.Exists {
 				continue
 			}
-			data, err := readAll(set, f)
-			if err != nil {
-				return res, err
-			}
-			if fp := plans[f.Name]; fp != nil {
-				data = transform(data, fp)
-			}
 			dst := filepath.Join(o.OutputDir, f.Name)
-			if err := writeAtomic(dst, data); err != nil {
+			if err := copyPlanned(set, f, plans[f.Name], dst); err != nil {
 				return res, err
 			}
 			res.Written = append(res.Written, dst)
 		}
 		if set.ManifestPath != "" && !set.Legacy {
 			dst := filepath.Join(o.OutputDir, filepath.Base(set.ManifestPath))
-			data := manifestData
-			if data == nil {
-				b, err := os.ReadFile(set.ManifestPath)
-				if err != nil {
-					return res, err
-				}
-				data = b
+			var err error
+			if manifestData != nil {
+				err = writeAtomic(dst, writeBytes(manifestData))
+			} else {
+				err = copyWhole(set.ManifestPath, dst)
 			}
-			if err := writeAtomic(dst, data); err != nil {
+			if err != nil {
 				return res, err
 			}
 			res.Written = append(res.Written, dst)
@@ -109,31 +102,23 @@ func Apply(s *Scan, p *Plan, o ApplyOptions) (*Result, error) {
 		if fp == nil || fp.Action == ActionKeep || fp.Action == ActionHistory {
 			continue
 		}
-		data, err := readAll(set, f)
-		if err != nil {
-			return res, err
-		}
 		bak := filepath.Join(o.BackupDir, f.Name)
-		if err := writeAtomic(bak, data); err != nil {
+		if err := copyPlanned(set, f, nil, bak); err != nil {
 			return res, err
 		}
 		res.BackedUp = append(res.BackedUp, bak)
-		if err := writeAtomic(f.Path, transform(data, fp)); err != nil {
+		if err := copyPlanned(set, f, fp, f.Path); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, f.Path)
 	}
 	if manifestData != nil {
-		old, err := os.ReadFile(set.ManifestPath)
-		if err != nil {
-			return res, err
-		}
 		bak := filepath.Join(o.BackupDir, filepath.Base(set.ManifestPath))
-		if err := writeAtomic(bak, old); err != nil {
+		if err := copyWhole(set.ManifestPath, bak); err != nil {
 			return res, err
 		}
 		res.BackedUp = append(res.BackedUp, bak)
-		if err := writeAtomic(set.ManifestPath, manifestData); err != nil {
+		if err := writeAtomic(set.ManifestPath, writeBytes(manifestData)); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, set.ManifestPath)
@@ -141,26 +126,75 @@ func Apply(s *Scan, p *Plan, o ApplyOptions) (*Result, error) {
 	return res, syncDir(o.BackupDir)
 }
 
-// transform applies a file's plan to its bytes.
-func transform(data []byte, fp *FilePlan) []byte {
+// keepRanges returns the [start, end) byte ranges of a file of size bytes
+// that plan fp keeps (fp nil: the whole file), in increasing order.
+func keepRanges(size int64, fp *FilePlan) [][2]int64 {
+	if fp == nil {
+		return [][2]int64{{0, size}}
+	}
 	switch fp.Action {
 	case ActionTruncate:
-		return data[:min(fp.TruncateAt, int64(len(data)))]
+		return [][2]int64{{0, min(fp.TruncateAt, size)}}
 	case ActionRewrite:
-		out := make([]byte, 0, len(data))
+		var out [][2]int64
 		pos := int64(0)
 		for _, sk := range fp.Skips {
-			out = append(out, data[pos:sk.Offset]...)
+			out = append(out, [2]int64{pos, min(sk.Offset, size)})
 			pos = sk.Offset + sk.Length
 		}
-		return append(out, data[pos:]...)
+		return append(out, [2]int64{min(pos, size), size})
 	}
-	return data
+	return [][2]int64{{0, size}}
 }
 
-// writeAtomic writes data to path through a temporary file in the same
-// directory: write, fsync, rename, fsync the directory.
-func writeAtomic(path string, data []byte) error {
+// copyPlanned writes file f of the set, as plan fp wants it (nil: as it
+// is), to dst, copying byte ranges straight from the source file.
+func copyPlanned(set *manifest.Set, f *manifest.File, fp *FilePlan, dst string) error {
+	h, err := set.Open(f)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return copyRanges(h, dst, fp)
+}
+
+// copyWhole copies the file at src to dst.
+func copyWhole(src, dst string) error {
+	h, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return copyRanges(h, dst, nil)
+}
+
+func copyRanges(h *os.File, dst string, fp *FilePlan) error {
+	st, err := h.Stat()
+	if err != nil {
+		return err
+	}
+	return writeAtomic(dst, func(w io.Writer) error {
+		for _, r := range keepRanges(st.Size(), fp) {
+			if n := r[1] - r[0]; n > 0 {
+				if _, err := io.CopyN(w, io.NewSectionReader(h, r[0], n), n); err != nil {
+					return err // io.EOF: the file shrank while we copied
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func writeBytes(b []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}
+}
+
+// writeAtomic writes path through a temporary file in the same directory:
+// write (with the write function), fsync, rename, fsync the directory.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".rdbkit-tmp-*")
 	if err != nil {
@@ -174,7 +208,11 @@ func writeAtomic(path string, data []byte) error {
 			os.Remove(name)
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if err := tmp.Chmod(0o644); err != nil {

@@ -1,11 +1,9 @@
 package repair
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/manifest"
@@ -253,22 +251,24 @@ func (p *Plan) cut(set *manifest.Set, fs *FileScan, fp *FilePlan, at int64, o Pl
 		fp.Action, fp.TruncateAt = ActionKeep, -1
 		return nil
 	}
-	data, err := readAll(set, fs.File)
+	src, err := openSource(set, fs.File)
 	if err != nil {
 		return err
 	}
-	n, shown := lostCommands(data, at, int64(len(data)), o.MaxShown)
+	defer src.close()
+	n, shown := lostCommands(src.source, at, src.size, o.MaxShown)
 	fp.CommandsLost, fp.LostShown = n, shown
-	return nil
+	return src.err
 }
 
 func firstCommands(set *manifest.Set, fs *FileScan, from, to int64, max int) []string {
-	data, err := readAll(set, fs.File)
+	src, err := openSource(set, fs.File)
 	if err != nil {
 		return nil
 	}
+	defer src.close()
 	from = max64(from, rdbEnd(fs))
-	_, shown := lostCommands(data, from, min(to, int64(len(data))), max)
+	_, shown := lostCommands(src.source, from, min(to, src.size), max)
 	return shown
 }
 
@@ -281,218 +281,35 @@ func max64(a, b int64) int64 {
 
 // salvage computes the skipped ranges of a file with damage in the middle.
 func (p *Plan) salvage(set *manifest.Set, fs *FileScan, fp *FilePlan, o PlanOptions) error {
-	data, err := readAll(set, fs.File)
+	src, err := openSource(set, fs.File)
 	if err != nil {
 		return err
 	}
-	skips := salvageRanges(data, rdbEnd(fs))
+	defer src.close()
+	skips, err := salvageRanges(src.source, rdbEnd(fs))
+	if err != nil {
+		return err
+	}
 	fp.Action = ActionRewrite
-	fp.NewSize = int64(len(data))
+	fp.NewSize = src.size
 	for i := range skips {
 		sk := &skips[i]
-		n, shown := lostCommands(data, sk.Offset, sk.Offset+sk.Length, o.MaxShown-len(fp.LostShown))
+		n, shown := lostCommands(src.source, sk.Offset, sk.Offset+sk.Length, o.MaxShown-len(fp.LostShown))
 		sk.CommandsLost = n
 		fp.CommandsLost += n
 		fp.LostShown = append(fp.LostShown, shown...)
 		fp.BytesLost += sk.Length
 		fp.NewSize -= sk.Length
 	}
+	if src.err != nil {
+		return src.err
+	}
 	fp.Skips = skips
 	fp.Reason = "damaged ranges skipped (--skip-corrupt); valid commands after them kept"
-	if len(skips) == 1 && skips[0].Offset+skips[0].Length == int64(len(data)) {
+	if len(skips) == 1 && skips[0].Offset+skips[0].Length == src.size {
 		fp.Action, fp.TruncateAt, fp.Skips = ActionTruncate, skips[0].Offset, nil
 	}
 	return nil
-}
-
-// salvageRanges reads data strictly from start; at each error it skips to
-// the next offset where a complete, known command frame parses, never
-// keeping commands of a transaction whose MULTI or EXEC was lost.
-func salvageRanges(data []byte, start int64) []Skip {
-	var skips []Skip
-	pos := start
-	for pos < int64(len(data)) {
-		r := aoffile.NewReader(bytes.NewReader(data[pos:]), &aoffile.Options{Size: int64(len(data)) - pos, NoPreamble: true})
-		var err error
-		for {
-			if _, err = r.Next(); err != nil {
-				break
-			}
-		}
-		var se *aoffile.SyntaxError
-		if !errors.As(err, &se) {
-			return skips // io.EOF: the rest is valid
-		}
-		bad := pos + se.OKUpTo.Offset
-		q := findFrame(data, bad+1)
-		if q < 0 {
-			skips = append(skips, Skip{Offset: bad, Length: int64(len(data)) - bad, Reason: se.Err.Error() + ": " + se.Detail + "; no valid command after it"})
-			return skips
-		}
-		// A transaction cut in two: drop its surviving part up to its EXEC.
-		args, _, ok := parseFrame(data, bad)
-		lostTx := ok && strings.EqualFold(string(args[0]), "MULTI")
-		q = orphanExec(data, q, lostTx)
-		if q >= int64(len(data)) {
-			skips = append(skips, Skip{Offset: bad, Length: int64(len(data)) - bad, Reason: se.Err.Error() + ": " + se.Detail + "; unfinished transaction dropped"})
-			return skips
-		}
-		skips = append(skips, Skip{Offset: bad, Length: q - bad, Reason: se.Err.Error() + ": " + se.Detail})
-		pos = q
-	}
-	return skips
-}
-
-// orphanExec walks frames from q to find where keeping may resume. If an
-// EXEC comes before any MULTI, the commands up to it belong to a
-// transaction whose MULTI was lost: resume after that EXEC. When lostTx (the
-// damage began inside a MULTI), nothing is kept until the next MULTI or past
-// the next EXEC, across further damage; an unfinished transaction at the end
-// is dropped.
-func orphanExec(data []byte, q int64, lostTx bool) int64 {
-	start := q
-	for q < int64(len(data)) {
-		if data[q] == '#' {
-			nl := bytes.IndexByte(data[q:], '\n')
-			if nl < 0 {
-				break
-			}
-			q += int64(nl) + 1
-			continue
-		}
-		args, size, ok := parseFrame(data, q)
-		if !ok {
-			if !lostTx {
-				return start
-			}
-			if q = findFrame(data, q+1); q < 0 {
-				return int64(len(data))
-			}
-			continue
-		}
-		switch strings.ToUpper(string(args[0])) {
-		case "MULTI":
-			if lostTx {
-				return q
-			}
-			return start
-		case "EXEC":
-			return q + size
-		}
-		q += size
-	}
-	if lostTx {
-		return int64(len(data))
-	}
-	return start
-}
-
-// findFrame returns the first offset >= from where a complete frame of a
-// known command starts, or -1.
-func findFrame(data []byte, from int64) int64 {
-	for from < int64(len(data)) {
-		i := bytes.IndexByte(data[from:], '*')
-		if i < 0 {
-			return -1
-		}
-		q := from + int64(i)
-		if args, _, ok := parseFrame(data, q); ok && knownCommand(args) {
-			return q
-		}
-		from = q + 1
-	}
-	return -1
-}
-
-func knownCommand(args [][]byte) bool {
-	for _, t := range aoffile.Targets() {
-		if _, err := aoffile.Validate(t, args); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// parseFrame parses one "*<n>\r\n" + n × "$<len>\r\n<data>\r\n" frame at q
-// strictly; it returns argv and the frame size.
-func parseFrame(data []byte, q int64) ([][]byte, int64, bool) {
-	p := q
-	num := func(prefix byte) (int64, bool) {
-		if p >= int64(len(data)) || data[p] != prefix {
-			return 0, false
-		}
-		p++
-		var n int64
-		digits := 0
-		for p < int64(len(data)) && data[p] >= '0' && data[p] <= '9' && digits < 18 {
-			n = n*10 + int64(data[p]-'0')
-			p++
-			digits++
-		}
-		if digits == 0 || p+1 >= int64(len(data)) || data[p] != '\r' || data[p+1] != '\n' {
-			return 0, false
-		}
-		p += 2
-		return n, true
-	}
-	argc, ok := num('*')
-	if !ok || argc < 1 || argc > 1<<20 {
-		return nil, 0, false
-	}
-	args := make([][]byte, 0, min(argc, 64))
-	for k := int64(0); k < argc; k++ {
-		n, ok := num('$')
-		if !ok || n > int64(len(data))-p-2 {
-			return nil, 0, false
-		}
-		if data[p+n] != '\r' || data[p+n+1] != '\n' {
-			return nil, 0, false
-		}
-		args = append(args, data[p:p+n])
-		p += n + 2
-	}
-	return args, p - q, true
-}
-
-// lostCommands counts the complete command frames in data[from:to] and
-// decodes the first max of them.
-func lostCommands(data []byte, from, to int64, max int) (int64, []string) {
-	var n int64
-	var shown []string
-	q := from
-	for q < to {
-		if data[q] == '*' {
-			if args, size, ok := parseFrame(data[:to], q); ok {
-				n++
-				if len(shown) < max {
-					shown = append(shown, showCommand(args))
-				}
-				q += size
-				continue
-			}
-		}
-		q++
-	}
-	return n, shown
-}
-
-func showCommand(args [][]byte) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if i >= 6 {
-			b.WriteString("… (" + strconv.Itoa(len(args)) + " args)")
-			break
-		}
-		if len(a) > 40 {
-			b.WriteString(strconv.Quote(string(a[:40])) + "…")
-			continue
-		}
-		b.WriteString(strconv.Quote(string(a)))
-	}
-	return b.String()
 }
 
 func cloneManifest(m *manifest.Manifest) *manifest.Manifest {

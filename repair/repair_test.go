@@ -130,14 +130,15 @@ func commandsOf(t *testing.T, dir string) []string {
 	var out []string
 	for i := range set.Incrs {
 		data, _ := os.ReadFile(set.Incrs[i].Path)
+		src := newSource(bytes.NewReader(data), int64(len(data)))
 		for q := int64(0); q < int64(len(data)); {
-			args, n, ok := parseFrame(data, q)
+			f, ok := parseFrame(src, q, src.size)
 			if !ok {
 				q++
 				continue
 			}
-			out = append(out, showCommand(args))
-			q += n
+			out = append(out, showFrame(f))
+			q += f.size
 		}
 	}
 	return out
@@ -189,5 +190,43 @@ func TestDropAfterNonLastFile(t *testing.T) {
 	s2, p2 := planFor(t, out, PlanOptions{})
 	if s2.Damaged() || p2.Changes {
 		t.Errorf("repaired set still damaged: %+v", p2)
+	}
+}
+
+// TestSkipCorruptBigValues repairs a file whose commands are larger than
+// the planner's window: the plan and the copy stream through it.
+func TestSkipCorruptBigValues(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("v"), 3*windowSize+17)
+	set := func(k string) []byte {
+		return []byte("*3\r\n$3\r\nSET\r\n$" + strconv.Itoa(len(k)) + "\r\n" + k + "\r\n$" + strconv.Itoa(len(big)) + "\r\n" + string(big) + "\r\n")
+	}
+	var in, want bytes.Buffer
+	for _, k := range []string{"a", "b"} {
+		in.Write(set(k))
+		want.Write(set(k))
+	}
+	in.Write(set("lost")[:windowSize+5]) // torn command in the middle
+	in.WriteString("garbage\r\n")
+	in.Write(set("c"))
+	want.Write(set("c"))
+	path := filepath.Join(dir, "appendonly.aof")
+	if err := os.WriteFile(path, in.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, p := planFor(t, path, PlanOptions{SkipCorrupt: true})
+	if p.Refused != "" || !p.Changes || p.Files[0].Action != ActionRewrite || len(p.Files[0].Skips) != 1 {
+		t.Fatalf("plan: %+v", p)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Apply(s, p, ApplyOptions{OutputDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "appendonly.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("repaired file: %d bytes, want %d", len(got), want.Len())
 	}
 }

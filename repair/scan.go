@@ -18,10 +18,10 @@ package repair
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -38,8 +38,9 @@ type ScanOptions struct {
 	// Targets, when set, checks every command against each target's command
 	// table (aoffile.Validate).
 	Targets []aoffile.Target
-	// Records keeps one Record per command and annotation (needed by
-	// NewPlan).
+	// Records keeps one Record per annotation and per MULTI and EXEC
+	// command: what NewPlan needs for a timestamp cut. Other commands are
+	// counted, not kept, so memory does not grow with the file.
 	Records bool
 	// MaxIssues caps the command issues kept per file (0 = 100).
 	MaxIssues int
@@ -61,7 +62,7 @@ type RDBPart struct {
 	Summary *rdbfile.Summary
 }
 
-// Record is one command or annotation of a scanned file.
+// Record is one annotation, MULTI or EXEC of a scanned file.
 type Record struct {
 	Offset int64
 	Size   int64
@@ -249,7 +250,7 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 				}
 			}
 		}
-		if o.Records {
+		if o.Records && (rec.Kind == aoffile.KindAnnotation || rec.Name == "MULTI" || rec.Name == "EXEC") {
 			fs.Records = append(fs.Records, rec)
 		}
 	}
@@ -319,17 +320,24 @@ func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool) error {
 	return nil
 }
 
-// readAll reads a whole file of the set.
-func readAll(set *manifest.Set, f *manifest.File) ([]byte, error) {
+// fileSource is a source over one file of the set, sized by a stat of the
+// open file (not by the manifest's earlier stat).
+type fileSource struct {
+	*source
+	f *os.File
+}
+
+func openSource(set *manifest.Set, f *manifest.File) (*fileSource, error) {
 	h, err := set.Open(f)
 	if err != nil {
 		return nil, err
 	}
-	defer h.Close()
-	var b bytes.Buffer
-	if f.Size > 0 {
-		b.Grow(int(min(f.Size, 1<<30)))
+	st, err := h.Stat()
+	if err != nil {
+		h.Close()
+		return nil, err
 	}
-	_, err = io.Copy(&b, h)
-	return b.Bytes(), err
+	return &fileSource{source: newSource(h, st.Size()), f: h}, nil
 }
+
+func (s *fileSource) close() error { return s.f.Close() }

@@ -16,7 +16,9 @@ for f in "$dir"/small-strings.rdb "$dir"/mixed.rdb; do
     best=""
     for i in $(seq "$runs"); do
       if [ $tool = rdbkit ]; then cmd=("$bin" verify --quiet "$f"); else cmd=(redis-check-rdb "$f"); fi
-      out=$( { GOMAXPROCS=1 taskset -c 0 /usr/bin/time -f '%e %M' "${cmd[@]}" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+      tf=$(mktemp)
+      GOMAXPROCS=1 taskset -c 1 /usr/bin/time -o "$tf" -f '%e %M' "${cmd[@]}" >/dev/null 2>&1 || true
+      out=$(tail -1 "$tf"); rm -f "$tf"
       t=${out% *}; rss=${out#* }
       if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; bestrss=$rss; fi
     done
