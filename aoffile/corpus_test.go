@@ -15,7 +15,7 @@ import (
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
-// The corpus (see /work/shared/corpus/README.md) holds real AOF files of five
+// The corpus (see ../shared/corpus/README.md beside the repository) holds real AOF files of five
 // servers and the output of their real redis-check-aof / valkey-check-aof.
 // These tests replay every AOF artifact and compare with that output.
 

@@ -204,7 +204,13 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		}
 		return exitError, err
 	}
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: targets})
+	var total int64
+	for _, f := range set.Files() {
+		total += f.Size
+	}
+	update, done := app.startSetProgress(total, "verify")
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: targets, Progress: update})
+	done()
 	if err != nil {
 		return exitError, err
 	}

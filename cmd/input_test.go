@@ -218,6 +218,11 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 			t.Error("progress bar attached without a terminal")
 		}
 		done()
+		update, done2 := a.startSetProgress(1<<40, "test")
+		if update != nil {
+			t.Error("set progress bar without a terminal")
+		}
+		done2()
 	}
 	if errb.Len() != 0 {
 		t.Errorf("progress wrote %q", errb.String())

@@ -38,3 +38,24 @@ func (a *App) startProgress(in *input, desc string) (done func()) {
 		_ = bar.Finish()
 	}
 }
+
+// startSetProgress is startProgress for work over several files of total
+// bytes (an AOF set): it returns the function to feed with the bytes read so
+// far, or nil when no bar is shown, and the function that clears it.
+func (a *App) startSetProgress(total int64, desc string) (update func(int64), done func()) {
+	if a.JSON || a.Quiet || total <= progressMin || !isTerminal(a.IO.ErrOut) {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(a.IO.ErrOut),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionEnableColorCodes(a.color()),
+	)
+	return func(n int64) { _ = bar.Set64(n) }, func() { _ = bar.Finish() }
+}

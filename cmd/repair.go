@@ -111,7 +111,13 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 		}
 		return err
 	}
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{Records: true, DeepRDB: true})
+	var total int64
+	for _, f := range set.Files() {
+		total += f.Size
+	}
+	update, done := app.startSetProgress(total, "scan")
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{Records: true, DeepRDB: true, Progress: update})
+	done()
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func corpus(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("RDBKIT_CORPUS")
 	if dir == "" {
-		dir = "/work/shared/corpus"
+		dir = "../../shared/corpus"
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus not found at %s (set RDBKIT_CORPUS): %v", dir, err)
@@ -228,5 +228,24 @@ func TestSkipCorruptBigValues(t *testing.T) {
 	}
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Errorf("repaired file: %d bytes, want %d", len(got), want.Len())
+	}
+}
+
+// TestScanProgress: the progress callback ends at the total size of the set.
+func TestScanProgress(t *testing.T) {
+	dir := filepath.Join(corpus(t), "redis-7.0.15", "aof-nopreamble", "appendonlydir")
+	set, err := manifest.Resolve(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total, last int64
+	for _, f := range set.Files() {
+		total += f.Size
+	}
+	if _, err := ScanSet(context.Background(), set, &ScanOptions{Progress: func(n int64) { last = n }}); err != nil {
+		t.Fatal(err)
+	}
+	if total == 0 || last != total {
+		t.Errorf("progress ended at %d, want %d", last, total)
 	}
 }

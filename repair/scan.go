@@ -44,6 +44,11 @@ type ScanOptions struct {
 	Records bool
 	// MaxIssues caps the command issues kept per file (0 = 100).
 	MaxIssues int
+	// Progress, when set, is called with the bytes read so far across the
+	// whole set (for a progress bar).
+	Progress func(n int64)
+
+	progressDone int64
 }
 
 // RDBPart describes the RDB base or preamble at the start of a file.
@@ -157,15 +162,22 @@ func ScanSet(ctx context.Context, set *manifest.Set, opts *ScanOptions) (*Scan, 
 }
 
 type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
+	ctx      context.Context
+	r        io.Reader
+	progress func(int64) // optional: total bytes read in the set so far
+	done     *int64      // bytes read in the set so far
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if c.progress != nil && n > 0 {
+		*c.done += int64(n)
+		c.progress(*c.done)
+	}
+	return n, err
 }
 
 func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble bool, line int64, o *ScanOptions) *FileScan {
@@ -176,7 +188,7 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 		return fs
 	}
 	defer h.Close()
-	src := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: h}, 64<<10)
+	src := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: h, progress: o.Progress, done: &o.progressDone}, 64<<10)
 	r := aoffile.NewReader(src, &aoffile.Options{Size: f.Size, Line: line, NoPreamble: !preamble})
 	rdb, err := r.Preamble()
 	if err != nil {
