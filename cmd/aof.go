@@ -248,6 +248,9 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		}
 		return code, nil
 	}
+	if verify && app.Quiet && status == statusIntact && len(set.Findings) == 0 {
+		return code, nil // verify --quiet prints only problems
+	}
 	if set.Legacy {
 		plainLine(out, "layout", "old-style single AOF file "+set.Base.Name)
 	} else {

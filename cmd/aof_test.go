@@ -297,3 +297,17 @@ func chain(data []byte) (int, bool) {
 	}
 	return n, true
 }
+
+// TestAOFVerifyQuiet: verify --quiet prints nothing for an intact set and
+// still reports a damaged one.
+func TestAOFVerifyQuiet(t *testing.T) {
+	dir := corpusDir(t)
+	r := run(t, nil, "verify", "--quiet", filepath.Join(dir, "redis-7.0.15", "aof-preamble", "appendonlydir"))
+	if r.code != 0 || r.out != "" {
+		t.Errorf("intact set: exit %d, output %q", r.code, r.out)
+	}
+	r = run(t, nil, "verify", "--quiet", filepath.Join(dir, "redis-7.0.15", "damaged", "aof-incr-truncated", "appendonlydir"))
+	if r.code != 3 || !strings.Contains(r.out, "ok_up_to") {
+		t.Errorf("damaged set: exit %d, output %q", r.code, r.out)
+	}
+}
