@@ -121,7 +121,7 @@ files, "-" for standard input, or gzip, zstd or Valkey LZ4 ("VCS") compressed.` 
 	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print less: no progress bar, only problems")
 	pf.StringVar(&app.nowFlag, "now", "", "reference time for TTLs: RFC3339, unix seconds or unix ms (default: current time)")
 
-	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app))
+	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app))
 	return root
 }
 

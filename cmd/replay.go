@@ -1,0 +1,517 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rdbkit/rdbkit/engine"
+	"github.com/rdbkit/rdbkit/manifest"
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/replay"
+)
+
+// replayOptions are the flags of "rdbkit replay".
+type replayOptions struct {
+	until       string
+	version     string
+	skipUnknown bool
+	digest      bool
+	digestKeys  bool
+	get         string
+	keys        bool
+	config      string
+	databases   int
+}
+
+func newReplayCmd(app *App) *cobra.Command {
+	var o replayOptions
+	c := &cobra.Command{
+		Use:   "replay [flags] PATH",
+		Short: "Rebuild the dataset offline from an RDB file or an AOF set, as a restart would",
+		Long: `Replay loads PATH into rdbkit's built-in engine exactly as a server does at
+startup: an RDB file, or an AOF set (manifest, appendonlydir, a directory
+holding one, a single legacy or RDB-preamble AOF): the base, then every incr
+file in manifest order, with the semantics of the server version that wrote
+them (from the RDB's redis-ver/valkey-ver AUX field, or --server-version).
+
+It prints what a restart would bring back: keys per database and type,
+expiries, and a rough memory estimate. --digest prints the DEBUG DIGEST a live
+server holding that data would print; --digest-keys every key's DEBUG
+DIGEST-VALUE; --get [DB:]KEY one value; --keys the key list; --json the whole
+dataset as JSON Lines (docs/json.md).
+
+--until TIME (RFC3339 or unix seconds) stops at the first #TS annotation after
+TIME, so a point in time can be inspected before anything is cut (the state
+redis-check-aof --truncate-to-timestamp would leave). A command the engine
+cannot execute (unknown, or a script) stops the replay with its file, offset
+and line, unless --skip-unknown (each skip is reported on stderr). Error
+replies (WRONGTYPE, ...) are ignored, as the loading server ignores them.
+Supported commands: docs/engine-commands.md.` + exitStatusHelp +
+			`  0    replayed
+  1    runtime or I/O error, or a command the engine cannot execute
+  2    usage error
+  3    a file is corrupt (the server would not load it either)
+  130  interrupted`,
+		Example: `  rdbkit replay --digest /var/lib/redis/appendonlydir
+  rdbkit replay --until 2026-11-21T04:00:00Z --get 0:user:42 appendonlydir
+  rdbkit replay --json dump.rdb > dataset.jsonl`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runReplay(c.Context(), app, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.until, "until", "", "stop at the first #TS annotation after this time (RFC3339 or unix seconds)")
+	f.StringVar(&o.version, "server-version", "", "replay with this server's semantics, e.g. 7.2.6 or valkey-8.0.1 (default: from the RDB, else 7.4.0)")
+	f.BoolVar(&o.skipUnknown, "skip-unknown", false, "skip commands the engine cannot execute instead of stopping (each is reported)")
+	f.BoolVar(&o.digest, "digest", false, "print the dataset's DEBUG DIGEST")
+	f.BoolVar(&o.digestKeys, "digest-keys", false, "print every key's DEBUG DIGEST-VALUE")
+	f.StringVar(&o.get, "get", "", "print one value: [DB:]KEY (db 0 by default)")
+	f.BoolVar(&o.keys, "keys", false, "list the keys (db, key, type, expire)")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from")
+	f.IntVar(&o.databases, "databases", 16, "the server's 'databases' setting")
+	return c
+}
+
+// jsonReplaySummary is the final "summary" record of replay --json.
+type jsonReplaySummary struct {
+	Type   string         `json:"type"`
+	Result *replay.Result `json:"result"`
+	DBs    []jsonReplayDB `json:"dbs"`
+	Digest string         `json:"digest"`
+	Skips  []replay.Skip  `json:"skips"`
+}
+
+type jsonReplayDB struct {
+	DB      int            `json:"db"`
+	Keys    int            `json:"keys"`
+	Expires int            `json:"expires"`
+	Types   map[string]int `json:"types"`
+}
+
+// jsonReplayKey is one "key" record of replay --json / --keys --json.
+type jsonReplayKey struct {
+	Type     string    `json:"type"`
+	DB       int       `json:"db"`
+	Key      jsonBytes `json:"key"`
+	Kind     string    `json:"kind"`
+	ExpireAt *string   `json:"expire_at"`
+	Digest   string    `json:"digest,omitempty"`
+	Value    any       `json:"value,omitempty"`
+}
+
+func runReplay(ctx context.Context, app *App, o replayOptions, path string) error {
+	ro := replay.Options{Until: -1, SkipUnknown: o.skipUnknown, Databases: o.databases}
+	if o.databases < 1 {
+		return usageErrorf("--databases must be at least 1")
+	}
+	ro.Fallback, _ = engine.ParseServerVersion("7.4.0")
+	if o.version != "" {
+		v, err := engine.ParseServerVersion(o.version)
+		if err != nil {
+			return usageErrorf("--server-version %q: want e.g. 7.2.6 or valkey-8.0.1", o.version)
+		}
+		ro.Version = v
+	}
+	if o.until != "" {
+		t, err := parseUntil(o.until)
+		if err != nil {
+			return usageErrorf("--until %q: want RFC3339 or unix seconds", o.until)
+		}
+		ro.Until = t
+	}
+	getDB, getKey := 0, []byte(nil)
+	if o.get != "" {
+		getKey = []byte(o.get)
+		if i := strings.IndexByte(o.get, ':'); i > 0 {
+			if n, err := strconv.Atoi(o.get[:i]); err == nil {
+				getDB, getKey = n, []byte(o.get[i+1:])
+			}
+		}
+	}
+	var skips []replay.Skip
+	ro.OnSkip = func(s replay.Skip) {
+		if len(skips) < 1000 {
+			skips = append(skips, s)
+		}
+		if app.mode() != modeJSON {
+			fmt.Fprintf(app.IO.ErrOut, "rdbkit: skipped %s at %s offset %d line %d: %s\n", s.Command, s.File, s.Offset, s.Line, s.Reason)
+		}
+	}
+
+	var e *engine.Engine
+	var res *replay.Result
+	var err error
+	if isAOFPath(path) {
+		set, rerr := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
+		if rerr != nil {
+			return rerr
+		}
+		if errs := set.Errors(); len(errs) > 0 {
+			return &filesError{code: exitCorrupt, msg: fmt.Sprintf("%s: %v (rdbkit verify %s tells more)", path, errs[0], shellQuote(path))}
+		}
+		var total int64
+		for _, f := range set.Files() {
+			total += f.Size
+		}
+		update, done := app.startSetProgress(total, "replay")
+		ro.Progress = update
+		e, res, err = replay.Set(ctx, set, ro)
+		done()
+	} else {
+		update, done := app.startSetProgress(fileSize(path), "replay")
+		ro.Progress = update
+		e, res, err = replay.File(ctx, path, ro)
+		done()
+	}
+	if err != nil {
+		var ue *engine.UnsupportedError
+		if errors.As(err, &ue) && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%w (use --skip-unknown to skip such commands)", err)
+		}
+		return err
+	}
+	if res.VersionSource == "fallback" && o.version == "" {
+		fmt.Fprintf(app.IO.ErrOut, "rdbkit: no server version in the files; replaying with %s semantics (set --server-version)\n", res.Version)
+	}
+	out := app.IO.Out
+	dbs := replayDBs(e)
+
+	switch {
+	case o.get != "":
+		v, exp, ok := e.Lookup(getDB, getKey)
+		if !ok {
+			return &filesError{code: exitError, msg: fmt.Sprintf("key %s not found in db %d", quoteKey(getKey), getDB)}
+		}
+		if app.mode() == modeJSON {
+			return writeJSON(out, jsonReplayKey{Type: "key", DB: getDB, Key: getKey, Kind: v.Kind.String(),
+				ExpireAt: expirePtr(exp), Value: valueJSON(v)})
+		}
+		printValue(out, v, exp)
+		return nil
+	case app.mode() == modeJSON:
+		for _, db := range e.DBs() {
+			for _, k := range replaySortedKeys(e, db) {
+				v, exp, _ := e.Lookup(db, k)
+				rec := jsonReplayKey{Type: "key", DB: db, Key: k, Kind: v.Kind.String(), ExpireAt: expirePtr(exp)}
+				if !o.keys {
+					rec.Value = valueJSON(v)
+				}
+				if o.digestKeys {
+					rec.Digest = e.DigestValue(db, k)
+				}
+				if err := writeJSON(out, rec); err != nil {
+					return err
+				}
+			}
+		}
+		return writeJSON(out, jsonReplaySummary{Type: "summary", Result: res, DBs: dbs, Digest: e.Digest(), Skips: skips})
+	}
+
+	if o.keys || o.digestKeys {
+		for _, db := range e.DBs() {
+			for _, k := range replaySortedKeys(e, db) {
+				v, exp, _ := e.Lookup(db, k)
+				line := fmt.Sprintf("%d\t%s\t%s", db, quoteKey(k), v.Kind)
+				if exp != rdbfile.NoExpire {
+					line += "\texpire=" + msTime(exp)
+				}
+				if o.digestKeys {
+					line += "\t" + e.DigestValue(db, k)
+				}
+				fmt.Fprintln(out, line)
+			}
+		}
+		if !o.digest {
+			return nil
+		}
+	}
+	if !o.keys && !o.digestKeys {
+		plainLine(out, "server version", res.Version+" (from "+res.VersionSource+")")
+		plainLine(out, "files", strings.Join(res.Files, ", "))
+		plainLine(out, "rdb keys", strconv.FormatInt(res.RDBKeys, 10))
+		plainLine(out, "commands", strconv.FormatInt(res.Commands, 10))
+		if res.ErrorReplies > 0 {
+			plainLine(out, "error replies", strconv.FormatInt(res.ErrorReplies, 10)+" (ignored, as the loading server ignores them)")
+		}
+		if res.Skipped > 0 {
+			plainLine(out, "skipped", strconv.FormatInt(res.Skipped, 10))
+		}
+		if res.StoppedAt != nil {
+			plainLine(out, "stopped at", fmt.Sprintf("#TS:%d (%s) in %s at offset %d, line %d", res.StoppedTS,
+				time.Unix(res.StoppedTS, 0).UTC().Format(time.RFC3339), res.StoppedAt.File, res.StoppedAt.Offset, res.StoppedAt.Line))
+		}
+		if res.LastTS >= 0 {
+			plainLine(out, "last #TS replayed", time.Unix(res.LastTS, 0).UTC().Format(time.RFC3339))
+		}
+		if res.OpenMulti {
+			plainLine(out, "note", "an unfinished MULTI at the end was discarded (as the server does)")
+		}
+		total, expired := 0, 0
+		now := app.Now().UnixMilli()
+		for _, d := range dbs {
+			total += d.Keys
+			var types []string
+			for t, n := range d.Types {
+				types = append(types, t+"="+strconv.Itoa(n))
+			}
+			sort.Strings(types)
+			plainLine(out, "db"+strconv.Itoa(d.DB), fmt.Sprintf("keys=%d expires=%d %s", d.Keys, d.Expires, strings.Join(types, " ")))
+			for _, k := range e.Keys(d.DB) {
+				if exp, ok := e.ExpireAt(d.DB, k); ok && exp != rdbfile.NoExpire && exp <= now {
+					expired++
+				}
+			}
+		}
+		plainLine(out, "keys", strconv.Itoa(total))
+		if expired > 0 {
+			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; a restarted primary deletes them on access or by active expiry)", expired, msTime(now)))
+		}
+		plainLine(out, "memory estimate", humanBytes(memoryEstimate(e))+" (rough: key and element payload plus per-object overhead)")
+	}
+	if o.digest || !(o.keys || o.digestKeys) {
+		plainLine(out, "digest", e.Digest())
+	}
+	return nil
+}
+
+// parseUntil reads --until: unix seconds or RFC3339.
+func parseUntil(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, err
+	}
+	return t.Unix(), nil
+}
+
+func expirePtr(ms int64) *string {
+	if ms == rdbfile.NoExpire {
+		return nil
+	}
+	s := msTime(ms)
+	return &s
+}
+
+func replaySortedKeys(e *engine.Engine, db int) [][]byte {
+	keys := e.Keys(db)
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	return keys
+}
+
+func replayDBs(e *engine.Engine) []jsonReplayDB {
+	var out []jsonReplayDB
+	for _, db := range e.DBs() {
+		d := jsonReplayDB{DB: db, Types: map[string]int{}}
+		for _, k := range e.Keys(db) {
+			v, exp, ok := e.Lookup(db, k)
+			if !ok {
+				continue
+			}
+			d.Keys++
+			if exp != rdbfile.NoExpire {
+				d.Expires++
+			}
+			d.Types[v.Kind.String()]++
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// memoryEstimate is a rough estimate of a server's used_memory for the
+// dataset: payload bytes plus typical per-key (~72 B) and per-element
+// (~24 B) overheads of Redis's dict entries, robj and listpack headers.
+func memoryEstimate(e *engine.Engine) int64 {
+	var n int64
+	for _, db := range e.DBs() {
+		for _, k := range e.Keys(db) {
+			v, _, ok := e.Lookup(db, k)
+			if !ok {
+				continue
+			}
+			n += 72 + int64(len(k))
+			add := func(b []byte) { n += 24 + int64(len(b)) }
+			switch v.Kind {
+			case rdbfile.KindString:
+				n += int64(len(v.String))
+			case rdbfile.KindList:
+				for _, x := range v.List {
+					add(x)
+				}
+			case rdbfile.KindSet:
+				for _, x := range v.Set {
+					add(x)
+				}
+			case rdbfile.KindZSet:
+				for _, x := range v.ZSet {
+					add(x.Member)
+					n += 8
+				}
+			case rdbfile.KindHash:
+				for _, x := range v.Hash {
+					add(x.Field)
+					n += int64(len(x.Value))
+				}
+			case rdbfile.KindStream:
+				if v.Stream != nil {
+					for _, se := range v.Stream.Entries {
+						for _, f := range se.Fields {
+							add(f)
+						}
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+// fileSize is the size of the file at path, or 0.
+func fileSize(path string) int64 {
+	if st, err := os.Stat(path); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
+// valueJSON renders a value exactly (binary safe) for JSON output.
+func valueJSON(v *rdbfile.Value) any {
+	bs := func(list [][]byte) []jsonBytes {
+		out := make([]jsonBytes, len(list))
+		for i, b := range list {
+			out[i] = b
+		}
+		return out
+	}
+	switch v.Kind {
+	case rdbfile.KindString:
+		return jsonBytes(v.String)
+	case rdbfile.KindList:
+		return bs(v.List)
+	case rdbfile.KindSet:
+		set := append([][]byte(nil), v.Set...)
+		sort.Slice(set, func(i, j int) bool { return bytes.Compare(set[i], set[j]) < 0 })
+		return bs(set)
+	case rdbfile.KindZSet:
+		z := append([]rdbfile.ZMember(nil), v.ZSet...)
+		sort.Slice(z, func(i, j int) bool {
+			if z[i].Score != z[j].Score {
+				return z[i].Score < z[j].Score
+			}
+			return bytes.Compare(z[i].Member, z[j].Member) < 0
+		})
+		out := make([][2]any, len(z))
+		for i, m := range z {
+			out[i] = [2]any{jsonBytes(m.Member), scoreJSON(m.Score)}
+		}
+		return out
+	case rdbfile.KindHash:
+		h := append([]rdbfile.HashField(nil), v.Hash...)
+		sort.Slice(h, func(i, j int) bool { return bytes.Compare(h[i].Field, h[j].Field) < 0 })
+		out := make([][3]any, len(h))
+		for i, f := range h {
+			out[i] = [3]any{jsonBytes(f.Field), jsonBytes(f.Value), expirePtr(f.ExpireAt)}
+		}
+		return out
+	case rdbfile.KindStream:
+		s := v.Stream
+		if s == nil {
+			return nil
+		}
+		type entry struct {
+			ID     string      `json:"id"`
+			Fields []jsonBytes `json:"fields"`
+		}
+		type group struct {
+			Name        jsonBytes `json:"name"`
+			LastID      string    `json:"last_delivered_id"`
+			EntriesRead int64     `json:"entries_read"`
+			Pending     int       `json:"pending"`
+			Consumers   []string  `json:"consumers"`
+		}
+		st := struct {
+			Length       uint64  `json:"length"`
+			LastID       string  `json:"last_id"`
+			FirstID      string  `json:"first_id"`
+			MaxDeletedID string  `json:"max_deleted_id"`
+			EntriesAdded uint64  `json:"entries_added"`
+			Entries      []entry `json:"entries"`
+			Groups       []group `json:"groups"`
+		}{Length: s.Length, LastID: s.LastID.String(), FirstID: s.FirstID.String(), MaxDeletedID: s.MaxDeletedID.String(),
+			EntriesAdded: s.EntriesAdded, Entries: []entry{}, Groups: []group{}}
+		for _, se := range s.Entries {
+			st.Entries = append(st.Entries, entry{ID: se.ID.String(), Fields: bs(se.Fields)})
+		}
+		for _, g := range s.Groups {
+			gr := group{Name: g.Name, LastID: g.LastID.String(), EntriesRead: g.EntriesRead, Pending: len(g.PEL), Consumers: []string{}}
+			for _, c := range g.Consumers {
+				gr.Consumers = append(gr.Consumers, string(c.Name))
+			}
+			st.Groups = append(st.Groups, gr)
+		}
+		return st
+	case rdbfile.KindModule:
+		if v.Module != nil {
+			return map[string]any{"module": v.Module.TypeName, "encver": v.Module.EncVer}
+		}
+	}
+	return nil
+}
+
+func scoreJSON(f float64) any {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return f
+}
+
+func printValue(out io.Writer, v *rdbfile.Value, exp int64) {
+	plainLine(out, "type", v.Kind.String())
+	if exp != rdbfile.NoExpire {
+		plainLine(out, "expire", msTime(exp))
+	}
+	switch v.Kind {
+	case rdbfile.KindString:
+		plainLine(out, "value", quoteKey(v.String))
+	case rdbfile.KindList:
+		for i, x := range v.List {
+			plainLine(out, strconv.Itoa(i), quoteKey(x))
+		}
+	case rdbfile.KindSet:
+		for _, x := range valueJSON(v).([]jsonBytes) {
+			plainLine(out, "member", quoteKey(x))
+		}
+	case rdbfile.KindZSet:
+		for _, m := range valueJSON(v).([][2]any) {
+			plainLine(out, quoteKey(m[0].(jsonBytes)), fmt.Sprint(m[1]))
+		}
+	case rdbfile.KindHash:
+		for _, f := range valueJSON(v).([][3]any) {
+			s := quoteKey(f[1].(jsonBytes))
+			if p := f[2].(*string); p != nil {
+				s += "\texpire=" + *p
+			}
+			plainLine(out, quoteKey(f[0].(jsonBytes)), s)
+		}
+	default:
+		b, _ := marshalNoEscape(valueJSON(v))
+		plainLine(out, "value", string(b))
+	}
+}

@@ -1,0 +1,104 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func gtDigest(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Digest string `json:"debug_digest"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	return g.Digest
+}
+
+// TestReplayDigest: rdbkit replay --digest prints the DEBUG DIGEST the live
+// server printed after the workload, for every AOF variant of every server
+// and for the RDB dumps.
+func TestReplayDigest(t *testing.T) {
+	dir := corpusDir(t)
+	versions := map[string]string{"redis-7.0.15": "7.0.15", "redis-7.2.6": "7.2.6", "redis-7.4.1": "7.4.1",
+		"redis-8.0-m01": "7.9.224", "valkey-8.0.1": "valkey-8.0.1"}
+	for srv, ver := range versions {
+		for _, v := range []string{"aof-preamble", "aof-nopreamble", "aof-timestamp", "aof-timestamp-preamble"} {
+			r := run(t, nil, "replay", "--digest", "--server-version", ver, filepath.Join(dir, srv, v, "appendonlydir"))
+			want := gtDigest(t, filepath.Join(dir, srv, v, "gt.json"))
+			if r.code != 0 || !strings.Contains(r.out, "digest:\t"+want) {
+				t.Errorf("%s/%s: exit %d, want digest %s:\n%s%s", srv, v, r.code, want, r.out, r.err)
+			}
+		}
+		r := run(t, nil, "replay", "--digest", filepath.Join(dir, srv, "rdb", "dump.rdb"))
+		if want := gtDigest(t, filepath.Join(dir, srv, "rdb", "gt-dataset.json")); r.code != 0 || !strings.Contains(r.out, "digest:\t"+want) {
+			t.Errorf("%s dump.rdb: exit %d, want %s:\n%s%s", srv, r.code, want, r.out, r.err)
+		}
+	}
+}
+
+func TestReplayUntilGetJSON(t *testing.T) {
+	dir := corpusDir(t)
+	set := filepath.Join(dir, "redis-7.4.1", "aof-timestamp", "appendonlydir")
+	// The digest redis-server 7.4.1 printed after loading the set cut by
+	// redis-check-aof --truncate-to-timestamp 1795236580 (verdicts.json).
+	r := run(t, nil, "replay", "--until", "1795236580", "--digest", "--server-version", "7.4.1", set)
+	if r.code != 0 || !strings.Contains(r.out, "digest:\t2352d747677dfbe4b6329157cf82a3abb81ad7c8") || !strings.Contains(r.out, "stopped at:\t#TS:1795236581") {
+		t.Errorf("--until: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "replay", "--until", "2026-11-21T04:49:40Z", "--server-version", "7.4.1", set)
+	if r.code != 0 || !strings.Contains(r.out, "stopped at:\t#TS:1795236581") {
+		t.Errorf("--until RFC3339: exit %d\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "replay", "--get", "0:hash:hfe:small", filepath.Join(dir, "redis-7.4.1", "aof-preamble", "appendonlydir"))
+	if r.code != 0 || !strings.Contains(r.out, "type:\thash") || !strings.Contains(r.out, "\"d\":\t\"no-ttl\"") {
+		t.Errorf("--get: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "replay", "--get", "0:no-such-key", filepath.Join(dir, "redis-7.4.1", "rdb", "dump.rdb"))
+	if r.code != 1 {
+		t.Errorf("--get of a missing key: exit %d", r.code)
+	}
+	r = run(t, nil, "replay", "--json", "--digest-keys", filepath.Join(dir, "redis-7.4.1", "rdb", "dump.rdb"))
+	if r.code != 0 {
+		t.Fatalf("--json: exit %d %s", r.code, r.err)
+	}
+	recs := jsonLines(t, r.out)
+	keys := 0
+	for _, rec := range recs[:len(recs)-1] {
+		if rec["type"] != "key" || rec["digest"] == "" || rec["kind"] == nil || rec["value"] == nil {
+			t.Fatalf("bad key record %v", rec)
+		}
+		keys++
+	}
+	sum := recs[len(recs)-1]
+	if sum["type"] != "summary" || sum["digest"] != gtDigest(t, filepath.Join(dir, "redis-7.4.1", "rdb", "gt-dataset.json")) || keys != 74 {
+		t.Errorf("summary %v after %d keys", sum, keys)
+	}
+}
+
+// TestReplayUnknownCommand: a command the engine cannot execute stops the
+// replay naming file, offset and line; --skip-unknown reports and skips it.
+func TestReplayUnknownCommand(t *testing.T) {
+	aof := filepath.Join(t.TempDir(), "appendonly.aof")
+	data := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n" +
+		"*2\r\n$6\r\nFOOBAR\r\n$1\r\nx\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n"
+	if err := os.WriteFile(aof, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "replay", "--server-version", "7.2.4", aof)
+	if r.code != 1 || !strings.Contains(r.err, "offset 50") || !strings.Contains(r.err, "line 13") || !strings.Contains(strings.ToLower(r.err), "foobar") {
+		t.Errorf("unknown command: exit %d, stderr %q", r.code, r.err)
+	}
+	r = run(t, nil, "replay", "--server-version", "7.2.4", "--skip-unknown", "--keys", aof)
+	if r.code != 0 || !strings.Contains(r.err, "skipped") || !strings.Contains(r.out, "\"a\"") || !strings.Contains(r.out, "\"b\"") {
+		t.Errorf("--skip-unknown: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+}
