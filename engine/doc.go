@@ -16,6 +16,28 @@
 // (Redis src/debug.c, FORMATS.md §6) from rdbfile values, so a file can be
 // compared with a running server without loading it.
 //
+// # Replaying AOF files
+//
+// An Engine is an in-memory keyspace (numbered databases, every data type,
+// absolute key and hash-field expire times, function libraries) that
+// executes write commands with the semantics of one server version, as the
+// server does when it loads an AOF: one client, SELECT and MULTI/EXEC
+// state, no expiry by time. LoadRDB (or LoadEntry) loads an RDB file or
+// the RDB preamble of an AOF; Exec runs one command given as argv; Digest
+// and DigestValue give DEBUG DIGEST and DEBUG DIGEST-VALUE of the result:
+//
+//	e := engine.New(version)
+//	if err := e.LoadRDB(rdbfile.NewReader(base, nil)); err != nil { ... }
+//	for each command of the incr files {
+//		if err := e.Exec(argv); err != nil { ... } // *CommandError, *UnsupportedError, *ExecError
+//	}
+//	digest := e.Digest()
+//
+// Every supported command, with its version gates and the cases the engine
+// cannot reproduce, is listed in docs/engine-commands.md. Small aggregates
+// are stored packed (one byte arena plus offsets per value); big lists,
+// sorted sets and streams are chains of such packs.
+//
 // # Versions
 //
 // Behaviour is chosen by an explicit ServerVersion, usually taken from the

@@ -1,0 +1,347 @@
+package engine
+
+import "bytes"
+
+// List commands (Redis src/t_list.c). Blocking commands reach the AOF in
+// their non-blocking form (FORMATS.md §5.2); they are accepted too and
+// behave like it (an empty source makes them do nothing).
+
+var listCommands = []cmdSpec{
+	{name: "lpush", arity: -3, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.push(a, true, false) }},
+	{name: "rpush", arity: -3, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.push(a, false, false) }},
+	{name: "lpushx", arity: -3, redis: 202, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.push(a, true, true) }},
+	{name: "rpushx", arity: -3, redis: 202, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.push(a, false, true) }},
+	{name: "linsert", arity: 5, redis: 202, valkey: 702, fn: cmdLInsert},
+	{name: "lset", arity: 4, redis: 100, valkey: 702, fn: cmdLSet},
+	{name: "lrem", arity: 4, redis: 100, valkey: 702, fn: cmdLRem},
+	{name: "ltrim", arity: 4, redis: 100, valkey: 702, fn: cmdLTrim},
+	{name: "lpop", arity: -2, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.pop(a, true) }},
+	{name: "rpop", arity: -2, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.pop(a, false) }},
+	{name: "rpoplpush", arity: 3, redis: 102, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.lmove(a[1], a[2], false, true) }},
+	{name: "brpoplpush", arity: 4, redis: 202, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.lmove(a[1], a[2], false, true) }},
+	{name: "lmove", arity: 5, redis: 602, valkey: 702, fn: cmdLMove},
+	{name: "blmove", arity: 6, redis: 602, valkey: 702, fn: cmdLMove},
+	{name: "lmpop", arity: -4, redis: 700, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.lmpop(a[1:]) }},
+	{name: "blmpop", arity: -5, redis: 700, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.lmpop(a[2:]) }},
+	{name: "blpop", arity: -3, redis: 200, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.bpop(a, true) }},
+	{name: "brpop", arity: -3, redis: 200, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.bpop(a, false) }},
+}
+
+func (e *Engine) list(key []byte) (*listObj, error) {
+	o, err := e.cur().typed(key, kindList)
+	if o == nil {
+		return nil, err
+	}
+	return o.(*listObj), nil
+}
+
+func (e *Engine) push(a [][]byte, left, onlyExisting bool) error {
+	l, err := e.list(a[1])
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		if onlyExisting {
+			return nil
+		}
+		l = &listObj{}
+		if n := argBytes(a[2:]); n <= listNodeMaxBytes && len(a)-2 <= listNodeMaxEntries {
+			l.nodes = []*pack{{}}
+			l.nodes[0].reserve(n, len(a)-2)
+		}
+		e.cur().put(a[1], l, noExpire)
+	}
+	for _, v := range a[2:] {
+		if left {
+			l.pushFront(v)
+		} else {
+			l.pushBack(v)
+		}
+	}
+	return nil
+}
+
+func cmdLInsert(e *Engine, a [][]byte) error {
+	var after bool
+	switch {
+	case eq(a[2], "after"):
+		after = true
+	case eq(a[2], "before"):
+	default:
+		return errSyntax
+	}
+	l, err := e.list(a[1])
+	if err != nil || l == nil {
+		return err
+	}
+	pos := -1
+	i := 0
+	l.each(func(b []byte) bool {
+		if bytes.Equal(b, a[3]) {
+			pos = i
+			return false
+		}
+		i++
+		return true
+	})
+	if pos < 0 {
+		return nil
+	}
+	if after {
+		pos++
+	}
+	l.insert(pos, a[4])
+	return nil
+}
+
+func cmdLSet(e *Engine, a [][]byte) error {
+	l, err := e.list(a[1])
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		return errNoSuchKey
+	}
+	idx, err := argInt(a[2])
+	if err != nil {
+		return err
+	}
+	if idx < 0 {
+		idx += int64(l.n)
+	}
+	if idx < 0 || idx >= int64(l.n) {
+		return errIndexRange
+	}
+	l.set(int(idx), clone(a[3]))
+	return nil
+}
+
+func cmdLRem(e *Engine, a [][]byte) error {
+	count, err := argInt(a[2])
+	if err != nil {
+		return err
+	}
+	l, err := e.list(a[1])
+	if err != nil || l == nil {
+		return err
+	}
+	// Find the positions to delete, then rebuild.
+	var del []int
+	if count >= 0 {
+		i := 0
+		l.each(func(b []byte) bool {
+			if bytes.Equal(b, a[3]) {
+				del = append(del, i)
+				if count > 0 && int64(len(del)) == count {
+					return false
+				}
+			}
+			i++
+			return true
+		})
+	} else {
+		for i := l.n - 1; i >= 0; i-- {
+			if bytes.Equal(l.at(i), a[3]) {
+				del = append(del, i)
+				if int64(len(del)) == -count {
+					break
+				}
+			}
+		}
+	}
+	if len(del) == 0 {
+		return nil
+	}
+	if count < 0 {
+		for i, j := 0, len(del)-1; i < j; i, j = i+1, j-1 {
+			del[i], del[j] = del[j], del[i]
+		}
+	}
+	nl := &listObj{}
+	i, k := 0, 0
+	l.each(func(b []byte) bool {
+		if k < len(del) && del[k] == i {
+			k++
+		} else {
+			nl.pushBack(b)
+		}
+		i++
+		return true
+	})
+	*l = *nl
+	e.cur().deleteIfEmpty(a[1], l)
+	return nil
+}
+
+func cmdLTrim(e *Engine, a [][]byte) error {
+	start, err := argInt(a[2])
+	if err != nil {
+		return err
+	}
+	end, err := argInt(a[3])
+	if err != nil {
+		return err
+	}
+	l, err := e.list(a[1])
+	if err != nil || l == nil {
+		return err
+	}
+	n := int64(l.n)
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	var ltrim, rtrim int64
+	if start > end || start >= n {
+		ltrim, rtrim = n, 0
+	} else {
+		if end >= n {
+			end = n - 1
+		}
+		ltrim, rtrim = start, n-end-1
+	}
+	l.removeRange(int(n-rtrim), int(n))
+	l.removeRange(0, int(min(ltrim, n)))
+	e.cur().deleteIfEmpty(a[1], l)
+	return nil
+}
+
+// pop is LPOP/RPOP key [count].
+func (e *Engine) pop(a [][]byte, left bool) error {
+	if len(a) > 3 {
+		return errSyntax
+	}
+	count := int64(1)
+	if len(a) == 3 {
+		n, ok := parseInt(a[2])
+		if !ok || n < 0 {
+			return errNotPos
+		}
+		count = n
+	}
+	l, err := e.list(a[1])
+	if err != nil || l == nil {
+		return err
+	}
+	e.popN(a[1], l, left, count)
+	return nil
+}
+
+func (e *Engine) popN(key []byte, l *listObj, left bool, count int64) {
+	n := int(min(count, int64(l.n)))
+	if left {
+		l.removeRange(0, n)
+	} else {
+		l.removeRange(l.n-n, l.n)
+	}
+	e.cur().deleteIfEmpty(key, l)
+}
+
+func cmdLMove(e *Engine, a [][]byte) error {
+	var wl, wr bool
+	for i, w := range []*bool{&wl, &wr} {
+		switch {
+		case eq(a[3+i], "left"):
+			*w = true
+		case eq(a[3+i], "right"):
+		default:
+			return errSyntax
+		}
+	}
+	return e.lmove(a[1], a[2], wl, wr)
+}
+
+// lmove pops from src (left if fromLeft) and pushes to dst (left if toLeft).
+func (e *Engine) lmove(src, dst []byte, fromLeft, toLeft bool) error {
+	l, err := e.list(src)
+	if err != nil || l == nil {
+		return err
+	}
+	dl, err := e.list(dst)
+	if err != nil {
+		return err
+	}
+	var v []byte
+	if fromLeft {
+		v = clone(l.at(0))
+		l.removeRange(0, 1)
+	} else {
+		v = clone(l.at(l.n - 1))
+		l.removeRange(l.n-1, l.n)
+	}
+	if dl == nil {
+		if l.n == 0 && string(src) == string(dst) {
+			dl = l // rotating a one-element list
+		} else {
+			dl = &listObj{}
+			e.cur().put(dst, dl, noExpire)
+		}
+	}
+	if toLeft {
+		dl.pushFront(v)
+	} else {
+		dl.pushBack(v)
+	}
+	e.cur().deleteIfEmpty(src, l)
+	return nil
+}
+
+// lmpop parses numkeys key... LEFT|RIGHT [COUNT n] and pops from the first
+// non-empty list.
+func (e *Engine) lmpop(a [][]byte) error {
+	n, ok := parseInt(a[0])
+	if !ok || n <= 0 || n > int64(len(a)-2) {
+		return replyErr("ERR numkeys should be greater than 0")
+	}
+	keys := a[1 : 1+n]
+	rest := a[1+n:]
+	var left bool
+	switch {
+	case eq(rest[0], "left"):
+		left = true
+	case eq(rest[0], "right"):
+	default:
+		return errSyntax
+	}
+	count := int64(1)
+	rest = rest[1:]
+	if len(rest) == 2 && eq(rest[0], "count") {
+		c, ok := parseInt(rest[1])
+		if !ok || c <= 0 {
+			return replyErr("ERR count should be greater than 0")
+		}
+		count = c
+	} else if len(rest) != 0 {
+		return errSyntax
+	}
+	for _, k := range keys {
+		l, err := e.list(k)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			e.popN(k, l, left, count)
+			return nil
+		}
+	}
+	return nil
+}
+
+func (e *Engine) bpop(a [][]byte, left bool) error {
+	for _, k := range a[1 : len(a)-1] {
+		l, err := e.list(k)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			e.popN(k, l, left, 1)
+			return nil
+		}
+	}
+	return nil
+}
