@@ -56,19 +56,88 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 	if ent.DB < 0 || ent.DB >= len(e.dbs) {
 		return fmt.Errorf("%w: key %q in database %d (engine has %d)", ErrTooManyDBs, ent.Key, ent.DB, len(e.dbs))
 	}
-	val, err := ent.Value()
+	o, err := e.walkValue(ent)
 	if err != nil {
 		return err
-	}
-	o, err := e.fromValue(val)
-	if err != nil {
-		return fmt.Errorf("engine: key %q: %w", ent.Key, err)
 	}
 	if o == nil {
 		return nil // empty aggregate: the server skips it
 	}
 	e.dbs[ent.DB].put(ent.Key, o, ent.ExpireAt)
 	return nil
+}
+
+// walkValue decodes an entry's value element by element (Entry.Walk) into
+// the engine's packed forms, so that big values are not held twice.
+func (e *Engine) walkValue(ent *rdbfile.Entry) (object, error) {
+	var o object
+	var fn func(el *rdbfile.Element) error
+	var ms [][]byte
+	var ss []float64
+	switch ent.ValueKind {
+	case rdbfile.KindString:
+		fn = func(el *rdbfile.Element) error { o = newString(el.Member); return nil }
+	case rdbfile.KindList:
+		l := &listObj{}
+		o, fn = l, func(el *rdbfile.Element) error { l.pushBack(el.Member); return nil }
+	case rdbfile.KindSet:
+		st := &setObj{}
+		o, fn = st, func(el *rdbfile.Element) error { st.add(el.Member); return nil }
+	case rdbfile.KindHash:
+		h := &hashObj{}
+		o, fn = h, func(el *rdbfile.Element) error { h.set(el.Member, el.Value, el.ExpireAt); return nil }
+	case rdbfile.KindZSet:
+		// Collected first: the encoding (and so -0 handling) depends on the
+		// final size, as when the server converts after loading.
+		fn = func(el *rdbfile.Element) error {
+			ms = append(ms, clone(el.Member))
+			ss = append(ss, el.Score)
+			return nil
+		}
+	case rdbfile.KindStream:
+		sm := &streamObj{}
+		o, fn = sm, func(el *rdbfile.Element) error { sm.append(el.Stream.ID, el.Stream.Fields); return nil }
+	default:
+		val, err := ent.Value()
+		if err != nil {
+			return nil, err
+		}
+		o, err = e.fromValue(val)
+		if err != nil {
+			return nil, fmt.Errorf("engine: key %q: %w", ent.Key, err)
+		}
+		return o, nil
+	}
+	if err := ent.Walk(fn); err != nil {
+		return nil, err
+	}
+	switch x := o.(type) {
+	case *streamObj:
+		meta := ent.StreamMeta()
+		if meta == nil {
+			meta = &rdbfile.Stream{}
+		}
+		m := *meta
+		m.Entries = nil
+		streamMeta(x, &m)
+		return x, nil
+	case nil:
+		if ent.ValueKind != rdbfile.KindZSet || len(ms) == 0 {
+			return nil, nil
+		}
+		seen := make(map[string]bool, len(ms))
+		for _, m := range ms {
+			if seen[string(m)] {
+				return nil, fmt.Errorf("engine: key %q: duplicate sorted-set member", ent.Key)
+			}
+			seen[string(m)] = true
+		}
+		return newZSetSized(e.v, ms, ss), nil
+	}
+	if o.length() == 0 {
+		return nil, nil
+	}
+	return o, nil
 }
 
 // fromValue converts a decoded RDB value. It returns nil for an empty list,
@@ -142,6 +211,13 @@ func streamFromValue(st *rdbfile.Stream) *streamObj {
 	for _, en := range st.Entries {
 		s.append(en.ID, en.Fields)
 	}
+	streamMeta(s, st)
+	return s
+}
+
+// streamMeta sets the metadata and groups of s (whose entries are loaded)
+// from st.
+func streamMeta(s *streamObj, st *rdbfile.Stream) {
 	s.count = st.Length
 	if uint64(countEntries(s)) != st.Length {
 		s.count = uint64(countEntries(s))
@@ -171,7 +247,6 @@ func streamFromValue(st *rdbfile.Stream) *streamObj {
 		m := *st.IDMP
 		s.idmp = &m
 	}
-	return s
 }
 
 func countEntries(s *streamObj) int {
