@@ -3,7 +3,7 @@
 GO       ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build test bench bench-data bench-compare fuzz lint
+.PHONY: all build test bench bench-data bench-compare bench-replay soak fuzz lint
 
 all: build
 
@@ -27,6 +27,18 @@ bench-data:
 # side, on one core, with peak RSS (needs GNU time: apt-get install time).
 bench-compare: build
 	scripts/bench-compare.sh bench-data
+
+# Replay vs the real server's load time on >= 500 MB inputs (scripts/bench-replay.sh;
+# needs make bench-data with KEYS_MIXED for the RDB and scripts/bench-aof.sh for the AOF).
+bench-replay: build
+	scripts/bench-replay.sh
+
+# Longer differential run of the engine against a real redis-server with a random
+# seed (printed on failure; RDBKIT_SOAK_SEED=N reproduces it).
+SOAK_COMMANDS ?= 200000
+soak:
+	RDBKIT_SOAK_SEED=$${RDBKIT_SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
+	RDBKIT_SOAK_COMMANDS=$(SOAK_COMMANDS) $(GO) test -count=1 -run 'TestDifferential' -v -timeout 60m ./engine
 
 # Runs every fuzz target of every package for $(FUZZTIME) each; targets are
 # discovered with `go test -list`, so new Fuzz functions are picked up.

@@ -658,3 +658,21 @@ func TestCommandTable(t *testing.T) {
 		}
 	}
 }
+
+func TestEach(t *testing.T) {
+	e := New(ServerVersion{Major: 7, Minor: 2})
+	for _, argv := range [][]string{{"SET", "s", "v"}, {"RPUSH", "l", "a", "b", "c"}, {"HSET", "h", "f", "v"}, {"PEXPIREAT", "h", "4102444800000"}} {
+		args := make([][]byte, len(argv))
+		for i, a := range argv {
+			args[i] = []byte(a)
+		}
+		if err := e.Exec(args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]KeyInfo{}
+	e.Each(0, func(ki KeyInfo) { ki.Key = append([]byte(nil), ki.Key...); got[string(ki.Key)] = ki })
+	if len(got) != 3 || got["l"].Len != 3 || got["l"].Kind != rdbfile.KindList || got["h"].ExpireAt != 4102444800000 || got["s"].ExpireAt != rdbfile.NoExpire {
+		t.Errorf("Each: %+v", got)
+	}
+}
