@@ -61,6 +61,8 @@ func TestJSONFieldNames(t *testing.T) {
 		{"aof_file", jsonAOFFile{}},
 		{"aof_set", jsonAOFSet{}},
 		{"repair", jsonRepair{}},
+		{"replay key", jsonReplayKey{}},
+		{"replay summary", jsonReplaySummary{}},
 	} {
 		var out []string
 		jsonFields(x.name, reflect.TypeOf(x.v), &out)

@@ -216,6 +216,9 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 				}
 			}
 		}
+		if skips == nil {
+			skips = []replay.Skip{}
+		}
 		return writeJSON(out, jsonReplaySummary{Type: "summary", Result: res, DBs: dbs, Digest: e.Digest(), Skips: skips})
 	}
 

@@ -56,7 +56,9 @@ type Position struct {
 
 // Skip is one command that was not executed.
 type Skip struct {
-	Position
+	File    string `json:"file"`
+	Offset  int64  `json:"offset"`
+	Line    int64  `json:"line"`
 	Command string `json:"command"`
 	Reason  string `json:"reason"`
 }
@@ -221,7 +223,7 @@ func replayCommands(e *engine.Engine, r *aoffile.Reader, name string, o Options,
 			}
 			res.Skipped++
 			if o.OnSkip != nil {
-				o.OnSkip(Skip{Position: pos, Command: string(c.Name()), Reason: ue.Error()})
+				o.OnSkip(Skip{File: pos.File, Offset: pos.Offset, Line: pos.Line, Command: string(c.Name()), Reason: ue.Error()})
 			}
 			continue
 		}
