@@ -20,12 +20,14 @@ type dedup struct {
 	arena []byte
 	n     int
 	tmp   []slot
+	blob  []byte // strings added with addRef live here (the blob being walked)
 }
 
 type slot struct {
 	h        uint64
 	off, end uint32
 	gen      uint32 // slot is live only when gen == dedup.gen
+	ref      bool   // bytes are blob[off:end], not arena[off:end]
 }
 
 // reset starts a new set expected to hold about hint strings.
@@ -53,7 +55,44 @@ func (d *dedup) reset(hint int) {
 	if cap(d.arena) > 64<<20 {
 		d.arena = nil
 	}
-	d.size, d.n, d.arena = size, 0, d.arena[:0]
+	d.size, d.n, d.arena, d.blob = size, 0, d.arena[:0], nil
+}
+
+// setBlob names the blob that addRef strings point into, for this set.
+func (d *dedup) setBlob(b []byte) { d.blob = b }
+
+// bytesOf returns the bytes a slot stands for.
+func (d *dedup) bytesOf(s *slot) []byte {
+	if s.ref {
+		return d.blob[s.off:s.end]
+	}
+	return d.arena[s.off:s.end]
+}
+
+// addRef is add for a string that is a subslice of the blob given to
+// setBlob: it is remembered by its position instead of being copied. Other
+// strings fall back to add.
+func (d *dedup) addRef(b []byte) bool {
+	off := cap(d.blob) - cap(b)
+	if len(b) == 0 || off < 0 || off+len(b) > len(d.blob) || &d.blob[off] != &b[0] {
+		return d.add(b)
+	}
+	if 2*(d.n+1) > d.size {
+		d.grow()
+	}
+	h := maphash.Bytes(d.seed, b)
+	mask := uint64(d.size - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &d.slots[i]
+		if s.gen != d.gen {
+			*s = slot{h: h, off: uint32(off), end: uint32(off + len(b)), gen: d.gen, ref: true}
+			d.n++
+			return true
+		}
+		if s.h == h && bytes.Equal(d.bytesOf(s), b) {
+			return false
+		}
+	}
 }
 
 // add inserts b and reports whether it was new.
@@ -75,7 +114,7 @@ func (d *dedup) add(b []byte) bool {
 			d.n++
 			return true
 		}
-		if s.h == h && bytes.Equal(d.arena[s.off:s.end], b) {
+		if s.h == h && bytes.Equal(d.bytesOf(s), b) {
 			return false
 		}
 	}

@@ -468,43 +468,61 @@ type packSink struct {
 func (p *packSink) put(ent packEntry, pos int) {
 	w := p.w
 	r := w.r
+	// dupAdd records a member or field; strings are remembered by their
+	// position in the blob (no copy), integers by their decimal text.
+	dupAdd := func() bool {
+		if ent.IsInt {
+			return r.dup.add(strconv.AppendInt(r.numBuf[:0], ent.Int, 10))
+		}
+		return r.dup.addRef(ent.Str)
+	}
 	switch p.kind {
 	case blobList:
+		if w.fn == nil {
+			w.e.elems++
+			return
+		}
 		w.el.Member = ent.text(r.numBuf[:0])
 		w.emit()
 	case blobSet:
-		t := ent.text(r.numBuf[:0])
-		if !r.dup.add(t) {
+		if !dupAdd() {
 			w.soft(p.base, p.field, "duplicate set member")
 		}
-		w.el.Member = t
+		if w.fn == nil {
+			w.e.elems++
+			return
+		}
+		w.el.Member = ent.text(r.numBuf[:0])
 		w.emit()
-	case blobHash:
+	case blobHash, blobZSet:
 		if !p.half {
-			w.sc = ent.appendText(w.sc[:0])
-			if !r.dup.add(w.sc) {
-				w.soft(p.base, p.field, "duplicate hash field")
+			if !dupAdd() {
+				what := "duplicate hash field"
+				if p.kind == blobZSet {
+					what = "duplicate zset member"
+				}
+				w.soft(p.base, p.field, what)
+			}
+			if w.fn != nil {
+				w.sc = ent.appendText(w.sc[:0])
 			}
 			p.half = true
 			return
 		}
 		p.half = false
-		w.el.Member, w.el.Value = w.sc, ent.text(r.numBuf[:0])
-		w.emit()
-	case blobZSet:
-		if !p.half {
-			w.sc = ent.appendText(w.sc[:0])
-			if !r.dup.add(w.sc) {
-				w.soft(p.base, p.field, "duplicate zset member")
-			}
-			p.half = true
+		if w.fn == nil {
+			w.e.elems++
 			return
 		}
-		p.half = false
+		if p.kind == blobHash {
+			w.el.Member, w.el.Value = w.sc, ent.text(r.numBuf[:0])
+			w.emit()
+			return
+		}
 		var score float64
 		if ent.IsInt {
 			score = float64(ent.Int)
-		} else if w.want {
+		} else {
 			// Redis does not check the text of listpack/ziplist scores when it
 			// loads (zzlStrtod), so only parse them when the value is wanted.
 			f, ok := parseCDouble(ent.Str)
@@ -530,6 +548,7 @@ func (w *walker) listpackBlob(kind blobKind) error {
 		return err
 	}
 	w.r.dup.reset(blobCountHint(b, 4))
+	w.r.dup.setBlob(b)
 	p := packSink{w: w, kind: kind, base: base, lzf: lzf, field: "listpack"}
 	n := w.walkListpack(b, base, lzf, &p)
 	if n == 0 && w.e.softErr == nil {
@@ -596,6 +615,7 @@ func (w *walker) ziplistBlob(kind blobKind) error {
 		return err
 	}
 	w.r.dup.reset(blobCountHint(b, 8))
+	w.r.dup.setBlob(b)
 	p := packSink{w: w, kind: kind, base: base, lzf: lzf, field: "ziplist"}
 	n := w.walkZiplist(b, base, lzf, &p)
 	if n == 0 && w.e.softErr == nil {
