@@ -558,6 +558,12 @@ func (w *walker) listpackBlob(kind blobKind) error {
 	return nil
 }
 
+// packIter is what listpack and ziplist iterators have in common.
+type packIter interface {
+	Next() (packEntry, bool, error)
+	Done() error
+}
+
 // walkListpack iterates a listpack blob into p; returns the entry count.
 func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
 	it, err := lpOpen(b)
@@ -565,36 +571,27 @@ func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
 		w.blobErr(base, lzf, "listpack", err)
 		return 0
 	}
-	n := 0
-	for {
-		ent, ok, err := it.Next()
-		if err != nil {
-			w.blobErr(base, lzf, "listpack entry", err)
-			return n
-		}
-		if !ok {
-			break
-		}
-		n++
-		p.put(ent, 0)
-	}
-	if err := it.Done(); err != nil {
-		w.blobErr(base, lzf, "listpack header", err)
-	}
-	return n
+	return w.walkPack(&it, "listpack", base, lzf, p)
 }
 
+// walkZiplist iterates a ziplist blob into p; returns the entry count.
 func (w *walker) walkZiplist(b []byte, base int64, lzf bool, p *packSink) int {
 	it, err := zlOpen(b)
 	if err != nil {
 		w.blobErr(base, lzf, "ziplist", err)
 		return 0
 	}
+	return w.walkPack(&it, "ziplist", base, lzf, p)
+}
+
+// walkPack feeds every entry of an opened listpack or ziplist to p and
+// checks the header count at the end.
+func (w *walker) walkPack(it packIter, name string, base int64, lzf bool, p *packSink) int {
 	n := 0
 	for {
 		ent, ok, err := it.Next()
 		if err != nil {
-			w.blobErr(base, lzf, "ziplist entry", err)
+			w.blobErr(base, lzf, name+" entry", err)
 			return n
 		}
 		if !ok {
@@ -604,7 +601,7 @@ func (w *walker) walkZiplist(b []byte, base int64, lzf bool, p *packSink) int {
 		p.put(ent, 0)
 	}
 	if err := it.Done(); err != nil {
-		w.blobErr(base, lzf, "ziplist header", err)
+		w.blobErr(base, lzf, name+" header", err)
 	}
 	return n
 }
