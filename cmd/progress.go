@@ -21,17 +21,7 @@ func (a *App) startProgress(in *input, desc string) (done func()) {
 	if a.JSON || a.Quiet || in.FileSize <= progressMin || !isTerminal(a.IO.ErrOut) {
 		return func() {}
 	}
-	bar := progressbar.NewOptions64(in.FileSize,
-		progressbar.OptionSetWriter(a.IO.ErrOut),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(a.color()),
-	)
+	bar := a.newBar(in.FileSize, desc)
 	in.count.progress = func(n int64) { _ = bar.Set64(n) }
 	return func() {
 		in.count.progress = nil
@@ -46,7 +36,13 @@ func (a *App) startSetProgress(total int64, desc string) (update func(int64), do
 	if a.JSON || a.Quiet || total <= progressMin || !isTerminal(a.IO.ErrOut) {
 		return nil, func() {}
 	}
-	bar := progressbar.NewOptions64(total,
+	bar := a.newBar(total, desc)
+	return func(n int64) { _ = bar.Set64(n) }, func() { _ = bar.Finish() }
+}
+
+// newBar is the one progress bar style: bytes, rate, ETA, on stderr.
+func (a *App) newBar(total int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(a.IO.ErrOut),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowBytes(true),
@@ -57,5 +53,4 @@ func (a *App) startSetProgress(total int64, desc string) (update func(int64), do
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionEnableColorCodes(a.color()),
 	)
-	return func(n int64) { _ = bar.Set64(n) }, func() { _ = bar.Finish() }
 }
