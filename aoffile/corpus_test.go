@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,17 +22,7 @@ import (
 
 var corpusServers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
 
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("RDBKIT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Skipf("corpus not found at %s (set RDBKIT_CORPUS): %v", dir, err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { t.Helper(); return testcorpus.Dir(t) }
 
 type checkerRun struct {
 	Cmd    string `json:"cmd"`

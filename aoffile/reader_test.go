@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"io"
 	"os"
 	"runtime"
@@ -312,12 +313,7 @@ func TestSmallReads(t *testing.T) {
 	}
 }
 
-func corpusDirNoSkip() string {
-	if d := os.Getenv("RDBKIT_CORPUS"); d != "" {
-		return d
-	}
-	return "../../shared/corpus"
-}
+func corpusDirNoSkip() string { return testcorpus.Path() }
 
 // checkPrefixes reads data[:n] for n = 0, step, 2*step, ... and every record
 // boundary, and checks the EOF contract.

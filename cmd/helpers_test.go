@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -111,15 +112,6 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // findCorpus returns the corpus directory or "".
-func findCorpus() string {
-	if d := os.Getenv("RDBKIT_CORPUS"); d != "" {
-		return d
-	}
-	d := filepath.Join("..", "..", "shared", "corpus")
-	if st, err := os.Stat(d); err == nil && st.IsDir() {
-		return d
-	}
-	return ""
-}
+func findCorpus() string { return testcorpus.Path() }
 
 func jsonCompact(dst *bytes.Buffer, src []byte) error { return json.Compact(dst, src) }

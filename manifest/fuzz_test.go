@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,9 +65,4 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func corpusDirNoSkip() string {
-	if d := os.Getenv("RDBKIT_CORPUS"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "shared", "corpus")
-}
+func corpusDirNoSkip() string { return testcorpus.Path() }

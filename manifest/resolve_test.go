@@ -3,6 +3,7 @@ package manifest
 import (
 	"encoding/json"
 	"errors"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,17 +14,7 @@ import (
 
 var corpusServers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
 
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("RDBKIT_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Skipf("corpus not found at %s (set RDBKIT_CORPUS): %v", dir, err)
-	}
-	return dir
-}
+func corpusDir(t testing.TB) string { t.Helper(); return testcorpus.Dir(t) }
 
 type verdict struct {
 	Artifact string `json:"artifact"`

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"io"
 	"math"
 	"os"
@@ -21,19 +22,7 @@ import (
 )
 
 // corpusDir locates ../shared/corpus (RDBKIT_CORPUS overrides it).
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("RDBKIT_CORPUS"); d != "" {
-		return d
-	}
-	for _, p := range []string{"../../shared/corpus", "../../../shared/corpus"} {
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-	}
-	t.Skip("corpus not found: ../shared/corpus is absent (set RDBKIT_CORPUS to run these tests)")
-	return ""
-}
+func corpusDir(t testing.TB) string { t.Helper(); return testcorpus.Dir(t) }
 
 var corpusServers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
 

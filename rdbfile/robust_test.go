@@ -74,13 +74,6 @@ func drainMode(data []byte, decode bool) (error, []rdbfile.Finding) {
 // and never with a panic (flate's TestTruncatedStreams).
 func TestTruncatedPrefixes(t *testing.T) {
 	files := sampleFiles(t)
-	if dir := os.Getenv("RDBKIT_CORPUS"); dir == "" && !testing.Short() {
-		// The corpus adds the other servers' files when present.
-		if d, err := filepath.Abs("../../shared/corpus"); err == nil {
-			more, _ := filepath.Glob(filepath.Join(d, "*", "rdb", "dump-bigvalue.rdb"))
-			_ = more // 1 MiB files: too many prefixes; covered by the stride test below
-		}
-	}
 	var wg sync.WaitGroup
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -3,6 +3,7 @@ package rdbfile
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 // corpus (RDBKIT_CORPUS or ../../shared/corpus), each below 2 MiB.
 func corpusRDBs(tb testing.TB) [][]byte {
 	globs := []string{"../testdata/rdb/*.rdb"}
-	for _, d := range []string{os.Getenv("RDBKIT_CORPUS"), "../../shared/corpus"} {
+	for _, d := range []string{testcorpus.Path()} {
 		if st, err := os.Stat(d); d != "" && err == nil && st.IsDir() {
 			globs = append(globs, filepath.Join(d, "*", "rdb", "*.rdb"), filepath.Join(d, "*", "damaged", "*.rdb"),
 				filepath.Join(d, "upstream-assets", "*", "*.rdb"), filepath.Join(d, "newer", "*.rdb"))

@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"encoding/json"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,17 +16,7 @@ import (
 
 var servers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
 
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("RDBKIT_CORPUS")
-	if dir == "" {
-		dir = "../../shared/corpus"
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not found at %s (set RDBKIT_CORPUS): %v", dir, err)
-	}
-	return dir
-}
+func corpus(t *testing.T) string { t.Helper(); return testcorpus.Dir(t) }
 
 type gt struct {
 	Digest string `json:"debug_digest"`

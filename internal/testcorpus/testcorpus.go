@@ -1,0 +1,49 @@
+// Package testcorpus locates the shared persistence corpus (real RDB and
+// AOF files written by real servers, with ground truth) for tests. The
+// corpus lives in ../shared/corpus beside the repository; RDBKIT_CORPUS
+// overrides the path. Tests skip with a message when it is absent.
+package testcorpus
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Servers are the corpus directories, one per server that wrote the files.
+var Servers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
+
+// Path returns the corpus directory, or "" if there is none: $RDBKIT_CORPUS,
+// else shared/corpus beside the module root (the nearest directory above
+// the working directory that holds go.mod).
+func Path() string {
+	if d := os.Getenv("RDBKIT_CORPUS"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			c := filepath.Join(filepath.Dir(dir), "shared", "corpus")
+			if st, err := os.Stat(c); err == nil && st.IsDir() {
+				return c
+			}
+			return ""
+		}
+		if filepath.Dir(dir) == dir {
+			return ""
+		}
+	}
+}
+
+// Dir returns Path, or skips the test when the corpus is absent.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	d := Path()
+	if d == "" {
+		tb.Skip("corpus not found: ../shared/corpus beside the repository is absent (set RDBKIT_CORPUS to run this test)")
+	}
+	return d
+}
