@@ -302,8 +302,12 @@ func TestZSetModel(t *testing.T) {
 		want = append(want, ms{k, s})
 	}
 	sort.Slice(want, func(i, j int) bool { return zcmp(want[i].s, []byte(want[i].m), want[j].s, []byte(want[j].m)) < 0 })
-	if z.n != len(want) || (z.dict != nil && len(z.dict) != len(want)) {
-		t.Fatalf("length %d (dict %d), want %d", z.n, len(z.dict), len(want))
+	if z.n != len(want) || (z.dict != nil && z.dict.len() != len(want)) {
+		dn := -1
+		if z.dict != nil {
+			dn = z.dict.len()
+		}
+		t.Fatalf("length %d (dict %d), want %d", z.n, dn, len(want))
 	}
 	i := 0
 	z.each(func(mm []byte, s float64) bool {

@@ -43,6 +43,8 @@ func (e *Engine) bitString(key []byte, maxbit int64) ([]byte, bool, error) {
 	switch s := en.obj.(type) {
 	case strObj:
 		b = s
+	case pstr:
+		b = s.bytes()
 	case intObj:
 		b = s.text(nil)
 	default:
@@ -111,6 +113,8 @@ func cmdBitOp(e *Engine, a [][]byte) error {
 		switch s := en.obj.(type) {
 		case strObj:
 			srcs[i] = s
+		case pstr:
+			srcs[i] = s.bytes()
 		case intObj:
 			srcs[i] = s.text(nil)
 		default:

@@ -134,16 +134,14 @@ func (e *Engine) expireGeneric(a [][]byte, base, unit int64, name string) error 
 		return nil
 	}
 	// While loading, a time in the past is set like any other.
-	en.exp = when
-	d.keys[string(a[1])] = en
+	d.setExp(a[1], when)
 	return nil
 }
 
 func cmdPersist(e *Engine, a [][]byte) error {
 	d := e.cur()
 	if en, ok := d.get(a[1]); ok && en.exp != noExpire {
-		en.exp = noExpire
-		d.keys[string(a[1])] = en
+		d.setExp(a[1], noExpire)
 	}
 	return nil
 }
@@ -258,7 +256,7 @@ func cmdFlushDB(e *Engine, a [][]byte) error {
 	if err := flushArgs(a); err != nil {
 		return err
 	}
-	e.cur().keys = map[string]entry{}
+	e.cur().reset()
 	return nil
 }
 
@@ -268,7 +266,7 @@ func cmdFlushAll(e *Engine, a [][]byte) error {
 	}
 	for i := range e.dbs {
 		if len(e.dbs[i].keys) > 0 {
-			e.dbs[i].keys = map[string]entry{}
+			e.dbs[i].reset()
 		}
 	}
 	return nil

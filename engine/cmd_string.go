@@ -263,14 +263,15 @@ func cmdAppend(e *Engine, a [][]byte) error {
 	switch s := en.obj.(type) {
 	case strObj:
 		cur = s
+	case pstr:
+		cur = s.bytes() // no spare capacity: append below copies
 	case intObj:
 		cur = strObj(s.text(make([]byte, 0, 20+len(a[2]))))
 	}
 	if len(cur)+len(a[2]) > protoMaxBulkLen {
 		return errTooBig
 	}
-	en.obj = append(cur, a[2]...)
-	d.keys[string(a[1])] = en
+	d.setKeep(a[1], append(cur, a[2]...))
 	return nil
 }
 
@@ -297,9 +298,6 @@ func cmdSetRange(e *Engine, a [][]byte) error {
 	var cur []byte
 	if found {
 		cur = strBytes(en.obj, nil)
-		if _, isInt := en.obj.(intObj); !isInt {
-			cur = []byte(en.obj.(strObj))
-		}
 	}
 	need := int(off) + len(val)
 	if need > len(cur) {
@@ -307,8 +305,7 @@ func cmdSetRange(e *Engine, a [][]byte) error {
 	}
 	copy(cur[off:], val)
 	if found {
-		en.obj = strObj(cur)
-		d.keys[string(a[1])] = en
+		d.setKeep(a[1], strObj(cur))
 	} else {
 		d.put(a[1], strObj(cur), noExpire)
 	}
@@ -344,8 +341,8 @@ func (e *Engine) incrBy(key []byte, incr int64) error {
 		switch s := en.obj.(type) {
 		case intObj:
 			cur = int64(s)
-		case strObj:
-			n, ok := parseInt(s)
+		case strObj, pstr:
+			n, ok := parseInt(strBytes(s, nil))
 			if !ok {
 				return errNotInt
 			}
@@ -369,6 +366,8 @@ func ldFromObject(o object) (*big.Float, bool) {
 		return newLD().SetInt64(int64(s)), true
 	case strObj:
 		return parseLongDouble(s)
+	case pstr:
+		return parseLongDouble(s.bytes())
 	}
 	return nil, false
 }
@@ -440,13 +439,10 @@ func cmdGetEx(e *Engine, a [][]byte) error {
 	}
 	switch {
 	case exparg != nil:
-		en.exp = exp
+		d.setExp(a[1], exp)
 	case f&setPersist != 0:
-		en.exp = noExpire
-	default:
-		return nil
+		d.setExp(a[1], noExpire)
 	}
-	d.keys[string(a[1])] = en
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (e *Engine) zset(key []byte) (*zsetObj, error) {
 func (e *Engine) newZSetHint(n, maxLen int) *zsetObj {
 	z := &zsetObj{}
 	if n > zsetMaxPacked || maxLen > packedMaxValueLen {
-		z.dict = map[string]float64{}
+		z.dict = newHdict(0, 0)
 	}
 	return z
 }

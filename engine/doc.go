@@ -36,7 +36,16 @@
 // Every supported command, with its version gates and the cases the engine
 // cannot reproduce, is listed in docs/engine-commands.md. Small aggregates
 // are stored packed (one byte arena plus offsets per value); big lists,
-// sorted sets and streams are chains of such packs.
+// sorted sets and streams are chains of such packs; big hashes and sets (and
+// the member index of big sorted sets) are arena-backed open-addressing
+// tables (hdict) with no Go pointer per element; strings are one allocation
+// each; expire times live in a side map, as in the server.
+//
+// LoadRDB overlaps decoding and building: a second goroutine reads the
+// records and stages each value's elements in a reused arena while the
+// caller's goroutine builds the objects and fills the keyspace, in file
+// order; both are done when it returns. Digest spreads the keys over
+// GOMAXPROCS goroutines (SHA-1 dominates it).
 //
 // # Versions
 //

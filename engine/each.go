@@ -17,8 +17,9 @@ func (e *Engine) Each(n int, fn func(KeyInfo)) {
 		return
 	}
 	var buf []byte
-	for k, en := range e.dbs[n].keys {
+	d := &e.dbs[n]
+	for k, o := range d.keys {
 		buf = append(buf[:0], k...)
-		fn(KeyInfo{Key: buf, Kind: en.obj.kind(), Len: en.obj.length(), ExpireAt: en.exp})
+		fn(KeyInfo{Key: buf, Kind: o.kind(), Len: o.length(), ExpireAt: d.expOf(k)})
 	}
 }

@@ -49,14 +49,19 @@ type Engine struct {
 	skipped int64
 	scratch []byte
 	lname   [40]byte
+	ld      loader   // RDB loading scratch (walkValue)
+	loadMS  [][]byte // RDB loading scratch (consume)
 }
 
-// db is one numbered database.
+// db is one numbered database. As in the server, expire times are kept
+// apart, for the keys that have one: the main map's slots stay small.
 type db struct {
-	keys map[string]entry
+	keys map[string]object
+	exps map[string]int64 // absolute expire times (ms)
 }
 
-// entry is a key's value and absolute expire time (ms, or noExpire).
+// entry is a key's value and absolute expire time (ms, or noExpire), as
+// get returns it.
 type entry struct {
 	obj object
 	exp int64
@@ -78,7 +83,7 @@ func NewWithOptions(v ServerVersion, o Options) *Engine {
 	}
 	e := &Engine{v: v, opts: o, dbs: make([]db, o.Databases), libs: map[string][]byte{}}
 	for i := range e.dbs {
-		e.dbs[i].keys = map[string]entry{}
+		e.dbs[i].reset()
 	}
 	return e
 }
@@ -163,7 +168,7 @@ func (e *Engine) ExpireAt(n int, key []byte) (ms int64, ok bool) {
 	if n < 0 || n >= len(e.dbs) {
 		return noExpire, false
 	}
-	en, ok := e.dbs[n].keys[string(key)]
+	en, ok := e.dbs[n].get(key)
 	if !ok {
 		return noExpire, false
 	}
@@ -449,25 +454,52 @@ func (e *Engine) execTx() error {
 
 func (e *Engine) cur() *db { return &e.dbs[e.sel] }
 
+// reset empties the database.
+func (d *db) reset() {
+	d.keys, d.exps = map[string]object{}, nil
+}
+
 func (d *db) get(key []byte) (entry, bool) {
-	en, ok := d.keys[string(key)]
-	return en, ok
+	o, ok := d.keys[string(key)]
+	if !ok {
+		return entry{}, false
+	}
+	return entry{obj: o, exp: d.expOf(string(key))}, true
+}
+
+// expOf returns the expire time of an existing key.
+func (d *db) expOf(key string) int64 {
+	if len(d.exps) > 0 {
+		if x, ok := d.exps[key]; ok {
+			return x
+		}
+	}
+	return noExpire
+}
+
+// setExp sets the expire time of an existing key.
+func (d *db) setExp(key []byte, exp int64) {
+	if exp == noExpire {
+		if len(d.exps) > 0 {
+			delete(d.exps, string(key))
+		}
+		return
+	}
+	if d.exps == nil {
+		d.exps = map[string]int64{}
+	}
+	d.exps[string(key)] = exp
 }
 
 // put stores o under key with expire exp, replacing any value.
 func (d *db) put(key []byte, o object, exp int64) {
-	d.keys[string(key)] = entry{obj: o, exp: exp}
+	d.keys[string(key)] = o
+	d.setExp(key, exp)
 }
 
 // setKeep stores o under key, keeping the TTL of an existing key.
 func (d *db) setKeep(key []byte, o object) {
-	en, ok := d.keys[string(key)]
-	if ok {
-		en.obj = o
-		d.keys[string(key)] = en
-		return
-	}
-	d.keys[string(key)] = entry{obj: o, exp: noExpire}
+	d.keys[string(key)] = o
 }
 
 func (d *db) del(key []byte) bool {
@@ -475,26 +507,29 @@ func (d *db) del(key []byte) bool {
 		return false
 	}
 	delete(d.keys, string(key))
+	if len(d.exps) > 0 {
+		delete(d.exps, string(key))
+	}
 	return true
 }
 
 // typed returns key's object if it has kind k, nil if the key is missing,
 // and errWrongType otherwise.
 func (d *db) typed(key []byte, k rdbfile.Kind) (object, error) {
-	en, ok := d.keys[string(key)]
+	o, ok := d.keys[string(key)]
 	if !ok {
 		return nil, nil
 	}
-	if en.obj.kind() != k {
+	if o.kind() != k {
 		return nil, errWrongType
 	}
-	return en.obj, nil
+	return o, nil
 }
 
 // deleteIfEmpty removes key if its aggregate value has no elements.
 func (d *db) deleteIfEmpty(key []byte, o object) {
 	if o.length() == 0 {
-		delete(d.keys, string(key))
+		d.del(key)
 	}
 }
 

@@ -525,6 +525,8 @@ func (e *Engine) hllValue(key []byte) ([]byte, error) {
 	switch s := en.obj.(type) {
 	case strObj:
 		b = s
+	case pstr:
+		b = s.bytes()
 	case intObj:
 		b = s.text(nil)
 	default:

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
 // Digests of the engine's keyspace, computed directly over its own
@@ -14,19 +17,31 @@ import (
 // objDigest continues d with the digest of o (xorObjectDigest). It reports
 // false for values whose digest is unknown (arrays, GCRA).
 func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
-	var code [4]byte
+	return objDigest(e.v, d, o, hasExpire, &e.scratch)
+}
+
+// objDigest is Engine.objDigest for version v with a scratch buffer of the
+// caller (so that several goroutines can digest values at once).
+func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, scratch *[]byte) bool {
 	typ := func(t uint32) {
-		binary.BigEndian.PutUint32(code[:], t)
-		d.mix(code[:])
+		// mix of the 4-byte type code, with its SHA-1 precomputed
+		h := &typeCodeSums[t]
+		for i := range d {
+			d[i] ^= h[i]
+		}
+		*d = sha1.Sum(d[:])
 	}
 	switch x := o.(type) {
 	case strObj:
 		typ(objString)
 		d.mix(x)
+	case pstr:
+		typ(objString)
+		d.mix(x.bytes())
 	case intObj:
 		typ(objString)
-		e.scratch = x.text(e.scratch[:0])
-		d.mix(e.scratch)
+		(*scratch) = x.text((*scratch)[:0])
+		d.mix((*scratch))
 	case *listObj:
 		typ(objList)
 		x.each(func(b []byte) bool { d.mix(b); return true })
@@ -38,20 +53,20 @@ func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
 		x.each(func(m []byte, s float64) bool {
 			var el sum20
 			el.mix(m)
-			e.scratch = AppendScore(e.scratch[:0], e.v, s)
-			el.mix(e.scratch)
+			(*scratch) = AppendScore((*scratch)[:0], v, s)
+			el.mix((*scratch))
 			d.xor(el[:])
 			return true
 		})
 	case *hashObj:
 		typ(objHash)
-		ttl := e.v.DigestsFieldTTL()
+		ttl := v.DigestsFieldTTL()
 		x.each(func(f, v []byte, exp int64) bool {
 			var el sum20
 			el.mix(f)
 			el.mix(v)
 			if ttl && exp != noExpire {
-				el.xor(markHExpire)
+				el.xorSum(&markHExpireSum)
 			}
 			d.xor(el[:])
 			return true
@@ -59,10 +74,10 @@ func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
 	case *streamObj:
 		typ(objStream)
 		x.each(func(id sid, f [][]byte) bool {
-			e.scratch = strconv.AppendUint(e.scratch[:0], id.Ms, 10)
-			e.scratch = append(e.scratch, '.')
-			e.scratch = strconv.AppendUint(e.scratch, id.Seq, 10)
-			d.mix(e.scratch)
+			(*scratch) = strconv.AppendUint((*scratch)[:0], id.Ms, 10)
+			(*scratch) = append((*scratch), '.')
+			(*scratch) = strconv.AppendUint((*scratch), id.Seq, 10)
+			d.mix((*scratch))
 			for _, b := range f {
 				d.mix(b)
 			}
@@ -74,9 +89,30 @@ func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
 		return false
 	}
 	if hasExpire {
-		d.xor(markExpire)
+		d.xorSum(&markExpireSum)
 	}
 	return true
+}
+
+// SHA-1s of the constants objDigest mixes in.
+var (
+	typeCodeSums = func() (t [objStream + 1]sum20) {
+		for i := range t {
+			var code [4]byte
+			binary.BigEndian.PutUint32(code[:], uint32(i))
+			t[i] = sha1.Sum(code[:])
+		}
+		return t
+	}()
+	markExpireSum  = sum20(sha1.Sum(markExpire))
+	markHExpireSum = sum20(sha1.Sum(markHExpire))
+)
+
+// xorSum XORs a precomputed SHA-1 into d (d.xor(p) with h = SHA1(p)).
+func (d *sum20) xorSum(h *sum20) {
+	for i := range d {
+		d[i] ^= h[i]
+	}
 }
 
 // Digest returns DEBUG DIGEST of the keyspace: 40 lowercase hex digits, all
@@ -88,21 +124,13 @@ func (e *Engine) Digest() string {
 	var final sum20
 	var code [4]byte
 	for n := range e.dbs {
-		keys := e.dbs[n].keys
-		if len(keys) == 0 {
+		db := &e.dbs[n]
+		if len(db.keys) == 0 {
 			continue
 		}
 		binary.BigEndian.PutUint32(code[:], uint32(n))
 		final.mix(code[:])
-		var acc sum20
-		for k, en := range keys {
-			var d sum20
-			d.mix([]byte(k))
-			if !e.objDigest(&d, en.obj, en.exp != noExpire) {
-				continue
-			}
-			acc.xor(d[:])
-		}
+		acc := e.dbDigest(db)
 		for i, b := range acc {
 			final[i] ^= b
 		}
@@ -110,12 +138,82 @@ func (e *Engine) Digest() string {
 	return hex.EncodeToString(final[:])
 }
 
+// digestJob is a run of keys for a digest worker.
+type digestJob struct {
+	keys []string
+	objs []object
+	exps []bool
+}
+
+// dbDigest returns the XOR of the key digests of db. Keys are independent,
+// so GOMAXPROCS workers digest runs of them (SHA-1 dominates: two per
+// element and more).
+func (e *Engine) dbDigest(db *db) sum20 {
+	workers := min(runtime.GOMAXPROCS(0), 1+len(db.keys)/1024)
+	digestKey := func(acc *sum20, k string, o object, hasExp bool, scratch *[]byte) {
+		var d sum20
+		d.mix([]byte(k))
+		if objDigest(e.v, &d, o, hasExp, scratch) {
+			acc.xor(d[:])
+		}
+	}
+	var acc sum20
+	if workers <= 1 {
+		for k, o := range db.keys {
+			digestKey(&acc, k, o, db.expOf(k) != noExpire, &e.scratch)
+		}
+		return acc
+	}
+	const run = 256
+	jobs := make(chan *digestJob, 2*workers)
+	free := make(chan *digestJob, 4*workers)
+	for range cap(free) {
+		free <- &digestJob{}
+	}
+	accs := make([]sum20, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch []byte
+			for j := range jobs {
+				for i, k := range j.keys {
+					digestKey(&accs[w], k, j.objs[i], j.exps[i], &scratch)
+				}
+				clear(j.objs)
+				j.keys, j.objs, j.exps = j.keys[:0], j.objs[:0], j.exps[:0]
+				free <- j
+			}
+		}()
+	}
+	j := <-free
+	for k, o := range db.keys {
+		j.keys = append(j.keys, k)
+		j.objs = append(j.objs, o)
+		j.exps = append(j.exps, db.expOf(k) != noExpire)
+		if len(j.keys) == run {
+			jobs <- j
+			j = <-free
+		}
+	}
+	jobs <- j
+	close(jobs)
+	wg.Wait()
+	for _, a := range accs {
+		for i, b := range a {
+			acc[i] ^= b
+		}
+	}
+	return acc
+}
+
 // UndigestedKeys returns how many keys Digest leaves out.
 func (e *Engine) UndigestedKeys() int {
 	n := 0
 	for i := range e.dbs {
-		for _, en := range e.dbs[i].keys {
-			if _, ok := en.obj.(*opaqueObj); ok {
+		for _, o := range e.dbs[i].keys {
+			if _, ok := o.(*opaqueObj); ok {
 				n++
 			}
 		}
@@ -130,7 +228,7 @@ func (e *Engine) DigestValue(n int, key []byte) string {
 	if n < 0 || n >= len(e.dbs) {
 		return hex.EncodeToString(d[:])
 	}
-	en, ok := e.dbs[n].keys[string(key)]
+	en, ok := e.dbs[n].get(key)
 	if !ok {
 		return hex.EncodeToString(d[:])
 	}

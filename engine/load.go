@@ -19,17 +19,383 @@ import (
 // while loading) and empty aggregates are skipped, as the server does.
 // Errors of r are returned as they are (*rdbfile.CorruptError, ...).
 func (e *Engine) LoadRDB(r *rdbfile.Reader) error {
+	// Decoding (rdbfile) and building the engine's objects run in two
+	// goroutines: a producer reads records and gathers each value's
+	// elements into a batch arena; LoadRDB builds the objects from it and
+	// fills the keyspace, in file order. Both finish before it returns.
+	free := make(chan *loadBatch, 4)
+	for range cap(free) {
+		free <- &loadBatch{}
+	}
+	full := make(chan *loadBatch, cap(free))
+	stop := make(chan struct{})
+	var panicked any // a panic of the producer, re-raised here
+	go func() {
+		defer close(full)
+		defer func() { panicked = recover() }()
+		e.produce(r, free, full, stop)
+	}()
+	var err error
+	for b := range full {
+		if err == nil {
+			err = e.consume(b)
+			if err != nil {
+				close(stop)
+			}
+		}
+		free <- b
+	}
+	if panicked != nil {
+		panic(panicked)
+	}
+	return err
+}
+
+// loadBatch is a run of consecutive records staged by produce: keys and
+// value elements in one arena, values built from it by consume.
+type loadBatch struct {
+	a    arena
+	ss   []float64 // sorted-set scores
+	exps []int64   // hash field expire times
+	ids  []sid     // stream entry IDs
+	nf   []int32   // stream entry field counts
+	recs []loadRec
+	err  error // the error that ended the file, after recs
+}
+
+type loadRec struct {
+	ent    rdbfile.EntryKind
+	vkind  rdbfile.Kind
+	db     int
+	exp    int64
+	key    int // arena element holding the key
+	lo, hi int // arena elements of the value; scores/expires from lo - key - 1
+	sx     int // first index in ss / exps
+	maxLen int
+	ttl    bool
+	meta   *rdbfile.Stream // stream metadata (owned)
+	val    *rdbfile.Value
+	data   []byte // function library code (owned)
+	size   uint64 // RESIZEDB db size
+	offset int64
+}
+
+// arena holds byte strings back to back: element i is data[ends[i-1]:ends[i]].
+type arena struct {
+	data []byte
+	ends []int
+}
+
+func (a *arena) push(b []byte) {
+	a.data = append(a.data, b...)
+	a.ends = append(a.ends, len(a.data))
+}
+
+func (a *arena) start(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return a.ends[i-1]
+}
+
+func (a *arena) at(i int) []byte {
+	s, t := a.start(i), a.ends[i]
+	return a.data[s:t:t]
+}
+
+// pack returns elements [lo, hi) as an exactly sized pack.
+func (a *arena) pack(lo, hi int) pack {
+	base := a.start(lo)
+	p := pack{data: clone(a.data[base:a.ends[hi-1]]), ends: make([]uint32, hi-lo)}
+	for i := lo; i < hi; i++ {
+		p.ends[i-lo] = uint32(a.ends[i] - base)
+	}
+	return p
+}
+
+func (b *loadBatch) reset() {
+	if cap(b.a.data) > 64<<20 {
+		*b = loadBatch{}
+		return
+	}
+	b.a.data, b.a.ends = b.a.data[:0], b.a.ends[:0]
+	b.ss, b.exps, b.ids, b.nf = b.ss[:0], b.exps[:0], b.ids[:0], b.nf[:0]
+	clear(b.recs)
+	b.recs, b.err = b.recs[:0], nil
+}
+
+const (
+	loadBatchBytes = 1 << 20
+	loadBatchRecs  = 4096
+)
+
+// produce reads r to its end (or until stop is closed), sending batches of
+// staged records on full.
+func (e *Engine) produce(r *rdbfile.Reader, free <-chan *loadBatch, full chan<- *loadBatch, stop <-chan struct{}) {
+	b := <-free
+	b.reset()
+	send := func() bool {
+		select {
+		case full <- b:
+		case <-stop:
+			return false
+		}
+		select {
+		case b = <-free:
+		case <-stop:
+			return false
+		}
+		b.reset()
+		return true
+	}
 	for {
 		ent, err := r.Next()
-		if err == io.EOF {
+		if err == nil {
+			err = b.stage(e, ent)
+		}
+		if err != nil {
+			if err != io.EOF {
+				b.err = err
+			}
+			select {
+			case full <- b:
+			case <-stop:
+			}
+			return
+		}
+		if len(b.a.data) >= loadBatchBytes || len(b.recs) >= loadBatchRecs {
+			if !send() {
+				return
+			}
+		}
+	}
+}
+
+// stage records ent in b, reading its value into the arena.
+func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
+	switch ent.Kind {
+	case rdbfile.EntryFunction:
+		b.recs = append(b.recs, loadRec{ent: ent.Kind, data: clone(ent.Data), offset: ent.Offset})
+		return nil
+	case rdbfile.EntryResizeDB:
+		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: ent.DBSize})
+		return nil
+	case rdbfile.EntryKey:
+	default:
+		return nil
+	}
+	if ent.DB < 0 || ent.DB >= len(e.dbs) {
+		return fmt.Errorf("%w: key %q in database %d (engine has %d)", ErrTooManyDBs, ent.Key, ent.DB, len(e.dbs))
+	}
+	a := &b.a
+	rec := loadRec{ent: ent.Kind, vkind: ent.ValueKind, db: ent.DB, exp: ent.ExpireAt, key: len(a.ends), sx: len(b.ss)}
+	a.push(ent.Key)
+	rec.lo = len(a.ends)
+	var fn func(el *rdbfile.Element) error
+	switch ent.ValueKind {
+	case rdbfile.KindString, rdbfile.KindList:
+		fn = func(el *rdbfile.Element) error { a.push(el.Member); return nil }
+	case rdbfile.KindSet:
+		fn = func(el *rdbfile.Element) error {
+			a.push(el.Member)
+			rec.maxLen = max(rec.maxLen, len(el.Member))
 			return nil
 		}
+	case rdbfile.KindZSet:
+		rec.sx = len(b.ss)
+		fn = func(el *rdbfile.Element) error {
+			a.push(el.Member)
+			rec.maxLen = max(rec.maxLen, len(el.Member))
+			b.ss = append(b.ss, el.Score)
+			return nil
+		}
+	case rdbfile.KindHash:
+		rec.sx = len(b.exps)
+		fn = func(el *rdbfile.Element) error {
+			// Expire times are only recorded once a field has one.
+			if el.ExpireAt != noExpire && !rec.ttl {
+				rec.ttl = true
+				for range (len(a.ends) - rec.lo) / 2 {
+					b.exps = append(b.exps, noExpire)
+				}
+			}
+			a.push(el.Member)
+			a.push(el.Value)
+			rec.maxLen = max(rec.maxLen, len(el.Member), len(el.Value))
+			if rec.ttl {
+				b.exps = append(b.exps, el.ExpireAt)
+			}
+			return nil
+		}
+	case rdbfile.KindStream:
+		rec.sx = len(b.ids)
+		fn = func(el *rdbfile.Element) error {
+			for _, f := range el.Stream.Fields {
+				a.push(f)
+			}
+			b.ids = append(b.ids, el.Stream.ID)
+			b.nf = append(b.nf, int32(len(el.Stream.Fields)))
+			return nil
+		}
+	default:
+		val, err := ent.Value()
 		if err != nil {
 			return err
 		}
-		if err := e.LoadEntry(ent); err != nil {
+		rec.val = val
+	}
+	if fn != nil {
+		if err := ent.Walk(fn); err != nil {
 			return err
 		}
+	}
+	rec.hi = len(a.ends)
+	if ent.ValueKind == rdbfile.KindStream {
+		rec.meta = ent.StreamMeta()
+		rec.maxLen = len(b.ids) - rec.sx // entries
+	}
+	b.recs = append(b.recs, rec)
+	return nil
+}
+
+// consume applies the records of b to the keyspace, then returns b's error.
+func (e *Engine) consume(b *loadBatch) error {
+	a := &b.a
+	for i := range b.recs {
+		rec := &b.recs[i]
+		switch rec.ent {
+		case rdbfile.EntryFunction:
+			name, ok := libraryName(rec.data)
+			if !ok {
+				return fmt.Errorf("engine: function library at offset %d: no \"#!<engine> name=<library>\" header", rec.offset)
+			}
+			e.libs[name] = rec.data
+			continue
+		case rdbfile.EntryResizeDB:
+			e.presize(rec.db, rec.size)
+			continue
+		}
+		var o object
+		n := rec.hi - rec.lo
+		switch {
+		case rec.vkind == rdbfile.KindStream:
+			o = e.buildStream(b, rec)
+		case rec.val != nil:
+			var err error
+			if o, err = e.fromValue(rec.val); err != nil {
+				return fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
+			}
+		case n == 0:
+		case rec.vkind == rdbfile.KindString:
+			o = newString(a.at(rec.lo))
+		case rec.vkind == rdbfile.KindList:
+			o = buildList(a, rec.lo, rec.hi)
+		case rec.vkind == rdbfile.KindSet:
+			if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
+				d := newHdict(n, a.ends[rec.hi-1]-a.start(rec.lo))
+				for i := rec.lo; i < rec.hi; i++ {
+					d.push(a.at(i), nil, noExpire)
+				}
+				d.n = n
+				d.reindex()
+				o = &setObj{big: d}
+			} else {
+				o = &setObj{small: a.pack(rec.lo, rec.hi)}
+			}
+		case rec.vkind == rdbfile.KindHash:
+			n /= 2
+			var exps []int64 // nil: no field has an expire time
+			if rec.ttl {
+				exps = b.exps[rec.sx : rec.sx+n]
+			}
+			if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
+				o = &hashObj{big: hdictOf(a, rec.lo, rec.hi, exps)}
+			} else {
+				h := &hashObj{small: a.pack(rec.lo, rec.hi)}
+				if rec.ttl {
+					h.ttl = slices.Clone(exps)
+				}
+				o = h
+			}
+		case rec.vkind == rdbfile.KindZSet:
+			ms := e.loadMS[:0]
+			for i := rec.lo; i < rec.hi; i++ {
+				ms = append(ms, a.at(i))
+			}
+			o = newZSetSized(e.v, ms, b.ss[rec.sx:rec.sx+n])
+			clear(ms)
+			e.loadMS = ms[:0]
+		}
+		if o == nil {
+			continue // empty aggregate: the server skips it
+		}
+		e.dbs[rec.db].put(a.at(rec.key), o, rec.exp)
+	}
+	return b.err
+}
+
+// buildStream makes the stream of a staged record.
+func (e *Engine) buildStream(b *loadBatch, rec *loadRec) *streamObj {
+	sm := &streamObj{}
+	fields := e.loadMS[:0]
+	j := rec.lo
+	for k := rec.sx; k < rec.sx+rec.maxLen; k++ {
+		fields = fields[:0]
+		for range b.nf[k] {
+			fields = append(fields, b.a.at(j))
+			j++
+		}
+		sm.append(b.ids[k], fields)
+	}
+	clear(fields)
+	e.loadMS = fields[:0]
+	m := rdbfile.Stream{}
+	if rec.meta != nil {
+		m = *rec.meta
+	}
+	m.Entries = nil
+	streamMeta(sm, &m)
+	return sm
+}
+
+// hdictOf makes the big hash of field/value arena elements [lo, hi) with
+// their expire times (nil: none; fields are known to be distinct).
+func hdictOf(a *arena, lo, hi int, exps []int64) *hdict {
+	n := (hi - lo) / 2
+	d := newHdict(n, a.ends[hi-1]-a.start(lo))
+	for i := 0; i < n; i++ {
+		exp := noExpire
+		if exps != nil {
+			exp = exps[i]
+		}
+		d.push(a.at(lo+2*i), a.at(lo+2*i+1), exp)
+	}
+	d.n = n
+	d.reindex()
+	return d
+}
+
+// buildList makes a list of arena elements [lo, hi) in nodes as pushBack
+// would fill them.
+func buildList(a *arena, lo, hi int) *listObj {
+	l := &listObj{n: hi - lo}
+	for lo < hi {
+		j, nb := lo, 0
+		for j < hi && !(j > lo && (j-lo >= listNodeMaxEntries || nb+len(a.at(j)) > listNodeMaxBytes)) {
+			nb += len(a.at(j))
+			j++
+		}
+		nd := a.pack(lo, j)
+		l.nodes = append(l.nodes, &nd)
+		lo = j
+	}
+	return l
+}
+
+// presize gives an empty database room for n keys (RESIZEDB).
+func (e *Engine) presize(db int, n uint64) {
+	if db >= 0 && db < len(e.dbs) && len(e.dbs[db].keys) == 0 && n > 0 {
+		e.dbs[db].keys = make(map[string]object, min(n, 1<<26))
 	}
 }
 
@@ -48,6 +414,9 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 			return fmt.Errorf("engine: function library at offset %d: no \"#!<engine> name=<library>\" header", ent.Offset)
 		}
 		e.libs[name] = clone(ent.Data)
+		return nil
+	case rdbfile.EntryResizeDB:
+		e.presize(ent.DB, ent.DBSize)
 		return nil
 	case rdbfile.EntryKey:
 	default:
@@ -69,29 +438,50 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 
 // walkValue decodes an entry's value element by element (Entry.Walk) into
 // the engine's packed forms, so that big values are not held twice.
+//
+// Aggregates are first gathered into the engine's reusable scratch (e.ld)
+// and then copied once into exactly sized packs or pre-sized maps: no
+// append slack, no map growth, no garbage per element. Members are not
+// checked for duplicates here: rdbfile reports a duplicate set member, hash
+// field or sorted-set member as an error of Walk (and intsets are strictly
+// ascending), which fails the load.
 func (e *Engine) walkValue(ent *rdbfile.Entry) (object, error) {
+	ld := &e.ld
+	ld.reset()
 	var o object
 	var fn func(el *rdbfile.Element) error
-	var ms [][]byte
-	var ss []float64
 	switch ent.ValueKind {
 	case rdbfile.KindString:
 		fn = func(el *rdbfile.Element) error { o = newString(el.Member); return nil }
 	case rdbfile.KindList:
 		l := &listObj{}
-		o, fn = l, func(el *rdbfile.Element) error { l.pushBack(el.Member); return nil }
-	case rdbfile.KindSet:
-		st := &setObj{}
-		o, fn = st, func(el *rdbfile.Element) error { st.add(el.Member); return nil }
-	case rdbfile.KindHash:
-		h := &hashObj{}
-		o, fn = h, func(el *rdbfile.Element) error { h.set(el.Member, el.Value, el.ExpireAt); return nil }
-	case rdbfile.KindZSet:
-		// Collected first: the encoding (and so -0 handling) depends on the
-		// final size, as when the server converts after loading.
 		fn = func(el *rdbfile.Element) error {
-			ms = append(ms, clone(el.Member))
-			ss = append(ss, el.Score)
+			if nodeFull(&ld.p, len(el.Member)) {
+				nd := ld.p.exact()
+				l.nodes = append(l.nodes, &nd)
+				ld.p.truncate()
+			}
+			ld.p.push(el.Member)
+			l.n++
+			return nil
+		}
+		o = l
+	case rdbfile.KindSet, rdbfile.KindZSet:
+		fn = func(el *rdbfile.Element) error {
+			ld.p.push(el.Member)
+			ld.maxLen = max(ld.maxLen, len(el.Member))
+			ld.ss = append(ld.ss, el.Score)
+			return nil
+		}
+	case rdbfile.KindHash:
+		fn = func(el *rdbfile.Element) error {
+			ld.p.push(el.Member)
+			ld.p.push(el.Value)
+			ld.maxLen = max(ld.maxLen, len(el.Member), len(el.Value))
+			ld.exps = append(ld.exps, el.ExpireAt)
+			if el.ExpireAt != noExpire {
+				ld.ttl = true
+			}
 			return nil
 		}
 	case rdbfile.KindStream:
@@ -111,8 +501,9 @@ func (e *Engine) walkValue(ent *rdbfile.Entry) (object, error) {
 	if err := ent.Walk(fn); err != nil {
 		return nil, err
 	}
-	switch x := o.(type) {
-	case *streamObj:
+	switch ent.ValueKind {
+	case rdbfile.KindStream:
+		x := o.(*streamObj)
 		meta := ent.StreamMeta()
 		if meta == nil {
 			meta = &rdbfile.Stream{}
@@ -121,23 +512,96 @@ func (e *Engine) walkValue(ent *rdbfile.Entry) (object, error) {
 		m.Entries = nil
 		streamMeta(x, &m)
 		return x, nil
-	case nil:
-		if ent.ValueKind != rdbfile.KindZSet || len(ms) == 0 {
+	case rdbfile.KindList:
+		l := o.(*listObj)
+		if ld.p.len() > 0 {
+			nd := ld.p.exact()
+			l.nodes = append(l.nodes, &nd)
+		}
+		if l.n == 0 {
 			return nil, nil
 		}
-		seen := make(map[string]bool, len(ms))
-		for _, m := range ms {
-			if seen[string(m)] {
-				return nil, fmt.Errorf("engine: key %q: duplicate sorted-set member", ent.Key)
-			}
-			seen[string(m)] = true
+		l.nodes = slices.Clip(l.nodes)
+		return l, nil
+	case rdbfile.KindSet:
+		if ld.p.len() == 0 {
+			return nil, nil
 		}
-		return newZSetSized(e.v, ms, ss), nil
+		return ld.set(), nil
+	case rdbfile.KindHash:
+		if ld.p.len() == 0 {
+			return nil, nil
+		}
+		return ld.hash(), nil
+	case rdbfile.KindZSet:
+		if ld.p.len() == 0 {
+			return nil, nil
+		}
+		ms := ld.ms[:0]
+		for i := 0; i < ld.p.len(); i++ {
+			ms = append(ms, ld.p.at(i))
+		}
+		ld.ms = ms
+		z := newZSetSized(e.v, ms, ld.ss)
+		clear(ms) // do not keep the scratch arena reachable twice
+		return z, nil
 	}
-	if o.length() == 0 {
+	if o == nil || o.length() == 0 {
 		return nil, nil
 	}
 	return o, nil
+}
+
+// loader is the scratch space walkValue reuses from value to value.
+type loader struct {
+	p      pack      // members, or field/value pairs
+	ss     []float64 // sorted-set scores
+	exps   []int64   // hash field expire times
+	ttl    bool      // some field has an expire time
+	maxLen int       // longest member, field or value
+	ms     [][]byte
+}
+
+func (ld *loader) reset() {
+	if cap(ld.p.data) > 1<<24 {
+		ld.p = pack{} // do not keep a huge arena around
+		ld.ss, ld.exps, ld.ms = nil, nil, nil
+	}
+	ld.p.truncate()
+	ld.ss, ld.exps = ld.ss[:0], ld.exps[:0]
+	ld.ttl, ld.maxLen = false, 0
+}
+
+// set builds the set of the gathered members (as setObj.add would: packed
+// up to setMaxPacked members of at most packedMaxValueLen bytes).
+func (ld *loader) set() *setObj {
+	n := ld.p.len()
+	if n > setMaxPacked || ld.maxLen > packedMaxValueLen {
+		d := newHdict(n, ld.p.bytes())
+		for i := 0; i < n; i++ {
+			d.add(ld.p.at(i), nil, noExpire)
+		}
+		return &setObj{big: d}
+	}
+	return &setObj{small: ld.p.exact()}
+}
+
+// hash builds the hash of the gathered field/value pairs (as hashObj.set
+// would).
+func (ld *loader) hash() *hashObj {
+	n := ld.p.len() / 2
+	if n > setMaxPacked || ld.maxLen > packedMaxValueLen {
+		d := newHdict(n, ld.p.bytes())
+		for i := 0; i < n; i++ {
+			d.add(ld.p.at(2*i), ld.p.at(2*i+1), ld.exps[i])
+		}
+		return &hashObj{big: d}
+	}
+	h := &hashObj{small: ld.p.exact()}
+	if ld.ttl {
+		h.ttl = slices.Clone(ld.exps)
+	}
+	return h
 }
 
 // fromValue converts a decoded RDB value. It returns nil for an empty list,
@@ -405,7 +869,7 @@ func (e *Engine) Lookup(n int, key []byte) (v *rdbfile.Value, expireAt int64, ok
 	if n < 0 || n >= len(e.dbs) {
 		return nil, noExpire, false
 	}
-	en, ok := e.dbs[n].keys[string(key)]
+	en, ok := e.dbs[n].get(key)
 	if !ok {
 		return nil, noExpire, false
 	}
@@ -416,6 +880,8 @@ func toValue(o object) *rdbfile.Value {
 	switch x := o.(type) {
 	case strObj:
 		return &rdbfile.Value{Kind: rdbfile.KindString, String: clone(x)}
+	case pstr:
+		return &rdbfile.Value{Kind: rdbfile.KindString, String: clone(x.bytes())}
 	case intObj:
 		return &rdbfile.Value{Kind: rdbfile.KindString, String: x.text(nil)}
 	case *listObj:

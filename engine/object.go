@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"encoding/binary"
+	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -44,8 +47,39 @@ func newString(b []byte) object {
 	if n, ok := parseInt(b); ok {
 		return intObj(n)
 	}
+	if len(b) <= math.MaxUint32 {
+		return newPstr(b)
+	}
 	return strObj(clone(b))
 }
+
+// pstr is a string value in a single allocation: a 4-byte little-endian
+// length, then the bytes. Being pointer-shaped, it is stored in an object
+// interface without the extra allocation a slice needs, which matters for
+// keyspaces of millions of small strings (SET-heavy AOFs). It behaves as a
+// strObj with no spare capacity: its bytes may be modified in place, and
+// anything that grows them makes a strObj.
+type pstr struct{ p *byte }
+
+func newPstr(b []byte) pstr {
+	buf := make([]byte, 4+len(b))
+	binary.LittleEndian.PutUint32(buf, uint32(len(b)))
+	copy(buf[4:], b)
+	return pstr{&buf[0]}
+}
+
+// bytes returns the string's bytes (len == cap).
+func (c pstr) bytes() []byte {
+	n := int(binary.LittleEndian.Uint32(unsafe.Slice(c.p, 4)))
+	if n == 0 {
+		return []byte{} // a pointer past the 4-byte allocation would be invalid
+	}
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(c.p), 4)), n)
+}
+
+func (pstr) kind() rdbfile.Kind { return rdbfile.KindString }
+func (pstr) length() int        { return 1 }
+func (c pstr) dup() object      { return newPstr(c.bytes()) }
 
 // strBytes returns the text of a string object; buf is scratch space for
 // integers.
@@ -53,6 +87,8 @@ func strBytes(o object, buf []byte) []byte {
 	switch s := o.(type) {
 	case strObj:
 		return s
+	case pstr:
+		return s.bytes()
 	case intObj:
 		return s.text(buf[:0])
 	}
@@ -225,31 +261,27 @@ const (
 
 type setObj struct {
 	small pack
-	big   map[string]struct{}
+	big   *hdict // members with empty values, set when the set is big
 }
 
 func (*setObj) kind() rdbfile.Kind { return rdbfile.KindSet }
 func (s *setObj) length() int {
 	if s.big != nil {
-		return len(s.big)
+		return s.big.len()
 	}
 	return s.small.len()
 }
 func (s *setObj) dup() object {
 	if s.big != nil {
-		m := make(map[string]struct{}, len(s.big))
-		for k := range s.big {
-			m[k] = struct{}{}
-		}
-		return &setObj{big: m}
+		return &setObj{big: s.big.clone()}
 	}
 	return &setObj{small: s.small.clone()}
 }
 
 func (s *setObj) has(m []byte) bool {
 	if s.big != nil {
-		_, ok := s.big[string(m)]
-		return ok
+		i, _ := s.big.find(m)
+		return i >= 0
 	}
 	return s.small.index(m) >= 0
 }
@@ -257,10 +289,10 @@ func (s *setObj) has(m []byte) bool {
 // add inserts m (copied) and reports whether it was new.
 func (s *setObj) add(m []byte) bool {
 	if s.big != nil {
-		if _, ok := s.big[string(m)]; ok {
+		if i, _ := s.big.find(m); i >= 0 {
 			return false
 		}
-		s.big[string(m)] = struct{}{}
+		s.big.add(m, nil, noExpire)
 		return true
 	}
 	if s.small.index(m) >= 0 {
@@ -268,7 +300,7 @@ func (s *setObj) add(m []byte) bool {
 	}
 	if s.small.len() >= setMaxPacked || len(m) > packedMaxValueLen {
 		s.toBig()
-		s.big[string(m)] = struct{}{}
+		s.big.add(m, nil, noExpire)
 		return true
 	}
 	s.small.push(m)
@@ -276,20 +308,16 @@ func (s *setObj) add(m []byte) bool {
 }
 
 func (s *setObj) toBig() {
-	s.big = make(map[string]struct{}, s.small.len()+1)
+	s.big = newHdict(s.small.len()+1, s.small.bytes())
 	for i := 0; i < s.small.len(); i++ {
-		s.big[string(s.small.at(i))] = struct{}{}
+		s.big.add(s.small.at(i), nil, noExpire)
 	}
 	s.small = pack{}
 }
 
 func (s *setObj) remove(m []byte) bool {
 	if s.big != nil {
-		if _, ok := s.big[string(m)]; !ok {
-			return false
-		}
-		delete(s.big, string(m))
-		return true
+		return s.big.remove(m)
 	}
 	i := s.small.index(m)
 	if i < 0 {
@@ -301,11 +329,7 @@ func (s *setObj) remove(m []byte) bool {
 
 func (s *setObj) each(fn func(m []byte) bool) {
 	if s.big != nil {
-		for k := range s.big {
-			if !fn([]byte(k)) {
-				return
-			}
-		}
+		s.big.each(func(m, _ []byte, _ int64) bool { return fn(m) })
 		return
 	}
 	for i := 0; i < s.small.len(); i++ {
@@ -321,28 +345,19 @@ func (s *setObj) each(fn func(m []byte) bool) {
 type hashObj struct {
 	small pack    // field, value, field, value, ...
 	ttl   []int64 // per field of small, nil when no field has a TTL
-	big   map[string]hval
-}
-
-type hval struct {
-	v   string
-	exp int64
+	big   *hdict  // set when the hash is big (nil while small)
 }
 
 func (*hashObj) kind() rdbfile.Kind { return rdbfile.KindHash }
 func (h *hashObj) length() int {
 	if h.big != nil {
-		return len(h.big)
+		return h.big.len()
 	}
 	return h.small.len() / 2
 }
 func (h *hashObj) dup() object {
 	if h.big != nil {
-		m := make(map[string]hval, len(h.big))
-		for k, v := range h.big {
-			m[k] = v
-		}
-		return &hashObj{big: m}
+		return &hashObj{big: h.big.clone()}
 	}
 	c := &hashObj{small: h.small.clone()}
 	if h.ttl != nil {
@@ -355,11 +370,7 @@ func (h *hashObj) dup() object {
 // modifying the hash) and expire time.
 func (h *hashObj) get(f []byte) ([]byte, int64, bool) {
 	if h.big != nil {
-		v, ok := h.big[string(f)]
-		if !ok {
-			return nil, noExpire, false
-		}
-		return []byte(v.v), v.exp, true
+		return h.big.get(f)
 	}
 	i := h.small.indexStep(f, 2)
 	if i < 0 {
@@ -379,9 +390,7 @@ func (h *hashObj) set(f, v []byte, exp int64) bool {
 		h.toBig()
 	}
 	if h.big != nil {
-		_, ok := h.big[string(f)]
-		h.big[string(f)] = hval{v: string(v), exp: exp}
-		return !ok
+		return h.big.set(f, v, exp)
 	}
 	i := h.small.indexStep(f, 2)
 	if i >= 0 {
@@ -391,7 +400,7 @@ func (h *hashObj) set(f, v []byte, exp int64) bool {
 	}
 	if h.small.len()/2 >= setMaxPacked {
 		h.toBig()
-		h.big[string(f)] = hval{v: string(v), exp: exp}
+		h.big.add(f, v, exp)
 		return true
 	}
 	h.small.push(f)
@@ -419,9 +428,7 @@ func (h *hashObj) setTTL(i int, exp int64) {
 // setExpire changes the expire time of an existing field.
 func (h *hashObj) setExpire(f []byte, exp int64) {
 	if h.big != nil {
-		v := h.big[string(f)]
-		v.exp = exp
-		h.big[string(f)] = v
+		h.big.setExpire(f, exp)
 		return
 	}
 	if i := h.small.indexStep(f, 2); i >= 0 {
@@ -430,24 +437,20 @@ func (h *hashObj) setExpire(f []byte, exp int64) {
 }
 
 func (h *hashObj) toBig() {
-	h.big = make(map[string]hval, h.small.len()/2+1)
+	h.big = newHdict(h.small.len()/2+1, h.small.bytes())
 	for i := 0; i < h.small.len(); i += 2 {
 		exp := noExpire
 		if h.ttl != nil {
 			exp = h.ttl[i/2]
 		}
-		h.big[string(h.small.at(i))] = hval{v: string(h.small.at(i + 1)), exp: exp}
+		h.big.add(h.small.at(i), h.small.at(i+1), exp)
 	}
 	h.small, h.ttl = pack{}, nil
 }
 
 func (h *hashObj) remove(f []byte) bool {
 	if h.big != nil {
-		if _, ok := h.big[string(f)]; !ok {
-			return false
-		}
-		delete(h.big, string(f))
-		return true
+		return h.big.remove(f)
 	}
 	i := h.small.indexStep(f, 2)
 	if i < 0 {
@@ -463,11 +466,7 @@ func (h *hashObj) remove(f []byte) bool {
 // each calls fn for every field until it returns false.
 func (h *hashObj) each(fn func(f, v []byte, exp int64) bool) {
 	if h.big != nil {
-		for k, v := range h.big {
-			if !fn([]byte(k), []byte(v.v), v.exp) {
-				return
-			}
-		}
+		h.big.each(fn)
 		return
 	}
 	for i := 0; i < h.small.len(); i += 2 {

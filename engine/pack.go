@@ -118,3 +118,13 @@ func (p *pack) indexStep(b []byte, step int) int {
 func (p *pack) clone() pack {
 	return pack{data: clone(p.data), ends: append([]uint32(nil), p.ends...)}
 }
+
+// exact returns a copy of p whose arena and ends have no spare capacity.
+func (p *pack) exact() pack {
+	return pack{data: slices.Clone(p.data), ends: slices.Clone(p.ends)}
+}
+
+// truncate empties p, keeping its buffers.
+func (p *pack) truncate() {
+	p.data, p.ends = p.data[:0], p.ends[:0]
+}

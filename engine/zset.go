@@ -2,6 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
+	"slices"
 	"sort"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
@@ -17,7 +20,7 @@ import (
 type zsetObj struct {
 	chunks []*zchunk
 	n      int
-	dict   map[string]float64 // nil while small
+	dict   *hdict // member → score (8 bytes), nil while small
 }
 
 type zchunk struct {
@@ -38,15 +41,19 @@ func (z *zsetObj) dup() object {
 		c.chunks[i] = &zchunk{m: ch.m.clone(), s: append([]float64(nil), ch.s...)}
 	}
 	if z.dict != nil {
-		c.dict = make(map[string]float64, len(z.dict))
-		for k, v := range z.dict {
-			c.dict[k] = v
-		}
+		c.dict = z.dict.clone()
 	}
 	return c
 }
 
 func (z *zsetObj) small() bool { return z.dict == nil }
+
+// dictAdd records an absent member's score in the dict.
+func (z *zsetObj) dictAdd(m []byte, s float64) {
+	var v [8]byte
+	binary.LittleEndian.PutUint64(v[:], math.Float64bits(s))
+	z.dict.add(m, v[:], noExpire)
+}
 
 // zcmp orders (s1, m1) and (s2, m2) as the server's skiplist does.
 func zcmp(s1 float64, m1 []byte, s2 float64, m2 []byte) int {
@@ -62,8 +69,11 @@ func zcmp(s1 float64, m1 []byte, s2 float64, m2 []byte) int {
 // score returns a member's score.
 func (z *zsetObj) score(m []byte) (float64, bool) {
 	if z.dict != nil {
-		s, ok := z.dict[string(m)]
-		return s, ok
+		v, _, ok := z.dict.get(m)
+		if !ok {
+			return 0, false
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(v)), true
 	}
 	if len(z.chunks) == 0 {
 		return 0, false
@@ -111,7 +121,7 @@ func (z *zsetObj) insert(v ServerVersion, m []byte, s float64) {
 	}
 	s = z.fixZero(v, s)
 	if z.dict != nil {
-		z.dict[string(m)] = s
+		z.dictAdd(m, s)
 	}
 	if len(z.chunks) == 0 {
 		z.chunks = []*zchunk{{}}
@@ -138,10 +148,14 @@ func (z *zsetObj) insert(v ServerVersion, m []byte, s float64) {
 }
 
 func (z *zsetObj) toBig() {
-	z.dict = make(map[string]float64, z.n+1)
+	nb := 0
+	for _, ch := range z.chunks {
+		nb += ch.m.bytes() + 8*len(ch.s)
+	}
+	z.dict = newHdict(z.n+1, nb)
 	for _, ch := range z.chunks {
 		for i := range ch.s {
-			z.dict[string(ch.m.at(i))] = ch.s[i]
+			z.dictAdd(ch.m.at(i), ch.s[i])
 		}
 	}
 }
@@ -151,7 +165,7 @@ func (z *zsetObj) remove(m []byte, s float64) {
 	k, j := z.search(s, m)
 	z.removeAt(k, j)
 	if z.dict != nil {
-		delete(z.dict, string(m))
+		z.dict.remove(m)
 	}
 }
 
@@ -267,7 +281,7 @@ func (z *zsetObj) removeRanks(from, to int) {
 		if a < b {
 			if z.dict != nil {
 				for i := a - s; i < b-s; i++ {
-					delete(z.dict, string(ch.m.at(i)))
+					z.dict.remove(ch.m.at(i))
 				}
 			}
 			ch.m.remove(a-s, b-s)
@@ -321,26 +335,36 @@ func newZSetSized(v ServerVersion, ms [][]byte, ss []float64) *zsetObj {
 		maxLen = max(maxLen, len(m))
 	}
 	if len(ms) > zsetMaxPacked || maxLen > packedMaxValueLen {
-		z.dict = make(map[string]float64, len(ms))
+		nb := 0
+		for _, m := range ms {
+			nb += len(m) + 8
+		}
+		z.dict = newHdict(len(ms), nb)
 	}
-	idx := make([]int, len(ms))
+	idx := make([]int32, len(ms))
 	for i := range idx {
-		idx[i] = i
+		idx[i] = int32(i)
 	}
-	sort.Slice(idx, func(a, b int) bool { return zcmp(ss[idx[a]], ms[idx[a]], ss[idx[b]], ms[idx[b]]) < 0 })
-	var ch *zchunk
-	for _, i := range idx {
-		if ch == nil || len(ch.s) >= zsetChunk {
-			ch = &zchunk{}
-			z.chunks = append(z.chunks, ch)
+	slices.SortFunc(idx, func(a, b int32) int { return zcmp(ss[a], ms[a], ss[b], ms[b]) })
+	z.chunks = make([]*zchunk, 0, (len(idx)+zsetChunk-1)/zsetChunk)
+	for len(idx) > 0 {
+		part := idx[:min(len(idx), zsetChunk)]
+		idx = idx[len(part):]
+		nb := 0
+		for _, i := range part {
+			nb += len(ms[i])
 		}
-		s := z.fixZero(v, ss[i])
-		ch.m.push(ms[i])
-		ch.s = append(ch.s, s)
-		if z.dict != nil {
-			z.dict[string(ms[i])] = s
+		ch := &zchunk{m: pack{data: make([]byte, 0, nb), ends: make([]uint32, 0, len(part))}, s: make([]float64, 0, len(part))}
+		for _, i := range part {
+			s := z.fixZero(v, ss[i])
+			ch.m.push(ms[i])
+			ch.s = append(ch.s, s)
+			if z.dict != nil {
+				z.dictAdd(ms[i], s)
+			}
 		}
-		z.n++
+		z.chunks = append(z.chunks, ch)
+		z.n += len(part)
 	}
 	// -0 and 0 compare equal, so fixZero kept the order.
 	return z

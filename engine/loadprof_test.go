@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
+)
+
+// TestLoadProfile loads the RDB file named by RDBKIT_LOAD_RDB (skipped when
+// unset), to profile LoadRDB with -cpuprofile/-memprofile.
+func TestLoadProfile(t *testing.T) {
+	path := os.Getenv("RDBKIT_LOAD_RDB")
+	if path == "" {
+		t.Skip("RDBKIT_LOAD_RDB not set")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	r := rdbfile.NewReader(bufio.NewReaderSize(f, 1<<16), &rdbfile.Options{Size: st.Size()})
+	if _, err := r.Header(); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("RDBKIT_LOAD_WALKONLY") != "" {
+		// Decoding alone (rdbfile), the producer's lower bound.
+		t0 := time.Now()
+		nop := func(*rdbfile.Element) error { return nil }
+		for {
+			ent, err := r.Next()
+			if err != nil {
+				break
+			}
+			if ent.Kind == rdbfile.EntryKey {
+				if err := ent.Walk(nop); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		t.Logf("walk only: %v", time.Since(t0))
+		return
+	}
+	e := New(ServerVersion{Major: 7, Minor: 0})
+	t0 := time.Now()
+	if err := e.LoadRDB(r); err != nil {
+		t.Fatal(err)
+	}
+	d := time.Since(t0)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("load %v, keys %d, heap in use %d MB, sys %d MB, GCs %d", d, e.Len(0), ms.HeapInuse>>20, ms.Sys>>20, ms.NumGC)
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	t.Logf("after GC: heap in use %d MB, alloc %d MB, objects %d", ms.HeapInuse>>20, ms.HeapAlloc>>20, ms.HeapObjects)
+	if p := os.Getenv("RDBKIT_LOAD_HEAPPROFILE"); p != "" {
+		hf, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.Lookup("heap").WriteTo(hf, 0)
+		hf.Close()
+	}
+	runtime.KeepAlive(e)
+}
+
+// TestLoadEntryMatchesLoadRDB loads every corpus dump.rdb record by record
+// (LoadEntry, sequential) and with LoadRDB (pipelined): same keyspace.
+func TestLoadEntryMatchesLoadRDB(t *testing.T) {
+	dir := corpusDir(t)
+	for _, s := range corpusServers {
+		t.Run(s, func(t *testing.T) {
+			path := dir + "/" + s + "/rdb/dump.rdb"
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			open := func() *rdbfile.Reader {
+				return rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+			}
+			h, err := open().Header()
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := VersionFromHeader(h)
+			a, b := New(v), New(v)
+			if err := a.LoadRDB(open()); err != nil {
+				t.Fatal(err)
+			}
+			r := open()
+			for {
+				ent, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.LoadEntry(ent); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if a.Len(0) == 0 || a.Digest() != b.Digest() || a.Len(0) != b.Len(0) || len(a.Functions()) != len(b.Functions()) {
+				t.Errorf("LoadRDB: %d keys, digest %s; LoadEntry: %d keys, digest %s", a.Len(0), a.Digest(), b.Len(0), b.Digest())
+			}
+		})
+	}
+}
+
+// TestLoadRDBErrors checks that the pipelined LoadRDB returns the errors of
+// the file and of the keyspace, and stops its producer.
+func TestLoadRDBErrors(t *testing.T) {
+	dir := corpusDir(t)
+	data, err := os.ReadFile(dir + "/redis-7.4.1/rdb/dump.rdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{len(data) / 3, len(data) / 2, len(data) - 12} {
+		cut := data[:n]
+		r := rdbfile.NewReader(bytes.NewReader(cut), &rdbfile.Options{Size: int64(len(cut))})
+		if err := New(ServerVersion{Major: 7, Minor: 4}).LoadRDB(r); err == nil {
+			t.Errorf("truncated to %d bytes: no error", n)
+		}
+	}
+	// A database the engine does not have: the consumer stops the producer.
+	e := NewWithOptions(ServerVersion{Major: 7, Minor: 4}, Options{Databases: 1})
+	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+	before := runtime.NumGoroutine()
+	err = e.LoadRDB(r)
+	if err == nil || !errors.Is(err, ErrTooManyDBs) {
+		t.Logf("Databases: 1: %v (the file may only use db 0)", err)
+	}
+	if runtime.NumGoroutine() > before {
+		t.Errorf("producer still running: %d goroutines, %d before", runtime.NumGoroutine(), before)
+	}
+}
