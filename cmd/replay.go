@@ -186,7 +186,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		fmt.Fprintf(app.IO.ErrOut, "rdbkit: no server version in the files; replaying with %s semantics (set --server-version)\n", res.Version)
 	}
 	out := app.IO.Out
-	dbs := replayDBs(e)
+	dbs, expired, mem := replayStats(e, app.Now().UnixMilli())
 
 	switch {
 	case o.get != "":
@@ -261,8 +261,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		if res.OpenMulti {
 			plainLine(out, "note", "an unfinished MULTI at the end was discarded (as the server does)")
 		}
-		total, expired := 0, 0
-		now := app.Now().UnixMilli()
+		total := 0
 		for _, d := range dbs {
 			total += d.Keys
 			var types []string
@@ -271,17 +270,12 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 			}
 			sort.Strings(types)
 			plainLine(out, "db"+strconv.Itoa(d.DB), fmt.Sprintf("keys=%d expires=%d %s", d.Keys, d.Expires, strings.Join(types, " ")))
-			e.Each(d.DB, func(ki engine.KeyInfo) {
-				if ki.ExpireAt != rdbfile.NoExpire && ki.ExpireAt <= now {
-					expired++
-				}
-			})
 		}
 		plainLine(out, "keys", strconv.Itoa(total))
 		if expired > 0 {
-			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; a restarted primary deletes them on access or by active expiry)", expired, msTime(now)))
+			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; a restarted primary deletes them on access or by active expiry)", expired, msTime(app.Now().UnixMilli())))
 		}
-		plainLine(out, "memory estimate", humanBytes(memoryEstimate(e))+" (rough, from key and element counts)")
+		plainLine(out, "memory estimate", humanBytes(mem)+" (rough, from key and element counts)")
 	}
 	if o.digest {
 		plainLine(out, "digest", e.Digest())
@@ -315,35 +309,29 @@ func replaySortedKeys(e *engine.Engine, db int) [][]byte {
 	return keys
 }
 
-func replayDBs(e *engine.Engine) []jsonReplayDB {
-	var out []jsonReplayDB
+// replayStats walks the keyspace once: per-db counts, keys already expired
+// at now (ms), and a rough estimate of a server's used_memory for the
+// dataset from key and element counts only: about 72 bytes per key (dict
+// entry, robj, key sds) plus its name, and 64 bytes per element (payload
+// plus listpack or dict overhead; calibrated on the mixed benchmark
+// dataset, where redis-server 7.0 reported used_memory 1175 MB).
+func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, mem int64) {
 	for _, db := range e.DBs() {
 		d := jsonReplayDB{DB: db, Types: map[string]int{}}
 		e.Each(db, func(ki engine.KeyInfo) {
 			d.Keys++
 			if ki.ExpireAt != rdbfile.NoExpire {
 				d.Expires++
+				if ki.ExpireAt <= now {
+					expired++
+				}
 			}
 			d.Types[ki.Kind.String()]++
+			mem += 72 + int64(len(ki.Key)) + 64*int64(ki.Len)
 		})
-		out = append(out, d)
+		dbs = append(dbs, d)
 	}
-	return out
-}
-
-// memoryEstimate is a rough estimate of a server's used_memory for the
-// dataset, from key and element counts only: about 72 bytes per key (dict
-// entry, robj, key sds) plus its name, and 64 bytes per element (payload
-// plus listpack or dict overhead; calibrated on the mixed benchmark
-// dataset, where redis-server 7.0 reported used_memory 1175 MB).
-func memoryEstimate(e *engine.Engine) int64 {
-	var n int64
-	for _, db := range e.DBs() {
-		e.Each(db, func(ki engine.KeyInfo) {
-			n += 72 + int64(len(ki.Key)) + 64*int64(ki.Len)
-		})
-	}
-	return n
+	return dbs, expired, mem
 }
 
 // fileSize is the size of the file at path, or 0.

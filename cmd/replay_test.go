@@ -102,3 +102,17 @@ func TestReplayUnknownCommand(t *testing.T) {
 		t.Errorf("--skip-unknown: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 }
+
+// TestReplayExpired: keys whose TTL is before --now are counted as already
+// expired; none are before the real clock (the corpus TTLs are in 2100).
+func TestReplayExpired(t *testing.T) {
+	f := filepath.Join(corpusDir(t), "redis-7.4.1", "rdb", "dump.rdb")
+	r := run(t, nil, "replay", "--now", "2200-01-01T00:00:00Z", f)
+	if r.code != 0 || !strings.Contains(r.out, "already expired:\t9 ") {
+		t.Errorf("exit %d:\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "replay", f)
+	if r.code != 0 || strings.Contains(r.out, "already expired") {
+		t.Errorf("exit %d:\n%s", r.code, r.out)
+	}
+}
