@@ -30,7 +30,7 @@ func newInspectCmd(app *App) *cobra.Command {
 	var o inspectOptions
 	c := &cobra.Command{
 		Use:   "inspect [flags] FILE",
-		Short: "Summarise an RDB file, or list its keys",
+		Short: "Summarise an RDB file or an AOF set, or list its keys",
 		Long: `Inspect reads an RDB file (or "-" for standard input; gzip, zstd and Valkey
 LZ4 "VCS" inputs are unwrapped) and prints its format, version, dialect, AUX
 fields, per-database key counts (keys, keys with a TTL, keys already expired

@@ -89,14 +89,18 @@ EXIT STATUS
 func newRootCmd(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "rdbkit",
-		Short: "Inspect and verify Redis and Valkey persistence files",
-		Long: `rdbkit reads Redis and Valkey RDB files offline: it summarises them (inspect)
-and checks every byte of them (verify), without a server. Inputs may be plain
-files, "-" for standard input, or gzip, zstd or Valkey LZ4 ("VCS") compressed.` + exitStatusHelp +
+		Short: "Inspect, verify, repair and replay Redis and Valkey persistence files",
+		Long: `rdbkit reads Redis and Valkey RDB files and AOF sets (single, RDB-preamble or
+multi-part with a manifest) offline, without a server: it summarises them
+(inspect), checks every byte of them (verify), repairs AOF sets without losing
+a good command (repair) and rebuilds the dataset a restart would bring back,
+with the server's own DEBUG DIGEST (replay). RDB inputs may be plain files,
+"-" for standard input, or gzip, zstd or Valkey LZ4 ("VCS") compressed.` + exitStatusHelp +
 			`  0    success
   1    runtime or I/O error
   2    usage error
   3    the input is corrupt or cannot be loaded
+  4    repair: repaired, and complete commands were dropped
   130  interrupted`,
 		SilenceErrors: true,
 		SilenceUsage:  true,

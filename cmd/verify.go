@@ -32,7 +32,7 @@ func newVerifyCmd(app *App) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "verify [flags] FILE...",
-		Short: "Check RDB files completely: checksum and every value",
+		Short: "Check RDB files and AOF sets completely: checksum, every value, every command",
 		Long: `Verify reads each RDB file or AOF set to its end, decoding and checking every value
 (lengths, blobs, listpacks, ziplists, intsets, streams, duplicates, ordering)
 and the CRC-64 trailer, and reports every finding with its byte offset (decimal
