@@ -49,6 +49,13 @@ func FuzzLZF(f *testing.F) {
 		} else if len(out) != ulen {
 			t.Fatalf("decompressed %d bytes, want %d", len(out), ulen)
 		}
+		// lzfValidate accepts exactly what lzfDecompress accepts, and fails
+		// at the same position.
+		if verr := lzfValidate(src, ulen); (verr == nil) != (err == nil) {
+			t.Fatalf("validate %v, decompress %v", verr, err)
+		} else if err != nil && verr.(*blobError).Pos != err.(*blobError).Pos {
+			t.Fatalf("validate fails at %d, decompress at %d", verr.(*blobError).Pos, err.(*blobError).Pos)
+		}
 		// Reusing a buffer gives the same result.
 		if err == nil {
 			again, err := lzfDecompress(make([]byte, 3, 10), src, ulen)
