@@ -351,7 +351,7 @@ func (r *Reader) skipModuleOpcodes(field string) error {
 	}
 }
 
-func (r *Reader) readKeyRecord(e *Entry, off int64, t byte, payload bool) (*Entry, error) {
+func (r *Reader) readKeyRecord(e *Entry, off int64, t byte) (*Entry, error) {
 	ti, ok := r.types[t], r.typeOK[t]
 	if !ok {
 		return nil, r.unknownTag(off, t)
@@ -359,13 +359,11 @@ func (r *Reader) readKeyRecord(e *Entry, off int64, t byte, payload bool) (*Entr
 	e.Kind = EntryKey
 	e.Type, e.TypeName, e.ValueKind, e.Encoding = Type(t), ti.name, ti.kind, ti.enc
 	e.DB = r.db
-	if !payload {
-		k, err := r.readString("key")
-		if err != nil {
-			return nil, err
-		}
-		e.Key = append(e.Key[:0], k...)
+	k, err := r.readString("key")
+	if err != nil {
+		return nil, err
 	}
+	e.Key = append(e.Key[:0], k...)
 	e.ValueOffset = r.in.offset()
 	e.consumed = false
 	r.cur = e

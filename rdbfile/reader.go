@@ -73,9 +73,6 @@ type Options struct {
 	// MaxFindings caps how many findings are kept (default 1000); the count
 	// of all findings is always kept.
 	MaxFindings int
-	// Payload makes the reader parse a DUMP payload body rather than a file:
-	// no magic, no EOF. Used by ReadDumpPayload.
-	payload bool
 }
 
 // Header is the start of an RDB file.
@@ -376,9 +373,6 @@ func (r *Reader) readRecord() (*Entry, error) {
 		if err != nil {
 			return nil, r.ioErr(off, "record type", err)
 		}
-		if r.opts.payload {
-			return r.readKeyRecord(e, off, t, true)
-		}
 		switch Opcode(t) {
 		case OpEOF:
 			if hasPrefix {
@@ -438,12 +432,12 @@ func (r *Reader) readRecord() (*Entry, error) {
 				return nil, r.corrupt(off, "record type", ErrInvalid,
 					"per-key opcode not followed by an object type (got tag "+strconv.Itoa(int(t))+")")
 			}
-			return r.readKeyRecord(e, off, t, false)
+			return r.readKeyRecord(e, off, t)
 		}
 		if t >= 0xF2 || isForeignOpcode(t) {
 			return r.readOpcodeRecord(e, off, t)
 		}
-		return r.readKeyRecord(e, off, t, false)
+		return r.readKeyRecord(e, off, t)
 	}
 }
 

@@ -1,7 +1,6 @@
 package rdbfile
 
 import (
-	"encoding/binary"
 	"math"
 	"strconv"
 )
@@ -430,8 +429,6 @@ func (w *walker) streamIDMP(st *Stream) error {
 	st.IDMP = m
 	return nil
 }
-
-var _ = binary.BigEndian
 
 // textRef marks an element of a [][]byte whose bytes live in an int arena
 // that may still move while it grows.

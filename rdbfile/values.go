@@ -54,16 +54,11 @@ func (w *walker) value() error {
 	w.el = Element{ExpireAt: NoExpire}
 	switch e.Type {
 	case TypeString:
-		off := w.r.in.offset()
 		b, _, err := w.r.readStringEx("string value", !w.want)
 		if err != nil {
 			return err
 		}
 		w.el.Member = b
-		if b == nil {
-			w.el.Member = nil
-		}
-		_ = off
 		w.emit()
 		return nil
 	case TypeList:
@@ -465,7 +460,7 @@ type packSink struct {
 	n     int
 }
 
-func (p *packSink) put(ent packEntry, pos int) {
+func (p *packSink) put(ent packEntry) {
 	w := p.w
 	r := w.r
 	// dupAdd records a member or field; strings are remembered by their
@@ -536,7 +531,7 @@ func (p *packSink) put(ent packEntry, pos int) {
 	}
 }
 
-func (p *packSink) finish(count int) {
+func (p *packSink) finish() {
 	if p.half {
 		p.w.soft(p.base, p.field, "odd number of elements in a "+p.w.e.ValueKind.String()+" blob")
 	}
@@ -554,7 +549,7 @@ func (w *walker) listpackBlob(kind blobKind) error {
 	if n == 0 && w.e.softErr == nil {
 		w.emptyCheck(0)
 	}
-	p.finish(n)
+	p.finish()
 	return nil
 }
 
@@ -598,7 +593,7 @@ func (w *walker) walkPack(it packIter, name string, base int64, lzf bool, p *pac
 			break
 		}
 		n++
-		p.put(ent, 0)
+		p.put(ent)
 	}
 	if err := it.Done(); err != nil {
 		w.blobErr(base, lzf, name+" header", err)
@@ -618,7 +613,7 @@ func (w *walker) ziplistBlob(kind blobKind) error {
 	if n == 0 && w.e.softErr == nil {
 		w.emptyCheck(0)
 	}
-	p.finish(n)
+	p.finish()
 	return nil
 }
 
