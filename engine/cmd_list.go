@@ -211,18 +211,27 @@ func cmdLTrim(e *Engine, a [][]byte) error {
 	return nil
 }
 
+// optCount reads the optional COUNT argument of LPOP/RPOP/ZPOPMIN/ZPOPMAX
+// key [count] (a[2]): 1 when absent, an error when not a non-negative integer.
+func optCount(a [][]byte) (int64, error) {
+	if len(a) < 3 {
+		return 1, nil
+	}
+	n, ok := parseInt(a[2])
+	if !ok || n < 0 {
+		return 0, errNotPos
+	}
+	return n, nil
+}
+
 // pop is LPOP/RPOP key [count].
 func (e *Engine) pop(a [][]byte, left bool) error {
 	if len(a) > 3 {
 		return errSyntax
 	}
-	count := int64(1)
-	if len(a) == 3 {
-		n, ok := parseInt(a[2])
-		if !ok || n < 0 {
-			return errNotPos
-		}
-		count = n
+	count, err := optCount(a)
+	if err != nil {
+		return err
 	}
 	l, err := e.list(a[1])
 	if err != nil || l == nil {

@@ -475,13 +475,9 @@ func (e *Engine) zpop(a [][]byte, maxSide bool) error {
 	if len(a) > 3 {
 		return errSyntax
 	}
-	count := int64(1)
-	if len(a) == 3 {
-		n, ok := parseInt(a[2])
-		if !ok || n < 0 {
-			return errNotPos
-		}
-		count = n
+	count, err := optCount(a)
+	if err != nil {
+		return err
 	}
 	z, err := e.zset(a[1])
 	if err != nil || z == nil {

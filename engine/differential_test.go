@@ -1,13 +1,10 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -59,60 +56,7 @@ func soakParams(t *testing.T, defCommands int) (uint64, int) {
 // temporary directory.
 func startAOFServer(t *testing.T) (*respConn, ServerVersion, string) {
 	t.Helper()
-	bin := "/usr/bin/redis-server"
-	if _, err := os.Stat(bin); err != nil {
-		if bin, err = exec.LookPath("redis-server"); err != nil {
-			t.Skip("redis-server not installed (/usr/bin/redis-server): differential test skipped")
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skip("no local TCP: ", err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--enable-debug-command", "yes",
-		"--logfile", filepath.Join(dir, "server.log"))
-	if err := cmd.Start(); err != nil {
-		t.Skip("cannot start redis-server: ", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	var conn net.Conn
-	for i := 0; i < 100; i++ {
-		if conn, err = net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if conn == nil {
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("redis-server did not come up: %v", err)
-	}
-	c := &respConn{c: conn, r: bufio.NewReaderSize(conn, 1<<16), w: bufio.NewWriterSize(conn, 1<<16)}
-	t.Cleanup(func() {
-		c.send("SHUTDOWN", "NOSAVE")
-		c.w.Flush()
-		conn.Close()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	info := c.do(t, "INFO", "server").(string)
-	var v ServerVersion
-	for _, line := range strings.Split(info, "\r\n") {
-		if s, ok := strings.CutPrefix(line, "redis_version:"); ok {
-			if v, err = ParseServerVersion(s); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	c, v, dir := startServer(t, "--appendonly", "yes", "--appendfsync", "always")
 	// Keys must only disappear through commands (lazy expiry propagates a
 	// DEL); active expiry between DEBUG DIGEST and reading the files would
 	// race.

@@ -125,9 +125,17 @@ func (c *respConn) pipeline(t *testing.T, cmds [][]string) []any {
 // and returns a connection, the server version and the directory.
 func startRedis(t *testing.T) (*respConn, ServerVersion, string) {
 	t.Helper()
+	return startServer(t, "--appendonly", "no")
+}
+
+// startServer starts redis-server (from PATH) on 127.0.0.1, a free port and
+// its own t.TempDir(), with extra arguments; it skips the test when no
+// server is installed and shuts the server down (SHUTDOWN NOSAVE) at cleanup.
+func startServer(t *testing.T, extra ...string) (*respConn, ServerVersion, string) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		t.Skip("redis-server not installed: differential test skipped")
+		t.Skip("redis-server not installed: test against the real server skipped")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -136,9 +144,9 @@ func startRedis(t *testing.T) (*respConn, ServerVersion, string) {
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes",
-		"--logfile", filepath.Join(dir, "server.log"))
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+		"--daemonize", "no", "--enable-debug-command", "yes", "--logfile", filepath.Join(dir, "server.log")}, extra...)
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Skip("cannot start redis-server: ", err)
 	}
@@ -153,16 +161,17 @@ func startRedis(t *testing.T) (*respConn, ServerVersion, string) {
 	}
 	if conn == nil {
 		cmd.Process.Kill()
+		<-exited
 		t.Fatalf("redis-server did not come up: %v", err)
 	}
-	c := &respConn{c: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}
+	c := &respConn{c: conn, r: bufio.NewReaderSize(conn, 1<<16), w: bufio.NewWriterSize(conn, 1<<16)}
 	t.Cleanup(func() {
 		c.send("SHUTDOWN", "NOSAVE")
 		c.w.Flush()
 		conn.Close()
 		select {
 		case <-exited:
-		case <-time.After(5 * time.Second):
+		case <-time.After(10 * time.Second):
 			cmd.Process.Kill()
 			<-exited
 		}
