@@ -106,6 +106,7 @@ func FuzzListpack(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkLpCheckAgrees(t, b)
 		es, err := lpDecodeAll(b)
 		if err != nil {
 			checkBlobErr(t, err, len(b))
@@ -136,6 +137,57 @@ func FuzzListpack(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkLpCheckAgrees checks the fast path against the reference walk:
+// lpCheck accepts b (stride 0) exactly when lpIter walks it without error,
+// with the same count; lpEntryAt then yields the same entries; and with
+// stride 1 or 2 lpCheck accepts exactly when no member (every entry, or
+// every even-indexed entry) repeats by its text.
+func checkLpCheckAgrees(t *testing.T, b []byte) {
+	t.Helper()
+	es, err := lpDecodeAll(b)
+	var d dedup
+	for stride := range 3 {
+		d.reset(0)
+		d.setBlob(b)
+		n, ok := lpCheck(b, &d, stride, nil)
+		want := err == nil
+		if want && stride > 0 {
+			seen := map[string]bool{}
+			for i, e := range es {
+				if stride == 2 && i%2 == 1 {
+					continue
+				}
+				k := string(e.appendText(nil))
+				if seen[k] {
+					want = false
+					break
+				}
+				seen[k] = true
+			}
+		}
+		if ok != want {
+			t.Fatalf("stride %d: lpCheck ok=%v, reference walk ok=%v (err %v)", stride, ok, want, err)
+		}
+		if !ok {
+			continue
+		}
+		if n != len(es) {
+			t.Fatalf("stride %d: lpCheck counted %d entries, lpIter %d", stride, n, len(es))
+		}
+		got := make([]packEntry, 0, n)
+		pos := lpHdrSize
+		for range n {
+			var e packEntry
+			e, pos = lpEntryAt(b, pos)
+			got = append(got, e)
+		}
+		if pos != len(b)-1 {
+			t.Fatalf("lpEntryAt ended at %d, end marker at %d", pos, len(b)-1)
+		}
+		checkEntries(t, "lpEntryAt", got, es)
+	}
 }
 
 func zlSeeds() [][]byte {

@@ -1,6 +1,9 @@
 package rdbfile
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // Listpack blobs (RDB 10+ types 16, 17, 18, 20, 25 and stream nodes), layout
 // per Redis src/listpack.c; FORMATS.md §2.2:
@@ -378,4 +381,153 @@ func isCanonicalInt(s []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(v), true
+}
+
+// lpCheck is the fast path of a listpack walk: in one pass it applies every
+// check lpIter.Next and lpIter.Done apply (header, encodings, lengths,
+// backlens, end marker, num_elements) and feeds members to d: every entry
+// when stride is 1 (set members), every other entry from the first when
+// stride is 2 (hash fields, zset members), none when stride is 0. Integer
+// entries are fed as their decimal text, built in num. It returns the number
+// of entries and true only if the listpack is valid and no member repeated;
+// on false the caller redoes the walk with lpIter to name the exact finding
+// (d then holds a partial set and must be reset).
+func lpCheck(b []byte, d *dedup, stride int, num []byte) (int, bool) {
+	if len(b) < lpHdrSize+1 || uint64(binary.LittleEndian.Uint32(b)) != uint64(len(b)) || b[len(b)-1] != lpEOF {
+		return 0, false
+	}
+	last := len(b) - 1
+	p, n := lpHdrSize, 0
+	for p < last {
+		c := b[p]
+		var size int
+		var str []byte
+		var iv int64
+		isInt := true
+		switch {
+		case c < 0x80:
+			size, iv = 1, int64(c)
+		case c < 0xC0:
+			size = 1 + int(c&0x3F)
+			if size > last-p {
+				return n, false
+			}
+			str, isInt = b[p+1:p+size], false
+		case c < 0xE0:
+			if p+1 >= last {
+				return n, false
+			}
+			iv = int64(c&0x1F)<<8 | int64(b[p+1])
+			if iv >= 1<<12 {
+				iv -= 1 << 13
+			}
+			size = 2
+		case c < 0xF0:
+			if p+1 >= last {
+				return n, false
+			}
+			size = 2 + (int(c&0x0F)<<8 | int(b[p+1]))
+			if size > last-p {
+				return n, false
+			}
+			str, isInt = b[p+2:p+size], false
+		case c == 0xF0:
+			if 5 > last-p {
+				return n, false
+			}
+			l := uint64(binary.LittleEndian.Uint32(b[p+1:]))
+			if l > uint64(last-p-5) {
+				return n, false
+			}
+			size = 5 + int(l)
+			str, isInt = b[p+5:p+size], false
+		case c <= 0xF4:
+			size = 1 + [...]int{2, 3, 4, 8}[c-0xF1]
+			if size > last-p {
+				return n, false
+			}
+			if stride != 0 {
+				iv = lpIntAt(b[p:], c)
+			}
+		default: // F5..FE, or an end marker before the last byte
+			return n, false
+		}
+		q := p + size
+		if size <= 127 {
+			if q >= last || b[q] != byte(size) {
+				return n, false
+			}
+			p = q + 1
+		} else {
+			bl := lpBacklenSize(uint64(size))
+			if bl > last-q || !lpBacklenIs(b[q:q+bl], uint64(size)) {
+				return n, false
+			}
+			p = q + bl
+		}
+		if stride == 1 || stride == 2 && n&1 == 0 {
+			var fresh bool
+			if isInt {
+				fresh = d.add(strconv.AppendInt(num[:0], iv, 10))
+			} else {
+				fresh = d.addRef(str)
+			}
+			if !fresh {
+				return n, false
+			}
+		}
+		n++
+	}
+	if c := int(binary.LittleEndian.Uint16(b[4:])); c != lpCountUnknown && c != n {
+		return n, false
+	}
+	return n, true
+}
+
+// lpIntAt decodes the F1..F4 integer entry at b[0] (encoding byte c), whose
+// bytes the caller has bounds-checked.
+func lpIntAt(b []byte, c byte) int64 {
+	d := b[1:]
+	switch c {
+	case 0xF1:
+		return int64(int16(binary.LittleEndian.Uint16(d)))
+	case 0xF2:
+		return int64(int32(uint32(d[0])<<8|uint32(d[1])<<16|uint32(d[2])<<24) >> 8)
+	case 0xF3:
+		return int64(int32(binary.LittleEndian.Uint32(d)))
+	default:
+		return int64(binary.LittleEndian.Uint64(d))
+	}
+}
+
+// lpEntryAt decodes the element at b[p] of a listpack that lpCheck accepted
+// and returns it with the offset of the next element. It does no checks: use
+// it only on a validated blob.
+func lpEntryAt(b []byte, p int) (packEntry, int) {
+	c := b[p]
+	var e packEntry
+	var size int
+	switch {
+	case c < 0x80:
+		return packEntry{Int: int64(c), IsInt: true}, p + 2
+	case c < 0xC0:
+		size = 1 + int(c&0x3F)
+		e.Str = b[p+1 : p+size]
+	case c < 0xE0:
+		iv := int64(c&0x1F)<<8 | int64(b[p+1])
+		if iv >= 1<<12 {
+			iv -= 1 << 13
+		}
+		return packEntry{Int: iv, IsInt: true}, p + 3
+	case c < 0xF0:
+		size = 2 + (int(c&0x0F)<<8 | int(b[p+1]))
+		e.Str = b[p+2 : p+size]
+	case c == 0xF0:
+		size = 5 + int(binary.LittleEndian.Uint32(b[p+1:]))
+		e.Str = b[p+5 : p+size]
+	default:
+		size = 1 + [...]int{2, 3, 4, 8}[c-0xF1]
+		e = packEntry{Int: lpIntAt(b[p:], c), IsInt: true}
+	}
+	return e, p + size + lpBacklenSize(uint64(size))
 }

@@ -457,6 +457,7 @@ type packSink struct {
 	lzf   bool
 	field string
 	half  bool // a first half is pending in w.sc
+	nodup bool // members were already deduplicated (lpFast)
 	n     int
 }
 
@@ -466,6 +467,9 @@ func (p *packSink) put(ent packEntry) {
 	// dupAdd records a member or field; strings are remembered by their
 	// position in the blob (no copy), integers by their decimal text.
 	dupAdd := func() bool {
+		if p.nodup {
+			return true
+		}
 		if ent.IsInt {
 			return r.dup.add(strconv.AppendInt(r.numBuf[:0], ent.Int, 10))
 		}
@@ -560,13 +564,57 @@ type packIter interface {
 }
 
 // walkListpack iterates a listpack blob into p; returns the entry count.
+// Valid blobs take lpCheck's one-pass fast path; anything it refuses is
+// walked again with lpIter, which names the exact finding.
 func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
+	if n, ok := w.lpFast(b, p); ok {
+		return n
+	}
+	if p.kind != blobList {
+		w.r.dup.reset(blobCountHint(b, 4))
+		w.r.dup.setBlob(b)
+	}
 	it, err := lpOpen(b)
 	if err != nil {
 		w.blobErr(base, lzf, "listpack", err)
 		return 0
 	}
 	return w.walkPack(&it, "listpack", base, lzf, p)
+}
+
+// lpFast validates and deduplicates listpack b with lpCheck and, when that
+// accepts it, hands its entries to p without checking them again. It
+// returns false, having emitted nothing, when lpCheck refuses the blob or a
+// pair type has an odd number of entries.
+func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
+	stride := 0
+	switch p.kind {
+	case blobSet:
+		stride = 1
+	case blobHash, blobZSet:
+		stride = 2
+	}
+	n, ok := lpCheck(b, &w.r.dup, stride, w.r.numBuf[:0])
+	if !ok || stride == 2 && n&1 != 0 {
+		return 0, false
+	}
+	if w.fn == nil {
+		if stride == 2 {
+			w.e.elems += int64(n / 2)
+		} else {
+			w.e.elems += int64(n)
+		}
+		return n, true
+	}
+	p.nodup = true
+	pos := lpHdrSize
+	for range n {
+		var ent packEntry
+		ent, pos = lpEntryAt(b, pos)
+		p.put(ent)
+	}
+	p.nodup = false
+	return n, true
 }
 
 // walkZiplist iterates a ziplist blob into p; returns the entry count.
