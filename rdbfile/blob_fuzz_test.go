@@ -56,6 +56,13 @@ func FuzzLZF(f *testing.F) {
 		} else if err != nil && verr.(*blobError).Pos != err.(*blobError).Pos {
 			t.Fatalf("validate fails at %d, decompress at %d", verr.(*blobError).Pos, err.(*blobError).Pos)
 		}
+		// The output equals a byte-at-a-time reference decoder's (the fast
+		// loop's block copies must not show).
+		if err == nil {
+			if want := lzfDecompressNaive(src); !bytes.Equal(out, want) {
+				t.Fatalf("decompressed %x, reference decoder %x", out, want)
+			}
+		}
 		// Reusing a buffer gives the same result.
 		if err == nil {
 			again, err := lzfDecompress(make([]byte, 3, 10), src, ulen)

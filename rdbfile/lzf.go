@@ -35,7 +35,9 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		dst = make([]byte, ulen)
 	}
 	out := dst[:ulen]
-	op, ip := 0, 0
+	op, ip := lzfDecompressFast(out, src)
+	// The careful loop finishes the stream (or reports the error the fast
+	// loop stopped at): every length is checked against both ends.
 	for ip < len(src) {
 		at := ip
 		ctrl := int(src[ip])
@@ -87,6 +89,56 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		return out[:op], &blobError{len(src), "LZF output shorter than the uncompressed length"}
 	}
 	return out, nil
+}
+
+// lzfDecompressFast decodes the part of src that lies far enough from both
+// ends that no bounds can be crossed: literal runs are copied as fixed
+// 32-byte blocks and back references as 8- or 16-byte blocks (the extra
+// bytes land beyond op and are overwritten by what follows). It stops at the
+// first token it cannot decode that way, or at an invalid back reference,
+// and returns the input and output positions reached; lzfDecompress then
+// goes on with its checked loop.
+func lzfDecompressFast(out, src []byte) (op, ip int) {
+	const inMargin = 2 + lzfMaxLit   // control byte + a 32-byte block (> 3-byte reference)
+	const outMargin = lzfMaxRef + 16 // longest reference rounded up to a block
+	for ip+inMargin <= len(src) && op+outMargin <= len(out) {
+		ctrl := int(src[ip])
+		if ctrl < 32 { // literal run of ctrl+1 bytes
+			*(*[lzfMaxLit]byte)(out[op:]) = *(*[lzfMaxLit]byte)(src[ip+1:])
+			op += ctrl + 1
+			ip += ctrl + 2
+			continue
+		}
+		n := ctrl>>5 + 2
+		next := ip + 2
+		if n == 9 {
+			n += int(src[ip+1])
+			next++
+		}
+		ref := op - (ctrl&0x1f)<<8 - int(src[next-1]) - 1
+		if ref < 0 {
+			return op, ip // the checked loop reports it
+		}
+		switch dist := op - ref; {
+		case n >= 64 && dist >= n:
+			copy(out[op:op+n], out[ref:ref+n])
+		case dist >= 16:
+			for i := 0; i < n; i += 16 {
+				*(*[16]byte)(out[op+i:]) = *(*[16]byte)(out[ref+i:])
+			}
+		case dist >= 8:
+			for i := 0; i < n; i += 8 {
+				*(*[8]byte)(out[op+i:]) = *(*[8]byte)(out[ref+i:])
+			}
+		default: // overlapping: repeats the last dist bytes
+			for i := range n {
+				out[op+i] = out[ref+i]
+			}
+		}
+		op += n
+		ip = next
+	}
+	return op, ip
 }
 
 // lzfTable is a reusable compressor hash table. Slots hold base+position; a

@@ -286,3 +286,66 @@ func TestLZFValidateAgrees(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLZFDecompressBlobs decompresses every listpack and ziplist blob of
+// the samples and the corpus, compressed as Redis would: short literal runs
+// and short references, the shape the RDB reader meets.
+func BenchmarkLZFDecompressBlobs(b *testing.B) {
+	seeds := corpusSeeds(b)
+	type pair struct {
+		c []byte
+		n int
+	}
+	var in []pair
+	total := 0
+	for _, set := range [][][]byte{seeds.listpacks, seeds.ziplists} {
+		for _, blob := range set {
+			if len(blob) <= 20 {
+				continue
+			}
+			if c := lzfCompress(nil, blob); c != nil {
+				in = append(in, pair{c, len(blob)})
+				total += len(blob)
+			}
+		}
+	}
+	if len(in) == 0 {
+		b.Skip("no compressible blobs")
+	}
+	b.SetBytes(int64(total))
+	dst := make([]byte, 0, 1<<20)
+	for b.Loop() {
+		for _, p := range in {
+			if _, err := lzfDecompress(dst, p.c, p.n); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// lzfDecompressNaive is the reference decoder of the format comment in
+// lzf.go, one byte at a time and without checks: only for streams that
+// lzfDecompress accepted.
+func lzfDecompressNaive(src []byte) []byte {
+	var out []byte
+	for ip := 0; ip < len(src); {
+		ctrl := int(src[ip])
+		ip++
+		if ctrl < 32 {
+			out = append(out, src[ip:ip+ctrl+1]...)
+			ip += ctrl + 1
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			n += int(src[ip])
+			ip++
+		}
+		ref := len(out) - (ctrl&0x1f)<<8 - int(src[ip]) - 1
+		ip++
+		for i := 0; i < n+2; i++ {
+			out = append(out, out[ref+i])
+		}
+	}
+	return out
+}
