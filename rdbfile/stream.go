@@ -93,6 +93,12 @@ func (w *walker) stream() error {
 // streamNode walks one node listpack, emitting live entries. It returns the
 // node's live count and whether the node was intact.
 func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, last *StreamID, haveLast *bool, se *StreamEntry) (uint64, bool) {
+	if w.fn == nil {
+		if live, ok := streamNodeCheck(b, master, last, haveLast); ok {
+			w.e.elems += int64(live)
+			return live, true
+		}
+	}
 	it, err := lpOpen(b)
 	if err != nil {
 		w.blobErr(base, lzf, "stream listpack", err)
@@ -225,6 +231,92 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 	if nLive == 0 && nDel == 0 {
 		w.soft(base, "stream listpack", "stream node without entries")
 	}
+	return uint64(nLive), true
+}
+
+// streamNodeCheck is the fast path of streamNode when no element is wanted
+// (verify): one lpCheck pass over the node listpack, then one pass over its
+// entries with every check streamNode makes (master entry, flags, deltas,
+// field counts, lp-count, ID order, live and deleted counts). It returns the
+// node's live count and true, having advanced *last and *haveLast, only if
+// all of them hold; otherwise it changes nothing and streamNode walks the
+// node again to report the finding. Layout per Redis src/t_stream.c.
+func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) (uint64, bool) {
+	n, ok := lpCheck(b, nil, 0, nil)
+	if !ok {
+		return 0, false
+	}
+	pos, i := lpHdrSize, 0
+	// next returns the next entry as an integer; ok is false at the end or
+	// for a string entry (which streamNode parses, or reports).
+	next := func() (int64, bool) {
+		if i == n {
+			return 0, false
+		}
+		var e packEntry
+		e, pos = lpEntryAt(b, pos)
+		i++
+		return e.Int, e.IsInt
+	}
+	skip := func(k int64) bool {
+		if k > int64(n-i) {
+			return false
+		}
+		for range k {
+			_, pos = lpEntryAt(b, pos)
+		}
+		i += int(k)
+		return true
+	}
+	count, ok1 := next()
+	deleted, ok2 := next()
+	nf, ok3 := next()
+	if !ok1 || !ok2 || !ok3 || nf < 0 || nf > int64(len(b)) || !skip(nf) {
+		return 0, false
+	}
+	if z, ok := next(); !ok || z != 0 {
+		return 0, false
+	}
+	lastID, have := *last, *haveLast
+	var nLive, nDel int64
+	for i < n {
+		flags, ok1 := next()
+		msd, ok2 := next()
+		seqd, ok3 := next()
+		if !ok1 || !ok2 || !ok3 {
+			return 0, false
+		}
+		id := StreamID{Ms: master.Ms + uint64(msd), Seq: master.Seq + uint64(seqd)}
+		var lpCount int64
+		if flags&streamItemSameFields != 0 {
+			if !skip(nf) {
+				return 0, false
+			}
+			lpCount = nf + 3
+		} else {
+			k, ok := next()
+			if !ok || k < 0 || k > int64(len(b)) || !skip(2*k) {
+				return 0, false
+			}
+			lpCount = 2*k + 4
+		}
+		if lc, ok := next(); !ok || lc != lpCount {
+			return 0, false
+		}
+		if id.Less(master) || have && !lastID.Less(id) {
+			return 0, false
+		}
+		lastID, have = id, true
+		if flags&streamItemDeleted != 0 {
+			nDel++
+		} else {
+			nLive++
+		}
+	}
+	if nLive != count || nDel != deleted || nLive == 0 && nDel == 0 {
+		return 0, false
+	}
+	*last, *haveLast = lastID, have
 	return uint64(nLive), true
 }
 
