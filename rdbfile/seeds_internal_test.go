@@ -3,6 +3,7 @@ package rdbfile
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -219,6 +220,56 @@ func checkSkipEqualsWalk(t *testing.T, data []byte) {
 			}
 		}
 	}
+}
+
+// TestFastPathsDecodeAlike decodes every record seed, and 12 damaged copies
+// of each, with the fast paths (lpCheck + lpEmit, streamNodeCheck +
+// streamNodeEmit) and with the checked walks alone (noFastPaths): the values,
+// entry sizes, element counts and findings must be identical.
+func TestFastPathsDecodeAlike(t *testing.T) {
+	s := corpusSeeds(t)
+	rng := rand.New(rand.NewPCG(5, 13))
+	decode := func(data []byte) string {
+		var out strings.Builder
+		r := NewReader(bytes.NewReader(data), nil)
+		for {
+			e, err := r.Next()
+			if err != nil {
+				fmt.Fprintf(&out, "end: %v\n", err)
+				break
+			}
+			if e.Kind == EntryKey {
+				v, err := e.Value()
+				j, jerr := json.Marshal(v) // deep, without pointer values
+				fmt.Fprintf(&out, "key %q len %d size %d err %v\n%s %v\n", e.Key, e.Len, e.Size, err, j, jerr)
+			}
+		}
+		for _, fd := range r.Findings() {
+			fmt.Fprintf(&out, "finding: %v\n", fd.Err)
+		}
+		return out.String()
+	}
+	check := func(data []byte) {
+		fast := decode(data)
+		noFastPaths = true
+		slow := decode(data)
+		noFastPaths = false
+		if fast != slow {
+			t.Fatalf("fast and checked paths differ:\n fast: %.2000s\n slow: %.2000s", fast, slow)
+		}
+	}
+	n := 0
+	for _, b := range s.records {
+		check(b)
+		m := make([]byte, len(b))
+		for range 12 {
+			copy(m, b)
+			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
+			check(m)
+			n++
+		}
+	}
+	t.Logf("%d records, %d damaged copies", len(s.records), n)
 }
 
 // TestSkipEqualsWalk runs checkSkipEqualsWalk over every record seed and

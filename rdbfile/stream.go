@@ -93,9 +93,13 @@ func (w *walker) stream() error {
 // streamNode walks one node listpack, emitting live entries. It returns the
 // node's live count and whether the node was intact.
 func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, last *StreamID, haveLast *bool, se *StreamEntry) (uint64, bool) {
-	if w.fn == nil {
+	if !noFastPaths {
 		if live, ok := streamNodeCheck(b, master, last, haveLast); ok {
-			w.e.elems += int64(live)
+			if w.fn == nil {
+				w.e.elems += int64(live)
+			} else {
+				w.streamNodeEmit(b, master, se)
+			}
 			return live, true
 		}
 	}
@@ -318,6 +322,51 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 	}
 	*last, *haveLast = lastID, have
 	return uint64(nLive), true
+}
+
+// streamNodeEmit emits the live entries of a node listpack that
+// streamNodeCheck accepted, exactly as streamNode's checked walk would, but
+// without checking anything again.
+func (w *walker) streamNodeEmit(b []byte, master StreamID, se *StreamEntry) {
+	pos := lpHdrSize
+	next := func() packEntry {
+		var e packEntry
+		e, pos = lpEntryAt(b, pos)
+		return e
+	}
+	next() // live count
+	next() // deleted count
+	nf := next().Int
+	w.mfields, w.ints, w.refs = w.mfields[:0], w.ints[:0], w.refs[:0]
+	for range nf {
+		w.addText(&w.mfields, &w.ints, next())
+	}
+	w.fixRefs(w.mfields, w.ints)
+	masterFields := w.mfields
+	next() // master terminator
+	for pos < len(b)-1 {
+		flags, msd, seqd := next().Int, next().Int, next().Int
+		w.vals, w.arena, w.refs = w.vals[:0], w.arena[:0], w.refs[:0]
+		if flags&streamItemSameFields != 0 {
+			for i := range nf {
+				w.vals = append(w.vals, masterFields[i])
+				w.addText(&w.vals, &w.arena, next())
+			}
+		} else {
+			for range 2 * next().Int {
+				w.addText(&w.vals, &w.arena, next())
+			}
+		}
+		w.fixRefs(w.vals, w.arena)
+		next() // lp-count
+		if flags&streamItemDeleted != 0 {
+			continue
+		}
+		se.ID = StreamID{Ms: master.Ms + uint64(msd), Seq: master.Seq + uint64(seqd)}
+		se.Fields = w.vals
+		w.el.Stream = se
+		w.emit()
+	}
 }
 
 func (w *walker) rawID(field string) (StreamID, error) {

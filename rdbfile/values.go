@@ -582,11 +582,18 @@ func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
 	return w.walkPack(&it, "listpack", base, lzf, p)
 }
 
+// noFastPaths is a test hook: when set, every listpack and stream node
+// takes the checked walk, so tests can compare the fast paths against it.
+var noFastPaths = false
+
 // lpFast validates and deduplicates listpack b with lpCheck and, when that
 // accepts it, hands its entries to p without checking them again. It
 // returns false, having emitted nothing, when lpCheck refuses the blob or a
 // pair type has an odd number of entries.
 func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
+	if noFastPaths {
+		return 0, false
+	}
 	stride := 0
 	switch p.kind {
 	case blobSet:
@@ -606,15 +613,49 @@ func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
 		}
 		return n, true
 	}
-	p.nodup = true
-	pos := lpHdrSize
-	for range n {
-		var ent packEntry
-		ent, pos = lpEntryAt(b, pos)
-		p.put(ent)
-	}
-	p.nodup = false
+	w.lpEmit(b, n, p)
 	return n, true
+}
+
+// lpEmit hands the n entries of a listpack that lpCheck accepted (and
+// deduplicated) to the walker's callback, as packSink.put would, without
+// checking them again. Lists and sets emit every entry; hashes and sorted
+// sets emit pairs, whose first half is texted into w.sc when it is an
+// integer (numBuf holds the second).
+func (w *walker) lpEmit(b []byte, n int, p *packSink) {
+	r := w.r
+	pos := lpHdrSize
+	switch p.kind {
+	case blobList, blobSet:
+		for range n {
+			var e packEntry
+			e, pos = lpEntryAt(b, pos)
+			w.el.Member = e.text(r.numBuf[:0])
+			w.emit()
+		}
+	case blobHash:
+		for range n / 2 {
+			var f, v packEntry
+			f, pos = lpEntryAt(b, pos)
+			v, pos = lpEntryAt(b, pos)
+			if f.IsInt {
+				w.sc = strconv.AppendInt(w.sc[:0], f.Int, 10)
+				w.el.Member = w.sc
+			} else {
+				w.el.Member = f.Str
+			}
+			w.el.Value = v.text(r.numBuf[:0])
+			w.emit()
+		}
+	default: // blobZSet: the score checks stay in put
+		p.nodup = true
+		for range n {
+			var e packEntry
+			e, pos = lpEntryAt(b, pos)
+			p.put(e)
+		}
+		p.nodup = false
+	}
 }
 
 // walkZiplist iterates a ziplist blob into p; returns the entry count.
