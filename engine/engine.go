@@ -51,6 +51,7 @@ type Engine struct {
 	lname   [40]byte
 	ld      loader   // RDB loading scratch (walkValue)
 	loadMS  [][]byte // RDB loading scratch (consume)
+	loadLP  arena    // RDB loading scratch: a listpack's entries (consume)
 }
 
 // db is one numbered database. As in the server, expire times are kept

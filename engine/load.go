@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -73,6 +74,7 @@ type loadRec struct {
 	sx     int // first index in ss / exps
 	maxLen int
 	ttl    bool
+	packed bool            // hash: arena element lo is a whole listpack (WalkPacked)
 	meta   *rdbfile.Stream // stream metadata (owned)
 	val    *rdbfile.Value
 	data   []byte // function library code (owned)
@@ -212,6 +214,11 @@ func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
 	case rdbfile.KindHash:
 		rec.sx = len(b.exps)
 		fn = func(el *rdbfile.Element) error {
+			if el.Listpack != nil { // the whole hash, converted by consume
+				a.push(el.Listpack)
+				rec.packed = true
+				return nil
+			}
 			// Expire times are only recorded once a field has one.
 			if el.ExpireAt != noExpire && !rec.ttl {
 				rec.ttl = true
@@ -245,7 +252,7 @@ func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
 		rec.val = val
 	}
 	if fn != nil {
-		if err := ent.Walk(fn); err != nil {
+		if err := ent.WalkPacked(fn); err != nil {
 			return err
 		}
 	}
@@ -302,6 +309,11 @@ func (e *Engine) consume(b *loadBatch) error {
 			} else {
 				o = &setObj{small: a.pack(rec.lo, rec.hi)}
 			}
+		case rec.vkind == rdbfile.KindHash && rec.packed:
+			var err error
+			if o, err = e.hashFromListpack(a.at(rec.lo)); err != nil {
+				return fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
+			}
 		case rec.vkind == rdbfile.KindHash:
 			n /= 2
 			var exps []int64 // nil: no field has an expire time
@@ -332,6 +344,41 @@ func (e *Engine) consume(b *loadBatch) error {
 		e.dbs[rec.db].put(a.at(rec.key), o, rec.exp)
 	}
 	return b.err
+}
+
+// hashFromListpack builds a hash (no field TTLs) from a listpack that
+// WalkPacked delivered, as consume builds one from staged fields: entries
+// are texted into the scratch arena e.loadLP (integers as decimal text, as
+// the server hands them out), then packed or indexed by size.
+func (e *Engine) hashFromListpack(lp []byte) (object, error) {
+	it, err := rdbfile.NewListpackIter(lp)
+	if err != nil {
+		return nil, err
+	}
+	a := &e.loadLP
+	a.data, a.ends = a.data[:0], a.ends[:0]
+	maxLen := 0
+	for {
+		str, num, isInt, ok := it.Next()
+		if !ok {
+			break
+		}
+		if isInt {
+			a.data = strconv.AppendInt(a.data, num, 10)
+			a.ends = append(a.ends, len(a.data))
+		} else {
+			a.push(str)
+		}
+		maxLen = max(maxLen, a.ends[len(a.ends)-1]-a.start(len(a.ends)-1))
+	}
+	hi := len(a.ends)
+	if hi == 0 || hi%2 != 0 {
+		return nil, fmt.Errorf("listpack hash with %d entries", hi)
+	}
+	if hi/2 > setMaxPacked || maxLen > packedMaxValueLen {
+		return &hashObj{big: hdictOf(a, 0, hi, nil)}, nil
+	}
+	return &hashObj{small: a.pack(0, hi)}, nil
 }
 
 // buildStream makes the stream of a staged record.

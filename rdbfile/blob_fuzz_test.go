@@ -195,6 +195,26 @@ func checkLpCheckAgrees(t *testing.T, b []byte) {
 		}
 		checkEntries(t, "lpEntryAt", got, es)
 	}
+	// The exported iterator accepts what lpIter accepts, with its entries.
+	it, ierr := NewListpackIter(b)
+	if (ierr == nil) != (err == nil) {
+		t.Fatalf("NewListpackIter error %v, lpIter error %v", ierr, err)
+	}
+	if ierr != nil {
+		if ierr.Error() != err.Error() {
+			t.Fatalf("NewListpackIter error %q, lpIter error %q", ierr, err)
+		}
+		return
+	}
+	var got []packEntry
+	for {
+		str, num, isInt, ok := it.Next()
+		if !ok {
+			break
+		}
+		got = append(got, packEntry{Str: str, Int: num, IsInt: isInt})
+	}
+	checkEntries(t, "ListpackIter", got, es)
 }
 
 func zlSeeds() [][]byte {

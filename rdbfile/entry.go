@@ -421,6 +421,25 @@ func (e *Entry) Walk(fn func(*Element) error) error {
 	return e.walk(fn, true)
 }
 
+// WalkPacked is Walk, except that a hash stored as one listpack (type 16,
+// HASH_LISTPACK, RDB 10+) whose blob is valid and free of duplicate fields
+// is handed to fn whole, as a single Element with only Listpack set, instead
+// of field by field. A loader that keeps or converts packed data in bulk
+// saves a callback per field; every other value, and any listpack with a
+// problem, is walked as Walk walks it.
+func (e *Entry) WalkPacked(fn func(*Element) error) error {
+	if e.Kind != EntryKey {
+		return nil
+	}
+	if e.consumed {
+		return errConsumed
+	}
+	e.r.walker.packed = true
+	err := e.walk(fn, true)
+	e.r.walker.packed = false
+	return err
+}
+
 // Skip consumes the value without decoding it into memory, still checking it.
 // It returns the value's corruption, if any. Next calls it for unread values.
 func (e *Entry) Skip() error {
@@ -483,6 +502,11 @@ type Element struct {
 	Stream *StreamEntry
 	// Array is set for array slots.
 	Array *ArrayElement
+	// Listpack is set only by WalkPacked: one whole listpack blob (layout
+	// per Redis src/listpack.c) holding a hash's field, value, field,
+	// value, ... entries, already validated and checked for duplicate
+	// fields as Walk would. Read it with ListpackIter.
+	Listpack []byte
 }
 
 // collector builds a Value from elements.

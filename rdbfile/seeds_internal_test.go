@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -270,6 +271,85 @@ func TestFastPathsDecodeAlike(t *testing.T) {
 		}
 	}
 	t.Logf("%d records, %d damaged copies", len(s.records), n)
+}
+
+// TestWalkPackedEqualsWalk reads every record seed (and 12 damaged copies
+// of each) with Walk and with WalkPacked, expanding each Element.Listpack
+// with ListpackIter into field/value pairs: the elements, entry sizes,
+// element counts and findings must be the same, and at least one hash must
+// have come packed.
+func TestWalkPackedEqualsWalk(t *testing.T) {
+	s := corpusSeeds(t)
+	rng := rand.New(rand.NewPCG(3, 17))
+	packed := 0
+	trace := func(data []byte, usePacked bool) string {
+		var out strings.Builder
+		r := NewReader(bytes.NewReader(data), nil)
+		for {
+			e, err := r.Next()
+			if err != nil {
+				fmt.Fprintf(&out, "end: %v\n", err)
+				break
+			}
+			if e.Kind != EntryKey {
+				continue
+			}
+			fn := func(el *Element) error {
+				if el.Listpack == nil {
+					fmt.Fprintf(&out, "el %q %q %v %d\n", el.Member, el.Value, el.Score, el.ExpireAt)
+					return nil
+				}
+				packed++
+				it, err := NewListpackIter(el.Listpack)
+				if err != nil {
+					return err
+				}
+				var pair [][]byte
+				for {
+					str, num, isInt, ok := it.Next()
+					if !ok {
+						break
+					}
+					if isInt {
+						str = strconv.AppendInt(nil, num, 10)
+					}
+					if pair = append(pair, str); len(pair) == 2 {
+						fmt.Fprintf(&out, "el %q %q %v %d\n", pair[0], pair[1], 0.0, NoExpire)
+						pair = pair[:0]
+					}
+				}
+				return nil
+			}
+			if usePacked {
+				err = e.WalkPacked(fn)
+			} else {
+				err = e.Walk(fn)
+			}
+			fmt.Fprintf(&out, "key %q len %d size %d err %v\n", e.Key, e.Len, e.Size, err)
+		}
+		for _, fd := range r.Findings() {
+			fmt.Fprintf(&out, "finding: %v\n", fd.Err)
+		}
+		return out.String()
+	}
+	check := func(data []byte) {
+		if a, b := trace(data, false), trace(data, true); a != b {
+			t.Fatalf("Walk and WalkPacked differ:\n Walk:       %.2000s\n WalkPacked: %.2000s", a, b)
+		}
+	}
+	for _, b := range s.records {
+		check(b)
+		m := make([]byte, len(b))
+		for range 12 {
+			copy(m, b)
+			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
+			check(m)
+		}
+	}
+	if packed == 0 {
+		t.Fatal("no hash listpack was delivered packed")
+	}
+	t.Logf("%d listpacks delivered packed", packed)
 }
 
 // TestSkipEqualsWalk runs checkSkipEqualsWalk over every record seed and

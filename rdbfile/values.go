@@ -17,8 +17,10 @@ type walker struct {
 	fn    func(*Element) error
 	fnErr error
 	want  bool // element bytes are needed (Value/Walk), not just validated
-	el    Element
-	sc    []byte // scratch for a copied first half of a pair
+	// packed: hash listpacks go to fn whole (Element.Listpack; WalkPacked)
+	packed bool
+	el     Element
+	sc     []byte // scratch for a copied first half of a pair
 	// stream scratch, reused across nodes and entries
 	mfields, vals [][]byte
 	ints, arena   []byte
@@ -611,6 +613,15 @@ func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
 		} else {
 			w.e.elems += int64(n)
 		}
+		return n, true
+	}
+	if w.packed && p.kind == blobHash && n > 0 {
+		w.e.elems += int64(n / 2)
+		w.el.Member, w.el.Value, w.el.Listpack = nil, nil, b
+		if err := w.fn(&w.el); err != nil {
+			w.fnErr, w.fn = err, nil
+		}
+		w.el.Listpack = nil
 		return n, true
 	}
 	w.lpEmit(b, n, p)
