@@ -112,7 +112,7 @@ type jsonReplayKey struct {
 }
 
 func runReplay(ctx context.Context, app *App, o replayOptions, path string) error {
-	ro := replay.Options{Until: -1, SkipUnknown: o.skipUnknown, Databases: o.databases}
+	ro := replay.Options{Until: -1, SkipUnknown: o.skipUnknown, Databases: o.databases, BulkLoadGC: true}
 	if o.databases < 1 {
 		return usageErrorf("--databases must be at least 1")
 	}

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strconv"
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/engine"
@@ -45,6 +47,12 @@ type Options struct {
 	Progress func(n int64)
 	// Databases is the server's "databases" setting (default 16).
 	Databases int
+	// BulkLoadGC, for File, turns the garbage collector's proportional
+	// pacing off while the RDB loads and bounds the heap with a soft memory
+	// limit instead; see bulkLoadGC. It changes process-wide settings (and
+	// restores them), so it is for programs that load one file at a time,
+	// such as the rdbkit command.
+	BulkLoadGC bool
 }
 
 // Position names a place in a file of the set.
@@ -114,11 +122,45 @@ func File(ctx context.Context, path string, o Options) (*engine.Engine, *Result,
 	}
 	e, res := newEngine(hdr, o)
 	res.Files = []string{path}
+	if o.BulkLoadGC {
+		defer bulkLoadGC(hdr, st.Size())()
+	}
 	if err := e.LoadRDB(r); err != nil {
 		return nil, nil, err
 	}
 	res.RDBKeys = countKeys(e)
 	return e, res, nil
+}
+
+// bulkLoadGC switches the collector to bulk-load settings and returns the
+// function that restores the previous ones. Loading an RDB allocates little
+// garbage (the final objects, plus batches that are reused), so a collector
+// pacing by heap growth (GOGC) would mark the growing heap about a dozen
+// times for nothing: on a 544 MB file of 500k mixed keys that is ~20 % of
+// the load's wall time. Instead, proportional pacing is off
+// (debug.SetGCPercent(-1)) and a soft memory limit (debug.SetMemoryLimit)
+// stands guard: 1.5 x the used-mem AUX field (the writing server's memory
+// at save time, bytes), or 4 x the file size (bytes) without one, and never
+// above a limit already in force (GOMEMLIMIT). Past the limit the collector
+// runs as needed to stay near it.
+func bulkLoadGC(hdr *rdbfile.Header, fileSize int64) (restore func()) {
+	limit := 4 * fileSize
+	if v, ok := hdr.AuxValue("used-mem"); ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			limit = n + n/2
+		}
+	}
+	limit = max(limit, 64<<20)
+	prevLimit := debug.SetMemoryLimit(-1) // -1 reads without changing
+	if limit > prevLimit {
+		limit = prevLimit
+	}
+	debug.SetMemoryLimit(limit)
+	prevPercent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	}
 }
 
 // Set replays an AOF set: the base (RDB or RESP), then each incr file.
