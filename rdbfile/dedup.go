@@ -6,29 +6,32 @@ import (
 )
 
 // dedup is a reusable set of byte strings used to detect duplicate members
-// and fields. It stores 64-bit hashes in an open-addressing table and the
-// strings themselves in one arena, so adding costs no allocation per element
-// and a hash collision is always confirmed byte for byte. Slots carry a
-// generation number, so starting a new key costs O(1) however large the
-// previous key was.
+// and fields. The open-addressing table holds only 64-bit hashes (8 bytes a
+// slot, 0 = empty), so a key's probes touch few cache lines; where each
+// string lives is kept in a parallel array read only when hashes match, and
+// every hash match is confirmed byte for byte. Strings added with add are
+// copied into one arena, so adding costs no allocation per element; strings
+// added with addRef are remembered by their position in the blob being
+// walked. A new set (reset) clears a table sized for its expected count, so
+// its cost follows the size of the value, not of the largest value seen.
 type dedup struct {
 	seed  maphash.Seed
 	init  bool
-	slots []slot
-	size  int // slots in use: a power of two prefix of slots
-	gen   uint32
-	arena []byte
+	hs    []uint64 // hash table; hs[i] == 0 means empty
+	at    []span   // at[i]: where the string of hs[i] lives
+	size  int      // slots in use: a power-of-two prefix of hs and at
 	n     int
-	tmp   []slot
+	arena []byte
 	blob  []byte // strings added with addRef live here (the blob being walked)
 }
 
-type slot struct {
-	h        uint64
+// span locates a string: blob[off:end] when ref, else arena[off:end].
+type span struct {
 	off, end uint32
-	gen      uint32 // slot is live only when gen == dedup.gen
-	ref      bool   // bytes are blob[off:end], not arena[off:end]
+	ref      bool
 }
+
+const dedupMaxSlots = 1 << 20 // the largest table reset presizes
 
 // reset starts a new set expected to hold about hint strings.
 func (d *dedup) reset(hint int) {
@@ -37,20 +40,16 @@ func (d *dedup) reset(hint int) {
 		d.init = true
 	}
 	size := 16
-	for size < 2*hint && size < 1<<20 {
+	for size < 2*hint && size < dedupMaxSlots {
 		size <<= 1
 	}
-	if len(d.slots) > 1<<18 && size < 1<<12 {
-		d.slots = nil // do not keep a huge table around for small keys
+	if len(d.hs) > 1<<18 && size < 1<<12 {
+		d.hs, d.at = nil, nil // do not keep a huge table around for small keys
 	}
-	if len(d.slots) < size {
-		d.slots = make([]slot, size)
-		d.gen = 0
-	}
-	d.gen++
-	if d.gen == 0 { // wrapped: stale generations could look live again
-		clear(d.slots)
-		d.gen = 1
+	if len(d.hs) < size {
+		d.hs, d.at = make([]uint64, size), make([]span, size)
+	} else {
+		clear(d.hs[:size])
 	}
 	if cap(d.arena) > 64<<20 {
 		d.arena = nil
@@ -61,12 +60,18 @@ func (d *dedup) reset(hint int) {
 // setBlob names the blob that addRef strings point into, for this set.
 func (d *dedup) setBlob(b []byte) { d.blob = b }
 
-// bytesOf returns the bytes a slot stands for.
-func (d *dedup) bytesOf(s *slot) []byte {
+// bytesOf returns the bytes of the string in slot i.
+func (d *dedup) bytesOf(i uint64) []byte {
+	s := d.at[i]
 	if s.ref {
 		return d.blob[s.off:s.end]
 	}
 	return d.arena[s.off:s.end]
+}
+
+// hash returns b's hash with the top bit set, so that no hash is 0.
+func (d *dedup) hash(b []byte) uint64 {
+	return maphash.Bytes(d.seed, b) | 1<<63
 }
 
 // addRef is add for a string that is a subslice of the blob given to
@@ -77,22 +82,13 @@ func (d *dedup) addRef(b []byte) bool {
 	if len(b) == 0 || off < 0 || off+len(b) > len(d.blob) || &d.blob[off] != &b[0] {
 		return d.add(b)
 	}
-	if 2*(d.n+1) > d.size {
-		d.grow()
+	i, fresh := d.find(b)
+	if fresh {
+		d.hs[i.slot] = i.h
+		d.at[i.slot] = span{uint32(off), uint32(off + len(b)), true}
+		d.n++
 	}
-	h := maphash.Bytes(d.seed, b)
-	mask := uint64(d.size - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &d.slots[i]
-		if s.gen != d.gen {
-			*s = slot{h: h, off: uint32(off), end: uint32(off + len(b)), gen: d.gen, ref: true}
-			d.n++
-			return true
-		}
-		if s.h == h && bytes.Equal(d.bytesOf(s), b) {
-			return false
-		}
-	}
+	return fresh
 }
 
 // add inserts b and reports whether it was new.
@@ -100,52 +96,62 @@ func (d *dedup) add(b []byte) bool {
 	if !d.init {
 		d.reset(0)
 	}
+	i, fresh := d.find(b)
+	if fresh {
+		off := uint32(len(d.arena))
+		d.arena = append(d.arena, b...)
+		d.hs[i.slot] = i.h
+		d.at[i.slot] = span{off, uint32(len(d.arena)), false}
+		d.n++
+	}
+	return fresh
+}
+
+type probe struct {
+	slot uint64
+	h    uint64
+}
+
+// find looks b up, growing the table first if one more string would make
+// it over half full. It returns b's slot: the empty slot to fill (fresh) or
+// the slot holding an equal string.
+func (d *dedup) find(b []byte) (probe, bool) {
 	if 2*(d.n+1) > d.size {
 		d.grow()
 	}
-	h := maphash.Bytes(d.seed, b)
+	h := d.hash(b)
 	mask := uint64(d.size - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &d.slots[i]
-		if s.gen != d.gen {
-			off := uint32(len(d.arena))
-			d.arena = append(d.arena, b...)
-			*s = slot{h: h, off: off, end: uint32(len(d.arena)), gen: d.gen}
-			d.n++
-			return true
-		}
-		if s.h == h && bytes.Equal(d.bytesOf(s), b) {
-			return false
+		switch d.hs[i] {
+		case 0:
+			return probe{i, h}, true
+		case h:
+			if bytes.Equal(d.bytesOf(i), b) {
+				return probe{i, h}, false
+			}
 		}
 	}
 }
 
 // grow doubles the table, re-inserting the live slots.
 func (d *dedup) grow() {
-	d.tmp = d.tmp[:0]
-	for _, s := range d.slots[:d.size] {
-		if s.gen == d.gen {
-			d.tmp = append(d.tmp, s)
-		}
-	}
+	oldH := append([]uint64(nil), d.hs[:d.size]...)
+	oldAt := append([]span(nil), d.at[:d.size]...)
 	d.size *= 2
-	if len(d.slots) < d.size {
-		d.slots = make([]slot, d.size)
-		d.gen = 0
-	}
-	d.gen++
-	if d.gen == 0 {
-		clear(d.slots)
-		d.gen = 1
+	if len(d.hs) < d.size {
+		d.hs, d.at = make([]uint64, d.size), make([]span, d.size)
+	} else {
+		clear(d.hs[:d.size])
 	}
 	mask := uint64(d.size - 1)
-	for _, s := range d.tmp {
-		s.gen = d.gen
-		for i := s.h & mask; ; i = (i + 1) & mask {
-			if d.slots[i].gen != d.gen {
-				d.slots[i] = s
-				break
-			}
+	for j, h := range oldH {
+		if h == 0 {
+			continue
 		}
+		i := h & mask
+		for d.hs[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.hs[i], d.at[i] = h, oldAt[j]
 	}
 }

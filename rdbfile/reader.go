@@ -506,6 +506,17 @@ func (r *Reader) readLen(field string) (uint64, error) {
 	return v, nil
 }
 
+// readLenSub is readLen for a part of field: its error names field+sub,
+// a string built only when there is an error (this runs for every LZF
+// string, so it must not allocate).
+func (r *Reader) readLenSub(field, sub string) (uint64, error) {
+	v, err := r.readLen(field)
+	if ce, ok := err.(*CorruptError); ok {
+		ce.Field = field + sub
+	}
+	return v, err
+}
+
 func (r *Reader) readLenRaw(field string) (uint64, bool, error) {
 	in := &r.in
 	off := in.offset()
@@ -645,12 +656,12 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		}
 		return strconv.AppendInt(r.numBuf[:0], int64(int32(binary.LittleEndian.Uint32(b))), 10), false, nil
 	case 3:
-		clen, err := r.readLen(field + " (LZF compressed length)")
+		clen, err := r.readLenSub(field, " (LZF compressed length)")
 		if err != nil {
 			return nil, false, err
 		}
 		ulenOff := in.offset()
-		ulen, err := r.readLen(field + " (LZF uncompressed length)")
+		ulen, err := r.readLenSub(field, " (LZF uncompressed length)")
 		if err != nil {
 			return nil, false, err
 		}

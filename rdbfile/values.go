@@ -1128,7 +1128,7 @@ func blobCountHint(b []byte, off int) int {
 	}
 	n := int(b[off]) | int(b[off+1])<<8
 	if n == 65535 {
-		return 1024
+		n = 1024
 	}
-	return n
+	return min(n, len(b)/2) // an entry takes at least 2 bytes
 }
