@@ -90,7 +90,10 @@ type jsonReplaySummary struct {
 	Result *replay.Result `json:"result"`
 	DBs    []jsonReplayDB `json:"dbs"`
 	Digest string         `json:"digest"`
-	Skips  []replay.Skip  `json:"skips"`
+	// UndigestedKeys counts keys whose type's DEBUG DIGEST is not known
+	// (Redis 8.8 arrays, GCRA): Digest leaves them out.
+	UndigestedKeys int           `json:"undigested_keys"`
+	Skips          []replay.Skip `json:"skips"`
 }
 
 type jsonReplayDB struct {
@@ -219,7 +222,8 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		if skips == nil {
 			skips = []replay.Skip{}
 		}
-		return writeJSON(out, jsonReplaySummary{Type: "summary", Result: res, DBs: dbs, Digest: e.Digest(), Skips: skips})
+		return writeJSON(out, jsonReplaySummary{Type: "summary", Result: res, DBs: dbs, Digest: e.Digest(),
+			UndigestedKeys: e.UndigestedKeys(), Skips: skips})
 	}
 
 	if o.keys || o.digestKeys {
@@ -279,6 +283,9 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 	}
 	if o.digest {
 		plainLine(out, "digest", e.Digest())
+		if n := e.UndigestedKeys(); n > 0 {
+			plainLine(out, "digest note", fmt.Sprintf("%d keys left out: the DEBUG DIGEST of their type (Redis 8.8 array, GCRA) is not known, so a live server's digest will differ", n))
+		}
 	}
 	return nil
 }

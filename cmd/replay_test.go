@@ -116,3 +116,23 @@ func TestReplayExpired(t *testing.T) {
 		t.Errorf("exit %d:\n%s", r.code, r.out)
 	}
 }
+
+// TestReplayDigestNotesUndigestedKeys: on the Redis 8.8 RDB 14 sample (two
+// arrays, whose DEBUG DIGEST is not known), --digest says that the digest
+// leaves two keys out, and --json reports undigested_keys 2; a file without
+// such keys reports 0 and no note.
+func TestReplayDigestNotesUndigestedKeys(t *testing.T) {
+	path := filepath.Join(corpusDir(t), "newer", "redis-8.8dev-rdb14.rdb")
+	r := run(t, nil, "replay", "--digest", path)
+	if r.code != 0 || !strings.Contains(r.out, "digest note:\t2 keys left out") {
+		t.Errorf("exit %d, want a digest note on 2 keys:\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "--json", "replay", "--keys", path)
+	if r.code != 0 || !strings.Contains(r.out, `"undigested_keys":2`) {
+		t.Errorf("--json: exit %d, want undigested_keys 2:\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "replay", "--digest", sample)
+	if r.code != 0 || strings.Contains(r.out, "digest note") {
+		t.Errorf("%s: exit %d, want no digest note:\n%s", sample, r.code, r.out)
+	}
+}
