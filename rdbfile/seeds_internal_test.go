@@ -235,13 +235,31 @@ func checkSkipEqualsWalk(t *testing.T, data []byte) {
 	diff("skip and walk", skip, slices.DeleteFunc(walk, isScoreTextFinding))
 }
 
+// eachRecordAndDamaged calls check with every record seed and with 12
+// copies of each that have one random byte changed (after the 9-byte
+// header; the PCG seed makes the copies the same on every run), so that
+// fast paths meet damaged values too. It returns how many inputs it made.
+func eachRecordAndDamaged(t *testing.T, seed uint64, check func([]byte)) int {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	n := 0
+	for _, b := range corpusSeeds(t).records {
+		check(b)
+		m := make([]byte, len(b))
+		for range 12 {
+			copy(m, b)
+			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
+			check(m)
+		}
+		n += 13
+	}
+	return n
+}
+
 // TestFastPathsDecodeAlike decodes every record seed, and 12 damaged copies
 // of each, with the fast paths (lpCheck + lpEmit, streamNodeCheck +
 // streamNodeEmit) and with the checked walks alone (noFastPaths): the values,
 // entry sizes, element counts and findings must be identical.
 func TestFastPathsDecodeAlike(t *testing.T) {
-	s := corpusSeeds(t)
-	rng := rand.New(rand.NewPCG(5, 13))
 	decode := func(data []byte) string {
 		var out strings.Builder
 		r := NewReader(bytes.NewReader(data), nil)
@@ -271,18 +289,7 @@ func TestFastPathsDecodeAlike(t *testing.T) {
 			t.Fatalf("fast and checked paths differ:\n fast: %.2000s\n slow: %.2000s", fast, slow)
 		}
 	}
-	n := 0
-	for _, b := range s.records {
-		check(b)
-		m := make([]byte, len(b))
-		for range 12 {
-			copy(m, b)
-			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
-			check(m)
-			n++
-		}
-	}
-	t.Logf("%d records, %d damaged copies", len(s.records), n)
+	t.Logf("%d inputs", eachRecordAndDamaged(t, 5, check))
 }
 
 // TestWalkPackedEqualsWalk reads every record seed (and 12 damaged copies
@@ -291,8 +298,6 @@ func TestFastPathsDecodeAlike(t *testing.T) {
 // element counts and findings must be the same, and at least one hash must
 // have come packed.
 func TestWalkPackedEqualsWalk(t *testing.T) {
-	s := corpusSeeds(t)
-	rng := rand.New(rand.NewPCG(3, 17))
 	packed := 0
 	trace := func(data []byte, usePacked bool) string {
 		var out strings.Builder
@@ -349,15 +354,7 @@ func TestWalkPackedEqualsWalk(t *testing.T) {
 			t.Fatalf("Walk and WalkPacked differ:\n Walk:       %.2000s\n WalkPacked: %.2000s", a, b)
 		}
 	}
-	for _, b := range s.records {
-		check(b)
-		m := make([]byte, len(b))
-		for range 12 {
-			copy(m, b)
-			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
-			check(m)
-		}
-	}
+	eachRecordAndDamaged(t, 3, check)
 	if packed == 0 {
 		t.Fatal("no hash listpack was delivered packed")
 	}
@@ -368,21 +365,7 @@ func TestWalkPackedEqualsWalk(t *testing.T) {
 // over 12 copies of each with one random byte changed (fixed seed), so the
 // fast paths meet damaged values too; the fuzz targets go further.
 func TestSkipEqualsWalk(t *testing.T) {
-	s := corpusSeeds(t)
-	rng := rand.New(rand.NewPCG(7, 11))
-	cases := 0
-	for _, b := range s.records {
-		checkSkipEqualsWalk(t, b)
-		cases++
-		m := make([]byte, len(b))
-		for range 12 {
-			copy(m, b)
-			m[9+rng.IntN(len(b)-9)] ^= byte(1 + rng.IntN(255))
-			checkSkipEqualsWalk(t, m)
-			cases++
-		}
-	}
-	t.Logf("%d inputs", cases)
+	t.Logf("%d inputs", eachRecordAndDamaged(t, 7, func(b []byte) { checkSkipEqualsWalk(t, b) }))
 }
 
 func TestCorpusSeeds(t *testing.T) {
