@@ -26,9 +26,6 @@ type lpIter struct {
 	n     int   // elements returned so far
 	atEnd bool  // the end marker was reached
 	err   error // sticky error
-	// trusted is set when lpCheck has accepted b: Next then decodes with
-	// lpEntryAt and skips the checks it already made.
-	trusted bool
 }
 
 // lpOpen checks the listpack header of b (size at least 7, total_bytes equal
@@ -71,16 +68,6 @@ func (it *lpIter) Next() (packEntry, bool, error) {
 	}
 	b, p := it.b, it.pos
 	last := len(b) - 1 // offset of the end marker
-	if it.trusted {
-		if p == last {
-			it.atEnd = true
-			return packEntry{}, false, nil
-		}
-		e, next := lpEntryAt(b, p)
-		it.pos = next
-		it.n++
-		return e, true, nil
-	}
 	c := b[p]
 	if c == lpEOF {
 		if p != last {

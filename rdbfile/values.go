@@ -617,11 +617,12 @@ func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
 	}
 	if w.packed && p.kind == blobHash && n > 0 {
 		w.e.elems += int64(n / 2)
-		w.el.Member, w.el.Value, w.el.Listpack = nil, nil, b
+		saved := w.el
+		w.el = Element{ExpireAt: NoExpire, Listpack: b}
 		if err := w.fn(&w.el); err != nil {
 			w.fnErr, w.fn = err, nil
 		}
-		w.el.Listpack = nil
+		w.el = saved
 		return n, true
 	}
 	w.lpEmit(b, n, p)
