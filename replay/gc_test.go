@@ -24,8 +24,9 @@ func TestBulkLoadGC(t *testing.T) {
 		outer int64 // limit in force before the load
 		want  int64
 	}{
-		{"used-mem", withUsedMem, 1 << 30, prevLimit, 1_500_000_000},
-		{"file size", &rdbfile.Header{}, 1 << 30, prevLimit, 4 << 30},
+		{"used-mem above 4x the file", withUsedMem, 100 << 20, prevLimit, 1_500_000_000},
+		{"4x the file above used-mem", withUsedMem, 1 << 30, prevLimit, 4 << 30},
+		{"no used-mem", &rdbfile.Header{}, 1 << 30, prevLimit, 4 << 30},
 		{"tiny file", &rdbfile.Header{}, 1000, prevLimit, 64 << 20},
 		{"GOMEMLIMIT lower", withUsedMem, 1 << 30, 700 << 20, 700 << 20},
 	}

@@ -139,18 +139,19 @@ func File(ctx context.Context, path string, o Options) (*engine.Engine, *Result,
 // times for nothing: on a 544 MB file of 500k mixed keys that is ~20 % of
 // the load's wall time. Instead, proportional pacing is off
 // (debug.SetGCPercent(-1)) and a soft memory limit (debug.SetMemoryLimit)
-// stands guard: 1.5 x the used-mem AUX field (the writing server's memory
-// at save time, bytes), or 4 x the file size (bytes) without one, and never
-// above a limit already in force (GOMEMLIMIT). Past the limit the collector
-// runs as needed to stay near it.
+// stands guard: the larger of 1.5 x the used-mem AUX field (the writing
+// server's memory at save time, bytes) and 4 x the file size (bytes), at
+// least 64 MiB, and never above a limit already in force (GOMEMLIMIT). Past
+// the limit the collector runs as needed to stay near it. The limit is a
+// ceiling, not a target: with pacing off the heap is the live data plus the
+// little garbage the load makes.
 func bulkLoadGC(hdr *rdbfile.Header, fileSize int64) (restore func()) {
-	limit := 4 * fileSize
+	limit := max(4*fileSize, 64<<20)
 	if v, ok := hdr.AuxValue("used-mem"); ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			limit = n + n/2
+			limit = max(limit, n+n/2)
 		}
 	}
-	limit = max(limit, 64<<20)
 	prevLimit := debug.SetMemoryLimit(-1) // -1 reads without changing
 	if limit > prevLimit {
 		limit = prevLimit
