@@ -9,16 +9,15 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/internal/testserver"
 	"github.com/rdbkit/rdbkit/manifest"
 )
 
@@ -26,88 +25,28 @@ import (
 // /usr/bin or PATH) with --aof-load-truncated no: the server itself must
 // accept what rdbkit repair wrote.
 
-// aofServer is a redis-server process started by a test.
-type aofServer struct {
-	cmd  *exec.Cmd
-	log  string
-	port int
-	done chan error
-}
-
 // redisServerBin returns the redis-server binary or skips the test.
 func redisServerBin(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("AOF interop test skipped in -short mode")
 	}
-	for _, p := range []string{"/usr/bin/redis-server"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	p, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed (/usr/bin/redis-server, PATH): AOF interop test skipped; .ci/run installs it")
-	}
-	return p
+	return testserver.Bin(t)
 }
 
-// startAOFServer starts redis-server on 127.0.0.1 with dir/appendonlydir as
-// its AOF directory and waits for PING. It fails the test, with the server
-// log, when the server does not come up.
-func startAOFServer(t *testing.T, bin, dir string, extra ...string) (*aofServer, *resp) {
+// startAOFServer starts redis-server (internal/testserver) with
+// dir/appendonlydir as its AOF directory and --aof-load-truncated no, and
+// connects to it once it answers PING.
+func startAOFServer(t *testing.T, bin, dir string, extra ...string) (*testserver.Server, *resp) {
 	t.Helper()
-	s := &aofServer{port: freePort(t), log: filepath.Join(t.TempDir(), "redis.log"), done: make(chan error, 1)}
-	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", dir,
-		"--appenddirname", "appendonlydir", "--appendonly", "yes", "--save", "", "--aof-load-truncated", "no",
-		"--logfile", s.log, "--daemonize", "no"}, extra...)
-	s.cmd = exec.Command(bin, args...)
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
+	s := testserver.Start(t, bin, dir, append([]string{"--appenddirname", "appendonlydir", "--appendonly", "yes",
+		"--aof-load-truncated", "no"}, extra...)...)
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatalf("connecting to redis-server: %v\n%s", err, s.Log())
 	}
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() { s.stop() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			t.Fatalf("redis-server exited at start: %v\n%s", err, s.logText())
-		default:
-		}
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), 200*time.Millisecond)
-		if err == nil {
-			c := &resp{c: conn, r: bufio.NewReader(conn)}
-			if v, err := c.do("PING"); err == nil && v == "PONG" {
-				return s, c
-			}
-			conn.Close() // LOADING: try again
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer PING on port %d\n%s", s.port, s.logText())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (s *aofServer) logText() string {
-	b, _ := os.ReadFile(s.log)
-	return string(b)
-}
-
-// stop asks for SHUTDOWN NOSAVE, then kills the process it started.
-func (s *aofServer) stop() {
-	if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(s.port), time.Second); err == nil {
-		c := &resp{c: conn, r: bufio.NewReader(conn)}
-		c.do("SHUTDOWN", "NOSAVE")
-		conn.Close()
-	}
-	select {
-	case err := <-s.done:
-		s.done <- err
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-	}
+	t.Cleanup(func() { conn.Close() })
+	return s, &resp{c: conn, r: bufio.NewReader(conn)}
 }
 
 // TestInteropRepairedSetsLoad repairs damaged corpus sets to --output and
@@ -145,7 +84,7 @@ func TestInteropRepairedSetsLoad(t *testing.T) {
 			}
 			s, cl := startAOFServer(t, bin, dir)
 			if n := cl.num(t, "DBSIZE"); n <= 0 {
-				t.Errorf("DBSIZE %d after loading the repaired set\n%s", n, s.logText())
+				t.Errorf("DBSIZE %d after loading the repaired set\n%s", n, s.Log())
 			}
 		})
 	}
@@ -166,7 +105,7 @@ func TestInteropCrashRepair(t *testing.T) {
 
 	dir := t.TempDir()
 	s, _ := startAOFServer(t, bin, dir, "--appendfsync", "always")
-	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(s.port))
+	conn, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +125,9 @@ func TestInteropCrashRepair(t *testing.T) {
 	}()
 	go io.Copy(io.Discard, conn)
 	time.Sleep(time.Duration(300+rng.IntN(400)) * time.Millisecond)
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := s.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-s.done
-	s.done <- nil
 	conn.Close()
 	t.Logf("client sent %d SETs before the kill", <-written)
 
@@ -238,7 +175,7 @@ func TestInteropCrashRepair(t *testing.T) {
 
 	s2, cl := startAOFServer(t, bin, dir)
 	if n := cl.num(t, "DBSIZE"); n != int64(len(want)) {
-		t.Errorf("DBSIZE %d, want %d (SETs complete in the cut file)\n%s", n, len(want), s2.logText())
+		t.Errorf("DBSIZE %d, want %d (SETs complete in the cut file)\n%s", n, len(want), s2.Log())
 	}
 	for k, v := range want {
 		got, err := cl.do("GET", k)

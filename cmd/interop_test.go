@@ -3,12 +3,9 @@ package cmd
 import (
 	"bufio"
 	"encoding/json"
-
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -16,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rdbkit/rdbkit/internal/testserver"
 )
 
 // The interop test writes a dataset of every type and encoding into a real
@@ -133,93 +132,30 @@ func (c *resp) num(t *testing.T, args ...string) int64 {
 	return n
 }
 
-// serverVersion parses "Redis server v=7.0.15 sha=..." into (7, 0).
-func serverVersion(t *testing.T, bin string) (int, int, string) {
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil {
-		t.Fatalf("%s --version: %v", bin, err)
-	}
-	m := regexp.MustCompile(`v=(\d+)\.(\d+)\.(\d+)`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("cannot parse %q", out)
-	}
-	maj, _ := strconv.Atoi(string(m[1]))
-	mnr, _ := strconv.Atoi(string(m[2]))
-	return maj, mnr, string(m[1]) + "." + string(m[2]) + "." + string(m[3])
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func TestInteropRedisServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("interop test skipped in -short mode")
 	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed (not in PATH): interop test skipped; .ci/run installs it")
-	}
-	major, minor, version := serverVersion(t, bin)
+	bin := testserver.Bin(t)
+	major, minor, version := testserver.Version(t, bin)
 	atLeast := func(ma, mi int) bool { return major > ma || (major == ma && minor >= mi) }
 	if !atLeast(6, 2) {
 		t.Skipf("redis-server %s: the interop dataset needs Redis 6.2+", version)
 	}
 
 	dir := t.TempDir()
-	port := freePort(t)
-	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "server.log"),
-		"--dbfilename", "dump.rdb"}
+	args := []string{"--appendonly", "no", "--dbfilename", "dump.rdb"}
 	if atLeast(7, 0) { // the option exists from 7.0 (DEBUG is always allowed before)
 		args = append(args, "--enable-debug-command", "yes")
 	}
-	srv := exec.Command(bin, args...)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
+	srv := testserver.Start(t, bin, dir, args...)
+	port := srv.Port
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatalf("connecting to redis-server: %v\n%s", err, srv.Log())
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
-	var c *resp
-	t.Cleanup(func() {
-		if c != nil {
-			_, _ = c.do("SHUTDOWN", "NOSAVE") // the server closes the connection
-			c.c.Close()
-		}
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = srv.Process.Kill()
-			<-exited
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			c = &resp{c: conn, r: bufio.NewReader(conn)}
-			if _, err = c.do("PING"); err == nil {
-				break
-			}
-			conn.Close()
-			c = nil
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-			t.Fatalf("redis-server exited: %v\n%s", err, log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server %s did not answer on port %d: %v", version, port, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(func() { conn.Close() })
+	c := &resp{c: conn, r: bufio.NewReader(conn)}
 	t.Logf("redis-server %s on port %d", version, port)
 
 	// --- The dataset -----------------------------------------------------

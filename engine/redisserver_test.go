@@ -8,12 +8,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/rdbkit/rdbkit/internal/testserver"
 )
 
 // These tests run the redis-server installed on this machine, if any
@@ -128,54 +128,20 @@ func startRedis(t *testing.T) (*respConn, ServerVersion, string) {
 	return startServer(t, "--appendonly", "no")
 }
 
-// startServer starts redis-server (from PATH) on 127.0.0.1, a free port and
-// its own t.TempDir(), with extra arguments; it skips the test when no
-// server is installed and shuts the server down (SHUTDOWN NOSAVE) at cleanup.
+// startServer starts redis-server (internal/testserver: 127.0.0.1, a free
+// port, its own t.TempDir(), DEBUG enabled) with extra arguments and
+// connects to it; it skips the test when no server is installed, and the
+// server is shut down (SHUTDOWN NOSAVE) at cleanup.
 func startServer(t *testing.T, extra ...string) (*respConn, ServerVersion, string) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed: test against the real server skipped")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skip("no local TCP: ", err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
 	dir := t.TempDir()
-	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		"--daemonize", "no", "--enable-debug-command", "yes", "--logfile", filepath.Join(dir, "server.log")}, extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Skip("cannot start redis-server: ", err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	var conn net.Conn
-	for i := 0; i < 100; i++ {
-		if conn, err = net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if conn == nil {
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("redis-server did not come up: %v", err)
+	srv := testserver.Start(t, testserver.Bin(t), dir, append([]string{"--enable-debug-command", "yes"}, extra...)...)
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatalf("connecting to redis-server: %v\n%s", err, srv.Log())
 	}
 	c := &respConn{c: conn, r: bufio.NewReaderSize(conn, 1<<16), w: bufio.NewWriterSize(conn, 1<<16)}
-	t.Cleanup(func() {
-		c.send("SHUTDOWN", "NOSAVE")
-		c.w.Flush()
-		conn.Close()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	t.Cleanup(func() { conn.Close() })
 	info := c.do(t, "INFO", "server").(string)
 	var v ServerVersion
 	for _, line := range strings.Split(info, "\r\n") {
