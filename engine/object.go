@@ -47,7 +47,7 @@ func newString(b []byte) object {
 	if n, ok := parseInt(b); ok {
 		return intObj(n)
 	}
-	if len(b) <= math.MaxUint32 {
+	if uint64(len(b)) <= math.MaxUint32 {
 		return newPstr(b)
 	}
 	return strObj(clone(b))

@@ -71,7 +71,7 @@ func main() {
 		case p < 52:
 			add("SADD", k+":si")
 			for j := 0; j < 10+rng.IntN(100); j++ {
-				add(strconv.Itoa(rng.IntN(1 << 40)))
+				add(strconv.FormatInt(rng.Int64N(1<<40), 10))
 			}
 		case p < 60:
 			add("SADD", k+":ss")
