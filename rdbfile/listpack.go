@@ -573,8 +573,13 @@ func (l *ListpackIter) Next() (str []byte, num int64, isInt, ok bool) {
 	if l.n == 0 {
 		return nil, 0, false, false
 	}
+	l.n--
+	if c := l.b[l.pos]; c&0xC0 == 0x80 { // a string below 64 bytes, inline
+		p := l.pos + 1
+		l.pos = p + int(c&0x3F) + 1
+		return l.b[p : l.pos-1], 0, false, true
+	}
 	var e packEntry
 	e, l.pos = lpEntryAt(l.b, l.pos)
-	l.n--
 	return e.Str, e.Int, e.IsInt, true
 }

@@ -361,6 +361,51 @@ func TestWalkPackedEqualsWalk(t *testing.T) {
 	t.Logf("%d listpacks delivered packed", packed)
 }
 
+// TestFastPathsTakenOnGoodFiles reads every good RDB of testdata/ and of
+// the corpus (rdb/ of each server, newer/) with Skip and with Walk: no
+// listpack and no stream node may fall back to the checked walk. A damaged
+// corpus file then shows that refusals are counted.
+func TestFastPathsTakenOnGoodFiles(t *testing.T) {
+	globs := []string{"../testdata/rdb/*.rdb"}
+	if d := testcorpus.Path(); d != "" {
+		globs = append(globs, filepath.Join(d, "*", "rdb", "*.rdb"), filepath.Join(d, "newer", "*.rdb"))
+	}
+	files := 0
+	for _, g := range globs {
+		paths, _ := filepath.Glob(g)
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, walk := range []bool{false, true} {
+				fastPathRefusals.Store(0)
+				readTrace(data, walk)
+				if n := fastPathRefusals.Load(); n != 0 {
+					t.Errorf("%s (walk %v): %d blobs refused by a fast path", p, walk, n)
+				}
+			}
+			files++
+		}
+	}
+	if files < 9 {
+		t.Fatalf("only %d good files found", files)
+	}
+	t.Logf("%d good files", files)
+	// A listpack with a duplicate member is refused, and counted.
+	lp := lpBuildStrings(nil, []byte("a"), []byte("b"), []byte("a"))
+	var rec []byte
+	rec = append(rec, "REDIS0011\xfe\x00"...)
+	rec = append(rec, byte(TypeSetListpack), 1, 'k', byte(len(lp)))
+	rec = append(rec, lp...)
+	rec = append(rec, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0)
+	fastPathRefusals.Store(0)
+	readTrace(rec, false)
+	if fastPathRefusals.Load() != 1 {
+		t.Errorf("a set listpack with a duplicate: %d refusals counted, want 1", fastPathRefusals.Load())
+	}
+}
+
 // TestSkipEqualsWalk runs checkSkipEqualsWalk over every record seed and
 // over 12 copies of each with one random byte changed (fixed seed), so the
 // fast paths meet damaged values too; the fuzz targets go further.

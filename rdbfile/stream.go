@@ -102,6 +102,7 @@ func (w *walker) streamNode(b []byte, base int64, lzf bool, master StreamID, las
 			}
 			return live, true
 		}
+		fastPathRefusals.Add(1)
 	}
 	it, err := lpOpen(b)
 	if err != nil {
@@ -252,13 +253,20 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 	pos, i := lpHdrSize, 0
 	// next returns the next entry as an integer; ok is false at the end or
 	// for a string entry (which streamNode parses, or reports).
+	// The entries are valid (lpCheck), so the common shapes are decoded
+	// inline: 7-bit integers (flags, small deltas, counts) and 6-bit
+	// strings (most field names and values).
 	next := func() (int64, bool) {
 		if i == n {
 			return 0, false
 		}
+		i++
+		if c := b[pos]; c < 0x80 {
+			pos += 2
+			return int64(c), true
+		}
 		var e packEntry
 		e, pos = lpEntryAt(b, pos)
-		i++
 		return e.Int, e.IsInt
 	}
 	skip := func(k int64) bool {
@@ -266,7 +274,11 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 			return false
 		}
 		for range k {
-			_, pos = lpEntryAt(b, pos)
+			if c := b[pos]; c&0xC0 == 0x80 {
+				pos += 2 + int(c&0x3F) // encoding byte, data, 1-byte backlen
+			} else {
+				_, pos = lpEntryAt(b, pos)
+			}
 		}
 		i += int(k)
 		return true
@@ -329,6 +341,17 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 func (w *walker) streamNodeEmit(b []byte, master StreamID, se *StreamEntry) {
 	pos := lpHdrSize
 	next := func() packEntry {
+		// 7-bit integers and strings below 64 bytes inline, as in
+		// streamNodeCheck.
+		switch c := b[pos]; {
+		case c < 0x80:
+			pos += 2
+			return packEntry{Int: int64(c), IsInt: true}
+		case c&0xC0 == 0x80:
+			p := pos + 1
+			pos = p + int(c&0x3F) + 1
+			return packEntry{Str: b[p : pos-1]}
+		}
 		var e packEntry
 		e, pos = lpEntryAt(b, pos)
 		return e

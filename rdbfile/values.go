@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"sync/atomic"
 )
 
 // walker reads one value, layout per Redis src/rdb.c rdbLoadObject (and
@@ -588,6 +589,12 @@ func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
 // takes the checked walk, so tests can compare the fast paths against it.
 var noFastPaths = false
 
+// fastPathRefusals counts the blobs a fast path (lpCheck, streamNodeCheck)
+// handed to the checked walk. Valid files should leave it at 0: a test
+// checks that, so that a fast path that silently refuses everything (still
+// correct, but slow) cannot go unnoticed.
+var fastPathRefusals atomic.Int64
+
 // lpFast validates and deduplicates listpack b with lpCheck and, when that
 // accepts it, hands its entries to p without checking them again. It
 // returns false, having emitted nothing, when lpCheck refuses the blob or a
@@ -605,6 +612,7 @@ func (w *walker) lpFast(b []byte, p *packSink) (int, bool) {
 	}
 	n, ok := lpCheck(b, &w.r.dup, stride, w.r.numBuf[:0])
 	if !ok || stride == 2 && n&1 != 0 {
+		fastPathRefusals.Add(1)
 		return 0, false
 	}
 	if w.fn == nil {
