@@ -2,7 +2,9 @@ package rdbfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 )
 
 // dedup is a reusable set of byte strings used to detect duplicate members
@@ -16,6 +18,8 @@ import (
 // its cost follows the size of the value, not of the largest value seen.
 type dedup struct {
 	seed  maphash.Seed
+	k0    uint64 // keys of the short-string hash, drawn from seed
+	k1    uint64
 	init  bool
 	hs    []uint64 // hash table; hs[i] == 0 means empty
 	at    []span   // at[i]: where the string of hs[i] lives
@@ -37,6 +41,8 @@ const dedupMaxSlots = 1 << 20 // the largest table reset presizes
 func (d *dedup) reset(hint int) {
 	if !d.init {
 		d.seed = maphash.MakeSeed()
+		d.k0 = maphash.Comparable(d.seed, uint64(1)) | 1
+		d.k1 = maphash.Comparable(d.seed, uint64(2))
 		d.init = true
 	}
 	size := 16
@@ -69,9 +75,26 @@ func (d *dedup) bytesOf(i uint64) []byte {
 	return d.arena[s.off:s.end]
 }
 
-// hash returns b's hash with the top bit set, so that no hash is 0.
+// hash returns b's hash with the top bit set, so that no hash is 0. Up to
+// 16 bytes (most members and fields) it is an inline keyed multiply-mix of
+// two overlapping loads (the shape of wyhash's short-input path); longer
+// strings use maphash. Both are keyed per process, and a hash match is
+// always confirmed byte for byte, so the hash decides speed, never a verdict.
 func (d *dedup) hash(b []byte) uint64 {
-	return maphash.Bytes(d.seed, b) | 1<<63
+	n := len(b)
+	var x, y uint64
+	switch {
+	case n > 16:
+		return maphash.Bytes(d.seed, b) | 1<<63
+	case n >= 8:
+		x, y = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4:
+		x, y = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	case n > 0:
+		x = uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1])
+	}
+	hi, lo := bits.Mul64(x^d.k0, y^d.k1^uint64(n))
+	return (hi ^ lo) | 1<<63
 }
 
 // addRef is add for a string that is a subslice of the blob given to
