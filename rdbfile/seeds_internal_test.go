@@ -255,30 +255,39 @@ func eachRecordAndDamaged(t *testing.T, seed uint64, check func([]byte)) int {
 	return n
 }
 
+// traceKeys reads data entry by entry, letting value consume each key's
+// value and write what it saw to out, and returns out followed by how the
+// read ended and every finding.
+func traceKeys(data []byte, value func(e *Entry, out *strings.Builder)) string {
+	var out strings.Builder
+	r := NewReader(bytes.NewReader(data), nil)
+	for {
+		e, err := r.Next()
+		if err != nil {
+			fmt.Fprintf(&out, "end: %v\n", err)
+			break
+		}
+		if e.Kind == EntryKey {
+			value(e, &out)
+		}
+	}
+	for _, fd := range r.Findings() {
+		fmt.Fprintf(&out, "finding: %v\n", fd.Err)
+	}
+	return out.String()
+}
+
 // TestFastPathsDecodeAlike decodes every record seed, and 12 damaged copies
 // of each, with the fast paths (lpCheck + lpEmit, streamNodeCheck +
 // streamNodeEmit) and with the checked walks alone (noFastPaths): the values,
 // entry sizes, element counts and findings must be identical.
 func TestFastPathsDecodeAlike(t *testing.T) {
 	decode := func(data []byte) string {
-		var out strings.Builder
-		r := NewReader(bytes.NewReader(data), nil)
-		for {
-			e, err := r.Next()
-			if err != nil {
-				fmt.Fprintf(&out, "end: %v\n", err)
-				break
-			}
-			if e.Kind == EntryKey {
-				v, err := e.Value()
-				j, jerr := json.Marshal(v) // deep, without pointer values
-				fmt.Fprintf(&out, "key %q len %d size %d err %v\n%s %v\n", e.Key, e.Len, e.Size, err, j, jerr)
-			}
-		}
-		for _, fd := range r.Findings() {
-			fmt.Fprintf(&out, "finding: %v\n", fd.Err)
-		}
-		return out.String()
+		return traceKeys(data, func(e *Entry, out *strings.Builder) {
+			v, err := e.Value()
+			j, jerr := json.Marshal(v) // deep, without pointer values
+			fmt.Fprintf(out, "key %q len %d size %d err %v\n%s %v\n", e.Key, e.Len, e.Size, err, j, jerr)
+		})
 	}
 	check := func(data []byte) {
 		fast := decode(data)
@@ -300,20 +309,10 @@ func TestFastPathsDecodeAlike(t *testing.T) {
 func TestWalkPackedEqualsWalk(t *testing.T) {
 	packed := 0
 	trace := func(data []byte, usePacked bool) string {
-		var out strings.Builder
-		r := NewReader(bytes.NewReader(data), nil)
-		for {
-			e, err := r.Next()
-			if err != nil {
-				fmt.Fprintf(&out, "end: %v\n", err)
-				break
-			}
-			if e.Kind != EntryKey {
-				continue
-			}
+		return traceKeys(data, func(e *Entry, out *strings.Builder) {
 			fn := func(el *Element) error {
 				if el.Listpack == nil {
-					fmt.Fprintf(&out, "el %q %q %v %d\n", el.Member, el.Value, el.Score, el.ExpireAt)
+					fmt.Fprintf(out, "el %q %q %v %d\n", el.Member, el.Value, el.Score, el.ExpireAt)
 					return nil
 				}
 				packed++
@@ -331,23 +330,20 @@ func TestWalkPackedEqualsWalk(t *testing.T) {
 						str = strconv.AppendInt(nil, num, 10)
 					}
 					if pair = append(pair, str); len(pair) == 2 {
-						fmt.Fprintf(&out, "el %q %q %v %d\n", pair[0], pair[1], 0.0, NoExpire)
+						fmt.Fprintf(out, "el %q %q %v %d\n", pair[0], pair[1], 0.0, NoExpire)
 						pair = pair[:0]
 					}
 				}
 				return nil
 			}
+			var err error
 			if usePacked {
 				err = e.WalkPacked(fn)
 			} else {
 				err = e.Walk(fn)
 			}
-			fmt.Fprintf(&out, "key %q len %d size %d err %v\n", e.Key, e.Len, e.Size, err)
-		}
-		for _, fd := range r.Findings() {
-			fmt.Fprintf(&out, "finding: %v\n", fd.Err)
-		}
-		return out.String()
+			fmt.Fprintf(out, "key %q len %d size %d err %v\n", e.Key, e.Len, e.Size, err)
+		})
 	}
 	check := func(data []byte) {
 		if a, b := trace(data, false), trace(data, true); a != b {
