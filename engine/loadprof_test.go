@@ -3,11 +3,13 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"testing"
 	"time"
 
@@ -140,5 +142,50 @@ func TestLoadRDBErrors(t *testing.T) {
 	}
 	if runtime.NumGoroutine() > before {
 		t.Errorf("producer still running: %d goroutines, %d before", runtime.NumGoroutine(), before)
+	}
+}
+
+// TestHashFromListpack: the consumer-side conversion of a hash listpack
+// (WalkPacked) builds the same hash as staged fields would, packed or
+// indexed by size, and refuses listpacks that cannot be a hash.
+func TestHashFromListpack(t *testing.T) {
+	e := New(ServerVersion{Major: 7, Minor: 4})
+	build := func(items ...string) []byte { // listpack of 6-bit strings and 7-bit ints
+		lp := []byte{0, 0, 0, 0, byte(len(items)), 0}
+		for _, it := range items {
+			if n, err := strconv.Atoi(it); err == nil && n >= 0 && n < 128 {
+				lp = append(lp, byte(n), 1)
+				continue
+			}
+			lp = append(lp, 0x80|byte(len(it)))
+			lp = append(lp, it...)
+			lp = append(lp, byte(1+len(it)))
+		}
+		lp = append(lp, 0xFF)
+		binary.LittleEndian.PutUint32(lp, uint32(len(lp)))
+		return lp
+	}
+	o, err := e.hashFromListpack(build("f1", "v1", "7", "x"))
+	h, ok := o.(*hashObj)
+	if err != nil || !ok || h.small.len() != 4 || string(h.small.at(2)) != "7" || string(h.small.at(3)) != "x" {
+		t.Fatalf("small hash: %#v, %v", o, err)
+	}
+	items := make([]string, 0, 2*(setMaxPacked+1))
+	for i := range setMaxPacked + 1 {
+		items = append(items, "f"+strconv.Itoa(i), "v")
+	}
+	lp := build(items...)
+	binary.LittleEndian.PutUint16(lp[4:], 65535) // count unknown: more than the 16-bit field holds
+	if o, err := e.hashFromListpack(lp); err != nil || o.(*hashObj).big == nil {
+		t.Fatalf("%d fields: want an indexed hash, got %#v, %v", setMaxPacked+1, o, err)
+	}
+	for name, bad := range map[string][]byte{
+		"odd entry count": build("f1", "v1", "f2"),
+		"empty":           build(),
+		"corrupt":         {7, 0, 0, 0, 0, 0, 0xFE},
+	} {
+		if _, err := e.hashFromListpack(bad); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
