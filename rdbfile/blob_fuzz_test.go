@@ -70,6 +70,22 @@ func FuzzLZF(f *testing.F) {
 				t.Fatalf("reused buffer: %v", err)
 			}
 		}
+		// Spare capacity past src and the output, full of junk (as when src
+		// lies inside the Reader's buffer), changes neither the result nor
+		// the error position: the fast loop may read and write there, but
+		// decides only by the exact lengths.
+		junk := bytes.Repeat([]byte{0xE0, 0x1F, 0x00}, 200)
+		wide := append(append(make([]byte, 0, len(src)+len(junk)), src...), junk...)
+		dst := append(make([]byte, 0, max(ulen, 0)+2*len(junk)), junk...)
+		got, gerr := lzfDecompress(dst[:0], wide[:len(src)], ulen)
+		switch {
+		case (gerr == nil) != (err == nil):
+			t.Fatalf("with spare capacity: %v, without: %v", gerr, err)
+		case err != nil && gerr.(*blobError).Pos != err.(*blobError).Pos:
+			t.Fatalf("with spare capacity fails at %d, without at %d", gerr.(*blobError).Pos, err.(*blobError).Pos)
+		case err == nil && !bytes.Equal(got, out):
+			t.Fatalf("with spare capacity: %x, without: %x", got, out)
+		}
 		// Compression of src (as data) round-trips within Redis's len-4 bound.
 		c := lzfCompress(nil, src)
 		if c == nil {

@@ -8,34 +8,47 @@ import (
 )
 
 // dedup is a reusable set of byte strings used to detect duplicate members
-// and fields. The open-addressing table holds only 64-bit hashes (8 bytes a
-// slot, 0 = empty), so a key's probes touch few cache lines; where each
-// string lives is kept in a parallel array read only when hashes match, and
-// every hash match is confirmed byte for byte. Strings added with add are
-// copied into one arena, so adding costs no allocation per element; strings
-// added with addRef are remembered by their position in the blob being
-// walked. A new set (reset) clears a table sized for its expected count, so
-// its cost follows the size of the value, not of the largest value seen.
+// and fields, the way Redis's loader and its deep sanitization do (a dict
+// per value in Redis src/rdb.c, lpValidateIntegrityAndDups in
+// src/listpack.c).
+//
+// The open-addressing table holds one 8-byte word a slot: the top 32 bits of
+// the string's hash as a tag and, below them, 1 + the string's index in ents
+// (0 = empty). An insert therefore writes one random slot; where the string
+// lives is appended to ents in insertion order, read only when a tag
+// matches, and every tag match is confirmed byte for byte, so hashes decide
+// speed, never a verdict. Strings added with add are copied into one arena,
+// so adding costs no allocation per element; strings added with addRef are
+// remembered by their position in the blob being walked. A new set (reset)
+// clears a table sized for its expected count, so its cost follows the size
+// of the value, not of the largest value seen.
 type dedup struct {
-	seed  maphash.Seed
-	k0    uint64 // keys of the short-string hash, drawn from seed
-	k1    uint64
-	init  bool
-	hs    []uint64 // hash table; hs[i] == 0 means empty
-	at    []span   // at[i]: where the string of hs[i] lives
-	size  int      // slots in use: a power-of-two prefix of hs and at
-	n     int
-	arena []byte
-	blob  []byte // strings added with addRef live here (the blob being walked)
+	seed           maphash.Seed
+	k0, k1, k2, k3 uint64 // keys of the inline hash, drawn from seed
+	init           bool
+	slots          []uint64 // table; len is a power of two, the table's size
+	ents           []span   // ents[i]: where the i-th string added lives
+	limit          int      // grow once len(ents) reaches it (half the table)
+	arena          []byte
+	blob           []byte // strings added with addRef live here (the blob being walked)
 }
 
-// span locates a string: blob[off:end] when ref, else arena[off:end].
+// span locates a string: blob[off:off+n] when ref, else arena[off:off+n].
 type span struct {
-	off, end uint32
-	ref      bool
+	off uint64
+	n   uint32
+	ref bool
 }
 
-const dedupMaxSlots = 1 << 20 // the largest table reset presizes
+const (
+	dedupMinSlots = 16
+	dedupMaxSlots = 1 << 20   // the largest table reset presizes
+	dedupMaxEnts  = 1<<32 - 2 // the slot word holds 1 + an index in 32 bits
+)
+
+// dedupHashMask is ANDed into every hash. Tests narrow it to force tag
+// collisions and long probe runs; it is all ones otherwise.
+var dedupHashMask = ^uint64(0)
 
 // reset starts a new set expected to hold about hint strings.
 func (d *dedup) reset(hint int) {
@@ -43,49 +56,55 @@ func (d *dedup) reset(hint int) {
 		d.seed = maphash.MakeSeed()
 		d.k0 = maphash.Comparable(d.seed, uint64(1)) | 1
 		d.k1 = maphash.Comparable(d.seed, uint64(2))
+		d.k2 = maphash.Comparable(d.seed, uint64(3)) | 1
+		d.k3 = maphash.Comparable(d.seed, uint64(4))
 		d.init = true
 	}
-	size := 16
-	for size < 2*hint && size < dedupMaxSlots {
+	size := dedupMinSlots
+	for size < 4*hint && size < dedupMaxSlots {
 		size <<= 1
 	}
-	if len(d.hs) > 1<<18 && size < 1<<12 {
-		d.hs, d.at = nil, nil // do not keep a huge table around for small keys
+	if cap(d.slots) > 1<<18 && size < 1<<12 {
+		d.slots, d.ents = nil, nil // do not keep a huge table around for small keys
 	}
-	if len(d.hs) < size {
-		d.hs, d.at = make([]uint64, size), make([]span, size)
+	if cap(d.slots) < size {
+		d.slots = make([]uint64, size)
 	} else {
-		clear(d.hs[:size])
+		d.slots = d.slots[:size]
+		clear(d.slots)
 	}
 	if cap(d.arena) > 64<<20 {
 		d.arena = nil
 	}
-	d.size, d.n, d.arena, d.blob = size, 0, d.arena[:0], nil
+	d.limit, d.ents, d.arena, d.blob = size/4, d.ents[:0], d.arena[:0], nil
 }
 
 // setBlob names the blob that addRef strings point into, for this set.
 func (d *dedup) setBlob(b []byte) { d.blob = b }
 
-// bytesOf returns the bytes of the string in slot i.
-func (d *dedup) bytesOf(i uint64) []byte {
-	s := d.at[i]
+// bytesOf returns the bytes of the i-th string added.
+func (d *dedup) bytesOf(i uint32) []byte {
+	s := d.ents[i]
 	if s.ref {
-		return d.blob[s.off:s.end]
+		return d.blob[s.off : s.off+uint64(s.n)]
 	}
-	return d.arena[s.off:s.end]
+	return d.arena[s.off : s.off+uint64(s.n)]
 }
 
-// hash returns b's hash with the top bit set, so that no hash is 0. Up to
-// 16 bytes (most members and fields) it is an inline keyed multiply-mix of
-// two overlapping loads (the shape of wyhash's short-input path); longer
-// strings use maphash. Both are keyed per process, and a hash match is
-// always confirmed byte for byte, so the hash decides speed, never a verdict.
+// hash returns b's hash. Up to 32 bytes (most members and fields) it is an
+// inline keyed multiply-mix of overlapping 8-byte loads (the shape of
+// wyhash's short-input path); longer strings use maphash. Both are keyed
+// per process.
 func (d *dedup) hash(b []byte) uint64 {
 	n := len(b)
 	var x, y uint64
 	switch {
+	case n > 32:
+		return maphash.Bytes(d.seed, b) & dedupHashMask
 	case n > 16:
-		return maphash.Bytes(d.seed, b) | 1<<63
+		hi, lo := bits.Mul64(binary.LittleEndian.Uint64(b)^d.k2, binary.LittleEndian.Uint64(b[8:])^d.k3)
+		x = binary.LittleEndian.Uint64(b[n-16:]) ^ hi
+		y = binary.LittleEndian.Uint64(b[n-8:]) ^ lo
 	case n >= 8:
 		x, y = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
 	case n >= 4:
@@ -94,7 +113,7 @@ func (d *dedup) hash(b []byte) uint64 {
 		x = uint64(b[0])<<16 | uint64(b[n>>1])<<8 | uint64(b[n-1])
 	}
 	hi, lo := bits.Mul64(x^d.k0, y^d.k1^uint64(n))
-	return (hi ^ lo) | 1<<63
+	return (hi ^ lo) & dedupHashMask
 }
 
 // addRef is add for a string that is a subslice of the blob given to
@@ -105,11 +124,10 @@ func (d *dedup) addRef(b []byte) bool {
 	if len(b) == 0 || off < 0 || off+len(b) > len(d.blob) || &d.blob[off] != &b[0] {
 		return d.add(b)
 	}
-	i, fresh := d.find(b)
+	slot, fresh := d.find(b)
 	if fresh {
-		d.hs[i.slot] = i.h
-		d.at[i.slot] = span{uint32(off), uint32(off + len(b)), true}
-		d.n++
+		d.ents = append(d.ents, span{uint64(off), uint32(len(b)), true})
+		*slot |= uint64(len(d.ents))
 	}
 	return fresh
 }
@@ -119,62 +137,61 @@ func (d *dedup) add(b []byte) bool {
 	if !d.init {
 		d.reset(0)
 	}
-	i, fresh := d.find(b)
+	slot, fresh := d.find(b)
 	if fresh {
-		off := uint32(len(d.arena))
+		d.ents = append(d.ents, span{uint64(len(d.arena)), uint32(len(b)), false})
 		d.arena = append(d.arena, b...)
-		d.hs[i.slot] = i.h
-		d.at[i.slot] = span{off, uint32(len(d.arena)), false}
-		d.n++
+		*slot |= uint64(len(d.ents))
 	}
 	return fresh
 }
 
-type probe struct {
-	slot uint64
-	h    uint64
-}
-
 // find looks b up, growing the table first if one more string would make
-// it over half full. It returns b's slot: the empty slot to fill (fresh) or
-// the slot holding an equal string.
-func (d *dedup) find(b []byte) (probe, bool) {
-	if 2*(d.n+1) > d.size {
+// it over half full. When b is new it returns its empty slot with the tag
+// already set (the caller ORs in 1 + the new index) and true; when an equal
+// string is present, its slot and false. Past dedupMaxEnts strings in one
+// set nothing more is remembered and every string counts as new.
+func (d *dedup) find(b []byte) (*uint64, bool) {
+	if len(d.ents) >= d.limit {
+		if len(d.ents) >= dedupMaxEnts {
+			var spare uint64
+			d.ents = d.ents[:len(d.ents):len(d.ents)]
+			return &spare, true
+		}
 		d.grow()
 	}
 	h := d.hash(b)
-	mask := uint64(d.size - 1)
+	tag := h &^ (1<<32 - 1)
+	mask := uint64(len(d.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		switch d.hs[i] {
-		case 0:
-			return probe{i, h}, true
-		case h:
-			if bytes.Equal(d.bytesOf(i), b) {
-				return probe{i, h}, false
-			}
+		s := &d.slots[i]
+		switch {
+		case *s == 0:
+			*s = tag
+			return s, true
+		case *s&^(1<<32-1) == tag && bytes.Equal(d.bytesOf(uint32(*s)-1), b):
+			return s, false
 		}
 	}
 }
 
-// grow doubles the table, re-inserting the live slots.
+// grow doubles the table and re-inserts every string by its stored hash.
 func (d *dedup) grow() {
-	oldH := append([]uint64(nil), d.hs[:d.size]...)
-	oldAt := append([]span(nil), d.at[:d.size]...)
-	d.size *= 2
-	if len(d.hs) < d.size {
-		d.hs, d.at = make([]uint64, d.size), make([]span, d.size)
+	size := 2 * len(d.slots)
+	if cap(d.slots) >= size {
+		d.slots = d.slots[:size]
+		clear(d.slots)
 	} else {
-		clear(d.hs[:d.size])
+		d.slots = make([]uint64, size)
 	}
-	mask := uint64(d.size - 1)
-	for j, h := range oldH {
-		if h == 0 {
-			continue
-		}
+	d.limit = size / 4
+	mask := uint64(size - 1)
+	for j := range d.ents {
+		h := d.hash(d.bytesOf(uint32(j)))
 		i := h & mask
-		for d.hs[i] != 0 {
+		for d.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		d.hs[i], d.at[i] = h, oldAt[j]
+		d.slots[i] = h&^(1<<32-1) | uint64(j+1)
 	}
 }

@@ -32,7 +32,8 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 		return dst[:0], &blobError{0, "LZF uncompressed length larger than the data can expand to"}
 	}
 	if cap(dst) < ulen {
-		dst = make([]byte, ulen)
+		// Spare capacity lets lzfDecompressFast run to the end of the stream.
+		dst = make([]byte, ulen, ulen+lzfMaxRef+32)
 	}
 	out := dst[:ulen]
 	op, ip := lzfDecompressFast(out, src)
@@ -91,19 +92,28 @@ func lzfDecompress(dst, src []byte, ulen int) ([]byte, error) {
 	return out, nil
 }
 
-// lzfDecompressFast decodes the part of src that lies far enough from both
-// ends that no bounds can be crossed: literal runs are copied as fixed
-// 32-byte blocks and back references as 8- or 16-byte blocks (the extra
-// bytes land beyond op and are overwritten by what follows). It stops at the
-// first token it cannot decode that way, or at an invalid back reference,
-// and returns the input and output positions reached; lzfDecompress then
-// goes on with its checked loop.
+// lzfDecompressFast decodes as much of src into out as it can without
+// checking every copy against the slice ends: literal runs are copied as
+// fixed 32-byte blocks and back references as 8-, 16- or 32-byte blocks (the
+// extra bytes land beyond op and are overwritten by what follows, or fall in
+// the spare capacity past the output). Blocks may read and write up to the
+// capacities of src and out, so a stream that ends within a buffer's
+// capacity still runs at full speed to its end; every token is still checked
+// against the exact lengths len(src) and len(out). It stops at the first
+// token it cannot decode that way, or at an invalid back reference, and
+// returns the input and output positions reached; lzfDecompress then goes
+// on with its checked loop, which reports any error.
 func lzfDecompressFast(out, src []byte) (op, ip int) {
 	const inMargin = 2 + lzfMaxLit   // control byte + a 32-byte block (> 3-byte reference)
-	const outMargin = lzfMaxRef + 16 // longest reference rounded up to a block
+	const outMargin = lzfMaxRef + 32 // longest reference rounded up to a block
+	olen, slen := len(out), len(src)
+	out, src = out[:cap(out)], src[:cap(src)]
 	for ip+inMargin <= len(src) && op+outMargin <= len(out) {
 		ctrl := int(src[ip])
 		if ctrl < 32 { // literal run of ctrl+1 bytes
+			if ip+ctrl+2 > slen || op+ctrl+1 > olen {
+				return op, ip
+			}
 			*(*[lzfMaxLit]byte)(out[op:]) = *(*[lzfMaxLit]byte)(src[ip+1:])
 			op += ctrl + 1
 			ip += ctrl + 2
@@ -116,12 +126,14 @@ func lzfDecompressFast(out, src []byte) (op, ip int) {
 			next++
 		}
 		ref := op - (ctrl&0x1f)<<8 - int(src[next-1]) - 1
-		if ref < 0 {
+		if next > slen || n > olen-op || ref < 0 {
 			return op, ip // the checked loop reports it
 		}
 		switch dist := op - ref; {
-		case n >= 64 && dist >= n:
-			copy(out[op:op+n], out[ref:ref+n])
+		case dist >= 32:
+			for i := 0; i < n; i += 32 {
+				*(*[32]byte)(out[op+i:]) = *(*[32]byte)(out[ref+i:])
+			}
 		case dist >= 16:
 			for i := 0; i < n; i += 16 {
 				*(*[16]byte)(out[op+i:]) = *(*[16]byte)(out[ref+i:])

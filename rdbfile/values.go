@@ -186,7 +186,9 @@ func (w *walker) plainZSet(binaryScores bool) error {
 		if err != nil {
 			return err
 		}
-		w.sc = append(w.sc[:0], m...)
+		if w.fn != nil { // the next read may move m
+			w.sc = append(w.sc[:0], m...)
+		}
 		if !r.dup.add(m) {
 			w.soft(off, "zset member", "duplicate zset member")
 		}
@@ -280,7 +282,9 @@ func (w *walker) plainHash() error {
 		if !r.dup.add(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
-		w.sc = append(w.sc[:0], f...)
+		if w.fn != nil { // the next read may move f
+			w.sc = append(w.sc[:0], f...)
+		}
 		v, err := r.readString("hash value")
 		if err != nil {
 			return err
@@ -335,7 +339,9 @@ func (w *walker) hashMetadata(ga bool) error {
 		if !r.dup.add(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
-		w.sc = append(w.sc[:0], f...)
+		if w.fn != nil { // the next read may move f
+			w.sc = append(w.sc[:0], f...)
+		}
 		v, err := r.readString("hash value")
 		if err != nil {
 			return err
@@ -365,7 +371,9 @@ func (w *walker) valkeyHash2() error {
 		if !r.dup.add(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
-		w.sc = append(w.sc[:0], f...)
+		if w.fn != nil { // the next read may move f
+			w.sc = append(w.sc[:0], f...)
+		}
 		v, err := r.readString("hash value")
 		if err != nil {
 			return err
@@ -746,7 +754,9 @@ func (w *walker) intsetBlob() error {
 		if !ok {
 			break
 		}
-		w.el.Member = strconv.AppendInt(r.numBuf[:0], v, 10)
+		if w.fn != nil { // formatting only for a caller that reads it
+			w.el.Member = strconv.AppendInt(r.numBuf[:0], v, 10)
+		}
 		w.emit()
 	}
 	return nil
