@@ -114,7 +114,10 @@ func lzfDecompressFast(out, src []byte) (op, ip int) {
 			if ip+ctrl+2 > slen || op+ctrl+1 > olen {
 				return op, ip
 			}
-			*(*[lzfMaxLit]byte)(out[op:]) = *(*[lzfMaxLit]byte)(src[ip+1:])
+			// Two 16-byte moves: a 32-byte array assignment compiles to a
+			// runtime.memmove call, which costs more than the copy.
+			*(*[16]byte)(out[op:]) = *(*[16]byte)(src[ip+1:])
+			*(*[16]byte)(out[op+16:]) = *(*[16]byte)(src[ip+17:])
 			op += ctrl + 1
 			ip += ctrl + 2
 			continue
@@ -132,7 +135,8 @@ func lzfDecompressFast(out, src []byte) (op, ip int) {
 		switch dist := op - ref; {
 		case dist >= 32:
 			for i := 0; i < n; i += 32 {
-				*(*[32]byte)(out[op+i:]) = *(*[32]byte)(out[ref+i:])
+				*(*[16]byte)(out[op+i:]) = *(*[16]byte)(out[ref+i:])
+				*(*[16]byte)(out[op+i+16:]) = *(*[16]byte)(out[ref+i+16:])
 			}
 		case dist >= 16:
 			for i := 0; i < n; i += 16 {
