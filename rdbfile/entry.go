@@ -466,7 +466,9 @@ func (e *Entry) skip() error {
 }
 
 // StreamMeta returns the stream metadata (everything but the entries) once a
-// stream value was consumed.
+// stream value was consumed. After Value, Walk or WalkPacked the Stream is
+// the caller's to keep; after Skip it belongs to the Reader, which reuses
+// it, and is valid only until the next call to Next, like the Entry.
 func (e *Entry) StreamMeta() *Stream { return e.stream }
 
 var errConsumed = &CorruptError{Field: "value", Err: ErrInvalid, Detail: "value already consumed"}

@@ -2,6 +2,7 @@ package rdbfile
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -23,12 +24,21 @@ func (w *walker) stream() error {
 	if err != nil {
 		return err
 	}
-	st := &Stream{}
+	// A value read with Value, Walk or WalkPacked gets a Stream of its
+	// own, which the caller may keep; a skipped one reuses the walker's.
+	var st *Stream
+	if w.fn == nil && !w.want {
+		w.stScratch = Stream{Groups: w.stScratch.Groups[:0]}
+		st = &w.stScratch
+	} else {
+		st = &Stream{}
+	}
 	w.e.stream = st
 	var last StreamID
 	haveLast := false
 	live := uint64(0)
-	se := StreamEntry{}
+	se := &w.se // valid during one callback, like every Element
+	*se = StreamEntry{Fields: se.Fields[:0]}
 	for i := uint64(0); i < nodes; i++ {
 		koff := r.in.offset()
 		k, err := r.readString("stream node key")
@@ -45,7 +55,7 @@ func (w *walker) stream() error {
 		if err != nil {
 			return err
 		}
-		n, ok := w.streamNode(b, base, lzf, master, &last, &haveLast, &se)
+		n, ok := w.streamNode(b, base, lzf, master, &last, &haveLast, se)
 		if ok {
 			live += n
 		}
@@ -409,19 +419,93 @@ func (w *walker) msTime(field string) (int64, error) {
 	return int64(u), nil
 }
 
+// pelIndex finds a group's PEL entries by ID, to check that every consumer
+// PEL and NACK entry is in the group PEL exactly once, with one owner.
+// Redis writes a PEL in rax order, so IDs normally arrive strictly
+// increasing and are found by binary search; a PEL that does not (a
+// duplicate, or a file from another writer) switches to a map.
+type pelIndex struct {
+	ids    []StreamID
+	owner  []int // -1: none yet; consumer index; math.MaxInt: NACK zone
+	sorted bool
+	m      map[StreamID]int // ID -> position, once not sorted
+}
+
+func (p *pelIndex) reset() {
+	p.ids, p.owner, p.sorted = p.ids[:0], p.owner[:0], true
+	if p.m != nil {
+		if len(p.m) > 1<<12 {
+			p.m = nil // do not keep clearing a huge map for small groups
+		} else {
+			clear(p.m)
+		}
+	}
+}
+
+// add appends id and reports whether it was new.
+func (p *pelIndex) add(id StreamID) bool {
+	if p.sorted && len(p.ids) > 0 && !p.ids[len(p.ids)-1].Less(id) {
+		p.sorted = false
+		if p.m == nil {
+			p.m = make(map[StreamID]int, len(p.ids)+1)
+		}
+		for i, x := range p.ids {
+			p.m[x] = i
+		}
+	}
+	if !p.sorted {
+		if _, dup := p.m[id]; dup {
+			return false
+		}
+		p.m[id] = len(p.ids)
+	}
+	p.ids = append(p.ids, id)
+	p.owner = append(p.owner, -1)
+	return true
+}
+
+// find returns id's position, or -1.
+func (p *pelIndex) find(id StreamID) int {
+	if !p.sorted {
+		if i, ok := p.m[id]; ok {
+			return i
+		}
+		return -1
+	}
+	lo, hi := 0, len(p.ids)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if p.ids[mid].Less(id) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(p.ids) && p.ids[lo] == id {
+		return lo
+	}
+	return -1
+}
+
+// streamGroups reads the consumer groups (Redis src/rdb.c rdbLoadObject,
+// the stream part after the metadata). Checks as the loader does: a PEL ID
+// stored twice, a consumer PEL entry missing from the group PEL or owned
+// twice, a NACK entry with an owner, a PEL entry no consumer owns.
 func (w *walker) streamGroups(st *Stream, t Type) error {
 	r := w.r
 	ng, err := r.readCount("stream group count", 4)
 	if err != nil {
 		return err
 	}
+	pel := &w.pel
 	for g := uint64(0); g < ng; g++ {
 		goff := r.in.offset()
 		name, err := r.readString("stream group name")
 		if err != nil {
 			return err
 		}
-		grp := StreamGroup{Name: append([]byte(nil), name...), EntriesRead: -1}
+		grp := w.newGroup(st)
+		grp.Name = append(grp.Name, name...)
 		if grp.LastID.Ms, err = r.readLen("stream group last id"); err != nil {
 			return err
 		}
@@ -439,8 +523,8 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 		if err != nil {
 			return err
 		}
-		pel := make(map[StreamID]int, min(np, 1<<16))
-		grp.PEL = make([]StreamPending, 0, min(np, 1<<16))
+		pel.reset()
+		grp.PEL = slices.Grow(grp.PEL, int(min(np, 1<<16)))
 		for i := uint64(0); i < np; i++ {
 			poff := r.in.offset()
 			id, err := w.rawID("stream PEL id")
@@ -455,10 +539,9 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 			if err != nil {
 				return err
 			}
-			if _, dup := pel[id]; dup {
+			if !pel.add(id) {
 				w.soft(poff, "stream PEL id", "duplicated PEL entry "+id.String()+" in group "+strconv.Quote(string(grp.Name)))
 			}
-			pel[id] = -1
 			grp.PEL = append(grp.PEL, StreamPending{ID: id, DeliveryTime: dt, DeliveryCount: dc})
 		}
 		nc, err := r.readCount("stream consumer count", 10)
@@ -470,7 +553,8 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 			if err != nil {
 				return err
 			}
-			cons := StreamConsumer{Name: append([]byte(nil), cname...), ActiveTime: -1}
+			cons := w.newConsumer(grp)
+			cons.Name = append(cons.Name, cname...)
 			if cons.SeenTime, err = w.msTime("stream consumer seen time"); err != nil {
 				return err
 			}
@@ -483,25 +567,23 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 			if err != nil {
 				return err
 			}
-			cons.PEL = make([]StreamID, 0, min(ncp, 1<<16))
+			cons.PEL = slices.Grow(cons.PEL, int(min(ncp, 1<<16)))
 			for i := uint64(0); i < ncp; i++ {
 				ioff := r.in.offset()
 				id, err := w.rawID("stream consumer PEL id")
 				if err != nil {
 					return err
 				}
-				owner, ok := pel[id]
-				switch {
-				case !ok:
+				switch at := pel.find(id); {
+				case at < 0:
 					w.soft(ioff, "stream consumer PEL id", "consumer PEL entry "+id.String()+" not found in the group PEL")
-				case owner >= 0:
+				case pel.owner[at] >= 0:
 					w.soft(ioff, "stream consumer PEL id", "PEL entry "+id.String()+" owned by two consumers")
 				default:
-					pel[id] = int(c)
+					pel.owner[at] = int(c)
 				}
 				cons.PEL = append(cons.PEL, id)
 			}
-			grp.Consumers = append(grp.Consumers, cons)
 		}
 		if t == TypeStreamListpacks5 {
 			nn, err := r.readCount("stream NACK count", 16)
@@ -514,27 +596,50 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 				if err != nil {
 					return err
 				}
-				owner, ok := pel[id]
-				switch {
-				case !ok:
+				switch at := pel.find(id); {
+				case at < 0:
 					w.soft(ioff, "stream NACK id", "NACK zone entry "+id.String()+" not in the group PEL")
-				case owner >= 0:
+				case pel.owner[at] >= 0:
 					w.soft(ioff, "stream NACK id", "stream NACK zone entry "+id.String()+" has a consumer assigned")
 				default:
-					pel[id] = math.MaxInt
+					pel.owner[at] = math.MaxInt
 				}
 				grp.NACK = append(grp.NACK, id)
 			}
 		}
-		for _, p := range grp.PEL {
-			if pel[p.ID] == -1 {
-				w.soft(goff, "stream PEL", "PEL entry "+p.ID.String()+" of group "+strconv.Quote(string(grp.Name))+" has no consumer")
+		for i, o := range pel.owner {
+			if o == -1 {
+				w.soft(goff, "stream PEL", "PEL entry "+pel.ids[i].String()+" of group "+strconv.Quote(string(grp.Name))+" has no consumer")
 				break
 			}
 		}
-		st.Groups = append(st.Groups, grp)
 	}
 	return nil
+}
+
+// newGroup appends a group to st. When the walker reuses its scratch Stream
+// (Skip), the element keeps the capacity of its slices from earlier streams.
+func (w *walker) newGroup(st *Stream) *StreamGroup {
+	if len(st.Groups) < cap(st.Groups) && st == &w.stScratch {
+		st.Groups = st.Groups[:len(st.Groups)+1]
+		g := &st.Groups[len(st.Groups)-1]
+		*g = StreamGroup{Name: g.Name[:0], PEL: g.PEL[:0], Consumers: g.Consumers[:0], NACK: g.NACK[:0], EntriesRead: -1}
+		return g
+	}
+	st.Groups = append(st.Groups, StreamGroup{EntriesRead: -1})
+	return &st.Groups[len(st.Groups)-1]
+}
+
+// newConsumer appends a consumer to grp, reusing capacity like newGroup.
+func (w *walker) newConsumer(grp *StreamGroup) *StreamConsumer {
+	if len(grp.Consumers) < cap(grp.Consumers) && w.e.stream == &w.stScratch {
+		grp.Consumers = grp.Consumers[:len(grp.Consumers)+1]
+		c := &grp.Consumers[len(grp.Consumers)-1]
+		*c = StreamConsumer{Name: c.Name[:0], PEL: c.PEL[:0], ActiveTime: -1}
+		return c
+	}
+	grp.Consumers = append(grp.Consumers, StreamConsumer{ActiveTime: -1})
+	return &grp.Consumers[len(grp.Consumers)-1]
 }
 
 func (w *walker) streamIDMP(st *Stream) error {

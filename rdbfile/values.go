@@ -26,6 +26,11 @@ type walker struct {
 	mfields, vals [][]byte
 	ints, arena   []byte
 	refs          []textRef
+	// stream group scratch: the PEL index, and the Stream a skipped value
+	// is read into (Entry.StreamMeta after Skip)
+	pel       pelIndex
+	stScratch Stream
+	se        StreamEntry // the entry a stream Element points to
 }
 
 func (w *walker) emit() {
