@@ -2,7 +2,8 @@
 # Builds the two large benchmark RDBs with a real redis-server (make bench-data):
 #   bench-data/small-strings.rdb  ~20 M small strings (DEBUG POPULATE), ~700 MB
 #   bench-data/mixed.rdb          ~2 M keys of every type and encoding with TTLs, ~1 GB
-# Usage: scripts/bench-data.sh [outdir]   (KEYS_SMALL / KEYS_MIXED override the sizes)
+# Usage: scripts/bench-data.sh [outdir]   (KEYS_SMALL / KEYS_MIXED override the sizes;
+#   BENCHGEN_FLAGS=-v1 builds the first version's 2.17 GB mixed dataset)
 set -euo pipefail
 out=${1:-bench-data}
 small=${KEYS_SMALL:-20000000}
@@ -26,7 +27,7 @@ if [ ! -s "$out/small-strings.rdb" ]; then
 fi
 if [ ! -s "$out/mixed.rdb" ]; then
   cli flushall >/dev/null
-  (cd "$here" && go run ./scripts/benchgen -keys "$mixed") | cli --pipe >/dev/null
+  (cd "$here" && go run ./scripts/benchgen -keys "$mixed" ${BENCHGEN_FLAGS:-}) | cli --pipe >/dev/null
   cli save >/dev/null
   mv "$dir/dump.rdb" "$out/mixed.rdb"
 fi
