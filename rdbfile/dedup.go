@@ -28,7 +28,7 @@ type dedup struct {
 	init           bool
 	slots          []uint64 // table; len is a power of two, the table's size
 	ents           []span   // ents[i]: where the i-th string added lives
-	limit          int      // grow once len(ents) reaches it (half the table)
+	limit          int      // grow (or stop remembering) once len(ents) reaches it
 	arena          []byte
 	blob           []byte // strings added with addRef live here (the blob being walked)
 }
@@ -42,9 +42,12 @@ type span struct {
 
 const (
 	dedupMinSlots = 16
-	dedupMaxSlots = 1 << 20   // the largest table reset presizes
-	dedupMaxEnts  = 1<<32 - 2 // the slot word holds 1 + an index in 32 bits
+	dedupMaxSlots = 1 << 20 // the largest table reset presizes
 )
+
+// dedupMaxEnts is the most strings one set remembers: the slot word holds
+// 1 + an index in 32 bits. A variable so that a test can lower it.
+var dedupMaxEnts = 1<<32 - 2
 
 // dedupHashMask is ANDed into every hash. Tests narrow it to force tag
 // collisions and long probe runs; it is all ones otherwise.
@@ -76,7 +79,7 @@ func (d *dedup) reset(hint int) {
 	if cap(d.arena) > 64<<20 {
 		d.arena = nil
 	}
-	d.limit, d.ents, d.arena, d.blob = size/4, d.ents[:0], d.arena[:0], nil
+	d.limit, d.ents, d.arena, d.blob = min(size/4, dedupMaxEnts), d.ents[:0], d.arena[:0], nil
 }
 
 // setBlob names the blob that addRef strings point into, for this set.
@@ -124,12 +127,7 @@ func (d *dedup) addRef(b []byte) bool {
 	if len(b) == 0 || off < 0 || off+len(b) > len(d.blob) || &d.blob[off] != &b[0] {
 		return d.add(b)
 	}
-	slot, fresh := d.find(b)
-	if fresh {
-		d.ents = append(d.ents, span{uint64(off), uint32(len(b)), true})
-		*slot |= uint64(len(d.ents))
-	}
-	return fresh
+	return d.insert(b, uint64(off), true)
 }
 
 // add inserts b and reports whether it was new.
@@ -137,40 +135,40 @@ func (d *dedup) add(b []byte) bool {
 	if !d.init {
 		d.reset(0)
 	}
-	slot, fresh := d.find(b)
-	if fresh {
-		d.ents = append(d.ents, span{uint64(len(d.arena)), uint32(len(b)), false})
-		d.arena = append(d.arena, b...)
-		*slot |= uint64(len(d.ents))
-	}
-	return fresh
+	return d.insert(b, 0, false)
 }
 
-// find looks b up, growing the table first if one more string would make
-// it over half full. When b is new it returns its empty slot with the tag
-// already set (the caller ORs in 1 + the new index) and true; when an equal
-// string is present, its slot and false. Past dedupMaxEnts strings in one
-// set nothing more is remembered and every string counts as new.
-func (d *dedup) find(b []byte) (*uint64, bool) {
+// insert looks b up and, when it is new, remembers it: at blob offset off
+// when ref, else as a copy in the arena. The table grows first if one more
+// string would make it over a quarter full. Past dedupMaxEnts strings in
+// one set no new string is remembered: strings are still found among the
+// ones remembered, and any other counts as new.
+func (d *dedup) insert(b []byte, off uint64, ref bool) bool {
+	full := false
 	if len(d.ents) >= d.limit {
-		if len(d.ents) >= dedupMaxEnts {
-			var spare uint64
-			d.ents = d.ents[:len(d.ents):len(d.ents)]
-			return &spare, true
+		if full = len(d.ents) >= dedupMaxEnts; !full {
+			d.grow()
 		}
-		d.grow()
 	}
 	h := d.hash(b)
 	tag := h &^ (1<<32 - 1)
 	mask := uint64(len(d.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &d.slots[i]
-		switch {
-		case *s == 0:
-			*s = tag
-			return s, true
-		case *s&^(1<<32-1) == tag && bytes.Equal(d.bytesOf(uint32(*s)-1), b):
-			return s, false
+		s := d.slots[i]
+		if s == 0 {
+			if full {
+				return true
+			}
+			if !ref {
+				off = uint64(len(d.arena))
+				d.arena = append(d.arena, b...)
+			}
+			d.ents = append(d.ents, span{off, uint32(len(b)), ref})
+			d.slots[i] = tag | uint64(len(d.ents))
+			return true
+		}
+		if s&^(1<<32-1) == tag && bytes.Equal(d.bytesOf(uint32(s)-1), b) {
+			return false
 		}
 	}
 }
@@ -184,7 +182,7 @@ func (d *dedup) grow() {
 	} else {
 		d.slots = make([]uint64, size)
 	}
-	d.limit = size / 4
+	d.limit = min(size/4, dedupMaxEnts)
 	mask := uint64(size - 1)
 	for j := range d.ents {
 		h := d.hash(d.bytesOf(uint32(j)))

@@ -63,6 +63,39 @@ func TestDedupAgainstMap(t *testing.T) {
 	}
 }
 
+// TestDedupPastMaxEntries: past dedupMaxEnts strings a set remembers no new
+// string (it still finds the ones it has; others count as new, and nothing
+// grows), and reset starts over.
+func TestDedupPastMaxEntries(t *testing.T) {
+	defer func(m int) { dedupMaxEnts = m }(dedupMaxEnts)
+	dedupMaxEnts = 5
+	var d dedup
+	d.reset(2)
+	for i := range 5 {
+		if !d.add([]byte{byte('a' + i)}) {
+			t.Fatalf("string %d not new", i)
+		}
+	}
+	if d.add([]byte("a")) {
+		t.Fatal("a duplicate within the limit was not found")
+	}
+	for range 3 {
+		if !d.add([]byte("x")) {
+			t.Fatal("past the limit, a string must count as new")
+		}
+		if d.add([]byte("c")) || d.addRef([]byte("e")) {
+			t.Fatal("past the limit, a remembered string was not found")
+		}
+	}
+	if len(d.ents) != 5 || len(d.arena) != 5 {
+		t.Fatalf("past the limit the set grew: %d strings, %d arena bytes", len(d.ents), len(d.arena))
+	}
+	d.reset(2)
+	if !d.add([]byte("x")) || d.add([]byte("x")) {
+		t.Fatal("after reset the set does not work")
+	}
+}
+
 // TestDuplicateInListpackDetected: a set listpack with a repeated member is
 // reported (Redis deep sanitization rejects it), the reader goes on.
 func TestDuplicateInListpackDetected(t *testing.T) {
