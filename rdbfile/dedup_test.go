@@ -2,7 +2,6 @@ package rdbfile
 
 import (
 	"bytes"
-	"io"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -105,20 +104,8 @@ func TestDuplicateInListpackDetected(t *testing.T) {
 	rdb = append(rdb, lp...)
 	rdb = append(rdb, byte(TypeString), 1, 'z', 1, 'v', 0xff)
 	rdb = append(rdb, 0, 0, 0, 0, 0, 0, 0, 0)
-	r := NewReader(bytes.NewReader(rdb), nil)
 	keys := 0
-	for {
-		e, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Kind == EntryKey {
-			keys++
-		}
-	}
+	r := eachKey(t, rdb, func(*Entry) { keys++ })
 	if keys != 2 {
 		t.Errorf("%d keys, want 2 (reading goes on after the duplicate)", keys)
 	}

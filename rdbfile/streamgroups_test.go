@@ -42,6 +42,26 @@ func streamWithGroup(pel []uint64, consumers [][]uint64) []byte {
 	return append(b, 0, 0, 0, 0, 0, 0, 0, 0)
 }
 
+// eachKey reads file to its end and calls fn for every key record, which
+// may consume the value; other records are skipped by Next. It returns the
+// Reader, for its findings.
+func eachKey(t *testing.T, file []byte, fn func(*Entry)) *Reader {
+	t.Helper()
+	r := NewReader(bytes.NewReader(file), nil)
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			return r
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == EntryKey {
+			fn(e)
+		}
+	}
+}
+
 // TestStreamGroupChecks: the consumer group checks Redis's loader makes
 // (src/rdb.c: duplicated PEL entry, consumer PEL entry not in the group PEL,
 // an entry owned twice, a PEL entry without consumer), on PELs stored in
@@ -70,19 +90,12 @@ func TestStreamGroupChecks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			file := streamWithGroup(c.pel, c.consumers)
 			for _, mode := range []string{"skip", "value"} {
-				r := NewReader(bytes.NewReader(file), nil)
 				var meta *Stream
-				for {
-					e, err := r.Next()
-					if err == io.EOF {
-						break
+				r := eachKey(t, file, func(e *Entry) {
+					if string(e.Key) != "s" {
+						return
 					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					if e.Kind != EntryKey || string(e.Key) != "s" {
-						continue
-					}
+					var err error
 					if mode == "value" {
 						_, err = e.Value()
 					} else {
@@ -94,7 +107,7 @@ func TestStreamGroupChecks(t *testing.T) {
 					m := *e.StreamMeta() // copy: after Skip it is valid until Next
 					m.Groups = slices.Clone(m.Groups)
 					meta = &m
-				}
+				})
 				var errs []string
 				for _, f := range r.Findings() {
 					errs = append(errs, f.Err.Error())
@@ -130,20 +143,13 @@ func TestSkippedStreamMetaReused(t *testing.T) {
 	file := append([]byte(nil), a[:len(a)-9-len("\x00\x01z\x01v")]...)
 	file = append(file, b[len("REDIS0009\xfe\x00"):]...)
 	for _, skip := range []bool{true, false} {
-		r := NewReader(bytes.NewReader(file), nil)
 		var metas []*Stream
 		var consumers []int
-		for {
-			e, err := r.Next()
-			if err == io.EOF {
-				break
+		r := eachKey(t, file, func(e *Entry) {
+			if string(e.Key) != "s" {
+				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.Kind != EntryKey || string(e.Key) != "s" {
-				continue
-			}
+			var err error
 			if skip {
 				err = e.Skip()
 			} else {
@@ -154,7 +160,7 @@ func TestSkippedStreamMetaReused(t *testing.T) {
 			}
 			metas = append(metas, e.StreamMeta())
 			consumers = append(consumers, len(e.StreamMeta().Groups[0].Consumers))
-		}
+		})
 		if len(r.Findings()) != 0 {
 			t.Fatalf("findings %v", r.Findings())
 		}
