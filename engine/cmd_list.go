@@ -300,33 +300,42 @@ func (e *Engine) lmove(src, dst []byte, fromLeft, toLeft bool) error {
 	return nil
 }
 
-// lmpop parses numkeys key... LEFT|RIGHT [COUNT n] and pops from the first
-// non-empty list.
-func (e *Engine) lmpop(a [][]byte) error {
+// parseMpop parses the arguments LMPOP and ZMPOP share, numkeys key...
+// SIDE [COUNT n] (Redis src/t_list.c lmpopGenericCommand, src/t_zset.c
+// zmpopGenericCommand): it returns the keys, whether SIDE is yes (rather
+// than no; case-insensitive) and the count (1 when absent).
+func parseMpop(a [][]byte, yes, no string) (keys [][]byte, side bool, count int64, err error) {
 	n, ok := parseInt(a[0])
 	if !ok || n <= 0 || n > int64(len(a)-2) {
-		return replyErr("ERR numkeys should be greater than 0")
+		return nil, false, 0, replyErr("ERR numkeys should be greater than 0")
 	}
-	keys := a[1 : 1+n]
-	rest := a[1+n:]
-	var left bool
+	keys, rest := a[1:1+n], a[1+n:]
 	switch {
-	case eq(rest[0], "left"):
-		left = true
-	case eq(rest[0], "right"):
+	case eq(rest[0], yes):
+		side = true
+	case eq(rest[0], no):
 	default:
-		return errSyntax
+		return nil, false, 0, errSyntax
 	}
-	count := int64(1)
-	rest = rest[1:]
+	count, rest = 1, rest[1:]
 	if len(rest) == 2 && eq(rest[0], "count") {
 		c, ok := parseInt(rest[1])
 		if !ok || c <= 0 {
-			return replyErr("ERR count should be greater than 0")
+			return nil, false, 0, replyErr("ERR count should be greater than 0")
 		}
 		count = c
 	} else if len(rest) != 0 {
-		return errSyntax
+		return nil, false, 0, errSyntax
+	}
+	return keys, side, count, nil
+}
+
+// lmpop parses numkeys key... LEFT|RIGHT [COUNT n] and pops from the first
+// non-empty list.
+func (e *Engine) lmpop(a [][]byte) error {
+	keys, left, count, err := parseMpop(a, "left", "right")
+	if err != nil {
+		return err
 	}
 	for _, k := range keys {
 		l, err := e.list(k)

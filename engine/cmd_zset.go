@@ -515,29 +515,9 @@ func (e *Engine) bzpop(keys [][]byte, maxSide bool) error {
 }
 
 func (e *Engine) zmpop(a [][]byte) error {
-	n, ok := parseInt(a[0])
-	if !ok || n <= 0 || n > int64(len(a)-2) {
-		return replyErr("ERR numkeys should be greater than 0")
-	}
-	keys, rest := a[1:1+n], a[1+n:]
-	var maxSide bool
-	switch {
-	case eq(rest[0], "min"):
-	case eq(rest[0], "max"):
-		maxSide = true
-	default:
-		return errSyntax
-	}
-	count := int64(1)
-	rest = rest[1:]
-	if len(rest) == 2 && eq(rest[0], "count") {
-		c, ok := parseInt(rest[1])
-		if !ok || c <= 0 {
-			return replyErr("ERR count should be greater than 0")
-		}
-		count = c
-	} else if len(rest) != 0 {
-		return errSyntax
+	keys, maxSide, count, err := parseMpop(a, "max", "min")
+	if err != nil {
+		return err
 	}
 	for _, k := range keys {
 		z, err := e.zset(k)
