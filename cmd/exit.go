@@ -88,9 +88,6 @@ func usageErrorf(format string, args ...any) error {
 }
 
 var (
-	errNegativeTime = errors.New("negative time")
-	errBadTime      = errors.New("want RFC3339 (2006-01-02T15:04:05Z), unix seconds or unix milliseconds")
-
 	// errDamaged: the command found and reported a corrupt input (exit 3).
 	errDamaged = fmt.Errorf("input is damaged: %w", errReported)
 	// errReported marks an error the command already printed.

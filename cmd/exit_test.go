@@ -16,7 +16,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bogus"},                      // unknown command
 		{"inspect", "--bogus", sample}, // unknown flag
 		{"verify", "--target", "redis-6.2", sample}, // unknown target
-		{"--now", "yesterday", "inspect", sample},
+		{"inspect", "--now", "yesterday", sample},
+		{"verify", "--now", "0", sample}, // --now only where it changes the output
 		{"inspect", "--top", "-1", sample},
 		{"inspect", "--db", "0", sample}, // --db needs --keys
 		{"inspect", "--keys", "--type", "blob", sample},

@@ -66,6 +66,7 @@ JSON with --json (one document; JSON Lines with --keys). See docs/json.md.` + ex
 	f.BoolVar(&o.nocase, "match-nocase", false, "with --match: ignore ASCII case")
 	f.IntVar(&o.top, "top", 10, "how many of the biggest keys to show (0 = none)")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
+	addNowFlag(c, app)
 	return c
 }
 

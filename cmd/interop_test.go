@@ -296,7 +296,7 @@ func TestInteropRedisServer(t *testing.T) {
 	if r := run(t, nil, "verify", rdb); r.code != 0 {
 		t.Fatalf("verify: exit %d\n%s%s", r.code, r.out, r.err)
 	}
-	r := run(t, nil, "--json", "--now", now, "inspect", "--top", "3", rdb)
+	r := run(t, nil, "--json", "inspect", "--now", now, "--top", "3", rdb)
 	if r.code != 0 {
 		t.Fatalf("inspect: exit %d: %s", r.code, r.err)
 	}
@@ -329,7 +329,7 @@ func TestInteropRedisServer(t *testing.T) {
 		t.Errorf("functions %+v", rep.Functions)
 	}
 
-	r = run(t, nil, "--json", "--now", now, "inspect", "--keys", rdb)
+	r = run(t, nil, "--json", "inspect", "--now", now, "--keys", rdb)
 	if r.code != 0 {
 		t.Fatalf("inspect --keys: exit %d: %s", r.code, r.err)
 	}

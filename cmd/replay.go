@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdbkit/rdbkit/engine"
+	"github.com/rdbkit/rdbkit/internal/timeparse"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/replay"
@@ -51,7 +52,7 @@ server holding that data would print; --digest-keys every key's DEBUG
 DIGEST-VALUE; --get [DB:]KEY one value; --keys the key list; --json the whole
 dataset as JSON Lines (docs/json.md).
 
---until TIME (RFC3339 or unix seconds) stops at the first #TS annotation after
+--until TIME (RFC3339, unix seconds or unix ms) stops at the first #TS annotation after
 TIME, so a point in time can be inspected before anything is cut (the state
 redis-check-aof --truncate-to-timestamp would leave). A command the engine
 cannot execute (unknown, or a script) stops the replay with its file, offset
@@ -72,7 +73,7 @@ Supported commands: docs/engine-commands.md.` + exitStatusHelp +
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.until, "until", "", "stop at the first #TS annotation after this time (RFC3339 or unix seconds)")
+	f.StringVar(&o.until, "until", "", "stop at the first #TS annotation after this time (RFC3339, unix seconds or unix ms)")
 	f.StringVar(&o.version, "server-version", "", "replay with this server's semantics, e.g. 7.2.6 or valkey-8.0.1 (default: from the RDB, else 7.4.0)")
 	f.BoolVar(&o.skipUnknown, "skip-unknown", false, "skip commands the engine cannot execute instead of stopping (each is reported)")
 	f.BoolVar(&o.digest, "digest", false, "print the dataset's DEBUG DIGEST")
@@ -81,6 +82,7 @@ Supported commands: docs/engine-commands.md.` + exitStatusHelp +
 	f.BoolVar(&o.keys, "keys", false, "list the keys (db, key, type, expire)")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from")
 	f.IntVar(&o.databases, "databases", 16, "the server's 'databases' setting")
+	addNowFlag(c, app)
 	return c
 }
 
@@ -128,9 +130,9 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		ro.Version = v
 	}
 	if o.until != "" {
-		t, err := parseUntil(o.until)
+		t, err := timeparse.UnixSeconds(o.until)
 		if err != nil {
-			return usageErrorf("--until %q: want RFC3339 or unix seconds", o.until)
+			return usageErrorf("--until %q: want %s", o.until, timeparse.Forms)
 		}
 		ro.Until = t
 	}
@@ -288,18 +290,6 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 	}
 	return nil
-}
-
-// parseUntil reads --until: unix seconds or RFC3339.
-func parseUntil(s string) (int64, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
-		return n, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return 0, err
-	}
-	return t.Unix(), nil
 }
 
 func expirePtr(ms int64) *string {

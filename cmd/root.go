@@ -8,12 +8,13 @@ package cmd
 import (
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/rdbkit/rdbkit/internal/timeparse"
 )
 
 // IOStreams are the standard streams of one invocation; tests replace them.
@@ -123,32 +124,24 @@ with the server's own DEBUG DIGEST (replay). RDB inputs may be plain files,
 	pf.BoolVar(&app.JSON, "json", false, "write JSON (see docs/json.md)")
 	pf.BoolVar(&app.NoColor, "no-color", false, "no colours in terminal output (also NO_COLOR=1)")
 	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print less: no progress bar, only problems")
-	pf.StringVar(&app.nowFlag, "now", "", "reference time for TTLs: RFC3339, unix seconds or unix ms (default: current time)")
 
 	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app))
 	return root
 }
 
-// parseNow resolves --now: empty means clock(); otherwise RFC3339 (with or
-// without fractional seconds) or a unix timestamp in seconds or, from 12
-// digits on, milliseconds.
+// addNowFlag offers --now on a command whose output depends on the
+// reference time (TTLs already expired); commands it would not change do
+// not take it.
+func addNowFlag(c *cobra.Command, app *App) {
+	c.Flags().StringVar(&app.nowFlag, "now", "", "reference time for TTLs: RFC3339, unix seconds or unix ms (default: current time)")
+}
+
+// parseNow resolves --now: empty means clock(); otherwise any form
+// timeparse.Parse reads.
 func parseNow(s string, clock func() time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "now" {
 		return clock(), nil
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n < 0 {
-			return time.Time{}, errNegativeTime
-		}
-		if len(strings.TrimLeft(s, "0")) >= 12 {
-			return time.UnixMilli(n).UTC(), nil
-		}
-		return time.Unix(n, 0).UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, errBadTime
-	}
-	return t.UTC(), nil
+	return timeparse.Parse(s)
 }
