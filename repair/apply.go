@@ -12,37 +12,52 @@ import (
 
 // ApplyOptions say where Apply writes. Exactly one of OutputDir (a new or
 // empty directory receiving a repaired copy of the whole set) and BackupDir
-// (in place: every changed file is first copied there) must be set.
+// (in place: every changed file is first saved there as an undo file) must
+// be set.
 type ApplyOptions struct {
 	OutputDir string
 	BackupDir string
+	// Force skips the check for processes that have the files open.
+	Force bool
 }
 
-// Result lists what Apply wrote.
+// Result lists what Apply did. After an error it lists what was done
+// before it: files not in Written were not changed.
 type Result struct {
-	Written  []string `json:"written"`             // paths written (repaired or copied)
-	BackedUp []string `json:"backed_up,omitempty"` // backup copies made
+	Written  []string `json:"written"`             // paths written or changed in place
+	BackedUp []string `json:"backed_up,omitempty"` // undo files (rdbkit repair --undo)
+	// Removed lists what a failed --output run wrote and then removed.
+	Removed []string `json:"removed,omitempty"`
 }
 
 // ErrRefused is returned by Apply for a plan that refuses the repair.
 var ErrRefused = errors.New("repair: the plan refuses to repair this set")
 
-// Apply carries out plan p made from scan s. Every file is written to a
-// temporary file in its destination directory, synced, renamed over its
-// final name, and the directory is synced; the manifest is rewritten the
-// same way when it changes.
+// Apply carries out plan p made from scan s.
+//
+// Before writing, it re-opens every file it reads and compares it with the
+// plan's checks (size, modification time, hash around the cut): a file
+// that moved gives a *StaleError. In place, a process that has a file of
+// the set open gives an *InUseError (unless Force), checked again just
+// before each file is changed. A filesystem without room for what is
+// written gives a *SpaceError. In all three cases nothing was written.
+//
+// In place, a file cut at its end is changed as redis-check-aof --fix
+// does: the removed bytes are saved in an undo file in BackupDir (synced),
+// then the file is truncated and synced, so a tail cut needs only the room
+// of the removed bytes. A file whose middle changes is saved whole in an
+// undo file and rewritten through a temporary file in its directory,
+// synced and renamed over it. When files move to history, the manifest is
+// saved and rewritten first (a run killed then leaves a set that loads to
+// the repaired data or does not load, never to other data). With
+// OutputDir, every file of the set is written through a temporary file,
+// synced and renamed; on failure what was written is removed.
 func Apply(s *Scan, p *Plan, o ApplyOptions) (*Result, error) {
 	if p.Refused != "" {
 		return nil, ErrRefused
 	}
 	if (o.OutputDir == "") == (o.BackupDir == "") {
 		return nil, errors.New("repair: exactly one of OutputDir and BackupDir must be set")
-	}
-	res := &Result{}
-	set := s.Set
-	plans := map[string]*FilePlan{}
-	for i := range p.Files {
-		plans[p.Files[i].Name] = &p.Files[i]
 	}
 	var manifestData []byte
 	if p.RewriteManifest {
@@ -53,77 +68,240 @@ func Apply(s *Scan, p *Plan, o ApplyOptions) (*Result, error) {
 		manifestData = b
 	}
 	if o.OutputDir != "" {
-		if err := os.MkdirAll(o.OutputDir, 0o755); err != nil {
-			return nil, err
-		}
-		if ents, err := os.ReadDir(o.OutputDir); err != nil {
-			return nil, err
-		} else if len(ents) > 0 {
-			return nil, errors.New("repair: output directory " + o.OutputDir + " is not empty")
-		}
-		var files []*manifest.File
-		files = append(files, set.Files()...)
-		for i := range set.History {
-			if set.History[i].Exists {
-				files = append(files, &set.History[i])
-			}
-		}
-		for _, f := range files {
-			if !f.Exists {
-				continue
-			}
-			dst := filepath.Join(o.OutputDir, f.Name)
-			if err := copyPlanned(set, f, plans[f.Name], dst); err != nil {
-				return res, err
-			}
-			res.Written = append(res.Written, dst)
-		}
-		if set.ManifestPath != "" && !set.Legacy {
-			dst := filepath.Join(o.OutputDir, filepath.Base(set.ManifestPath))
-			var err error
-			if manifestData != nil {
-				err = writeAtomic(dst, writeBytes(manifestData))
-			} else {
-				err = copyWhole(set.ManifestPath, dst)
-			}
-			if err != nil {
-				return res, err
-			}
-			res.Written = append(res.Written, dst)
-		}
-		return res, syncDir(o.OutputDir)
+		return applyOutput(s, p, o.OutputDir, manifestData)
 	}
-	// In place.
-	if err := os.MkdirAll(o.BackupDir, 0o755); err != nil {
-		return nil, err
+	return applyInPlace(s, p, o, manifestData)
+}
+
+// planned pairs a file of the set with its plan.
+func planned(s *Scan, p *Plan) map[string]*FilePlan {
+	plans := map[string]*FilePlan{}
+	for i := range p.Files {
+		plans[p.Files[i].Name] = &p.Files[i]
 	}
-	for _, f := range set.Files() {
-		fp := plans[f.Name]
-		if fp == nil || fp.Action == ActionKeep || fp.Action == ActionHistory {
+	return plans
+}
+
+func applyOutput(s *Scan, p *Plan, out string, manifestData []byte) (res *Result, err error) {
+	set := s.Set
+	plans := planned(s, p)
+	res = &Result{Written: []string{}}
+	var files []*manifest.File
+	files = append(files, set.Files()...)
+	for i := range set.History {
+		files = append(files, &set.History[i])
+	}
+	var need spaceNeeds
+	for _, f := range files {
+		if !f.Exists {
 			continue
 		}
-		bak := filepath.Join(o.BackupDir, f.Name)
-		if err := copyPlanned(set, f, nil, bak); err != nil {
-			return res, err
+		n := f.Size
+		if fp := plans[f.Name]; fp != nil {
+			n = fp.NewSize
 		}
-		res.BackedUp = append(res.BackedUp, bak)
-		if err := copyPlanned(set, f, fp, f.Path); err != nil {
-			return res, err
-		}
-		res.Written = append(res.Written, f.Path)
+		need.add(out, n)
 	}
-	if manifestData != nil {
-		bak := filepath.Join(o.BackupDir, filepath.Base(set.ManifestPath))
-		if err := copyWhole(set.ManifestPath, bak); err != nil {
+	if set.ManifestPath != "" && !set.Legacy {
+		need.add(out, int64(max(len(manifestData), 4096)))
+	}
+	if err := need.check(); err != nil {
+		return res, err
+	}
+	created := false
+	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
+		created = true
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return res, err
+	}
+	if ents, err := os.ReadDir(out); err != nil {
+		return res, err
+	} else if len(ents) > 0 {
+		return res, errors.New("repair: output directory " + out + " is not empty")
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Leave no half set behind: remove what this run wrote.
+		for _, w := range res.Written {
+			if os.Remove(w) == nil {
+				res.Removed = append(res.Removed, w)
+			}
+		}
+		res.Written = []string{}
+		if created {
+			os.Remove(out)
+		}
+	}()
+	for _, f := range files {
+		if !f.Exists {
+			continue
+		}
+		dst := filepath.Join(out, f.Name)
+		fp := plans[f.Name]
+		if err := copyPlanned(set, f, fp, dst); err != nil {
 			return res, err
 		}
-		res.BackedUp = append(res.BackedUp, bak)
+		res.Written = append(res.Written, dst)
+	}
+	if set.ManifestPath != "" && !set.Legacy {
+		dst := filepath.Join(out, filepath.Base(set.ManifestPath))
+		var err error
+		if manifestData != nil {
+			err = writeAtomic(dst, writeBytes(manifestData))
+		} else {
+			err = copyWhole(set.ManifestPath, dst)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Written = append(res.Written, dst)
+	}
+	return res, syncDir(out)
+}
+
+// change is one file to change in place, opened once: the checks, the
+// undo file and the change all go through this descriptor.
+type change struct {
+	f  *manifest.File
+	fp *FilePlan
+	h  *os.File
+}
+
+func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Result, error) {
+	set := s.Set
+	res := &Result{Written: []string{}}
+	paths := setPaths(set)
+	if !o.Force {
+		if err := checkHolders(paths); err != nil {
+			return res, err
+		}
+	}
+	plans := planned(s, p)
+	var changes []change
+	defer func() {
+		for _, c := range changes {
+			c.h.Close()
+		}
+	}()
+	root, err := os.OpenRoot(set.Dir)
+	if err != nil {
+		return res, err
+	}
+	defer root.Close()
+	var need spaceNeeds
+	for _, f := range set.Files() {
+		fp := plans[f.Name]
+		if fp == nil || (fp.Action != ActionTruncate && fp.Action != ActionRewrite) {
+			continue
+		}
+		if fp.Check == nil {
+			return res, errors.New("repair: the plan has no check of " + f.Name)
+		}
+		flag := os.O_RDONLY
+		if fp.Action == ActionTruncate {
+			flag = os.O_RDWR
+		}
+		h, err := root.OpenFile(f.Name, flag, 0)
+		if err != nil {
+			return res, err
+		}
+		changes = append(changes, change{f, fp, h})
+		if err := fp.Check.verify(h, f.Path); err != nil {
+			return res, err
+		}
+		if fp.Action == ActionTruncate {
+			need.add(o.BackupDir, fp.Check.Size-fp.TruncateAt)
+		} else {
+			need.add(o.BackupDir, fp.Check.Size)
+			need.add(set.Dir, fp.NewSize)
+		}
+	}
+	var mh *os.File
+	if manifestData != nil {
+		if p.ManifestCheck == nil {
+			return res, errors.New("repair: the plan has no check of the manifest")
+		}
+		mh, err = os.Open(set.ManifestPath)
+		if err != nil {
+			return res, err
+		}
+		defer mh.Close()
+		if err := p.ManifestCheck.verify(mh, set.ManifestPath); err != nil {
+			return res, err
+		}
+		need.add(o.BackupDir, p.ManifestCheck.Size)
+		need.add(set.Dir, int64(len(manifestData)))
+	}
+	if err := need.check(); err != nil {
+		return res, err
+	}
+	if err := os.MkdirAll(o.BackupDir, 0o755); err != nil {
+		return res, err
+	}
+	if mh != nil {
+		u, err := writeUndo(o.BackupDir, set.ManifestPath, mh, p.ManifestCheck.Size, UndoWhole, nil, 0, p.ManifestCheck.Size)
+		if err != nil {
+			return res, err
+		}
+		res.BackedUp = append(res.BackedUp, u)
+		if err := lastLook(o, paths, p.ManifestCheck, mh, set.ManifestPath); err != nil {
+			return res, err
+		}
 		if err := writeAtomic(set.ManifestPath, writeBytes(manifestData)); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, set.ManifestPath)
 	}
-	return res, syncDir(o.BackupDir)
+	for _, c := range changes {
+		size := c.fp.Check.Size
+		keep := keepRanges(size, c.fp)
+		if c.fp.Action == ActionTruncate {
+			at := c.fp.TruncateAt
+			u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoTail, keep, at, size-at)
+			if err != nil {
+				return res, err
+			}
+			res.BackedUp = append(res.BackedUp, u)
+			if err := lastLook(o, paths, c.fp.Check, c.h, c.f.Path); err != nil {
+				return res, err
+			}
+			if err := c.h.Truncate(at); err != nil {
+				return res, err
+			}
+			res.Written = append(res.Written, c.f.Path)
+			if err := c.h.Sync(); err != nil {
+				return res, err
+			}
+			continue
+		}
+		u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoWhole, keep, 0, size)
+		if err != nil {
+			return res, err
+		}
+		res.BackedUp = append(res.BackedUp, u)
+		if err := lastLook(o, paths, c.fp.Check, c.h, c.f.Path); err != nil {
+			return res, err
+		}
+		if err := writeAtomic(c.f.Path, copyFrom(c.h, size, c.fp)); err != nil {
+			return res, err
+		}
+		res.Written = append(res.Written, c.f.Path)
+	}
+	return res, syncDir(set.Dir)
+}
+
+// lastLook re-checks, just before a file is changed, that no process has
+// the set open and that the file is still as planned.
+func lastLook(o ApplyOptions, paths []string, c *FileCheck, h *os.File, path string) error {
+	if !o.Force {
+		if err := checkHolders(paths); err != nil {
+			return err
+		}
+	}
+	return c.verify(h, path)
 }
 
 // keepRanges returns the [start, end) byte ranges of a file of size bytes
@@ -155,6 +333,11 @@ func copyPlanned(set *manifest.Set, f *manifest.File, fp *FilePlan, dst string) 
 		return err
 	}
 	defer h.Close()
+	if fp != nil && fp.Check != nil {
+		if err := fp.Check.verify(h, f.Path); err != nil {
+			return err
+		}
+	}
 	return copyRanges(h, dst, fp)
 }
 
@@ -173,8 +356,13 @@ func copyRanges(h *os.File, dst string, fp *FilePlan) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, func(w io.Writer) error {
-		for _, r := range keepRanges(st.Size(), fp) {
+	return writeAtomic(dst, copyFrom(h, st.Size(), fp))
+}
+
+// copyFrom writes the byte ranges of h (of size bytes) that fp keeps.
+func copyFrom(h io.ReaderAt, size int64, fp *FilePlan) func(io.Writer) error {
+	return func(w io.Writer) error {
+		for _, r := range keepRanges(size, fp) {
 			if n := r[1] - r[0]; n > 0 {
 				if _, err := io.CopyN(w, io.NewSectionReader(h, r[0], n), n); err != nil {
 					return err // io.EOF: the file shrank while we copied
@@ -182,7 +370,7 @@ func copyRanges(h *os.File, dst string, fp *FilePlan) error {
 			}
 		}
 		return nil
-	})
+	}
 }
 
 func writeBytes(b []byte) func(io.Writer) error {
@@ -196,7 +384,7 @@ func writeBytes(b []byte) func(io.Writer) error {
 // write (with the write function), fsync, rename, fsync the directory.
 func writeAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".rdbkit-tmp-*")
+	tmp, err := os.CreateTemp(dir, TempPrefix+"*")
 	if err != nil {
 		return err
 	}

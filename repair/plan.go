@@ -47,6 +47,9 @@ type Plan struct {
 	// RefusedOffset is the offset the refusal is about (-1 = none).
 	RefusedOffset int64  `json:"refused_offset"`
 	RefusedFile   string `json:"refused_file,omitempty"`
+	// ManifestCheck is the manifest as the plan saw it, when the plan
+	// rewrites it.
+	ManifestCheck *FileCheck `json:"manifest_check,omitempty"`
 
 	manifest *manifest.Manifest
 }
@@ -74,6 +77,8 @@ type FilePlan struct {
 	CommandsLost int64    `json:"commands_lost"`
 	LostShown    []string `json:"lost_shown,omitempty"`
 	Reason       string   `json:"reason,omitempty"`
+	// Check is the file as the plan saw it (nil in a refused plan).
+	Check *FileCheck `json:"check,omitempty"`
 }
 
 // Skip is a byte range left out of a file.
@@ -94,7 +99,21 @@ func (p *Plan) refuse(f string, off int64, format string, args ...any) *Plan {
 // NewPlan decides how to repair the scanned set. It needs a Scan made with
 // ScanOptions.Records. Files are read again (only) when bytes must be
 // examined: to decode lost commands and to find where valid commands resume.
+// A usable plan records each file's size, modification time and the hash of
+// the bytes around its cut (Check); it returns a *StaleError when a file's
+// size is no longer the one the scan read (a process is writing to it).
 func NewPlan(s *Scan, o PlanOptions) (*Plan, error) {
+	p, err := newPlan(s, o)
+	if err != nil || p.Refused != "" {
+		return p, err
+	}
+	if err := p.recordChecks(s); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func newPlan(s *Scan, o PlanOptions) (*Plan, error) {
 	if o.MaxShown == 0 {
 		o.MaxShown = 5
 	}
