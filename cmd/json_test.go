@@ -61,6 +61,7 @@ func TestJSONFieldNames(t *testing.T) {
 		{"aof_file", jsonAOFFile{}},
 		{"aof_set", jsonAOFSet{}},
 		{"repair", jsonRepair{}},
+		{"repair --undo", jsonUndo{}},
 		{"replay key", jsonReplayKey{}},
 		{"replay summary", jsonReplaySummary{}},
 	} {

@@ -173,7 +173,7 @@ type change struct {
 func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Result, error) {
 	set := s.Set
 	res := &Result{Written: []string{}}
-	paths := setPaths(set)
+	paths := SetPaths(set)
 	if !o.Force {
 		if err := checkHolders(paths); err != nil {
 			return res, err

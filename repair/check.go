@@ -130,9 +130,9 @@ func (p *Plan) recordChecks(s *Scan) error {
 	return nil
 }
 
-// setPaths lists every file of the set a server may hold open: the files
+// SetPaths lists every file of the set a server may hold open: the files
 // it loads, history files and the manifest.
-func setPaths(set *manifest.Set) []string {
+func SetPaths(set *manifest.Set) []string {
 	var out []string
 	for _, f := range set.Files() {
 		out = append(out, f.Path)
