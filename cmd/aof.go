@@ -99,8 +99,28 @@ type jsonAOFSet struct {
 	History  []string `json:"history"`
 	Findings []string `json:"findings"`
 	Status   string   `json:"status"`
-	Suggest  string   `json:"suggest,omitempty"`
-	ExitCode int      `json:"exit_code"`
+	// Warnings say what the server does with a set it loads anyway (a
+	// torn last command) and name leftovers of killed rdbkit runs.
+	Warnings []string `json:"warnings"`
+	// Dropped is the bytes a server started with aof-load-truncated yes
+	// drops at the end of the last file (status "truncated"), else 0.
+	Dropped   int64    `json:"dropped_bytes"`
+	Leftovers []string `json:"leftovers"`
+	Suggest   string   `json:"suggest,omitempty"`
+	ExitCode  int      `json:"exit_code"`
+}
+
+// statusTruncated: the set's only damage is a torn last command, which the
+// server drops at load by default (aof-load-truncated yes).
+const statusTruncated = "truncated"
+
+// aofOptions are what inspect and verify ask of runAOF.
+type aofOptions struct {
+	config  string
+	targets []aoffile.Target
+	verify  bool // verify (suggests repairs) rather than inspect
+	strict  bool // a torn last command is damage (exit 3)
+	oneLine bool // --quiet with several inputs: one line per set with a problem
 }
 
 func fileKind(set *manifest.Set, f *manifest.File) string {
@@ -160,6 +180,10 @@ func aofFileJSON(set *manifest.Set, fs *repair.FileScan) jsonAOFFile {
 	return j
 }
 
+// stopFirst starts every suggested repair: a server still running on the
+// set keeps appending to the files a repair cuts.
+const stopFirst = "stop the server first, then: "
+
 // aofSuggest is the exact repair command for a damaged set, or "".
 func aofSuggest(path string, s *repair.Scan) string {
 	if len(s.Set.Errors()) > 0 {
@@ -176,9 +200,9 @@ func aofSuggest(path string, s *repair.Scan) string {
 		}
 		q := shellQuote(path)
 		if i == len(files)-1 && errors.Is(se.Err, aoffile.ErrTruncated) {
-			return "rdbkit repair --yes " + q
+			return stopFirst + "rdbkit repair --yes " + q
 		}
-		return "rdbkit repair --skip-corrupt --yes " + q + "   (or --drop-after to cut at offset " + strconv.FormatInt(se.OKUpTo.Offset, 10) + " of " + fs.File.Name + ")"
+		return stopFirst + "rdbkit repair --skip-corrupt --yes " + q + "   (or --drop-after to cut at offset " + strconv.FormatInt(se.OKUpTo.Offset, 10) + " of " + fs.File.Name + ")"
 	}
 	return ""
 }
@@ -192,10 +216,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// runAOF inspects (deep=false) or verifies (deep=true) an AOF set and
-// renders it. It returns the exit status error.
-func runAOF(ctx context.Context, app *App, path, config string, targets []aoffile.Target, verify bool) (int, error) {
-	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: config})
+// runAOF inspects (o.verify false) or verifies an AOF set and renders it.
+// It returns the exit status.
+func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, error) {
+	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 	if err != nil {
 		var pe *manifest.ParseError
 		if errors.As(err, &pe) {
@@ -204,23 +228,59 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		}
 		return exitError, err
 	}
+	// The server loads a torn last command unless told not to.
+	loadTruncated := true
+	if o.config != "" {
+		v, ok, err := manifest.ReadConfigValue(o.config, "aof-load-truncated")
+		if err != nil {
+			return exitError, err
+		}
+		if ok && strings.EqualFold(v, "no") {
+			loadTruncated = false
+		}
+	}
 	var total int64
 	for _, f := range set.Files() {
 		total += f.Size
 	}
 	update, done := app.startSetProgress(total, "verify")
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: targets, Progress: update})
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: o.targets, Progress: update})
 	done()
 	if err != nil {
 		return exitError, err
 	}
 	code := exitOK
 	status := statusIntact
+	js := jsonAOFSet{Type: "aof_set", Path: path, Dir: set.Dir, Manifest: set.ManifestPath, Legacy: set.Legacy,
+		Incrs: []string{}, History: []string{}, Findings: []string{}, Warnings: []string{}, Leftovers: []string{}}
 	if s.Damaged() {
 		code, status = exitCorrupt, statusDamaged
+		if name, n, ok := s.TornTail(); ok {
+			status, js.Dropped = statusTruncated, n
+			switch {
+			case o.strict:
+				js.Warnings = append(js.Warnings, fmt.Sprintf("%s ends in an incomplete command: the server would drop its last %d bytes at load (aof-load-truncated yes, the default); --strict counts it as damage", name, n))
+			case !loadTruncated:
+				js.Warnings = append(js.Warnings, fmt.Sprintf("%s ends in an incomplete command, and %s sets aof-load-truncated no: the server refuses to load it", name, o.config))
+			default:
+				code = exitOK
+				js.Warnings = append(js.Warnings, fmt.Sprintf("%s ends in an incomplete command: the server loads this with aof-load-truncated yes (the default) and drops %d bytes", name, n))
+			}
+		}
 	}
-	js := jsonAOFSet{Type: "aof_set", Path: path, Dir: set.Dir, Manifest: set.ManifestPath, Legacy: set.Legacy,
-		Incrs: []string{}, History: []string{}, Findings: []string{}, Status: status, ExitCode: code}
+	js.Status, js.ExitCode = status, code
+	left, err := repair.FindLeftovers(repair.LeftoverDirs(set.Dir), app.Clock())
+	if err != nil {
+		return exitError, err
+	}
+	for _, l := range left {
+		js.Leftovers = append(js.Leftovers, l.Path)
+		what := "left by an rdbkit run that was killed; the next 'rdbkit repair --yes' removes it"
+		if l.InUse {
+			what = "open by a running process (an rdbkit run still going?)"
+		}
+		js.Warnings = append(js.Warnings, fmt.Sprintf("leftover %s (%d bytes): %s", l.Path, l.Size, what))
+	}
 	if set.Base != nil {
 		js.Base = set.Base.Name
 	}
@@ -233,13 +293,23 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 	for _, f := range set.Findings {
 		js.Findings = append(js.Findings, f.String())
 	}
-	if verify && code == exitCorrupt {
+	if o.verify && status != statusIntact {
 		js.Suggest = aofSuggest(path, s)
+		if status == statusTruncated && code == exitOK && js.Suggest != "" {
+			js.Suggest = "optional (the server cuts it itself at load): " + js.Suggest
+		}
+	}
+	fileJSON := func(fs *repair.FileScan) jsonAOFFile {
+		j := aofFileJSON(set, fs)
+		if status == statusTruncated && fs == s.Files[len(s.Files)-1] {
+			j.Status = statusTruncated
+		}
+		return j
 	}
 	out := app.IO.Out
 	if app.mode() == modeJSON {
 		for _, fs := range s.Files {
-			if err := writeJSON(out, aofFileJSON(set, fs)); err != nil {
+			if err := writeJSON(out, fileJSON(fs)); err != nil {
 				return exitError, err
 			}
 		}
@@ -248,8 +318,25 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		}
 		return code, nil
 	}
-	if verify && app.Quiet && status == statusIntact && len(set.Findings) == 0 {
+	if o.verify && app.Quiet && status == statusIntact && len(set.Findings) == 0 && len(js.Warnings) == 0 {
 		return code, nil // verify --quiet prints only problems
+	}
+	if o.oneLine {
+		line := status
+		if status == statusTruncated && code == exitOK {
+			line += " (loads; the server drops " + strconv.FormatInt(js.Dropped, 10) + " bytes)"
+		}
+		for _, fs := range s.Files {
+			if fs.Err != nil {
+				line += ": " + fs.File.Name + ": " + fs.Err.Error()
+				break
+			}
+		}
+		if n := len(set.Findings) + len(js.Leftovers); n > 0 && status == statusIntact {
+			line += ", " + plural(n, "warning")
+		}
+		plainLine(out, path, line)
+		return code, nil
 	}
 	if set.Legacy {
 		plainLine(out, "layout", "old-style single AOF file "+set.Base.Name)
@@ -265,7 +352,7 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		plainLine(out, "finding", f)
 	}
 	for _, fs := range s.Files {
-		j := aofFileJSON(set, fs)
+		j := fileJSON(fs)
 		fmt.Fprintln(out)
 		plainLine(out, "file", j.Name+" ("+j.Kind+", "+j.Content+", "+humanBytes(j.Size)+")")
 		if j.RDB != nil {
@@ -295,6 +382,9 @@ func runAOF(ctx context.Context, app *App, path, config string, targets []aoffil
 		}
 	}
 	fmt.Fprintln(out)
+	for _, w := range js.Warnings {
+		plainLine(out, "warning", w)
+	}
 	plainLine(out, "verdict", status)
 	if js.Suggest != "" {
 		plainLine(out, "repair", js.Suggest)

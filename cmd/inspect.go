@@ -81,7 +81,7 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 		if o.keys {
 			return usageErrorf("--keys works on RDB files only")
 		}
-		return aofExit(runAOF(ctx, app, path, o.config, nil, false))
+		return aofExit(runAOF(ctx, app, path, aofOptions{config: o.config}))
 	}
 	var filt *keyFilter
 	if o.keys {

@@ -18,6 +18,7 @@ type verifyOptions struct {
 	targets []string // --target names ("all" expands)
 	config  string   // --config redis.conf for AOF appenddirname/appendfilename
 	maxKeys int      // key names kept per compatibility problem
+	strict  bool     // AOF: a torn last command is damage too (exit 3)
 }
 
 // maxFindingsKept is how many findings per file the reader keeps (and
@@ -71,7 +72,8 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 	f := c.Flags()
 	f.StringSliceVar(&o.targets, "target", nil, "server release to check loadability for (repeatable, comma-separated, or \"all\")")
 	f.IntVar(&o.maxKeys, "max-keys", 10, "key names kept per compatibility problem")
-	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname, appendfilename and aof-load-truncated from (AOF inputs)")
+	f.BoolVar(&o.strict, "strict", false, "AOF: count an incomplete last command as damage (exit 3), as a server with aof-load-truncated no does")
 	return c
 }
 
@@ -120,7 +122,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	if o.maxKeys < 0 {
 		return usageErrorf("--max-keys must be >= 0")
 	}
-	var aofCode int
+	var aofCode, aofSets, aofBad int
 	var rdbPaths []string
 	for _, p := range paths {
 		if !isAOFPath(p) {
@@ -133,15 +135,24 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 				ats = append(ats, at)
 			}
 		}
-		code, err := runAOF(ctx, app, p, o.config, ats, true)
+		code, err := runAOF(ctx, app, p, aofOptions{config: o.config, targets: ats, verify: true, strict: o.strict, oneLine: app.Quiet && len(paths) > 1 && app.mode() != modeJSON})
 		if err != nil {
 			return err
 		}
 		aofCode = max(aofCode, code)
+		aofSets++
+		if code != exitOK {
+			aofBad++
+		}
 	}
 	if len(rdbPaths) == 0 {
+		if app.Quiet && aofSets > 1 && app.mode() != modeJSON {
+			fmt.Fprintf(app.IO.Out, "summary:\t%d AOF sets: %d fine, %d damaged\n", aofSets, aofSets-aofBad, aofBad)
+		}
 		return aofExit(aofCode, nil)
 	}
+	inputs := len(paths)
+	oneLine := app.Quiet && inputs > 1
 	paths = rdbPaths
 	v := &verifier{app: app, opts: o, targets: targets, mode: app.mode()}
 	if v.mode == modeStyled {
@@ -159,7 +170,11 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 		if isContextErr(err) {
 			return err
 		}
-		if err := v.render(rep); err != nil {
+		if oneLine && v.mode != modeJSON {
+			if l := quietLine(rep); l != "" {
+				plainLine(app.IO.Out, rep.File, l)
+			}
+		} else if err := v.render(rep); err != nil {
 			return err
 		}
 		if rep.Status == statusError {
@@ -194,9 +209,12 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 			Damaged: counts.damaged, Failed: counts.failed, ExitCode: code}); err != nil {
 			return err
 		}
-	} else if len(paths) > 1 && !app.Quiet {
-		fmt.Fprintf(app.IO.Out, "\nsummary:\t%d files: %d intact, %d damaged, %d could not be read\n",
-			len(paths), counts.intact, counts.damaged, counts.failed)
+	} else if inputs > 1 {
+		if !oneLine {
+			fmt.Fprintln(app.IO.Out)
+		}
+		fmt.Fprintf(app.IO.Out, "summary:\t%d files: %d intact, %d damaged, %d could not be read\n",
+			inputs, counts.intact+aofSets-aofBad, counts.damaged+aofBad, counts.failed)
 	}
 	if code == exitOK {
 		return nil
@@ -674,6 +692,29 @@ func (v *verifier) renderText(rep *verifyReport) error {
 		line("hint", rep.Hint)
 	}
 	return nil
+}
+
+// quietLine is the one line verify --quiet prints for a file among
+// several: "" for an intact file every --target loads.
+func quietLine(rep *verifyReport) string {
+	errs, warns, _ := rep.counts()
+	switch rep.Status {
+	case statusIntact:
+		if targetRefuses(rep) {
+			return "intact, but NOT loadable by every --target"
+		}
+		return ""
+	case statusDamaged:
+		l := "DAMAGED: " + plural(errs, "error") + ", " + plural(warns, "warning")
+		for _, f := range rep.Findings {
+			if f.Severity == "error" {
+				l += "; first at offset " + offsetText(f.Offset) + ": " + f.Message
+				break
+			}
+		}
+		return l
+	}
+	return "ERROR: " + rep.Error.Error()
 }
 
 // targetRefuses reports whether a requested --target would not load the file

@@ -260,3 +260,14 @@ func TestResolveErrors(t *testing.T) {
 		t.Errorf("a path in appendfilename was accepted")
 	}
 }
+
+func TestReadConfigValue(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "redis.conf")
+	os.WriteFile(p, []byte("# aof-load-truncated yes\nAOF-LOAD-TRUNCATED yes\nappendonly yes\naof-load-truncated \"no\"\n"), 0o644)
+	if v, ok, err := ReadConfigValue(p, "aof-load-truncated"); v != "no" || !ok || err != nil {
+		t.Errorf("aof-load-truncated = %q, %v, %v; want the last one, no", v, ok, err)
+	}
+	if _, ok, err := ReadConfigValue(p, "appendfsync"); ok || err != nil {
+		t.Errorf("appendfsync found: %v %v", ok, err)
+	}
+}

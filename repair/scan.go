@@ -353,3 +353,26 @@ func openSource(set *manifest.Set, f *manifest.File) (*fileSource, error) {
 }
 
 func (s *fileSource) close() error { return s.f.Close() }
+
+// TornTail reports whether the only damage of the set is an incomplete
+// command (or an unfinished MULTI) at the end of its last file, and how many
+// bytes follow the last complete command there. A server started with
+// aof-load-truncated yes (the default) loads such a set: it drops those
+// bytes and truncates the file (Redis src/aof.c, loadSingleAppendOnlyFile).
+func (s *Scan) TornTail() (file string, dropped int64, ok bool) {
+	if len(s.Set.Errors()) > 0 || len(s.Files) == 0 || len(s.Files) != len(s.Set.Files()) {
+		return "", 0, false
+	}
+	for i, f := range s.Files {
+		last := i == len(s.Files)-1
+		if f.RDBDamaged() || f.IssueCount > 0 || (f.Err != nil && !last) {
+			return "", 0, false
+		}
+	}
+	l := s.Files[len(s.Files)-1]
+	var se *aoffile.SyntaxError
+	if !errors.As(l.Err, &se) || !errors.Is(se.Err, aoffile.ErrTruncated) {
+		return "", 0, false
+	}
+	return l.File.Name, l.File.Size - se.OKUpTo.Offset, true
+}
