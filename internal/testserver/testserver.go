@@ -90,6 +90,9 @@ func Start(tb testing.TB, bin, dir string, extra ...string) *Server {
 	}
 }
 
+// PID is the server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
