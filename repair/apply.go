@@ -45,9 +45,9 @@ var ErrRefused = errors.New("repair: the plan refuses to repair this set")
 // In place, a file cut at its end is changed as redis-check-aof --fix
 // does: the removed bytes are saved in an undo file in BackupDir (synced),
 // then the file is truncated and synced, so a tail cut needs only the room
-// of the removed bytes. A file whose middle changes is saved whole in an
-// undo file and rewritten through a temporary file in its directory,
-// synced and renamed over it. When files move to history, the manifest is
+// of the removed bytes. A file whose middle changes has the ranges it loses
+// saved in an undo file, then is rewritten through a temporary file in its
+// directory (the one full copy), synced and renamed over it. When files move to history, the manifest is
 // saved and rewritten first (a run killed then leaves a set that loads to
 // the repaired data or does not load, never to other data). With
 // OutputDir, every file of the set is written through a temporary file,
@@ -215,7 +215,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		if fp.Action == ActionTruncate {
 			need.add(o.BackupDir, fp.Check.Size-fp.TruncateAt)
 		} else {
-			need.add(o.BackupDir, fp.Check.Size)
+			need.add(o.BackupDir, fp.Check.Size-fp.NewSize)
 			need.add(set.Dir, fp.NewSize)
 		}
 	}
@@ -242,7 +242,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		return res, err
 	}
 	if mh != nil {
-		u, err := writeUndo(o.BackupDir, set.ManifestPath, mh, p.ManifestCheck.Size, UndoWhole, nil, 0, p.ManifestCheck.Size)
+		u, err := writeUndo(o.BackupDir, set.ManifestPath, mh, p.ManifestCheck.Size, UndoWhole, nil)
 		if err != nil {
 			return res, err
 		}
@@ -260,7 +260,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		keep := keepRanges(size, c.fp)
 		if c.fp.Action == ActionTruncate {
 			at := c.fp.TruncateAt
-			u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoTail, keep, at, size-at)
+			u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoTail, keep)
 			if err != nil {
 				return res, err
 			}
@@ -277,7 +277,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 			}
 			continue
 		}
-		u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoWhole, keep, 0, size)
+		u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoRanges, keep)
 		if err != nil {
 			return res, err
 		}

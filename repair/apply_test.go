@@ -148,7 +148,7 @@ func TestInPlaceRewriteAndUndo(t *testing.T) {
 		t.Fatalf("after repair the set still needs one: %+v", p2)
 	}
 	h, err := ReadUndoHeader(res.BackedUp[0])
-	if err != nil || h.Kind != UndoWhole {
+	if err != nil || h.Kind != UndoRanges || h.Length != p.Files[len(p.Files)-1].BytesLost {
 		t.Fatalf("undo header %+v, %v", h, err)
 	}
 	if _, err := Undo(bak, UndoOptions{}); err != nil {

@@ -22,10 +22,11 @@ import (
 //
 //	"rdbkit-undo 1\n"
 //	one line of JSON: an UndoHeader
-//	Length bytes: the original bytes [Offset, Offset+Length) of File
+//	Length bytes: the original bytes of each of Ranges, in order
 //
-// A truncation ("tail") keeps only the bytes it removed; a file whose
-// middle changes ("whole") keeps the whole original. Undo puts them back.
+// It keeps only the bytes a repair removed: a truncation ("tail") the cut
+// end, a repair that skips damaged ranges ("ranges") those ranges; a
+// rewritten manifest ("whole") is kept whole. Undo puts them back.
 const undoMagic = "rdbkit-undo 1\n"
 
 // UndoSuffix ends the name of every undo file.
@@ -33,22 +34,26 @@ const UndoSuffix = ".rdbkit-undo"
 
 // Undo kinds.
 const (
-	UndoTail  = "tail"
-	UndoWhole = "whole"
+	UndoTail   = "tail"
+	UndoRanges = "ranges"
+	UndoWhole  = "whole"
 )
 
 // UndoHeader describes an undo file. Sizes are in bytes, hashes SHA-256 in
 // hex.
 type UndoHeader struct {
 	File           string `json:"file"` // absolute path of the changed file
-	Kind           string `json:"kind"` // UndoTail or UndoWhole
+	Kind           string `json:"kind"` // UndoTail, UndoRanges or UndoWhole
 	OriginalSize   int64  `json:"original_size"`
 	OriginalSHA256 string `json:"original_sha256"`
 	RepairedSize   int64  `json:"repaired_size"`
 	RepairedSHA256 string `json:"repaired_sha256"`
-	Offset         int64  `json:"offset"` // where the saved bytes go back
-	Length         int64  `json:"length"` // how many bytes follow the header
-	DataSHA256     string `json:"data_sha256"`
+	// Ranges are the [offset, end) byte ranges of the original file that
+	// the repair removed, in increasing order: where the saved bytes go
+	// back.
+	Ranges     [][2]int64 `json:"ranges"`
+	Length     int64      `json:"length"` // how many bytes follow the header
+	DataSHA256 string     `json:"data_sha256"`
 }
 
 // maxHeader bounds the JSON line of an undo file.
@@ -83,9 +88,35 @@ func passHashes(h io.ReaderAt, size int64, keep [][2]int64) (orig, rep string, e
 
 func sum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
-// writeUndo saves bytes [off, off+n) of the open file h (of size size, to
-// be reduced to keep) as an undo file in dir, synced, and returns its path.
-func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]int64, off, n int64) (string, error) {
+// removedRanges is the complement of keep in [0, size).
+func removedRanges(size int64, keep [][2]int64) [][2]int64 {
+	var out [][2]int64
+	pos := int64(0)
+	for _, k := range keep {
+		if k[0] > pos {
+			out = append(out, [2]int64{pos, k[0]})
+		}
+		pos = max(pos, k[1])
+	}
+	if pos < size {
+		out = append(out, [2]int64{pos, size})
+	}
+	return out
+}
+
+// rangesReader reads the bytes of ranges of h one after the other.
+func rangesReader(h io.ReaderAt, ranges [][2]int64) io.Reader {
+	var rs []io.Reader
+	for _, r := range ranges {
+		rs = append(rs, io.NewSectionReader(h, r[0], r[1]-r[0]))
+	}
+	return io.MultiReader(rs...)
+}
+
+// writeUndo saves the bytes of the open file h (of size bytes) that a
+// repair keeping only keep removes, as an undo file of kind in dir,
+// synced, and returns its path. UndoWhole saves the whole file.
+func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]int64) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -98,14 +129,24 @@ func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]
 	for _, r := range keep {
 		repSize += r[1] - r[0]
 	}
-	dataHash := orig
-	if kind == UndoTail {
-		if dataHash, err = hashRange(h, off, off+n); err != nil {
-			return "", err
-		}
+	ranges := removedRanges(size, keep)
+	if kind == UndoWhole {
+		ranges = [][2]int64{{0, size}}
 	}
+	var n int64
+	for _, r := range ranges {
+		n += r[1] - r[0]
+	}
+	hd := sha256.New()
+	if _, err := io.Copy(hd, rangesReader(h, ranges)); err != nil {
+		return "", err
+	}
+	dataHash := sum(hd)
 	hdr := UndoHeader{File: abs, Kind: kind, OriginalSize: size, OriginalSHA256: orig, RepairedSize: repSize,
-		RepairedSHA256: rep, Offset: off, Length: n, DataSHA256: dataHash}
+		RepairedSHA256: rep, Ranges: ranges, Length: n, DataSHA256: dataHash}
+	if hdr.Ranges == nil {
+		hdr.Ranges = [][2]int64{}
+	}
 	line, err := json.Marshal(hdr)
 	if err != nil {
 		return "", err
@@ -119,11 +160,11 @@ func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]
 			return err
 		}
 		hd := sha256.New()
-		if _, err := io.CopyN(io.MultiWriter(w, hd), io.NewSectionReader(h, off, n), n); err != nil {
+		if _, err := io.Copy(io.MultiWriter(w, hd), rangesReader(h, ranges)); err != nil {
 			return err
 		}
 		if sum(hd) != dataHash {
-			return &StaleError{Path: path, What: fmt.Sprintf("bytes at offset %d..%d changed while being saved", off, off+n)}
+			return &StaleError{Path: path, What: "bytes changed while being saved"}
 		}
 		return nil
 	})
@@ -174,12 +215,22 @@ func readUndoHeader(f *os.File, path string) (*UndoHeader, int64, error) {
 		return nil, 0, err
 	}
 	data := int64(len(undoMagic) + len(line))
+	var n, pos int64
+	ok := true
+	for _, r := range h.Ranges {
+		ok = ok && r[0] >= pos && r[1] > r[0] && r[1] <= h.OriginalSize
+		n += r[1] - r[0]
+		pos = r[1]
+	}
+	nr := len(h.Ranges)
 	switch {
-	case h.Kind != UndoTail && h.Kind != UndoWhole, !filepath.IsAbs(h.File), h.Length < 0, h.Offset < 0,
-		st.Size()-data != h.Length, h.Offset+h.Length != h.OriginalSize,
-		h.Kind == UndoWhole && h.Offset != 0, h.Kind == UndoTail && h.Offset != h.RepairedSize:
-		return nil, 0, fmt.Errorf("repair: %s: undo file is inconsistent (kind %q, %d data bytes, header says %d at %d of %d)",
-			path, h.Kind, st.Size()-data, h.Length, h.Offset, h.OriginalSize)
+	case !ok, h.Kind != UndoTail && h.Kind != UndoRanges && h.Kind != UndoWhole, !filepath.IsAbs(h.File),
+		st.Size()-data != h.Length, n != h.Length,
+		h.Kind != UndoWhole && h.OriginalSize-n != h.RepairedSize,
+		h.Kind == UndoWhole && (n != h.OriginalSize || nr > 1),
+		h.Kind == UndoTail && (nr != 1 || h.Ranges[0][1] != h.OriginalSize):
+		return nil, 0, fmt.Errorf("repair: %s: undo file is inconsistent (kind %q, %d data bytes, header says %d in %d ranges of a %d-byte file)",
+			path, h.Kind, st.Size()-data, h.Length, nr, h.OriginalSize)
 	}
 	return &h, data, nil
 }
@@ -261,6 +312,7 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 	}
 	t, err := os.OpenFile(hdr.File, flag, 0)
 	if err != nil && !(hdr.Kind == UndoWhole && errors.Is(err, os.ErrNotExist)) {
+		t = nil
 		return false, hdr.File, err
 	}
 	if t != nil {
@@ -280,14 +332,32 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 			return false, hdr.File, &StaleError{Path: hdr.File, What: fmt.Sprintf("it is not what the repair left (%d bytes, want %d with SHA-256 %.12s…); undo refuses to overwrite it", tst.Size(), hdr.RepairedSize, hdr.RepairedSHA256)}
 		}
 	}
-	if hdr.Kind == UndoWhole {
+	if hdr.Kind != UndoTail {
+		// Rebuild the original through a temporary file: the repaired
+		// bytes with the saved ranges put back between them.
 		err := writeAtomic(hdr.File, func(w io.Writer) error {
 			hd := sha256.New()
-			if _, err := io.Copy(io.MultiWriter(w, hd), payload); err != nil {
-				return err
+			mw := io.MultiWriter(w, hd)
+			var rpos, opos int64 // positions in the repaired and original file
+			for _, r := range hdr.Ranges {
+				if n := r[0] - opos; n > 0 && hdr.Kind == UndoRanges {
+					if _, err := io.CopyN(mw, io.NewSectionReader(t, rpos, n), n); err != nil {
+						return err
+					}
+					rpos += n
+				}
+				if _, err := io.CopyN(mw, payload, r[1]-r[0]); err != nil {
+					return err
+				}
+				opos = r[1]
+			}
+			if n := hdr.OriginalSize - opos; n > 0 && hdr.Kind == UndoRanges {
+				if _, err := io.CopyN(mw, io.NewSectionReader(t, rpos, n), n); err != nil {
+					return err
+				}
 			}
 			if sum(hd) != hdr.OriginalSHA256 {
-				return fmt.Errorf("repair: %s: saved bytes do not match their SHA-256: the undo file is damaged; nothing was changed", path)
+				return fmt.Errorf("repair: %s: the rebuilt file does not match the original SHA-256: the undo file is damaged; nothing was changed", path)
 			}
 			return nil
 		})
@@ -300,7 +370,7 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 	if sum(hd) != hdr.DataSHA256 {
 		return false, hdr.File, fmt.Errorf("repair: %s: saved bytes do not match their SHA-256: the undo file is damaged; nothing was changed", path)
 	}
-	if _, err := io.Copy(&offsetWriter{t, hdr.Offset}, io.NewSectionReader(u, data, hdr.Length)); err != nil {
+	if _, err := io.Copy(&offsetWriter{t, hdr.Ranges[0][0]}, io.NewSectionReader(u, data, hdr.Length)); err != nil {
 		t.Truncate(hdr.RepairedSize)
 		return false, hdr.File, err
 	}
