@@ -32,11 +32,16 @@ func newInspectCmd(app *App) *cobra.Command {
 		Use:   "inspect [flags] FILE",
 		Short: "Summarise an RDB file or an AOF set, or list its keys",
 		Long: `Inspect reads an RDB file (or "-" for standard input; gzip, zstd and Valkey
-LZ4 "VCS" inputs are unwrapped) and prints its format, version, dialect, AUX
-fields, per-database key counts (keys, keys with a TTL, keys already expired
-at --now), per-type and per-encoding counts, serialized bytes and elements,
+LZ4 "VCS" inputs are unwrapped) or an AOF set (a manifest, an appendonlydir,
+the server's dir, or a single old-style AOF file; --config names the
+redis.conf to take appenddirname and appendfilename from).
+
+For an RDB file it prints its format, version, dialect, AUX fields,
+per-database key counts (keys, keys with a TTL, keys already expired at
+--now), per-type and per-encoding counts, serialized bytes and elements,
 function libraries, module types, LRU/LFU data, the biggest keys and the
-checksum status.
+checksum status. For an AOF set it prints the manifest and, per file, its
+RDB part, command counts, databases, #TS range, MULTI blocks and ok_up_to.
 
 With --keys it lists every key instead: db, key, type, encoding, RDB type,
 expire time, serialized size and elements; --db, --type and --match filter
@@ -45,12 +50,16 @@ string when valid UTF-8, else {"b64": "..."}).
 
 Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
 JSON with --json (one document; JSON Lines with --keys). See docs/json.md.` + exitStatusHelp +
-			`  0    the file was read completely and has no errors
+			`  0    the file was read completely and has no errors (an AOF set whose
+       only damage is a torn last command, which the server drops at load,
+       is a warning)
   1    runtime or I/O error
   2    usage error
-  3    the file is corrupt or not a readable RDB file (run 'rdbkit verify')
+  3    the file is corrupt or not a readable RDB file or AOF set (run
+       'rdbkit verify')
   130  interrupted`,
 		Example: `  rdbkit inspect dump.rdb
+  rdbkit inspect /var/lib/redis/appendonlydir
   rdbkit inspect --json dump.rdb.gz
   rdbkit inspect --keys --db 0 --type hash --match 'user:*' dump.rdb`,
 		Args: cobra.ExactArgs(1),

@@ -44,6 +44,16 @@ reported as not verified, as Redis does, which is not an error. Bytes after
 the trailer are a warning. When a file is damaged, verify says up to which
 offset its records are intact; rdbkit cannot repair RDB files yet.
 
+For an AOF set, an incomplete command at the end of the last file is what a
+crash or a full disk leaves; the server loads such a set by default
+(aof-load-truncated yes) and drops it, so verify warns and says how many
+bytes are dropped. --strict, or a --config that sets aof-load-truncated no,
+makes it damage. A suggested repair says to stop the server first. Temporary
+files left by killed rdbkit runs are named.
+
+With --quiet and several inputs, verify prints one line per input that has a
+problem, then a summary.
+
 --target says whether a server release would load the file and, if not, which
 version gate, types or opcodes stop it (naming the first keys); a target that
 would not load it makes the exit status 3. Targets:
@@ -53,11 +63,15 @@ Inputs may be "-" (standard input) or gzip, zstd or Valkey LZ4 ("VCS")
 compressed; offsets are then in the decompressed stream. --json writes JSON
 Lines: "finding", "target" and "file" records per file and a final "summary"
 (docs/json.md).` + exitStatusHelp +
-			`  0    every file is intact (warnings allowed, e.g. checksum not verified)
+			`  0    every file is intact (warnings allowed, e.g. checksum not verified,
+       or an AOF set whose only damage is a torn last command: the server
+       loads it with aof-load-truncated yes, the default, dropping it)
   1    runtime or I/O error (a file could not be read), and no file is damaged
   2    usage error
   3    at least one file is corrupt or cannot be loaded, or a --target
-       server would not load it with its default configuration
+       server would not load it with its default configuration; a torn
+       last AOF command too with --strict, or with a --config that sets
+       aof-load-truncated no
   130  interrupted`,
 		Example: `  rdbkit verify dump.rdb
   rdbkit verify --target valkey-8.0 --target redis-7.2 dump.rdb
