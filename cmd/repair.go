@@ -190,18 +190,7 @@ type jsonUndo struct {
 
 func runRepair(ctx context.Context, app *App, o repairOptions, path string) error {
 	start := app.Clock()
-	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
-	if err != nil {
-		var pe *manifest.ParseError
-		if errors.As(err, &pe) {
-			// The server refuses this manifest too; rdbkit does not guess
-			// what it meant.
-			msg := fmt.Sprintf("%s: %v; rdbkit does not repair a manifest it cannot parse: fix or restore it by hand", path, err)
-			fmt.Fprintln(app.IO.ErrOut, "rdbkit: "+msg)
-			return &filesError{code: exitCorrupt, msg: msg}
-		}
-		return err
-	}
+	var set *manifest.Set
 	rec := jsonRepair{Type: "repair", InUse: []repair.Holder{}, Leftovers: []jsonLeftover{}, NotChanged: []string{}}
 	// fail reports a run that stopped: what was and was not changed, in
 	// text and JSON.
@@ -220,7 +209,7 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 					rec.NotChanged = append(rec.NotChanged, f.Name)
 				}
 			}
-			if rec.Plan.RewriteManifest && !changed[filepath.Base(set.ManifestPath)] {
+			if rec.Plan.RewriteManifest && set != nil && !changed[filepath.Base(set.ManifestPath)] {
 				rec.NotChanged = append(rec.NotChanged, filepath.Base(set.ManifestPath))
 			}
 		}
@@ -253,12 +242,22 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 		return &filesError{code: code, msg: err.Error()}
 	}
 
+	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
+	if err != nil {
+		var pe *manifest.ParseError
+		if errors.As(err, &pe) {
+			// The server refuses this manifest too; rdbkit does not guess
+			// what it meant.
+			return fail(exitCorrupt, fmt.Errorf("%s: %w; rdbkit does not repair a manifest it cannot parse: fix or restore it by hand", path, err))
+		}
+		return fail(exitError, err)
+	}
 	holders, err := repair.OpenBy(repair.SetPaths(set))
 	if err != nil {
-		return err
+		return fail(exitError, err)
 	}
 	rec.InUse = append(rec.InUse, holders...)
-	if len(holders) > 0 && o.yes && !o.force {
+	if len(holders) > 0 && o.yes && o.output == "" && !o.force {
 		return fail(exitError, &repair.InUseError{Holders: holders},
 			"stop the server (or wait until it exits), then run the repair again; --force writes anyway")
 	}
@@ -274,7 +273,7 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 	}
 	left, err := repair.FindLeftovers(dirs, start)
 	if err != nil {
-		return err
+		return fail(exitError, err)
 	}
 	removed := map[string]bool{}
 	if o.yes {
@@ -305,8 +304,11 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 	update, done := app.startSetProgress(total, "scan")
 	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{Records: true, DeepRDB: true, Progress: update})
 	done()
+	if errors.Is(err, context.Canceled) {
+		return fail(exitInterrupted, err)
+	}
 	if err != nil {
-		return err
+		return fail(exitError, err)
 	}
 	plan, err := repair.NewPlan(s, repair.PlanOptions{DropAfter: o.dropAfter, SkipCorrupt: o.skipCorrupt,
 		ToTimestamp: o.toTimestamp, HasTimestamp: o.toTimestamp >= 0})
@@ -315,7 +317,7 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 		return fail(exitError, err, "stop the server before repairing")
 	}
 	if err != nil {
-		return err
+		return fail(exitError, err)
 	}
 	rec.Plan = plan
 	code := exitOK

@@ -183,3 +183,25 @@ func TestVerifyQuietManyFiles(t *testing.T) {
 		t.Errorf("no line for the damaged AOF set:\n%s", r.out)
 	}
 }
+
+// TestRepairFailureJSON: every failure after the flags are read still
+// writes the repair record, with the error and what was not changed.
+func TestRepairFailureJSON(t *testing.T) {
+	c := corpusDir(t)
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{filepath.Join(t.TempDir(), "missing"), 1},
+		{filepath.Join(c, "redis-7.0.15/damaged/aof-manifest-bad-line/appendonlydir"), 3},
+	} {
+		r := run(t, nil, "repair", "--yes", "--json", tc.path)
+		recs := byType(jsonLines(t, r.out), "repair")
+		if r.code != tc.code || len(recs) != 1 || recs[0]["error"] == "" || recs[0]["exit_code"] != float64(tc.code) {
+			t.Errorf("%s: exit %d, want %d\n%s%s", tc.path, r.code, tc.code, r.out, r.err)
+		}
+		if !strings.Contains(r.err, "nothing was changed") {
+			t.Errorf("%s: stderr does not say nothing was changed:\n%s", tc.path, r.err)
+		}
+	}
+}
