@@ -33,9 +33,15 @@ type FileCheck struct {
 type StaleError struct {
 	Path string
 	What string // "size 1200 -> 1350", "modification time", "bytes at offset 1100..1200"
+	// AfterRepair is set by Undo: the file is no longer what the repair
+	// left.
+	AfterRepair bool
 }
 
 func (e *StaleError) Error() string {
+	if e.AfterRepair {
+		return fmt.Sprintf("repair: %s changed since the repair (%s): undo does not overwrite it (did a server start on it?)", e.Path, e.What)
+	}
 	return fmt.Sprintf("repair: %s changed since it was scanned (%s): is a server still writing to it? Stop it and run again", e.Path, e.What)
 }
 

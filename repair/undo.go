@@ -312,7 +312,6 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 	}
 	t, err := os.OpenFile(hdr.File, flag, 0)
 	if err != nil && !(hdr.Kind == UndoWhole && errors.Is(err, os.ErrNotExist)) {
-		t = nil
 		return false, hdr.File, err
 	}
 	if t != nil {
@@ -329,7 +328,7 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 		case tst.Size() == hdr.OriginalSize && h == hdr.OriginalSHA256:
 			return false, hdr.File, nil
 		case tst.Size() != hdr.RepairedSize || h != hdr.RepairedSHA256:
-			return false, hdr.File, &StaleError{Path: hdr.File, What: fmt.Sprintf("it is not what the repair left (%d bytes, want %d with SHA-256 %.12s…); undo refuses to overwrite it", tst.Size(), hdr.RepairedSize, hdr.RepairedSHA256)}
+			return false, hdr.File, &StaleError{Path: hdr.File, AfterRepair: true, What: fmt.Sprintf("%d bytes, the repair left %d with SHA-256 %.12s…", tst.Size(), hdr.RepairedSize, hdr.RepairedSHA256)}
 		}
 	}
 	if hdr.Kind != UndoTail {
