@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdbkit/rdbkit/engine"
+	"github.com/rdbkit/rdbkit/estimate"
 	"github.com/rdbkit/rdbkit/internal/timeparse"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
@@ -307,12 +308,9 @@ func replaySortedKeys(e *engine.Engine, db int) [][]byte {
 }
 
 // replayStats walks the keyspace once: per-db counts, keys already expired
-// at now (ms), and a rough estimate of a server's used_memory for the
-// dataset from key and element counts only: about 72 bytes per key (dict
-// entry, robj, key sds) plus its name, and 64 bytes per element (payload
-// plus listpack or dict overhead; calibrated on the mixed benchmark
-// dataset, where redis-server 7.0 reported used_memory 1175 MB).
+// at now (ms), and the memory model's estimate of used_memory (bytes).
 func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, mem int64) {
+	var m estimate.Memory
 	for _, db := range e.DBs() {
 		d := jsonReplayDB{DB: db, Types: map[string]int{}}
 		e.Each(db, func(ki engine.KeyInfo) {
@@ -324,11 +322,11 @@ func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, 
 				}
 			}
 			d.Types[ki.Kind.String()]++
-			mem += 72 + int64(len(ki.Key)) + 64*int64(ki.Len)
+			m.Add(len(ki.Key), int64(ki.Len))
 		})
 		dbs = append(dbs, d)
 	}
-	return dbs, expired, mem
+	return dbs, expired, m.Bytes
 }
 
 // fileSize is the size of the file at path, or 0.

@@ -661,7 +661,8 @@ func TestCommandTable(t *testing.T) {
 
 func TestEach(t *testing.T) {
 	e := New(ServerVersion{Major: 7, Minor: 2})
-	for _, argv := range [][]string{{"SET", "s", "v"}, {"RPUSH", "l", "a", "b", "c"}, {"HSET", "h", "f", "v"}, {"PEXPIREAT", "h", "4102444800000"}} {
+	for _, argv := range [][]string{{"SET", "s", "v"}, {"RPUSH", "l", "a", "b", "c"}, {"HSET", "h", "f", "v"}, {"PEXPIREAT", "h", "4102444800000"},
+		{"XADD", "x", "1-1", "f", "v"}, {"XADD", "x", "1-2", "f", "v"}} {
 		args := make([][]byte, len(argv))
 		for i, a := range argv {
 			args[i] = []byte(a)
@@ -672,7 +673,7 @@ func TestEach(t *testing.T) {
 	}
 	got := map[string]KeyInfo{}
 	e.Each(0, func(ki KeyInfo) { ki.Key = append([]byte(nil), ki.Key...); got[string(ki.Key)] = ki })
-	if len(got) != 3 || got["l"].Len != 3 || got["l"].Kind != rdbfile.KindList || got["h"].ExpireAt != 4102444800000 || got["s"].ExpireAt != rdbfile.NoExpire {
+	if len(got) != 4 || got["l"].Len != 3 || got["x"].Len != 2 || got["l"].Kind != rdbfile.KindList || got["h"].ExpireAt != 4102444800000 || got["s"].ExpireAt != rdbfile.NoExpire {
 		t.Errorf("Each: %+v", got)
 	}
 }
