@@ -19,6 +19,11 @@ type input struct {
 	crcOn   bool // consumed bytes go into crc
 	srcErr  error
 	limit   int64 // bytes of input left after the current position, or -1 if unknown
+	// capture: while capOn, consumed bytes are copied to capBuf
+	// (buf[capFrom:r] is consumed but not yet copied), like the CRC.
+	capOn   bool
+	capFrom int
+	capBuf  []byte
 	total   int64 // total input size if known, else -1
 }
 
@@ -61,6 +66,28 @@ func (in *input) flushCRC() {
 	in.crcFrom = in.r
 }
 
+// startCapture starts copying every byte consumed from now on.
+func (in *input) startCapture() {
+	in.capOn, in.capFrom, in.capBuf = true, in.r, nil
+}
+
+// flushCapture copies consumed bytes to capBuf.
+func (in *input) flushCapture() {
+	if in.capOn && in.r > in.capFrom {
+		in.capBuf = append(in.capBuf, in.buf[in.capFrom:in.r]...)
+	}
+	in.capFrom = in.r
+}
+
+// stopCapture ends a capture and returns the bytes consumed since
+// startCapture (owned by the caller).
+func (in *input) stopCapture() []byte {
+	in.flushCapture()
+	b := in.capBuf
+	in.capOn, in.capBuf = false, nil
+	return b
+}
+
 // setCRC turns CRC accumulation on or off at the current position.
 func (in *input) setCRC(on bool) {
 	in.flushCRC()
@@ -91,10 +118,12 @@ func (in *input) fill(n int) error {
 		// Compact: move unread bytes to the front.
 		if in.r > 0 && (in.w == len(in.buf) || n > len(in.buf)-in.r) {
 			in.flushCRC()
+			in.flushCapture()
 			copy(in.buf, in.buf[in.r:in.w])
 			in.base += int64(in.r)
 			in.w -= in.r
 			in.crcFrom -= in.r
+			in.capFrom -= in.r
 			in.r = 0
 		}
 		if in.w == len(in.buf) {
@@ -119,11 +148,13 @@ func (in *input) fill(n int) error {
 func (in *input) shrink() {
 	if len(in.buf) > maxBuf && in.w-in.r < maxBuf/2 {
 		in.flushCRC()
+		in.flushCapture()
 		nb := make([]byte, maxBuf)
 		copy(nb, in.buf[in.r:in.w])
 		in.base += int64(in.r)
 		in.w -= in.r
 		in.crcFrom -= in.r
+		in.capFrom -= in.r
 		in.r = 0
 		in.buf = nb
 	}

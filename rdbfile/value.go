@@ -124,6 +124,14 @@ type ModuleValue struct {
 	TypeName string // 9-character module type name decoded from ID
 	EncVer   int    // 10-bit encoding version
 	Size     int64  // serialized bytes of the opaque body
+	// Raw is the opaque body itself, Size bytes exactly as stored after
+	// the module type id: the items the module's rdb_save callback wrote
+	// with RM_Save* (Redis src/module.c), each a length-encoded
+	// RDB_MODULE_OPCODE_* tag (src/rdb.h) and its payload, then the
+	// RDB_MODULE_OPCODE_EOF tag (src/rdb.c rdbSaveObject); LZF strings
+	// stay compressed. Set by Value and Walk; nil for MODULE_AUX records
+	// and for values that were skipped.
+	Raw []byte
 }
 
 // Array is a Redis 8.8 ARRAY value (type 28, FORMATS-NEWER.md §3.2).

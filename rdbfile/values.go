@@ -409,11 +409,19 @@ func (w *walker) module() error {
 		return err
 	}
 	start := r.in.offset()
-	if err := r.skipModuleOpcodes("module value"); err != nil {
+	if w.want {
+		r.in.startCapture()
+	}
+	err = r.skipModuleOpcodes("module value")
+	var raw []byte
+	if w.want {
+		raw = r.in.stopCapture()
+	}
+	if err != nil {
 		return err
 	}
 	name, ver := ModuleTypeName(id)
-	w.e.Module = &ModuleValue{ID: id, TypeName: name, EncVer: ver, Size: r.in.offset() - start}
+	w.e.Module = &ModuleValue{ID: id, TypeName: name, EncVer: ver, Size: r.in.offset() - start, Raw: raw}
 	w.warn(w.e.ValueOffset, "module value", "module type "+name+" (encver "+strconv.Itoa(ver)+"): loading needs that module")
 	w.e.elems = 1
 	return nil
