@@ -22,6 +22,8 @@ func TestPackageBoundaries(t *testing.T) {
 		"engine":        {"rdbfile"},
 		"repair":        {"rdbfile", "aoffile", "manifest"},
 		"replay":        {"rdbfile", "aoffile", "manifest", "engine"},
+		"estimate":      {"rdbfile"},
+		"convert":       {"rdbfile"},
 	}
 	for pkg, ok := range allowed {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "../"+pkg).Output()

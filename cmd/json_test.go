@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rdbkit/rdbkit/convert"
 )
 
 // jsonFields lists the JSON field names of t, recursing into structs,
@@ -64,6 +66,10 @@ func TestJSONFieldNames(t *testing.T) {
 		{"repair --undo", jsonUndo{}},
 		{"replay key", jsonReplayKey{}},
 		{"replay summary", jsonReplaySummary{}},
+		{"replay value (stream)", convert.JSONStream{}},
+		{"replay value (module)", convert.JSONModule{}},
+		{"replay value (array)", convert.JSONArray{}},
+		{"replay value (gcra)", convert.JSONGCRA{}},
 	} {
 		var out []string
 		jsonFields(x.name, reflect.TypeOf(x.v), &out)

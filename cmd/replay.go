@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rdbkit/rdbkit/convert"
 	"github.com/rdbkit/rdbkit/engine"
 	"github.com/rdbkit/rdbkit/estimate"
 	"github.com/rdbkit/rdbkit/internal/timeparse"
@@ -202,7 +202,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 		if app.mode() == modeJSON {
 			return writeJSON(out, jsonReplayKey{Type: "key", DB: getDB, Key: getKey, Kind: v.Kind.String(),
-				ExpireAt: expirePtr(exp), Value: valueJSON(v)})
+				ExpireAt: expirePtr(exp), Value: convert.JSONValue(v)})
 		}
 		printValue(out, v, exp)
 		return nil
@@ -212,7 +212,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 				v, exp, _ := e.Lookup(db, k)
 				rec := jsonReplayKey{Type: "key", DB: db, Key: k, Kind: v.Kind.String(), ExpireAt: expirePtr(exp)}
 				if !o.keys {
-					rec.Value = valueJSON(v)
+					rec.Value = convert.JSONValue(v)
 				}
 				if o.digestKeys {
 					rec.Digest = e.DigestValue(db, k)
@@ -337,130 +337,36 @@ func fileSize(path string) int64 {
 	return 0
 }
 
-// valueJSON renders a value exactly (binary safe) for JSON output.
-func valueJSON(v *rdbfile.Value) any {
-	bs := func(list [][]byte) []jsonBytes {
-		out := make([]jsonBytes, len(list))
-		for i, b := range list {
-			out[i] = b
-		}
-		return out
-	}
-	switch v.Kind {
-	case rdbfile.KindString:
-		return jsonBytes(v.String)
-	case rdbfile.KindList:
-		return bs(v.List)
-	case rdbfile.KindSet:
-		set := append([][]byte(nil), v.Set...)
-		sort.Slice(set, func(i, j int) bool { return bytes.Compare(set[i], set[j]) < 0 })
-		return bs(set)
-	case rdbfile.KindZSet:
-		z := append([]rdbfile.ZMember(nil), v.ZSet...)
-		sort.Slice(z, func(i, j int) bool {
-			if z[i].Score != z[j].Score {
-				return z[i].Score < z[j].Score
-			}
-			return bytes.Compare(z[i].Member, z[j].Member) < 0
-		})
-		out := make([][2]any, len(z))
-		for i, m := range z {
-			out[i] = [2]any{jsonBytes(m.Member), scoreJSON(m.Score)}
-		}
-		return out
-	case rdbfile.KindHash:
-		h := append([]rdbfile.HashField(nil), v.Hash...)
-		sort.Slice(h, func(i, j int) bool { return bytes.Compare(h[i].Field, h[j].Field) < 0 })
-		out := make([][3]any, len(h))
-		for i, f := range h {
-			out[i] = [3]any{jsonBytes(f.Field), jsonBytes(f.Value), expirePtr(f.ExpireAt)}
-		}
-		return out
-	case rdbfile.KindStream:
-		s := v.Stream
-		if s == nil {
-			return nil
-		}
-		type entry struct {
-			ID     string      `json:"id"`
-			Fields []jsonBytes `json:"fields"`
-		}
-		type group struct {
-			Name        jsonBytes `json:"name"`
-			LastID      string    `json:"last_delivered_id"`
-			EntriesRead int64     `json:"entries_read"`
-			Pending     int       `json:"pending"`
-			Consumers   []string  `json:"consumers"`
-		}
-		st := struct {
-			Length       uint64  `json:"length"`
-			LastID       string  `json:"last_id"`
-			FirstID      string  `json:"first_id"`
-			MaxDeletedID string  `json:"max_deleted_id"`
-			EntriesAdded uint64  `json:"entries_added"`
-			Entries      []entry `json:"entries"`
-			Groups       []group `json:"groups"`
-		}{Length: s.Length, LastID: s.LastID.String(), FirstID: s.FirstID.String(), MaxDeletedID: s.MaxDeletedID.String(),
-			EntriesAdded: s.EntriesAdded, Entries: []entry{}, Groups: []group{}}
-		for _, se := range s.Entries {
-			st.Entries = append(st.Entries, entry{ID: se.ID.String(), Fields: bs(se.Fields)})
-		}
-		for _, g := range s.Groups {
-			gr := group{Name: g.Name, LastID: g.LastID.String(), EntriesRead: g.EntriesRead, Pending: len(g.PEL), Consumers: []string{}}
-			for _, c := range g.Consumers {
-				gr.Consumers = append(gr.Consumers, string(c.Name))
-			}
-			st.Groups = append(st.Groups, gr)
-		}
-		return st
-	case rdbfile.KindModule:
-		if v.Module != nil {
-			return map[string]any{"module": v.Module.TypeName, "encver": v.Module.EncVer}
-		}
-	}
-	return nil
-}
-
-func scoreJSON(f float64) any {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	return f
-}
-
 func printValue(out io.Writer, v *rdbfile.Value, exp int64) {
 	plainLine(out, "type", v.Kind.String())
 	if exp != rdbfile.NoExpire {
 		plainLine(out, "expire", msTime(exp))
 	}
-	switch v.Kind {
-	case rdbfile.KindString:
-		plainLine(out, "value", quoteKey(v.String))
-	case rdbfile.KindList:
-		for i, x := range v.List {
-			plainLine(out, strconv.Itoa(i), quoteKey(x))
+	switch x := convert.JSONValue(v).(type) {
+	case jsonBytes:
+		plainLine(out, "value", quoteKey(x))
+	case []jsonBytes:
+		label := func(i int) string { return strconv.Itoa(i) }
+		if v.Kind == rdbfile.KindSet {
+			label = func(int) string { return "member" }
 		}
-	case rdbfile.KindSet:
-		for _, x := range valueJSON(v).([]jsonBytes) {
-			plainLine(out, "member", quoteKey(x))
+		for i, m := range x {
+			plainLine(out, label(i), quoteKey(m))
 		}
-	case rdbfile.KindZSet:
-		for _, m := range valueJSON(v).([][2]any) {
-			plainLine(out, quoteKey(m[0].(jsonBytes)), fmt.Sprint(m[1]))
+	case []convert.JSONZMember:
+		for _, m := range x {
+			plainLine(out, quoteKey(m.Member), fmt.Sprint(convert.FloatJSON(m.Score)))
 		}
-	case rdbfile.KindHash:
-		for _, f := range valueJSON(v).([][3]any) {
-			s := quoteKey(f[1].(jsonBytes))
-			if p := f[2].(*string); p != nil {
-				s += "\texpire=" + *p
+	case []convert.JSONHashField:
+		for _, f := range x {
+			s := quoteKey(f.Value)
+			if f.ExpireAt != rdbfile.NoExpire {
+				s += "\texpire=" + fmt.Sprint(convert.TimeJSON(f.ExpireAt))
 			}
-			plainLine(out, quoteKey(f[0].(jsonBytes)), s)
+			plainLine(out, quoteKey(f.Field), s)
 		}
 	default:
-		b, _ := marshalNoEscape(valueJSON(v))
+		b, _ := marshalNoEscape(x)
 		plainLine(out, "value", string(b))
 	}
 }
