@@ -282,32 +282,19 @@ func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbfile.Summa
 	aux := append(append([]rdbfile.Aux(nil), h.Aux...), sum.Aux...)
 	for _, a := range aux {
 		rep.Aux = append(rep.Aux, jsonAux{Name: a.Name, Value: a.Value, Offset: a.Offset})
-		v := string(a.Value)
-		switch string(a.Name) {
-		case "redis-ver", "valkey-ver":
-			if rep.Server == nil || string(a.Name) == "valkey-ver" {
-				s := strings.TrimSuffix(string(a.Name), "-ver") + " " + v
-				rep.Server = &s
-			}
-		case "ctime":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				s := time.Unix(n, 0).UTC().Format(time.RFC3339)
-				rep.CTime = &s
-			}
-		case "used-mem":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				rep.UsedMem = &n
-			}
-		case "aof-base", "aof-preamble":
-			b := v != "0"
-			rep.AOFBase = &b
-		case "repl-id":
-			rep.ReplID = &v
-		case "repl-offset":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				rep.ReplOffset = &n
-			}
-		}
+	}
+	info := rdbfile.ParseAux(aux)
+	if info.Server != "" {
+		s := info.Server + " " + info.Version
+		rep.Server = &s
+	}
+	if info.CTime != nil {
+		s := time.Unix(*info.CTime, 0).UTC().Format(time.RFC3339)
+		rep.CTime = &s
+	}
+	rep.UsedMem, rep.AOFBase, rep.ReplOffset = info.UsedMem, info.AOFBase, info.ReplOffset
+	if info.ReplID != "" {
+		rep.ReplID = &info.ReplID
 	}
 	for _, d := range sum.DBs() {
 		jd := jsonDB{DB: d.DB, Keys: d.Keys, Expires: d.Expires, Expired: d.Expired, Bytes: d.KeyBytes}
