@@ -7,8 +7,9 @@ import (
 )
 
 // Target is a server release line that a file may be loaded into. The
-// acceptance rules follow FORMATS.md §1.2/§1.3 and FORMATS-NEWER.md §1, §6.1
-// and §7:
+// acceptance rules are the loaders' magic and version checks (Redis src/rdb.c
+// rdbLoadRioWithLoadingCtx against RDB_VERSION of src/rdb.h; Valkey 9 src/rdb.c
+// rdbIsVersionAccepted) and their type and opcode tables (src/rdb.h):
 //
 //   - Redis reads files with the "REDIS" magic up to its own RDB version and
 //     never loads a "VALKEY"-magic file ("Wrong signature").

@@ -7,7 +7,8 @@ import "encoding/binary"
 // no final XOR. The check value for "123456789" is 0xE9C6D914C4B8D9CA.
 //
 // hash/crc64 cannot be used directly because it inverts the register before
-// and after each update (init and xorout ~0); see FORMATS.md §1.6.
+// and after each update (init and xorout ~0); Redis src/crc64.c crc64
+// does neither.
 
 const crc64JonesPoly = 0x95AC9329AC4BC9B5 // reflected form
 

@@ -30,7 +30,8 @@ func (k EntryKind) String() string {
 }
 
 // KeyMeta is one class of Redis 8.6+ key metadata (opcode KEY_META), skipped
-// structurally (FORMATS-NEWER.md §2.1).
+// structurally (Redis src/rdb.c rdbSaveKeyMetadata and rdbLoadKeyMetadata,
+// class specs per src/keymeta.c).
 type KeyMeta struct {
 	Class       string // 4-character class name
 	Version     int    // 0..31

@@ -2,7 +2,8 @@ package rdbfile
 
 import "encoding/binary"
 
-// Intset blobs (RDB type 11), layout per Redis src/intset.c; FORMATS.md §2.3:
+// Intset blobs (RDB type 11), layout per Redis src/intset.c
+// (intsetValidateIntegrity):
 //
 //	<encoding:uint32 LE> <length:uint32 LE> <length × int{16,32,64} LE>
 //

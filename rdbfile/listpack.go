@@ -6,7 +6,7 @@ import (
 )
 
 // Listpack blobs (RDB 10+ types 16, 17, 18, 20, 25 and stream nodes), layout
-// per Redis src/listpack.c; FORMATS.md §2.2:
+// per Redis src/listpack.c (lpValidateIntegrity, lpGet):
 //
 //	<total_bytes:uint32 LE> <num_elements:uint16 LE> <element>* <0xFF>
 //	element = <encoding+data> <backlen>

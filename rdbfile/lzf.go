@@ -3,7 +3,7 @@ package rdbfile
 import "sync"
 
 // LZF, the compression used for RDB strings with the C3 encoding (Redis
-// src/lzf_d.c and src/lzf_c.c, liblzf 3.6; FORMATS.md §1.5). The stream has
+// src/lzf_d.c lzf_decompress and src/lzf_c.c lzf_compress, liblzf 3.6). The stream has
 // no header; it is a sequence of
 //
 //	000LLLLL <L+1 literal bytes>            literal run of 1..32 bytes

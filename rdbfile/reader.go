@@ -4,8 +4,9 @@
 // from Valkey 9), a stream of one-byte-tagged records (opcodes >= 0xF2 and
 // key/value records whose tag is an object type id), the EOF opcode 0xFF and,
 // from RDB 5 on, an 8-byte little-endian CRC-64/Jones of everything before
-// it. The layouts follow Redis src/rdb.h, src/rdb.c and Valkey src/rdb.c; the
-// project's FORMATS.md and FORMATS-NEWER.md give them byte by byte.
+// it. The layouts follow Redis src/rdb.h and src/rdb.c (rdbSaveRio and
+// rdbSaveObject write them, rdbLoadRioWithLoadingCtx and rdbLoadObject read
+// them) and Valkey's src/rdb.h and src/rdb.c, functions of the same names.
 //
 // # Reading
 //

@@ -15,8 +15,9 @@ const (
 // stream reads types 15, 19, 21, 26 and 27: node listpacks keyed by master
 // ID, then metadata, consumer groups with their PEL and consumers, the NACK
 // zone (27) and the IDMP block (26+). Layout per Redis src/rdb.c
-// rdbLoadObject, node format per src/t_stream.c; FORMATS.md §2.6 and
-// FORMATS-NEWER.md §2.2, §3.1.
+// rdbLoadObject (written by rdbSaveObject; the IDMP block by
+// rdbSaveStreamIdmpEntries, Redis 8.6+), node format per src/t_stream.c
+// (streamValidateListpackIntegrity).
 func (w *walker) stream() error {
 	r := w.r
 	t := w.e.Type

@@ -4,7 +4,9 @@ import "strconv"
 
 // Dialect is the family of servers whose numbering a file follows. Redis and
 // Valkey agree on everything up to RDB 11 and then assign the same numbers to
-// different things (type 22, opcode 243); see FORMATS-NEWER.md §7.
+// different things (type 22: Redis RDB_TYPE_HASH_METADATA_PRE_GA, Valkey
+// RDB_TYPE_HASH_2; opcode 243: Redis RDB_OPCODE_KEY_META, Valkey
+// RDB_OPCODE_SLOT_IMPORT; each project's src/rdb.h).
 type Dialect uint8
 
 const (
@@ -188,8 +190,9 @@ type typeInfo struct {
 	minVersion int // first RDB version that can contain it (Redis numbering; Valkey 80+ uses its own)
 }
 
-// lookupType resolves a type byte for a (dialect, version) per
-// FORMATS-NEWER.md §7. ok is false for a tag that the file cannot contain.
+// lookupType resolves a type byte for a (dialect, version), as each
+// project's src/rdb.h numbers them and src/rdb.c rdbLoadObjectType accepts
+// them. ok is false for a tag that the file cannot contain.
 func lookupType(d Dialect, version int, t byte) (typeInfo, bool) {
 	if d == DialectValkey {
 		switch {

@@ -96,7 +96,7 @@ type StreamConsumer struct {
 }
 
 // StreamIDMP is the idempotent-producer state of type 26/27 streams
-// (FORMATS-NEWER.md §2.2).
+// (Redis 8.6+ src/rdb.c rdbSaveStreamIdmpEntries, read in rdbLoadObject).
 type StreamIDMP struct {
 	Duration       uint64 // seconds
 	MaxEntries     uint64
@@ -134,7 +134,8 @@ type ModuleValue struct {
 	Raw []byte
 }
 
-// Array is a Redis 8.8 ARRAY value (type 28, FORMATS-NEWER.md §3.2).
+// Array is a Redis 8.8 ARRAY value (type 28, Redis src/t_array.c; layout per
+// src/rdb.c rdbSaveArraySlice and rdbLoadObject).
 type Array struct {
 	Elements  []ArrayElement // in file order (ascending index as written)
 	HasCursor bool

@@ -941,7 +941,8 @@ func (w *walker) listpackEx(ga bool) error {
 	return nil
 }
 
-// array reads the Redis 8.8 ARRAY type (FORMATS-NEWER.md §3.2).
+// array reads the Redis 8.8 ARRAY type (Redis src/rdb.c rdbSaveArraySlice
+// writes it, rdbLoadObject reads it).
 func (w *walker) array() error {
 	r := w.r
 	n, err := r.readCount("array count", 3)
@@ -1020,7 +1021,8 @@ func (w *walker) array() error {
 	return nil
 }
 
-// template reads hash template types 29..32 (FORMATS-NEWER.md §4.2).
+// template reads hash template types 29..32 (Redis 8.10 src/rdb.c,
+// RDB_TYPE_HASH_TMPL_* of src/rdb.h, added by redis/redis#15364).
 func (w *walker) template() error {
 	r := w.r
 	t := w.e.Type

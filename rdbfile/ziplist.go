@@ -3,7 +3,7 @@ package rdbfile
 import "encoding/binary"
 
 // Ziplist blobs (RDB 2-9 types 10, 12, 13 and quicklist v1 nodes of type 14),
-// layout per Redis src/ziplist.c; FORMATS.md §2.1:
+// layout per Redis src/ziplist.c (ziplistValidateIntegrity, zipEntrySafe):
 //
 //	<zlbytes:uint32 LE> <zltail:uint32 LE> <zllen:uint16 LE> <entry>* <0xFF>
 //	entry = <prevlen: 1 byte < 254, or 0xFE + uint32 LE> <encoding> <data>

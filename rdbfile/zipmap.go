@@ -2,8 +2,8 @@ package rdbfile
 
 import "encoding/binary"
 
-// Zipmap blobs (RDB type 9, Redis 2.x hashes), layout per Redis src/zipmap.c;
-// FORMATS.md §2.4:
+// Zipmap blobs (RDB type 9, Redis 2.x hashes), layout per Redis src/zipmap.c
+// (zipmapValidateIntegrity):
 //
 //	<zmlen:1> ( <len> <field> <len> <free:1> <value> <free bytes> )* <0xFF>
 //	len = one byte 0..253, or 254 + uint32 LE
