@@ -3,7 +3,8 @@ package engine
 import "bytes"
 
 // List commands (Redis src/t_list.c). Blocking commands reach the AOF in
-// their non-blocking form (FORMATS.md §5.2); they are accepted too and
+// their non-blocking form (t_list.c rewrites them with
+// rewriteClientCommandVector before propagation); they are accepted too and
 // behave like it (an empty source makes them do nothing).
 
 var listCommands = []cmdSpec{

@@ -14,7 +14,7 @@ import (
 
 // This file computes DEBUG DIGEST and DEBUG DIGEST-VALUE offline, as the
 // server would after loading the same data (Redis src/debug.c
-// computeDatasetDigest and xorObjectDigest; FORMATS.md §6).
+// computeDatasetDigest and xorObjectDigest).
 //
 // Two SHA-1 based primitives build everything: xor(D, p) XORs SHA1(p) into
 // D, so it is order-independent (set members, hash fields, keys); mix(D, p)

@@ -8,12 +8,14 @@
 // by Redis 7.0 and older. FormatScore and D2String pick between them for a
 // ServerVersion, the way the server formats sorted-set scores in DEBUG
 // DIGEST and AOF rewrites (FormatScore) or in listpacks and old RDB string
-// doubles (D2String). See FORMATS.md §1.4 and §6.3.
+// doubles (D2String): Redis src/util.c d2string, deps/fpconv/fpconv_dtoa.c
+// fpconv_dtoa, src/debug.c xorObjectDigest.
 //
 // # Digests
 //
 // Digester and ValueDigest compute DEBUG DIGEST and DEBUG DIGEST-VALUE
-// (Redis src/debug.c, FORMATS.md §6) from rdbfile values, so a file can be
+// (Redis src/debug.c computeDatasetDigest, xorObjectDigest) from rdbfile
+// values, so a file can be
 // compared with a running server without loading it.
 //
 // # Replaying AOF files

@@ -17,7 +17,8 @@ import (
 // (Go's strconv does), so strconv cannot stand in for it: the digits are
 // generated here with the same 64-bit fixed-point arithmetic, the same
 // cached powers of ten and the same digit-weeding loop as the C code, and
-// then laid out with fpconv's own rules (FORMATS.md §6.3).
+// then laid out with fpconv's own rules (Redis deps/fpconv/fpconv_dtoa.c
+// emit_digits).
 
 // fp is a "do-it-yourself" floating-point number f × 2^e with a 64-bit
 // significand.
@@ -294,7 +295,7 @@ func AppendDoubleFpconv(dst []byte, f float64) []byte {
 }
 
 // FormatDoubleFpconv returns f as Redis 7.2+ and Valkey's fpconv_dtoa
-// prints it (FORMATS.md §6.3): an optional "-" for a set sign bit, then
+// (deps/fpconv/fpconv_dtoa.c) prints it: an optional "-" for a set sign bit, then
 // "0", "inf", "nan", or the Grisu2 digits laid out as an integer
 // ("32792251825612128"), a plain decimal ("6522.3997660000005", "0.0001")
 // or scientific notation with an unpadded exponent ("1e+100", "5e-324").

@@ -813,7 +813,8 @@ func maxRDBVersion(v ServerVersion) int {
 	return 9
 }
 
-// DecodeDump decodes a DUMP payload (FORMATS.md §1.12): the type byte and
+// DecodeDump decodes a DUMP payload (Redis src/cluster.c createDumpPayload
+// writes it, verifyDumpPayload checks it): the type byte and
 // value as in an RDB file, the 2-byte little-endian RDB version and the
 // CRC-64 of everything before it. The version must not be newer than
 // maxVersion (0: no limit) and the CRC must match.
@@ -883,7 +884,8 @@ func (e *Engine) decodeDump(p []byte) (*rdbfile.Value, error) {
 	return v, nil
 }
 
-// crc64Jones is Redis's CRC-64 (FORMATS.md §1.6).
+// crc64Jones is Redis's CRC-64 (src/crc64.c crc64: Jones polynomial,
+// reflected, initial value 0, no final XOR).
 func crc64Jones(crc uint64, p []byte) uint64 {
 	for _, c := range p {
 		crc = crcTable[byte(crc)^c] ^ crc>>8

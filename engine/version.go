@@ -9,8 +9,9 @@ import (
 )
 
 // ServerVersion identifies the server whose behaviour is reproduced: the
-// text of a digest, a score or an AOF argument depends on it (FORMATS.md
-// §6.2). The zero value is Redis 0.0.0, i.e. the oldest behaviour.
+// text of a digest, a score or an AOF argument depends on it (Redis 7.2
+// moved src/util.c d2string and src/debug.c xorObjectDigest from "%.17g"
+// to fpconv_dtoa). The zero value is Redis 0.0.0, i.e. the oldest behaviour.
 type ServerVersion struct {
 	Major, Minor, Patch int
 	Valkey              bool // Valkey rather than Redis
@@ -98,7 +99,7 @@ func VersionFromHeader(h *rdbfile.Header) (v ServerVersion, ok bool) {
 }
 
 // VersionForRDB returns the oldest server release that writes RDB version
-// rdbVersion of dialect d (FORMATS.md §1.3, FORMATS-NEWER.md §1).
+// rdbVersion of dialect d (RDB_VERSION in each release's src/rdb.h).
 func VersionForRDB(d rdbfile.Dialect, rdbVersion int) ServerVersion {
 	if d == rdbfile.DialectValkey {
 		if rdbVersion >= 81 {
