@@ -10,7 +10,9 @@ import (
 type Target uint8
 
 // The supported targets. Redis 8.8 is included for its array and XNACK
-// commands (FORMATS-NEWER.md §3, §8.3).
+// commands (Redis 8.8 src/t_array.c and the XNACK command of
+// src/t_stream.c; src/aof.c rewriteArrayObject and rewriteStreamObject write
+// them in rewrites).
 const (
 	Redis70 Target = iota + 1
 	Redis72
@@ -279,8 +281,10 @@ func init() {
 // connection and cluster commands are left out.
 //
 // Sources: Redis src/commands/*.json ("since", "arity", "command_flags") and
-// Valkey src/commands/*.json; FORMATS.md §5 and FORMATS-NEWER.md §8.3 for
-// what rewrite and propagation emit. Notes:
+// Valkey src/commands/*.json; src/aof.c rewriteAppendOnlyFileRio and the
+// propagation rewrites of src/server.c (alsoPropagate) and the commands'
+// rewriteClientCommandVector calls for what rewrite and propagation emit.
+// Notes:
 //   - HEXPIRE and friends: Redis 7.4; Valkey 9.0. HGETEX/HSETEX: Redis 8.0,
 //     Valkey 9.0; HGETDEL: Redis 8.0, Valkey 9.1 (no Valkey target has it).
 //   - XNACK's json says "since 8.2.0" but it shipped with RDB 14 in 8.8.

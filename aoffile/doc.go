@@ -10,8 +10,8 @@
 // Valkey). A file may start with a complete RDB snapshot (the "RDB preamble"
 // of aof-use-rdb-preamble, or an RDB base file of a multi-part AOF) followed
 // by RESP commands. The layouts follow Redis src/aof.c
-// (loadSingleAppendOnlyFile) and src/redis-check-aof.c; the project's
-// FORMATS.md §4 and §5 describe them in detail.
+// (loadSingleAppendOnlyFile, and loadAppendOnlyFiles for a multi-part set)
+// and src/redis-check-aof.c (checkSingleAof, processRESP).
 //
 // # Reading
 //
