@@ -13,7 +13,7 @@ const (
 	EntryAux                           // AUX field after the header (opcode 0xFA)
 	EntrySelectDB                      // SELECTDB (0xFE)
 	EntryResizeDB                      // RESIZEDB (0xFB)
-	EntryFunction                      // FUNCTION2 (0xF5): a function library
+	EntryFunction                      // FUNCTION2 (0xF5), or the pre-release FUNCTION (0xF6): a function library
 	EntryModuleAux                     // MODULE_AUX (0xF7), skipped structurally
 	EntrySlotInfo                      // SLOT_INFO (0xF4), Redis 7.4+ cluster mode
 	EntrySlotImport                    // SLOT_IMPORT (0xF3 with VALKEY magic)
@@ -72,6 +72,7 @@ type Entry struct {
 	ModuleWhen int
 
 	// Other records.
+	Opcode      Opcode      // the opcode that starts the record (0 for keys), e.g. OpFunctionPre
 	Data        []byte      // AUX value, function library source
 	DBSize      uint64      // RESIZEDB: keys; SLOT_INFO: keys in slot
 	ExpiresSize uint64      // RESIZEDB / SLOT_INFO: keys with expire
@@ -110,7 +111,7 @@ func (e *Entry) reset(r *Reader) {
 		e.Data, e.ImportJob, e.SlotRanges, e.Fields = nil, nil, nil, nil
 	}
 	e.DBSize, e.ExpiresSize, e.Slot, e.TemplateID = 0, 0, 0, 0
-	e.consumed = false
+	e.Opcode, e.consumed = 0, false
 	if e.softErr != nil || e.stream != nil || e.arr != nil {
 		e.softErr, e.stream, e.arr = nil, nil, nil
 	}
@@ -119,7 +120,7 @@ func (e *Entry) reset(r *Reader) {
 
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {
 	d, v := r.hdr.Dialect, r.hdr.Version
-	e.consumed = true
+	e.consumed, e.Opcode = true, Opcode(t)
 	switch Opcode(t) {
 	case OpSelectDB:
 		n, err := r.readLen("SELECTDB index")
@@ -158,8 +159,14 @@ func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {
 		}
 		e.Kind, e.Data = EntryFunction, append([]byte(nil), code...)
 	case OpFunctionPre:
-		return nil, r.corrupt(off, "record type", ErrUnsupported,
-			"pre-release FUNCTION opcode (Redis 7.0-rc1/rc2); Redis 7.0 GA and later refuse it")
+		if d != DialectRedis || v < 10 {
+			return nil, r.unknownTag(off, t)
+		}
+		code, err := r.readFunctionPreGA()
+		if err != nil {
+			return nil, err
+		}
+		e.Kind, e.Data = EntryFunction, code
 	case OpModuleAux:
 		id, err := r.readLen("MODULE_AUX module id")
 		if err != nil {
@@ -550,4 +557,41 @@ func (c *collector) add(el *Element) error {
 		v.GCRA = n
 	}
 	return nil
+}
+
+// readFunctionPreGA reads the body of a pre-release FUNCTION record (opcode
+// 0xF6), as written by Redis 7.0-rc1 and rc2 and loaded by every Redis 7.0.x
+// (rdbFunctionLoad in Redis 7.0's src/rdb.c): the library name, the engine
+// name, a length that is non-zero when a description follows, the
+// description, and the library code, each a length-prefixed string. It
+// returns the code in the form FUNCTION2 stores, as the server converts it:
+// "#!<engine> name=<name>\n" followed by the code (the description is
+// dropped).
+func (r *Reader) readFunctionPreGA() ([]byte, error) {
+	name, err := r.readString("FUNCTION library name")
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), name...)
+	eng, err := r.readString("FUNCTION engine name")
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 0, 2+len(eng)+6+len(out)+1)
+	head = append(append(append(head, "#!"...), eng...), " name="...)
+	head = append(append(head, out...), '\n')
+	hasDesc, err := r.readLen("FUNCTION description indicator")
+	if err != nil {
+		return nil, err
+	}
+	if hasDesc != 0 {
+		if _, err := r.readString("FUNCTION description"); err != nil {
+			return nil, err
+		}
+	}
+	code, err := r.readString("FUNCTION library code")
+	if err != nil {
+		return nil, err
+	}
+	return append(head, code...), nil
 }
