@@ -11,6 +11,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // verifyOptions are the flags of "rdbkit verify".
@@ -28,9 +29,7 @@ const maxFindingsKept = 10000
 func newVerifyCmd(app *App) *cobra.Command {
 	var o verifyOptions
 	names := make([]string, 0, 16)
-	for _, t := range rdbfile.Targets() {
-		names = append(names, t.Name)
-	}
+	names = append(names, release.Names()...)
 	c := &cobra.Command{
 		Use:   "verify [flags] FILE...",
 		Short: "Check RDB files and AOF sets completely: checksum, every value, every command",
@@ -98,31 +97,26 @@ const (
 	statusError   = "error"
 )
 
-func resolveTargets(names []string) ([]rdbfile.Target, error) {
-	var out []rdbfile.Target
+// resolveTargets turns --target values into releases: names as
+// release.Parse reads them ("redis-7.4", "valkey 9.0", "7.2"), or "all".
+// An unknown name is a usage error.
+func resolveTargets(names []string) ([]*release.Release, error) {
+	var out []*release.Release
 	seen := map[string]bool{}
 	for _, n := range names {
-		n = strings.ToLower(strings.TrimSpace(n))
-		if n == "all" {
-			for _, t := range rdbfile.Targets() {
-				if !seen[t.Name] {
-					seen[t.Name] = true
-					out = append(out, t)
-				}
+		rs := release.All()
+		if strings.ToLower(strings.TrimSpace(n)) != "all" {
+			r, err := release.Parse(n)
+			if err != nil {
+				return nil, usageErrorf("unknown --target %q (known: %s, all)", n, strings.Join(release.Names(), ", "))
 			}
-			continue
+			rs = []*release.Release{r}
 		}
-		t, ok := rdbfile.LookupTarget(n)
-		if !ok {
-			var all []string
-			for _, t := range rdbfile.Targets() {
-				all = append(all, t.Name)
+		for _, r := range rs {
+			if !seen[r.Name] {
+				seen[r.Name] = true
+				out = append(out, r)
 			}
-			return nil, usageErrorf("unknown --target %q (known: %s, all)", n, strings.Join(all, ", "))
-		}
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, t)
 		}
 	}
 	return out, nil
@@ -239,7 +233,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 type verifier struct {
 	app     *App
 	opts    verifyOptions
-	targets []rdbfile.Target
+	targets []*release.Release
 	mode    outputMode
 	st      *styles
 }
@@ -330,7 +324,7 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 }
 
 // refuseAll is the verdict for an input without a readable RDB header.
-func refuseAll(targets []rdbfile.Target) []rdbfile.CompatVerdict {
+func refuseAll(targets []*release.Release) []rdbfile.CompatVerdict {
 	var out []rdbfile.CompatVerdict
 	for _, t := range targets {
 		out = append(out, rdbfile.CompatVerdict{Target: t, Status: rdbfile.CompatRefused})
@@ -529,7 +523,7 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
 		j := jsonVerifyTarget{Type: "target", File: rep.File, Target: vd.Target.Name, Server: vd.Target.Server,
-			Release: vd.Target.Release, MaxRDB: vd.Target.RDB, Status: verdictStatus(vd, damaged),
+			Release: vd.Target.Line, MaxRDB: vd.Target.RDB, Status: verdictStatus(vd, damaged),
 			Verdict: verdictText(vd, damaged, v.opts.maxKeys), Problems: []jsonCompatIssue{}}
 		for _, p := range vd.Problems {
 			ji := jsonCompatIssue{Gate: p.Gate, Fatal: p.Fatal, Description: p.Describe(), Records: p.Records,

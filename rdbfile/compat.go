@@ -4,89 +4,9 @@ import (
 	"bytes"
 	"sort"
 	"strconv"
+
+	"github.com/rdbkit/rdbkit/release"
 )
-
-// Target is a server release line that a file may be loaded into. The
-// acceptance rules are the loaders' magic and version checks (Redis src/rdb.c
-// rdbLoadRioWithLoadingCtx against RDB_VERSION of src/rdb.h; Valkey 9 src/rdb.c
-// rdbIsVersionAccepted) and their type and opcode tables (src/rdb.h):
-//
-//   - Redis reads files with the "REDIS" magic up to its own RDB version and
-//     never loads a "VALKEY"-magic file ("Wrong signature").
-//   - Valkey 7.2, 8.0 and 8.1 read "REDIS" files up to RDB 11 (8.1 reserves
-//     12..79 and refuses them even with rdb-version-check relaxed).
-//   - Valkey 9.0/9.1 read "VALKEY080" and "REDIS" up to 11 by default; with
-//     rdb-version-check relaxed also "REDIS" 12..79 (if no tag in 22..243
-//     appears) and future "VALKEY" versions (if every tag is known).
-type Target struct {
-	Name    string // command-line name, e.g. "redis-7.4"
-	Server  string // "Redis" or "Valkey"
-	Release string // e.g. "7.4"
-	RDB     int    // highest RDB version the release reads (and writes)
-}
-
-func (t Target) valkey() bool { return t.Server == "Valkey" }
-
-func (t Target) String() string { return t.Server + " " + t.Release }
-
-var targets = []Target{
-	{"redis-7.0", "Redis", "7.0", 10},
-	{"redis-7.2", "Redis", "7.2", 11},
-	{"redis-7.4", "Redis", "7.4", 12},
-	{"redis-8.0", "Redis", "8.0", 12},
-	{"redis-8.2", "Redis", "8.2", 12},
-	{"redis-8.4", "Redis", "8.4", 12},
-	{"redis-8.6", "Redis", "8.6", 13},
-	{"redis-8.8", "Redis", "8.8", 14},
-	{"redis-8.10", "Redis", "8.10", 15},
-	{"valkey-7.2", "Valkey", "7.2", 11},
-	{"valkey-8.0", "Valkey", "8.0", 11},
-	{"valkey-8.1", "Valkey", "8.1", 11},
-	{"valkey-9.0", "Valkey", "9.0", 80},
-	{"valkey-9.1", "Valkey", "9.1", 80},
-}
-
-// Targets returns every known target, Redis first, oldest first.
-func Targets() []Target { return append([]Target(nil), targets...) }
-
-// LookupTarget returns the target with the given name ("redis-7.4").
-func LookupTarget(name string) (Target, bool) {
-	for _, t := range targets {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return Target{}, false
-}
-
-// redisRelease names the first Redis release that writes RDB version v.
-func redisRelease(v int) string {
-	switch {
-	case v <= 1:
-		return "1.0"
-	case v <= 5:
-		return "2.4"
-	case v == 6:
-		return "2.6"
-	case v == 7:
-		return "3.2"
-	case v == 8:
-		return "4.0"
-	case v == 9:
-		return "5.0"
-	case v == 10:
-		return "7.0"
-	case v == 11:
-		return "7.2"
-	case v == 12:
-		return "7.4"
-	case v == 13:
-		return "8.6"
-	case v == 14:
-		return "8.8"
-	}
-	return "8.10"
-}
 
 // CompatStatus is the overall answer for one target.
 type CompatStatus uint8
@@ -113,7 +33,7 @@ func (s CompatStatus) String() string {
 // non-default setting to load it.
 type CompatProblem struct {
 	// Gate names the kind of rule: "magic", "version", "type", "opcode",
-	// "module" or "databases".
+	// "module", "databases" or "stream".
 	Gate string
 	// Fatal is set when the target refuses the file whatever its configuration.
 	Fatal bool
@@ -154,31 +74,39 @@ func (p *CompatProblem) Describe() string {
 
 // CompatVerdict is the outcome for one target.
 type CompatVerdict struct {
-	Target   Target
+	Target   *release.Release
 	Status   CompatStatus
 	Problems []CompatProblem // file-level gates first, then in order of first appearance
 }
 
-// Compat decides whether a target server would load a file. Feed it the
-// header and then every record (after the value was consumed, so module
-// type names are known); Verdict gives the answer. It only knows what the
+// Compat decides whether a server release would load a file, by the rules
+// of the release table (release.Release's CheckRDB, CheckType, CheckOpcode,
+// StreamLengthChecked and Limits). Feed it the header and then every
+// record (after the value was consumed, so module type names and stream
+// lengths are known); Verdict gives the answer. It only knows what the
 // records tell: whether the file is intact is for the Reader to say.
 type Compat struct {
-	t       Target
-	magic   string
-	version int
-	dialect Dialect
+	t       *release.Release
+	dialect release.Dialect
 	maxKeys int
 	probs   []*CompatProblem
 	index   map[string]*CompatProblem
 }
 
 // NewCompat starts a compatibility check of the file with header h against
-// target t, keeping at most maxKeys key names per problem.
-func NewCompat(t Target, h *Header, maxKeys int) *Compat {
-	c := &Compat{t: t, magic: h.Magic, version: h.Version, dialect: h.Dialect, maxKeys: maxKeys,
-		index: map[string]*CompatProblem{}}
-	c.header()
+// release t, keeping at most maxKeys key names per problem.
+func NewCompat(t *release.Release, h *Header, maxKeys int) *Compat {
+	c := &Compat{t: t, dialect: release.Redis, maxKeys: maxKeys, index: map[string]*CompatProblem{}}
+	if h.Dialect == DialectValkey {
+		c.dialect = release.Valkey
+	}
+	if g, bad := t.CheckRDB(c.dialect, h.Version); bad {
+		gate := "version"
+		if c.dialect == release.Valkey && (t.Dialect == release.Redis || t.Magic != "VALKEY") {
+			gate = "magic"
+		}
+		c.add(CompatProblem{Gate: gate, Fatal: g.Fatal, Condition: g.Condition, What: g.Why})
+	}
 	return c
 }
 
@@ -187,59 +115,17 @@ func (c *Compat) add(p CompatProblem) *CompatProblem {
 	return &p
 }
 
-func (c *Compat) header() {
-	t, v := c.t, c.version
-	vs := strconv.Itoa(v)
-	own := strconv.Itoa(t.RDB)
-	if c.dialect == DialectValkey {
-		switch {
-		case !t.valkey():
-			c.add(CompatProblem{Gate: "magic", Fatal: true,
-				What: "VALKEY-magic file (RDB " + vs + "): Redis never loads it (\"Wrong signature\")"})
-		case t.RDB < 80:
-			c.add(CompatProblem{Gate: "magic", Fatal: true,
-				What: "VALKEY-magic file (RDB " + vs + "): " + t.String() + " knows only the REDIS magic (\"Wrong signature\"; Valkey 9.0+ writes VALKEY080)"})
-		case v > t.RDB:
-			c.add(CompatProblem{Gate: "version", Condition: "rdb-version-check relaxed",
-				What: "RDB version " + vs + " > " + own + " (future version: " + t.String() + " refuses it in the default strict mode; relaxed mode loads it if every type is known)"})
-		}
-		return
-	}
-	// REDIS magic.
-	switch {
-	case !t.valkey():
-		if v > t.RDB {
-			c.add(CompatProblem{Gate: "version", Fatal: true,
-				What: "RDB version " + vs + " > " + own + " (" + t.String() + " reads up to RDB " + own + ")"})
-		}
-	case t.RDB < 80:
-		if v > t.RDB {
-			what := "RDB version " + vs + " > " + own + " (" + t.String() + " reads up to RDB " + own
-			if t.Release == "8.1" {
-				what += "; 12-79 are reserved and refused even with rdb-version-check relaxed"
-			}
-			c.add(CompatProblem{Gate: "version", Fatal: true, What: what + ")"})
-		}
-	default: // Valkey 9
-		if v > 11 {
-			c.add(CompatProblem{Gate: "version", Condition: "rdb-version-check relaxed",
-				What: "RDB version " + vs + " is a foreign (Redis) version: " + t.String() +
-					" reads REDIS up to 11 and VALKEY 80 in the default strict mode"})
-		}
-	}
-}
-
 // Add accounts for one record.
 func (c *Compat) Add(e *Entry) {
 	switch e.Kind {
 	case EntryKey:
 		c.addKey(e)
 	case EntrySelectDB:
-		if e.DB >= 16 {
-			n := strconv.Itoa(e.DB)
-			c.record("databases:"+n, e, CompatProblem{Gate: "databases", Unit: "record",
-				Condition: "config databases > " + n,
-				What:      "SELECTDB " + n + " (the default 'databases 16' refuses it)"})
+		if n := c.t.Limits.Databases; e.DB >= n {
+			db, ns := strconv.Itoa(e.DB), strconv.Itoa(n)
+			c.record("databases:"+db, e, CompatProblem{Gate: "databases", Unit: "record",
+				Condition: "config databases > " + db,
+				What:      "SELECTDB " + db + " (the default 'databases " + ns + "' refuses it)"})
 		}
 	case EntryModuleAux:
 		if e.Module != nil {
@@ -248,38 +134,23 @@ func (c *Compat) Add(e *Entry) {
 				Condition: "module type " + name + " loaded",
 				What:      "MODULE_AUX of module type " + name + " (needs that module)"})
 		}
-	case EntrySlotInfo:
-		if !c.t.valkey() && c.t.RDB < 12 {
-			c.opcode(e, OpSlotInfo, "SLOT_INFO (Redis 7.4+ only)")
-		}
-	case EntryHashTemplate:
-		switch {
-		case c.t.valkey():
-			c.opcode(e, OpHashTemplate, "HASH_TEMPLATE (opcode 242: Valkey refuses tags 22..243 in REDIS-magic files)")
-		case c.t.RDB < 15:
-			c.opcode(e, OpHashTemplate, "HASH_TEMPLATE (Redis 8.10+ only)")
-		}
-	case EntrySlotImport:
-		if c.t.RDB < 80 {
-			c.opcode(e, OpSlotImport, "SLOT_IMPORT (Valkey 9.0+ only)")
-		}
+	case EntryFunction, EntrySlotInfo, EntryHashTemplate, EntrySlotImport:
+		c.opcode(e, byte(e.Opcode))
 	}
 }
 
-func (c *Compat) opcode(e *Entry, op Opcode, what string) {
-	c.record("opcode:"+strconv.Itoa(int(op)), e, CompatProblem{Gate: "opcode", Fatal: true, Unit: "record", What: what})
+// opcode applies the release's opcode gate to a record.
+func (c *Compat) opcode(e *Entry, op byte) {
+	if g, bad := c.t.CheckOpcode(c.dialect, op); bad {
+		c.record("opcode:"+strconv.Itoa(int(op)), e, CompatProblem{Gate: "opcode", Fatal: g.Fatal, Condition: g.Condition, Unit: "record", What: g.Why})
+	}
 }
 
 func (c *Compat) addKey(e *Entry) {
-	t := c.t
 	if len(e.KeyMeta) > 0 {
-		switch {
-		case t.valkey():
-			c.key("opcode:243", e, CompatProblem{Gate: "opcode", Fatal: true,
-				What: "KEY_META (opcode 243: Valkey refuses tags 22..243 in REDIS-magic files)"})
-		case t.RDB < 13:
-			c.key("opcode:243", e, CompatProblem{Gate: "opcode", Fatal: true, What: "KEY_META (Redis 8.6+ only)"})
-		default:
+		if g, bad := c.t.CheckOpcode(c.dialect, release.OpKeyMeta); bad {
+			c.key("opcode:243", e, CompatProblem{Gate: "opcode", Fatal: g.Fatal, Condition: g.Condition, What: g.Why})
+		} else {
 			for _, m := range e.KeyMeta {
 				if !m.AllowIgnore {
 					c.key("keymeta:"+m.Class, e, CompatProblem{Gate: "module",
@@ -289,13 +160,7 @@ func (c *Compat) addKey(e *Entry) {
 			}
 		}
 	}
-	ty := e.Type
-	name := e.TypeName
-	switch {
-	case ty == TypeModulePreGA:
-		c.key("type:6", e, CompatProblem{Gate: "type", Fatal: true, What: "MODULE_PRE_GA (Redis 4.0 release candidates only)"})
-		return
-	case ty == TypeModule2:
+	if e.Type == TypeModule2 {
 		mod := "?"
 		if e.Module != nil {
 			mod = e.Module.TypeName
@@ -304,39 +169,16 @@ func (c *Compat) addKey(e *Entry) {
 			What: "module type " + mod + " (needs that module)"})
 		return
 	}
-	if c.dialect == DialectValkey {
-		if ty == TypeHash2 && t.RDB < 80 {
-			c.key("type:"+strconv.Itoa(int(ty)), e, CompatProblem{Gate: "type", Fatal: true, What: name + " (Valkey 9.0+ only)"})
+	if g, bad := c.t.CheckType(c.dialect, byte(e.Type), e.TypeName); bad {
+		c.key("type:"+strconv.Itoa(int(e.Type)), e, CompatProblem{Gate: "type", Fatal: g.Fatal, Condition: g.Condition, What: g.Why})
+		return
+	}
+	if e.ValueKind == KindStream && c.t.StreamLengthChecked() {
+		if st := e.StreamMeta(); st != nil && st.Length != uint64(e.Len) {
+			c.key("stream-length", e, CompatProblem{Gate: "stream", Fatal: true,
+				What: "a stream length that differs from its live entries (" + c.t.String() +
+					" refuses it: \"Stream length inconsistent with live entries\")"})
 		}
-		return
-	}
-	// REDIS-magic file.
-	if t.valkey() {
-		if ty >= 22 {
-			if t.RDB >= 80 {
-				c.key("type:"+strconv.Itoa(int(ty)), e, CompatProblem{Gate: "type", Fatal: true,
-					What: name + " (type " + strconv.Itoa(int(ty)) + ": Valkey refuses tags 22..243 in REDIS-magic files)"})
-			} else {
-				ti, _ := lookupType(DialectRedis, 99, byte(ty))
-				c.key("type:"+strconv.Itoa(int(ty)), e, CompatProblem{Gate: "type", Fatal: true,
-					What: name + " (Redis " + redisRelease(ti.minVersion) + "+ only)"})
-			}
-		}
-		return
-	}
-	ti, ok := lookupType(DialectRedis, 99, byte(ty))
-	if !ok {
-		return
-	}
-	switch {
-	case ty == TypeGCRA && t.RDB >= 15:
-		c.key("type:33", e, CompatProblem{Gate: "type", Condition: "a server built with GCRA support",
-			What: name + " (only builds with ENABLE_GCRA)"})
-	case ty == TypeGCRA:
-		c.key("type:33", e, CompatProblem{Gate: "type", Fatal: true, What: name + " (Redis 8.10+ builds with ENABLE_GCRA only)"})
-	case ti.minVersion > t.RDB:
-		c.key("type:"+strconv.Itoa(int(ty)), e, CompatProblem{Gate: "type", Fatal: true,
-			What: name + " (Redis " + redisRelease(ti.minVersion) + "+ only)"})
 	}
 }
 

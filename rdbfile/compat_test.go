@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // compatOf checks path against target.
 func compatOf(t *testing.T, path, target string) rdbfile.CompatVerdict {
 	t.Helper()
-	tg, ok := rdbfile.LookupTarget(target)
+	tg, ok := release.Lookup(target)
 	if !ok {
 		t.Fatalf("unknown target %s", target)
 	}
@@ -107,7 +108,7 @@ func TestCompat(t *testing.T) {
 
 // TestCompatRelaxed covers the non-fatal gates with synthetic records.
 func TestCompatRelaxed(t *testing.T) {
-	tg, _ := rdbfile.LookupTarget("valkey-9.0")
+	tg, _ := release.Lookup("valkey-9.0")
 	c := rdbfile.NewCompat(tg, &rdbfile.Header{Magic: "REDIS", Version: 12, Dialect: rdbfile.DialectRedis}, 5)
 	c.Add(&rdbfile.Entry{Kind: rdbfile.EntryKey, Key: []byte("s"), Type: rdbfile.TypeString, TypeName: "STRING"})
 	c.Add(&rdbfile.Entry{Kind: rdbfile.EntrySlotInfo})
@@ -115,7 +116,7 @@ func TestCompatRelaxed(t *testing.T) {
 	if v.Status != rdbfile.CompatConditional || len(v.Problems) != 1 || v.Problems[0].Condition != "rdb-version-check relaxed" {
 		t.Errorf("REDIS 12 without tags 22..243 on valkey-9.0: %+v", v)
 	}
-	tg, _ = rdbfile.LookupTarget("redis-7.4")
+	tg, _ = release.Lookup("redis-7.4")
 	c = rdbfile.NewCompat(tg, &rdbfile.Header{Magic: "REDIS", Version: 12, Dialect: rdbfile.DialectRedis}, 5)
 	c.Add(&rdbfile.Entry{Kind: rdbfile.EntrySelectDB, DB: 20})
 	c.Add(&rdbfile.Entry{Kind: rdbfile.EntryKey, Key: []byte("m"), Type: rdbfile.TypeModule2, TypeName: "MODULE_2",
@@ -124,11 +125,5 @@ func TestCompatRelaxed(t *testing.T) {
 	if v.Status != rdbfile.CompatConditional || len(v.Problems) != 2 ||
 		v.Problems[0].Condition != "config databases > 20" || v.Problems[1].Condition != "module type ReJSON-RL loaded" {
 		t.Errorf("db 20 + module on redis-7.4: %+v", v)
-	}
-	if _, ok := rdbfile.LookupTarget("redis-6.2"); ok {
-		t.Error("redis-6.2 is not a target")
-	}
-	if n := len(rdbfile.Targets()); n != 14 {
-		t.Errorf("%d targets", n)
 	}
 }

@@ -1,6 +1,10 @@
 package rdbfile
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/rdbkit/rdbkit/release"
+)
 
 // Dialect is the family of servers whose numbering a file follows. Redis and
 // Valkey agree on everything up to RDB 11 and then assign the same numbers to
@@ -184,15 +188,15 @@ func (e Encoding) String() string {
 
 // typeInfo describes one object type id within a dialect.
 type typeInfo struct {
-	name       string
-	kind       Kind
-	enc        Encoding
-	minVersion int // first RDB version that can contain it (Redis numbering; Valkey 80+ uses its own)
+	name string
+	kind Kind
+	enc  Encoding
 }
 
-// lookupType resolves a type byte for a (dialect, version), as each
-// project's src/rdb.h numbers them and src/rdb.c rdbLoadObjectType accepts
-// them. ok is false for a tag that the file cannot contain.
+// lookupType resolves a type byte for a (dialect, version): names and
+// encodings as each project's src/rdb.h numbers them, the first RDB version
+// of each tag per the release table (release.TypeFirstRDB, after src/rdb.c
+// rdbLoadObjectType). ok is false for a tag that the file cannot contain.
 func lookupType(d Dialect, version int, t byte) (typeInfo, bool) {
 	if d == DialectValkey {
 		switch {
@@ -200,7 +204,7 @@ func lookupType(d Dialect, version int, t byte) (typeInfo, bool) {
 			ti := commonTypes[t]
 			return ti, ti.name != ""
 		case t == 22:
-			return typeInfo{"HASH_2", KindHash, EncHashtable, 80}, true
+			return typeInfo{"HASH_2", KindHash, EncHashtable}, true
 		}
 		return typeInfo{}, false
 	}
@@ -211,7 +215,7 @@ func lookupType(d Dialect, version int, t byte) (typeInfo, bool) {
 		}
 		// Files older than a type's introduction cannot hold it; be lenient
 		// only where real old writers are known to differ (none so far).
-		if version < ti.minVersion {
+		if first, _ := release.TypeFirstRDB(release.Redis, t); version < first {
 			return ti, false
 		}
 		return ti, true
@@ -220,37 +224,37 @@ func lookupType(d Dialect, version int, t byte) (typeInfo, bool) {
 }
 
 var commonTypes = [...]typeInfo{
-	0:  {"STRING", KindString, EncString, 1},
-	1:  {"LIST", KindList, EncLinkedList, 1},
-	2:  {"SET", KindSet, EncHashtable, 1},
-	3:  {"ZSET", KindZSet, EncSkiplist, 1},
-	4:  {"HASH", KindHash, EncHashtable, 1},
-	5:  {"ZSET_2", KindZSet, EncSkiplist, 8},
-	6:  {"MODULE_PRE_GA", KindModule, EncModule, 8},
-	7:  {"MODULE_2", KindModule, EncModule, 8},
-	9:  {"HASH_ZIPMAP", KindHash, EncZipmap, 2},
-	10: {"LIST_ZIPLIST", KindList, EncZiplist, 2},
-	11: {"SET_INTSET", KindSet, EncIntset, 2},
-	12: {"ZSET_ZIPLIST", KindZSet, EncZiplist, 2},
-	13: {"HASH_ZIPLIST", KindHash, EncZiplist, 2},
-	14: {"LIST_QUICKLIST", KindList, EncQuicklist, 7},
-	15: {"STREAM_LISTPACKS", KindStream, EncStream, 9},
-	16: {"HASH_LISTPACK", KindHash, EncListpack, 10},
-	17: {"ZSET_LISTPACK", KindZSet, EncListpack, 10},
-	18: {"LIST_QUICKLIST_2", KindList, EncQuicklist, 10},
-	19: {"STREAM_LISTPACKS_2", KindStream, EncStream, 10},
-	20: {"SET_LISTPACK", KindSet, EncListpack, 11},
-	21: {"STREAM_LISTPACKS_3", KindStream, EncStream, 11},
-	22: {"HASH_METADATA_PRE_GA", KindHash, EncHashtable, 12},
-	23: {"HASH_LISTPACK_EX_PRE_GA", KindHash, EncListpackEx, 12},
-	24: {"HASH_METADATA", KindHash, EncHashtable, 12},
-	25: {"HASH_LISTPACK_EX", KindHash, EncListpackEx, 12},
-	26: {"STREAM_LISTPACKS_4", KindStream, EncStream, 13},
-	27: {"STREAM_LISTPACKS_5", KindStream, EncStream, 14},
-	28: {"ARRAY", KindArray, EncArray, 14},
-	29: {"HASH_TMPL_LP", KindHash, EncTemplate, 15},
-	30: {"HASH_TMPL_LP_REF", KindHash, EncTemplate, 15},
-	31: {"HASH_TMPL_ARRAY", KindHash, EncTemplate, 15},
-	32: {"HASH_TMPL_ARRAY_REF", KindHash, EncTemplate, 15},
-	33: {"GCRA", KindGCRA, EncGCRA, 15},
+	0:  {"STRING", KindString, EncString},
+	1:  {"LIST", KindList, EncLinkedList},
+	2:  {"SET", KindSet, EncHashtable},
+	3:  {"ZSET", KindZSet, EncSkiplist},
+	4:  {"HASH", KindHash, EncHashtable},
+	5:  {"ZSET_2", KindZSet, EncSkiplist},
+	6:  {"MODULE_PRE_GA", KindModule, EncModule},
+	7:  {"MODULE_2", KindModule, EncModule},
+	9:  {"HASH_ZIPMAP", KindHash, EncZipmap},
+	10: {"LIST_ZIPLIST", KindList, EncZiplist},
+	11: {"SET_INTSET", KindSet, EncIntset},
+	12: {"ZSET_ZIPLIST", KindZSet, EncZiplist},
+	13: {"HASH_ZIPLIST", KindHash, EncZiplist},
+	14: {"LIST_QUICKLIST", KindList, EncQuicklist},
+	15: {"STREAM_LISTPACKS", KindStream, EncStream},
+	16: {"HASH_LISTPACK", KindHash, EncListpack},
+	17: {"ZSET_LISTPACK", KindZSet, EncListpack},
+	18: {"LIST_QUICKLIST_2", KindList, EncQuicklist},
+	19: {"STREAM_LISTPACKS_2", KindStream, EncStream},
+	20: {"SET_LISTPACK", KindSet, EncListpack},
+	21: {"STREAM_LISTPACKS_3", KindStream, EncStream},
+	22: {"HASH_METADATA_PRE_GA", KindHash, EncHashtable},
+	23: {"HASH_LISTPACK_EX_PRE_GA", KindHash, EncListpackEx},
+	24: {"HASH_METADATA", KindHash, EncHashtable},
+	25: {"HASH_LISTPACK_EX", KindHash, EncListpackEx},
+	26: {"STREAM_LISTPACKS_4", KindStream, EncStream},
+	27: {"STREAM_LISTPACKS_5", KindStream, EncStream},
+	28: {"ARRAY", KindArray, EncArray},
+	29: {"HASH_TMPL_LP", KindHash, EncTemplate},
+	30: {"HASH_TMPL_LP_REF", KindHash, EncTemplate},
+	31: {"HASH_TMPL_ARRAY", KindHash, EncTemplate},
+	32: {"HASH_TMPL_ARRAY_REF", KindHash, EncTemplate},
+	33: {"GCRA", KindGCRA, EncGCRA},
 }
