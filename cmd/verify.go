@@ -11,6 +11,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 	"github.com/rdbkit/rdbkit/release"
 )
 
@@ -246,7 +247,7 @@ type verifyReport struct {
 	Status   string
 	Error    error // the I/O or open error of statusError
 	Findings []finding
-	Verdicts []rdbfile.CompatVerdict
+	Verdicts []rdbscan.CompatVerdict
 	Hint     string
 	Keys     int64
 }
@@ -278,10 +279,10 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 	defer in.Close()
 	rep.In = in
 	done := v.app.startProgress(in, "verify")
-	var compats []*rdbfile.Compat
+	var compats []*rdbscan.Compat
 	onHeader := func(h *rdbfile.Header) {
 		for _, t := range v.targets {
-			compats = append(compats, rdbfile.NewCompat(t, h, v.opts.maxKeys))
+			compats = append(compats, rdbscan.NewCompat(t, h, v.opts.maxKeys))
 		}
 	}
 	each := func(e *rdbfile.Entry) {
@@ -324,10 +325,10 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 }
 
 // refuseAll is the verdict for an input without a readable RDB header.
-func refuseAll(targets []*release.Release) []rdbfile.CompatVerdict {
-	var out []rdbfile.CompatVerdict
+func refuseAll(targets []*release.Release) []rdbscan.CompatVerdict {
+	var out []rdbscan.CompatVerdict
 	for _, t := range targets {
-		out = append(out, rdbfile.CompatVerdict{Target: t, Status: rdbfile.CompatRefused})
+		out = append(out, rdbscan.CompatVerdict{Target: t, Status: rdbscan.CompatRefused})
 	}
 	return out
 }
@@ -352,7 +353,7 @@ func damageHint(in *input, res *scanResult) string {
 
 // verdictText is "will NOT load: RDB version 12 > 11 (...); also 3 keys use
 // HASH_LISTPACK_EX (Redis 7.4+ only): "hash:a", "hash:b"".
-func verdictText(v rdbfile.CompatVerdict, damaged bool, maxShown int) string {
+func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
 	var parts []string
 	if damaged {
 		parts = append(parts, "the file is damaged (see the findings)")
@@ -379,9 +380,9 @@ func verdictText(v rdbfile.CompatVerdict, damaged bool, maxShown int) string {
 	}
 	head := ""
 	switch {
-	case damaged || v.Status == rdbfile.CompatRefused:
+	case damaged || v.Status == rdbscan.CompatRefused:
 		head = "will NOT load: "
-	case v.Status == rdbfile.CompatConditional:
+	case v.Status == rdbscan.CompatConditional:
 		head = "loads only with non-default settings: "
 	default:
 		return "loads"
@@ -389,9 +390,9 @@ func verdictText(v rdbfile.CompatVerdict, damaged bool, maxShown int) string {
 	return head + strings.Join(parts, "; also ")
 }
 
-func verdictStatus(v rdbfile.CompatVerdict, damaged bool) string {
+func verdictStatus(v rdbscan.CompatVerdict, damaged bool) string {
 	if damaged {
-		return rdbfile.CompatRefused.String()
+		return rdbscan.CompatRefused.String()
 	}
 	return v.Status.String()
 }
@@ -729,7 +730,7 @@ func quietLine(rep *verifyReport) string {
 // with its default configuration (refused, or only with non-default settings).
 func targetRefuses(rep *verifyReport) bool {
 	for _, v := range rep.Verdicts {
-		if v.Status != rdbfile.CompatLoads {
+		if v.Status != rdbscan.CompatLoads {
 			return true
 		}
 	}
@@ -738,7 +739,7 @@ func targetRefuses(rep *verifyReport) bool {
 
 func verdictsNeedAttention(rep *verifyReport) bool {
 	for _, v := range rep.Verdicts {
-		if v.Status != rdbfile.CompatLoads {
+		if v.Status != rdbscan.CompatLoads {
 			return true
 		}
 	}

@@ -1,10 +1,11 @@
-package rdbfile
+package rdbscan
 
 import (
 	"bytes"
 	"sort"
 	"strconv"
 
+	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/release"
 )
 
@@ -95,9 +96,9 @@ type Compat struct {
 
 // NewCompat starts a compatibility check of the file with header h against
 // release t, keeping at most maxKeys key names per problem.
-func NewCompat(t *release.Release, h *Header, maxKeys int) *Compat {
+func NewCompat(t *release.Release, h *rdbfile.Header, maxKeys int) *Compat {
 	c := &Compat{t: t, dialect: release.Redis, maxKeys: maxKeys, index: map[string]*CompatProblem{}}
-	if h.Dialect == DialectValkey {
+	if h.Dialect == rdbfile.DialectValkey {
 		c.dialect = release.Valkey
 	}
 	if g, bad := t.CheckRDB(c.dialect, h.Version); bad {
@@ -116,37 +117,37 @@ func (c *Compat) add(p CompatProblem) *CompatProblem {
 }
 
 // Add accounts for one record.
-func (c *Compat) Add(e *Entry) {
+func (c *Compat) Add(e *rdbfile.Entry) {
 	switch e.Kind {
-	case EntryKey:
+	case rdbfile.EntryKey:
 		c.addKey(e)
-	case EntrySelectDB:
+	case rdbfile.EntrySelectDB:
 		if n := c.t.Limits.Databases; e.DB >= n {
 			db, ns := strconv.Itoa(e.DB), strconv.Itoa(n)
 			c.record("databases:"+db, e, CompatProblem{Gate: "databases", Unit: "record",
 				Condition: "config databases > " + db,
 				What:      "SELECTDB " + db + " (the default 'databases " + ns + "' refuses it)"})
 		}
-	case EntryModuleAux:
+	case rdbfile.EntryModuleAux:
 		if e.Module != nil {
 			name := e.Module.TypeName
 			c.record("module:"+name, e, CompatProblem{Gate: "module", Unit: "record",
 				Condition: "module type " + name + " loaded",
 				What:      "MODULE_AUX of module type " + name + " (needs that module)"})
 		}
-	case EntryFunction, EntrySlotInfo, EntryHashTemplate, EntrySlotImport:
+	case rdbfile.EntryFunction, rdbfile.EntrySlotInfo, rdbfile.EntryHashTemplate, rdbfile.EntrySlotImport:
 		c.opcode(e, byte(e.Opcode))
 	}
 }
 
 // opcode applies the release's opcode gate to a record.
-func (c *Compat) opcode(e *Entry, op byte) {
+func (c *Compat) opcode(e *rdbfile.Entry, op byte) {
 	if g, bad := c.t.CheckOpcode(c.dialect, op); bad {
 		c.record("opcode:"+strconv.Itoa(int(op)), e, CompatProblem{Gate: "opcode", Fatal: g.Fatal, Condition: g.Condition, Unit: "record", What: g.Why})
 	}
 }
 
-func (c *Compat) addKey(e *Entry) {
+func (c *Compat) addKey(e *rdbfile.Entry) {
 	if len(e.KeyMeta) > 0 {
 		if g, bad := c.t.CheckOpcode(c.dialect, release.OpKeyMeta); bad {
 			c.key("opcode:243", e, CompatProblem{Gate: "opcode", Fatal: g.Fatal, Condition: g.Condition, What: g.Why})
@@ -160,7 +161,7 @@ func (c *Compat) addKey(e *Entry) {
 			}
 		}
 	}
-	if e.Type == TypeModule2 {
+	if e.Type == rdbfile.TypeModule2 {
 		mod := "?"
 		if e.Module != nil {
 			mod = e.Module.TypeName
@@ -173,7 +174,7 @@ func (c *Compat) addKey(e *Entry) {
 		c.key("type:"+strconv.Itoa(int(e.Type)), e, CompatProblem{Gate: "type", Fatal: g.Fatal, Condition: g.Condition, What: g.Why})
 		return
 	}
-	if e.ValueKind == KindStream && c.t.StreamLengthChecked() {
+	if e.ValueKind == rdbfile.KindStream && c.t.StreamLengthChecked() {
 		if st := e.StreamMeta(); st != nil && st.Length != uint64(e.Len) {
 			c.key("stream-length", e, CompatProblem{Gate: "stream", Fatal: true,
 				What: "a stream length that differs from its live entries (" + c.t.String() +
@@ -182,12 +183,12 @@ func (c *Compat) addKey(e *Entry) {
 	}
 }
 
-func (c *Compat) key(id string, e *Entry, p CompatProblem) {
+func (c *Compat) key(id string, e *rdbfile.Entry, p CompatProblem) {
 	p.Unit = "key"
 	c.record(id, e, p)
 }
 
-func (c *Compat) record(id string, e *Entry, p CompatProblem) {
+func (c *Compat) record(id string, e *rdbfile.Entry, p CompatProblem) {
 	q := c.index[id]
 	if q == nil {
 		p.Offset = e.Offset
