@@ -62,9 +62,10 @@
 //
 // # Commands
 //
-// Lookup, LookupArgs and CheckArity give, per target server release
-// (Redis 7.0 to 8.8, Valkey 8.0 to 9.0), the commands that can appear in an
-// AOF, with their arity, write flag and the release that introduced them.
+// Validate checks a command against a server release's command table (package
+// release: the commands that can appear in an AOF, with their arity, write
+// flag and the release that introduced them); ValidateKnown checks it against
+// every known release.
 //
 // # Lengths from the file
 //

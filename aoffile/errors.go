@@ -1,6 +1,8 @@
 package aoffile
 
 import (
+	"github.com/rdbkit/rdbkit/release"
+
 	"errors"
 	"io"
 	"strconv"
@@ -80,17 +82,30 @@ func (e *SyntaxError) Is(target error) bool {
 
 // A CommandError reports a command that the target server would refuse:
 // unknown (ErrUnknownCommand) or called with the wrong number of arguments
-// (ErrArity). It is returned by Validate.
+// (ErrArity). It is returned by Validate, and by ValidateKnown with a nil
+// Target (no known release has the command).
 type CommandError struct {
-	Target Target
-	Name   string // command name as found (subcommand as "name|sub")
-	Argc   int    // number of arguments including the name
-	Arity  int    // the command's arity, for ErrArity
+	Target *release.Release // nil: the releases of Among
+	// Among are the releases checked by ValidateKnown (nil: every known release).
+	Among []*release.Release
+	Name   string           // command name as found (subcommand as "name|sub")
+	Argc   int              // number of arguments including the name
+	Arity  int              // the command's arity, for ErrArity
 	Err    error
 }
 
 func (e *CommandError) Error() string {
-	s := e.Err.Error() + " " + strconv.Quote(e.Name) + " for " + e.Target.String()
+	who := "any known release"
+	switch {
+	case e.Target != nil:
+		who = e.Target.Name
+	case len(e.Among) == 1:
+		who = e.Among[0].Name
+	case len(e.Among) > 1:
+		who = "any of the " + strconv.Itoa(len(e.Among)) + " releases that load this AOF's RDB base (" +
+			e.Among[0].Name + " ... " + e.Among[len(e.Among)-1].Name + ")"
+	}
+	s := e.Err.Error() + " " + strconv.Quote(e.Name) + " for " + who
 	if e.Err == ErrArity {
 		s += ": " + strconv.Itoa(e.Argc) + " arguments, arity " + strconv.Itoa(e.Arity)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 func ExampleReader() {
@@ -40,9 +41,10 @@ func ExampleReader() {
 
 func ExampleValidate() {
 	args := [][]byte{[]byte("HPEXPIREAT"), []byte("h"), []byte("4102444800000"), []byte("FIELDS"), []byte("1"), []byte("f")}
-	for _, t := range []aoffile.Target{aoffile.Redis72, aoffile.Redis74} {
-		_, err := aoffile.Validate(t, args)
-		fmt.Println(t, err)
+	for _, name := range []string{"redis-7.2", "redis-7.4"} {
+		r, _ := release.Lookup(name)
+		_, err := aoffile.Validate(r, args)
+		fmt.Println(r.Name, err)
 	}
 	// Output:
 	// redis-7.2 aoffile: unknown command "hpexpireat" for redis-7.2

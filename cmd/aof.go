@@ -13,6 +13,8 @@ import (
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
+	"github.com/rdbkit/rdbkit/release"
 	"github.com/rdbkit/rdbkit/repair"
 )
 
@@ -117,10 +119,11 @@ const statusTruncated = "truncated"
 // aofOptions are what inspect and verify ask of runAOF.
 type aofOptions struct {
 	config  string
-	targets []aoffile.Target
-	verify  bool // verify (suggests repairs) rather than inspect
-	strict  bool // a torn last command is damage (exit 3)
-	oneLine bool // --quiet with several inputs: one line per set with a problem
+	targets []*release.Release // --target: say whether each would load the set
+	maxKeys int                // key names kept per target problem
+	verify  bool               // verify (suggests repairs) rather than inspect
+	strict  bool               // a torn last command is damage (exit 3)
+	oneLine bool               // --quiet with several inputs: one line per set with a problem
 }
 
 func fileKind(set *manifest.Set, f *manifest.File) string {
@@ -217,7 +220,10 @@ func shellQuote(s string) string {
 }
 
 // runAOF inspects (o.verify false) or verifies an AOF set and renders it.
-// It returns the exit status.
+// It returns the exit status. Every command is checked against the releases
+// that may have written the set (an unknown one makes the file damaged: no
+// server loads it); each of o.targets says whether that release would load
+// the set.
 func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, error) {
 	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 	if err != nil {
@@ -243,11 +249,57 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 	for _, f := range set.Files() {
 		total += f.Size
 	}
+	compats := make([]*rdbscan.SetCompat, len(o.targets))
+	for i, t := range o.targets {
+		compats[i] = rdbscan.NewSetCompat(t, o.maxKeys)
+	}
+	var loaders []*release.Release // nil: every release, until an RDB base names its writer
+	loadersSet := false
+	onRDB := func(f *manifest.File, h *rdbfile.Header) func(*rdbfile.Entry) {
+		if !loadersSet {
+			loadersSet = true
+			d := release.Redis
+			if h.Dialect == rdbfile.DialectValkey {
+				d = release.Valkey
+			}
+			rv, _ := h.AuxValue("redis-ver")
+			vv, _ := h.AuxValue("valkey-ver")
+			w, _ := release.FromAux(rv, vv)
+			if ls := release.Loaders(d, h.Version, w); len(ls) > 0 {
+				loaders = ls
+			}
+		}
+		var each []func(*rdbfile.Entry)
+		for _, c := range compats {
+			each = append(each, c.RDB(f.Name, h))
+		}
+		if len(each) == 0 {
+			return nil
+		}
+		return func(e *rdbfile.Entry) {
+			for _, fn := range each {
+				fn(e)
+			}
+		}
+	}
+	check := func(f *manifest.File, c *aoffile.Command) error {
+		for _, sc := range compats {
+			sc.Command(f.Name, c)
+		}
+		return aoffile.ValidateKnown(loaders, c.Args)
+	}
 	update, done := app.startSetProgress(total, "verify")
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Targets: o.targets, Progress: update})
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update})
 	done()
 	if err != nil {
 		return exitError, err
+	}
+	var verdicts []rdbscan.CompatVerdict
+	refused := false
+	for _, c := range compats {
+		v := c.Verdict()
+		verdicts = append(verdicts, v)
+		refused = refused || v.Status != rdbscan.CompatLoads
 	}
 	code := exitOK
 	status := statusIntact
@@ -267,6 +319,10 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 				js.Warnings = append(js.Warnings, fmt.Sprintf("%s ends in an incomplete command: the server loads this with aof-load-truncated yes (the default) and drops %d bytes", name, n))
 			}
 		}
+	}
+	damaged := code == exitCorrupt // the set does not load anywhere as it is
+	if refused && code == exitOK {
+		code = exitCorrupt // it loads, but not on every --target
 	}
 	js.Status, js.ExitCode = status, code
 	left, err := repair.FindLeftovers(repair.LeftoverDirs(set.Dir), app.Clock())
@@ -313,12 +369,17 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 				return exitError, err
 			}
 		}
+		for _, vd := range verdicts {
+			if err := writeJSON(out, targetJSON(path, vd, damaged, o.maxKeys)); err != nil {
+				return exitError, err
+			}
+		}
 		if err := writeJSON(out, js); err != nil {
 			return exitError, err
 		}
 		return code, nil
 	}
-	if o.verify && app.Quiet && status == statusIntact && len(set.Findings) == 0 && len(js.Warnings) == 0 {
+	if o.verify && app.Quiet && status == statusIntact && !refused && len(set.Findings) == 0 && len(js.Warnings) == 0 {
 		return code, nil // verify --quiet prints only problems
 	}
 	if o.oneLine {
@@ -385,7 +446,14 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 	for _, w := range js.Warnings {
 		plainLine(out, "warning", w)
 	}
-	plainLine(out, "verdict", status)
+	for _, vd := range verdicts {
+		plainLine(out, "target", vd.Target.Name+": "+verdictText(vd, damaged, 5))
+	}
+	verdict := status
+	if refused && !damaged {
+		verdict += ", but NOT loadable by every --target (see above)"
+	}
+	plainLine(out, "verdict", verdict)
 	if js.Suggest != "" {
 		plainLine(out, "repair", js.Suggest)
 	}
@@ -407,7 +475,7 @@ func aofExit(code int, err error) error {
 	if code == exitOK {
 		return nil
 	}
-	return &filesError{code: code, msg: "AOF is damaged"}
+	return &filesError{code: code, msg: "AOF is damaged or will not load on a --target"}
 }
 
 func asRDBCorrupt(err error) *rdbfile.CorruptError {

@@ -20,6 +20,7 @@ import (
 	"github.com/rdbkit/rdbkit/internal/timeparse"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 	"github.com/rdbkit/rdbkit/replay"
 )
 
@@ -127,6 +128,17 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		v, err := engine.ParseServerVersion(o.version)
 		if err != nil {
 			return usageErrorf("--server-version %q: want e.g. 7.2.6 or valkey-8.0.1", o.version)
+		}
+		// A release name ("redis-7.4", "valkey-8.1") or any Valkey version
+		// must be a known release; a full Redis version outside the table
+		// ("6.2.14") keeps that server's semantics.
+		_, known := v.Release()
+		if strings.Count(o.version, ".") < 2 {
+			_, err := release.Parse(o.version)
+			known = err == nil
+		}
+		if !known && (v.Valkey || strings.Count(o.version, ".") < 2) {
+			return usageErrorf("--server-version %q: unknown server release (known: %s)", o.version, strings.Join(release.Names(), ", "))
 		}
 		ro.Version = v
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/rdbscan"
 	"github.com/rdbkit/rdbkit/release"
@@ -138,13 +137,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 			rdbPaths = append(rdbPaths, p)
 			continue
 		}
-		var ats []aoffile.Target
-		for _, t := range targets {
-			if at, ok := aoffile.ParseTarget(t.Name); ok {
-				ats = append(ats, at)
-			}
-		}
-		code, err := runAOF(ctx, app, p, aofOptions{config: o.config, targets: ats, verify: true, strict: o.strict, oneLine: app.Quiet && len(paths) > 1 && app.mode() != modeJSON})
+		code, err := runAOF(ctx, app, p, aofOptions{config: o.config, targets: targets, maxKeys: o.maxKeys, verify: true, strict: o.strict, oneLine: app.Quiet && len(paths) > 1 && app.mode() != modeJSON})
 		if err != nil {
 			return err
 		}
@@ -390,6 +383,26 @@ func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
 	return head + strings.Join(parts, "; also ")
 }
 
+// targetJSON is the "target" record of one verdict about file.
+func targetJSON(file string, vd rdbscan.CompatVerdict, damaged bool, maxKeys int) jsonVerifyTarget {
+	j := jsonVerifyTarget{Type: "target", File: file, Target: vd.Target.Name, Server: vd.Target.Server,
+		Release: vd.Target.Line, MaxRDB: vd.Target.RDB, Status: verdictStatus(vd, damaged),
+		Verdict: verdictText(vd, damaged, maxKeys), Problems: []jsonCompatIssue{}}
+	for _, p := range vd.Problems {
+		ji := jsonCompatIssue{Gate: p.Gate, Fatal: p.Fatal, Description: p.Describe(), Records: p.Records,
+			Keys: []jsonBytes{}, KeysTruncated: int64(len(p.Keys)) < p.Records && p.Unit != "record", Offset: p.Offset}
+		if p.Condition != "" {
+			c := p.Condition
+			ji.Condition = &c
+		}
+		for _, k := range p.Keys {
+			ji.Keys = append(ji.Keys, jsonBytes(k))
+		}
+		j.Problems = append(j.Problems, ji)
+	}
+	return j
+}
+
 func verdictStatus(v rdbscan.CompatVerdict, damaged bool) string {
 	if damaged {
 		return rdbscan.CompatRefused.String()
@@ -523,22 +536,7 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 	}
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
-		j := jsonVerifyTarget{Type: "target", File: rep.File, Target: vd.Target.Name, Server: vd.Target.Server,
-			Release: vd.Target.Line, MaxRDB: vd.Target.RDB, Status: verdictStatus(vd, damaged),
-			Verdict: verdictText(vd, damaged, v.opts.maxKeys), Problems: []jsonCompatIssue{}}
-		for _, p := range vd.Problems {
-			ji := jsonCompatIssue{Gate: p.Gate, Fatal: p.Fatal, Description: p.Describe(), Records: p.Records,
-				Keys: []jsonBytes{}, KeysTruncated: int64(len(p.Keys)) < p.Records && p.Unit == "key", Offset: p.Offset}
-			if p.Condition != "" {
-				c := p.Condition
-				ji.Condition = &c
-			}
-			for _, k := range p.Keys {
-				ji.Keys = append(ji.Keys, jsonBytes(k))
-			}
-			j.Problems = append(j.Problems, ji)
-		}
-		if err := writeJSON(w, j); err != nil {
+		if err := writeJSON(w, targetJSON(rep.File, vd, damaged, v.opts.maxKeys)); err != nil {
 			return err
 		}
 	}

@@ -5,9 +5,9 @@ import "math"
 // Bitmap commands (Redis src/bitops.c).
 
 var bitCommands = []cmdSpec{
-	{name: "setbit", arity: 4, redis: 202, valkey: 702, fn: cmdSetBit},
-	{name: "bitop", arity: -4, redis: 206, valkey: 702, fn: cmdBitOp},
-	{name: "bitfield", arity: -2, redis: 302, valkey: 702, fn: cmdBitField},
+	{name: "setbit", fn: cmdSetBit},
+	{name: "bitop", fn: cmdBitOp},
+	{name: "bitfield", fn: cmdBitField},
 }
 
 // bitOffset is getBitOffsetFromArgument: "#n" (with hash) means n*bits.

@@ -14,10 +14,10 @@ import (
 // same test).
 
 var geoCommands = []cmdSpec{
-	{name: "geoadd", arity: -5, redis: 302, valkey: 702, fn: cmdGeoAdd},
-	{name: "georadius", arity: -6, redis: 302, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoRadiusCoords) }},
-	{name: "georadiusbymember", arity: -5, redis: 302, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoRadiusMember) }},
-	{name: "geosearchstore", arity: -8, redis: 602, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoSearchStore) }},
+	{name: "geoadd", fn: cmdGeoAdd},
+	{name: "georadius", fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoRadiusCoords) }},
+	{name: "georadiusbymember", fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoRadiusMember) }},
+	{name: "geosearchstore", fn: func(e *Engine, a [][]byte) error { return e.geoSearch(a, geoSearchStore) }},
 }
 
 var (

@@ -7,20 +7,20 @@ import "math"
 // HINCRBYFLOAT keep it.
 
 var hashCommands = []cmdSpec{
-	{name: "hset", arity: -4, redis: 200, valkey: 702, fn: cmdHSet},
-	{name: "hmset", arity: -4, redis: 200, valkey: 702, fn: cmdHSet},
-	{name: "hsetnx", arity: 4, redis: 200, valkey: 702, fn: cmdHSetNX},
-	{name: "hdel", arity: -3, redis: 200, valkey: 702, fn: cmdHDel},
-	{name: "hincrby", arity: 4, redis: 200, valkey: 702, fn: cmdHIncrBy},
-	{name: "hincrbyfloat", arity: 4, redis: 206, valkey: 702, fn: cmdHIncrByFloat},
-	{name: "hexpire", arity: -6, redis: 704, valkey: 900, fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, e.now(), 1000, "hexpire") }},
-	{name: "hpexpire", arity: -6, redis: 704, valkey: 900, fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, e.now(), 1, "hpexpire") }},
-	{name: "hexpireat", arity: -6, redis: 704, valkey: 900, fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, 0, 1000, "hexpireat") }},
-	{name: "hpexpireat", arity: -6, redis: 704, valkey: 900, fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, 0, 1, "hpexpireat") }},
-	{name: "hpersist", arity: -5, redis: 704, valkey: 900, fn: cmdHPersist},
-	{name: "hsetex", arity: -6, redis: 800, valkey: 900, fn: cmdHSetEx},
-	{name: "hgetex", arity: -5, redis: 800, valkey: 900, fn: cmdHGetEx},
-	{name: "hgetdel", arity: -5, redis: 800, valkey: 901, fn: cmdHGetDel},
+	{name: "hset", fn: cmdHSet},
+	{name: "hmset", fn: cmdHSet},
+	{name: "hsetnx", fn: cmdHSetNX},
+	{name: "hdel", fn: cmdHDel},
+	{name: "hincrby", fn: cmdHIncrBy},
+	{name: "hincrbyfloat", fn: cmdHIncrByFloat},
+	{name: "hexpire", fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, e.now(), 1000, "hexpire") }},
+	{name: "hpexpire", fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, e.now(), 1, "hpexpire") }},
+	{name: "hexpireat", fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, 0, 1000, "hexpireat") }},
+	{name: "hpexpireat", fn: func(e *Engine, a [][]byte) error { return e.hexpire(a, 0, 1, "hpexpireat") }},
+	{name: "hpersist", fn: cmdHPersist},
+	{name: "hsetex", fn: cmdHSetEx},
+	{name: "hgetex", fn: cmdHGetEx},
+	{name: "hgetdel", fn: cmdHGetDel},
 }
 
 // hfeMaxMs is EB_EXPIRE_TIME_MAX, the largest field expire time.

@@ -11,21 +11,21 @@ import (
 // Functions, scripting and the read-only commands Exec accepts.
 
 var miscCommands = []cmdSpec{
-	{name: "function", arity: -2, redis: 700, valkey: 702, fn: cmdFunction},
-	{name: "script", arity: -2, redis: 206, valkey: 702, fn: cmdScript},
-	{name: "eval", arity: -3, redis: 206, valkey: 702, fn: cmdScriptCall},
-	{name: "evalsha", arity: -3, redis: 206, valkey: 702, fn: cmdScriptCall},
-	{name: "eval_ro", arity: -3, redis: 700, valkey: 702, fn: cmdScriptCall},
-	{name: "evalsha_ro", arity: -3, redis: 700, valkey: 702, fn: cmdScriptCall},
-	{name: "fcall", arity: -3, redis: 700, valkey: 702, fn: cmdScriptCall},
-	{name: "fcall_ro", arity: -3, redis: 700, valkey: 702, fn: cmdScriptCall},
-	{name: "ardel", arity: -3, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "ardelrange", arity: -4, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arinsert", arity: -3, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "armset", arity: -4, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arring", arity: -4, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arseek", arity: 3, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arset", arity: -4, redis: 808, fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "function", fn: cmdFunction},
+	{name: "script", fn: cmdScript},
+	{name: "eval", fn: cmdScriptCall},
+	{name: "evalsha", fn: cmdScriptCall},
+	{name: "eval_ro", fn: cmdScriptCall},
+	{name: "evalsha_ro", fn: cmdScriptCall},
+	{name: "fcall", fn: cmdScriptCall},
+	{name: "fcall_ro", fn: cmdScriptCall},
+	{name: "ardel", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "ardelrange", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "arinsert", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "armset", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "arring", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "arseek", fn: unsupportedCmd("array values are kept as loaded")},
+	{name: "arset", fn: unsupportedCmd("array values are kept as loaded")},
 }
 
 // cmdScriptCall: scripts cannot run offline. Redis 7.0+ never writes them
@@ -168,7 +168,9 @@ func decodeFunctionDump(p []byte, maxVersion int) (map[string][]byte, error) {
 }
 
 // Read-only commands: the server executes them from an AOF too, without
-// effect. Exec accepts and ignores them.
+// effect. Exec accepts and ignores them, in the releases the release table
+// lists them for (with their arity); the administrative and connection
+// commands the table leaves out (PING, INFO, CONFIG, ...) in every release.
 var readOnlyCommands = func() []cmdSpec {
 	var out []cmdSpec
 	for _, n := range []string{"get", "strlen", "getrange", "substr", "mget", "lcs", "exists", "type", "ttl", "pttl",
@@ -178,16 +180,11 @@ var readOnlyCommands = func() []cmdSpec {
 		"zrevrangebylex", "zrank", "zrevrank", "zlexcount", "zscan", "hget", "hmget", "hgetall", "hkeys",
 		"hvals", "hlen", "hexists", "hstrlen", "hscan", "xlen", "xrange", "xrevrange", "xread", "xpending",
 		"xinfo", "getbit", "bitcount", "bitpos", "geodist", "geohash", "geopos", "georadius_ro",
-		"georadiusbymember_ro", "ping", "echo", "time", "info", "watch", "unwatch", "client", "config", "debug"} {
-		out = append(out, cmdSpec{name: n, arity: -1, redis: 100, valkey: 702, noop: true})
-	}
-	for _, n := range []string{"expiretime", "pexpiretime", "lpos", "smismember", "sintercard", "zmscore",
+		"georadiusbymember_ro", "ping", "echo", "time", "info", "watch", "unwatch", "client", "config", "debug",
+		"expiretime", "pexpiretime", "lpos", "smismember", "sintercard", "zmscore",
 		"zrandmember", "zinter", "zunion", "zdiff", "zintercard", "hrandfield", "bitfield_ro", "geosearch",
-		"sort_ro"} {
-		out = append(out, cmdSpec{name: n, arity: -1, redis: 602, valkey: 702, noop: true})
-	}
-	for _, n := range []string{"httl", "hpttl", "hexpiretime", "hpexpiretime"} {
-		out = append(out, cmdSpec{name: n, arity: -1, redis: 704, valkey: 900, noop: true})
+		"sort_ro", "httl", "hpttl", "hexpiretime", "hpexpiretime"} {
+		out = append(out, cmdSpec{name: n, noop: true})
 	}
 	return out
 }()

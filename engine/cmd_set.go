@@ -3,13 +3,13 @@ package engine
 // Set commands (Redis src/t_set.c).
 
 var setCommands = []cmdSpec{
-	{name: "sadd", arity: -3, redis: 100, valkey: 702, fn: cmdSAdd},
-	{name: "srem", arity: -3, redis: 100, valkey: 702, fn: cmdSRem},
-	{name: "smove", arity: 4, redis: 100, valkey: 702, fn: cmdSMove},
-	{name: "spop", arity: -2, redis: 100, valkey: 702, fn: cmdSPop},
-	{name: "sinterstore", arity: -3, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opInter) }},
-	{name: "sunionstore", arity: -3, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opUnion) }},
-	{name: "sdiffstore", arity: -3, redis: 100, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opDiff) }},
+	{name: "sadd", fn: cmdSAdd},
+	{name: "srem", fn: cmdSRem},
+	{name: "smove", fn: cmdSMove},
+	{name: "spop", fn: cmdSPop},
+	{name: "sinterstore", fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opInter) }},
+	{name: "sunionstore", fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opUnion) }},
+	{name: "sdiffstore", fn: func(e *Engine, a [][]byte) error { return e.setOpStore(a, opDiff) }},
 }
 
 const (

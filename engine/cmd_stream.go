@@ -10,20 +10,20 @@ import (
 // DIGEST; entries, lengths and IDs are.
 
 var streamCommands = []cmdSpec{
-	{name: "xadd", arity: -5, redis: 500, valkey: 702, fn: cmdXAdd},
-	{name: "xtrim", arity: -4, redis: 500, valkey: 702, fn: cmdXTrim},
-	{name: "xdel", arity: -3, redis: 500, valkey: 702, fn: cmdXDel},
-	{name: "xsetid", arity: -3, redis: 500, valkey: 702, fn: cmdXSetID},
-	{name: "xgroup", arity: -2, redis: 500, valkey: 702, fn: cmdXGroup},
-	{name: "xack", arity: -4, redis: 500, valkey: 702, fn: cmdXAck},
-	{name: "xclaim", arity: -6, redis: 500, valkey: 702, fn: cmdXClaim},
-	{name: "xautoclaim", arity: -6, redis: 602, valkey: 702, fn: cmdXAutoClaim},
-	{name: "xreadgroup", arity: -7, redis: 500, valkey: 702, fn: cmdXReadGroup},
-	{name: "xdelex", arity: -5, redis: 802, fn: cmdXDelEx},
-	{name: "xackdel", arity: -6, redis: 802, fn: cmdXAckDel},
-	{name: "xcfgset", arity: -2, redis: 806, fn: cmdStreamStateNoop},
-	{name: "xidmprecord", arity: 5, redis: 806, fn: cmdStreamStateNoop},
-	{name: "xnack", arity: -7, redis: 808, fn: cmdStreamStateNoop},
+	{name: "xadd", fn: cmdXAdd},
+	{name: "xtrim", fn: cmdXTrim},
+	{name: "xdel", fn: cmdXDel},
+	{name: "xsetid", fn: cmdXSetID},
+	{name: "xgroup", fn: cmdXGroup},
+	{name: "xack", fn: cmdXAck},
+	{name: "xclaim", fn: cmdXClaim},
+	{name: "xautoclaim", fn: cmdXAutoClaim},
+	{name: "xreadgroup", fn: cmdXReadGroup},
+	{name: "xdelex", fn: cmdXDelEx},
+	{name: "xackdel", fn: cmdXAckDel},
+	{name: "xcfgset", fn: cmdStreamStateNoop},
+	{name: "xidmprecord", fn: cmdStreamStateNoop},
+	{name: "xnack", fn: cmdStreamStateNoop},
 }
 
 // cmdStreamStateNoop accepts the Redis 8.6/8.8 commands that only change a

@@ -9,22 +9,22 @@ import (
 // Sorted-set commands (Redis src/t_zset.c).
 
 var zsetCommands = []cmdSpec{
-	{name: "zadd", arity: -4, redis: 102, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zadd(a, false) }},
-	{name: "zincrby", arity: 4, redis: 102, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zadd(a, true) }},
-	{name: "zrem", arity: -3, redis: 102, valkey: 702, fn: cmdZRem},
-	{name: "zremrangebyscore", arity: 4, redis: 102, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrScore) }},
-	{name: "zremrangebyrank", arity: 4, redis: 200, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrRank) }},
-	{name: "zremrangebylex", arity: 4, redis: 209, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrLex) }},
-	{name: "zpopmin", arity: -2, redis: 500, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zpop(a, false) }},
-	{name: "zpopmax", arity: -2, redis: 500, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zpop(a, true) }},
-	{name: "bzpopmin", arity: -3, redis: 500, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.bzpop(a[1:len(a)-1], false) }},
-	{name: "bzpopmax", arity: -3, redis: 500, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.bzpop(a[1:len(a)-1], true) }},
-	{name: "zmpop", arity: -4, redis: 700, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zmpop(a[1:]) }},
-	{name: "bzmpop", arity: -5, redis: 700, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zmpop(a[2:]) }},
-	{name: "zunionstore", arity: -4, redis: 200, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opUnion) }},
-	{name: "zinterstore", arity: -4, redis: 200, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opInter) }},
-	{name: "zdiffstore", arity: -4, redis: 602, valkey: 702, fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opDiff) }},
-	{name: "zrangestore", arity: -5, redis: 602, valkey: 702, fn: cmdZRangeStore},
+	{name: "zadd", fn: func(e *Engine, a [][]byte) error { return e.zadd(a, false) }},
+	{name: "zincrby", fn: func(e *Engine, a [][]byte) error { return e.zadd(a, true) }},
+	{name: "zrem", fn: cmdZRem},
+	{name: "zremrangebyscore", fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrScore) }},
+	{name: "zremrangebyrank", fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrRank) }},
+	{name: "zremrangebylex", fn: func(e *Engine, a [][]byte) error { return e.zremrange(a, zrLex) }},
+	{name: "zpopmin", fn: func(e *Engine, a [][]byte) error { return e.zpop(a, false) }},
+	{name: "zpopmax", fn: func(e *Engine, a [][]byte) error { return e.zpop(a, true) }},
+	{name: "bzpopmin", fn: func(e *Engine, a [][]byte) error { return e.bzpop(a[1:len(a)-1], false) }},
+	{name: "bzpopmax", fn: func(e *Engine, a [][]byte) error { return e.bzpop(a[1:len(a)-1], true) }},
+	{name: "zmpop", fn: func(e *Engine, a [][]byte) error { return e.zmpop(a[1:]) }},
+	{name: "bzmpop", fn: func(e *Engine, a [][]byte) error { return e.zmpop(a[2:]) }},
+	{name: "zunionstore", fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opUnion) }},
+	{name: "zinterstore", fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opInter) }},
+	{name: "zdiffstore", fn: func(e *Engine, a [][]byte) error { return e.zsetOpStore(a, opDiff) }},
+	{name: "zrangestore", fn: cmdZRangeStore},
 }
 
 func (e *Engine) zset(key []byte) (*zsetObj, error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // This file holds the in-memory keyspace and the command dispatcher. An
@@ -273,24 +274,47 @@ func unsupported(reason string) error { return &UnsupportedError{Reason: reason}
 
 // Dispatch.
 
-// cmdSpec describes one command: its arity (Redis convention: N exact,
-// -N at least N, counting the name), the first release line that has it
-// (major*100+minor; 0: none) and its handler.
+// cmdSpec is one command the engine executes: its name and handler. Its
+// arity and the releases that have it come from the release table
+// (release.LookupCommand), filled in by init.
 type cmdSpec struct {
-	name   string
-	arity  int
-	redis  int
-	valkey int
-	fn     func(e *Engine, a [][]byte) error
-	noop   bool // read-only: accepted and ignored
+	name string
+	fn   func(e *Engine, a [][]byte) error
+	noop bool // read-only: accepted and ignored
+
+	redis, valkey release.Command // the command in each dialect's table
+	known         bool            // the release table has it
 }
 
-func (c *cmdSpec) in(v ServerVersion) bool {
-	since := c.redis
+// info returns the command as v's dialect has it.
+func (c *cmdSpec) info(v ServerVersion) release.Command {
 	if v.Valkey {
-		since = c.valkey
+		return c.valkey
 	}
-	return since != 0 && v.Major*100+v.Minor >= since
+	return c.redis
+}
+
+// in reports whether a server of version v has the command. A read-only
+// command the release table leaves out (PING, INFO, ...) is in every
+// version.
+func (c *cmdSpec) in(v ServerVersion) bool {
+	if !c.known {
+		return c.noop
+	}
+	ci := c.info(v)
+	since := ci.Redis
+	if v.Valkey {
+		since = ci.Valkey
+	}
+	return since != 0 && v.Major*100+v.Minor >= int(since)
+}
+
+// arityOK reports whether argc fits the command's arity on v's dialect.
+func (c *cmdSpec) arityOK(v ServerVersion, argc int) bool {
+	if !c.known {
+		return true
+	}
+	return c.info(v).ArityOK(argc)
 }
 
 var commandTable map[string]*cmdSpec
@@ -306,7 +330,10 @@ func init() {
 	commandTable = map[string]*cmdSpec{}
 	for _, list := range commandLists() {
 		for i := range list {
-			commandTable[list[i].name] = &list[i]
+			c := &list[i]
+			c.redis, c.known = release.LookupCommand(release.Redis, c.name)
+			c.valkey, _ = release.LookupCommand(release.Valkey, c.name)
+			commandTable[c.name] = c
 		}
 	}
 }
@@ -377,7 +404,9 @@ func (e *Engine) Exec(argv [][]byte) error {
 		}
 		name := string(lb)
 		reason := "unknown command"
-		if c != nil {
+		if why, ok := unsupportedCommands[name]; ok {
+			reason = "not supported: " + why
+		} else if c != nil {
 			reason = "not a command of " + e.v.String()
 		}
 		err := &UnsupportedError{Command: name, Reason: reason, Unknown: true}
@@ -386,7 +415,7 @@ func (e *Engine) Exec(argv [][]byte) error {
 		}
 		return err
 	}
-	if (c.arity > 0 && len(argv) != c.arity) || (c.arity < 0 && len(argv) < -c.arity) {
+	if !c.arityOK(e.v, len(argv)) {
 		err := &CommandError{Command: c.name, Msg: string(errArity(c.name))}
 		if e.multi {
 			e.txErr = err

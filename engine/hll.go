@@ -41,9 +41,9 @@ const (
 )
 
 var hllCommands = []cmdSpec{
-	{name: "pfadd", arity: -2, redis: 209, valkey: 702, fn: cmdPFAdd},
-	{name: "pfmerge", arity: -2, redis: 209, valkey: 702, fn: cmdPFMerge},
-	{name: "pfcount", arity: -2, redis: 209, valkey: 702, fn: cmdPFCount},
+	{name: "pfadd", fn: cmdPFAdd},
+	{name: "pfmerge", fn: cmdPFMerge},
+	{name: "pfcount", fn: cmdPFCount},
 }
 
 // murmurHash64A is MurmurHash2, 64-bit version, by Austin Appleby, with the

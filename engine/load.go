@@ -788,31 +788,6 @@ func libraryName(code []byte) (string, bool) {
 
 // DUMP payloads.
 
-// maxRDBVersion is the newest RDB version the server's RESTORE accepts.
-func maxRDBVersion(v ServerVersion) int {
-	if v.Valkey {
-		if v.AtLeast(9, 0) {
-			return 80
-		}
-		return 11
-	}
-	switch {
-	case v.AtLeast(8, 10):
-		return 15
-	case v.AtLeast(8, 8):
-		return 14
-	case v.AtLeast(8, 6):
-		return 13
-	case v.AtLeast(7, 4):
-		return 12
-	case v.AtLeast(7, 2):
-		return 11
-	case v.AtLeast(7, 0):
-		return 10
-	}
-	return 9
-}
-
 // DecodeDump decodes a DUMP payload (Redis src/cluster.c createDumpPayload
 // writes it, verifyDumpPayload checks it): the type byte and
 // value as in an RDB file, the 2-byte little-endian RDB version and the

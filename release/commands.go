@@ -87,6 +87,17 @@ func lookupRow(name []byte) (*commandRow, bool) {
 	return &commandRows[i], true
 }
 
+// LookupCommand returns the command named name (any case, "container|sub"
+// for a subcommand) as dialect d's table has it, whatever the release: its
+// Redis and Valkey fields say which releases have it.
+func LookupCommand(d Dialect, name string) (Command, bool) {
+	row, ok := lookupRow([]byte(name))
+	if !ok {
+		return Command{}, false
+	}
+	return row.command(d), true
+}
+
 // Command returns the command named name (any case) if release r has it.
 // A container (FUNCTION, XGROUP, SCRIPT) is returned as such; use
 // CommandArgs to resolve its subcommand.
@@ -155,13 +166,36 @@ func CommandName(args [][]byte) string {
 // two) with an arity that fits: a command no release knows makes every
 // server refuse the AOF that holds it ("Unknown command ... reading the
 // append only file", loadSingleAppendOnlyFile in src/aof.c).
-func KnownCommand(args [][]byte, argc int) bool {
-	for _, r := range releases {
+func KnownCommand(args [][]byte, argc int) bool { return KnownIn(releases, args, argc) }
+
+// KnownIn is KnownCommand among the releases rs.
+func KnownIn(rs []*Release, args [][]byte, argc int) bool {
+	for _, r := range rs {
 		if c, ok := r.CommandArgs(args); ok && c.ArityOK(argc) {
 			return true
 		}
 	}
 	return false
+}
+
+// Loaders returns the releases that may have appended to an AOF set whose
+// RDB base (or preamble) has dialect d and RDB version v and was written by
+// release w: w itself and every later release of w's dialect, and every
+// release of the other dialect, that loads the base in its default
+// configuration (an upgraded server keeps appending to the set it loaded).
+// Without a writer (w nil) it is every release that loads the base.
+func Loaders(d Dialect, v int, w *Release) []*Release {
+	var out []*Release
+	for _, r := range releases {
+		if _, bad := r.CheckRDB(d, v); bad {
+			continue
+		}
+		if w != nil && r.Dialect == w.Dialect && r.Version < w.Version {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 const (
@@ -209,7 +243,10 @@ var commandIndex = func() map[string]int {
 //
 // Columns: name, arity, flags, first Redis line, first Valkey line, Valkey
 // arity where it differs, group, module. Sources: Redis and Valkey
-// src/commands/<name>.json ("arity", "since", "command_flags"). Notes:
+// src/commands/<name>.json ("arity", "since", "command_flags"); for what
+// rewrite and propagation emit, src/aof.c rewriteAppendOnlyFileRio, the
+// propagation of src/server.c (alsoPropagate) and the commands'
+// rewriteClientCommandVector calls. Notes:
 //   - HEXPIRE and friends: Redis 7.4, Valkey 9.0. HGETEX, HSETEX: Redis
 //     8.0, Valkey 9.0. HGETDEL: Redis 8.0, Valkey 9.1 (hgetdel.json "since
 //     9.1.0").

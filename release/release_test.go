@@ -200,6 +200,19 @@ func TestCommands(t *testing.T) {
 	if !KnownCommand(argv("delex", "k"), 2) || KnownCommand(argv("sdt", "k", "v"), 3) || KnownCommand(argv("set", "k"), 2) {
 		t.Error("KnownCommand")
 	}
+	w, _ := Lookup("redis-7.2")
+	ls := Loaders(Redis, 11, w)
+	var names []string
+	for _, r := range ls {
+		names = append(names, r.Name)
+	}
+	if got := strings.Join(names, " "); got != "redis-7.2 redis-7.4 redis-8.0 redis-8.2 redis-8.4 redis-8.6 redis-8.8 redis-8.10 valkey-7.2 valkey-8.0 valkey-8.1 valkey-9.0 valkey-9.1" {
+		t.Errorf("Loaders of a redis-7.2 base: %s", got)
+	}
+	if ls := Loaders(Valkey, 80, nil); len(ls) != 2 || KnownIn(ls, argv("hexpire", "h", "1", "FIELDS", "1", "f"), 6) != true ||
+		KnownIn(ls, argv("hgetdel", "h", "FIELDS", "1", "f"), 5) != true || KnownIn(ls, argv("arset", "a", "0", "x"), 4) {
+		t.Errorf("Loaders of a VALKEY080 base: %v", ls)
+	}
 	if got := CommandName(argv("XGROUP", "CREATE", "s")); got != "xgroup|create" {
 		t.Errorf("CommandName %q", got)
 	}

@@ -35,9 +35,16 @@ import (
 type ScanOptions struct {
 	// DeepRDB decodes and checks every value of an RDB base or preamble.
 	DeepRDB bool
-	// Targets, when set, checks every command against each target's command
-	// table (aoffile.Validate).
-	Targets []aoffile.Target
+	// Check, when set, is called with every command of every file, after
+	// the RDB part of that file (if any) was read; an error it returns is
+	// kept as a CommandIssue, which makes the file damaged (e.g.
+	// aoffile.ValidateKnown: no server loads a command no release has).
+	Check func(f *manifest.File, c *aoffile.Command) error
+	// OnRDB, when set, is called with the header of each RDB base or
+	// preamble; the function it returns, if not nil, is called with every
+	// record of that RDB part after its value was consumed (for
+	// loadability checks such as rdbscan.Compat).
+	OnRDB func(f *manifest.File, h *rdbfile.Header) func(*rdbfile.Entry)
 	// Records keeps one Record per annotation and per MULTI and EXEC
 	// command: what NewPlan needs for a timestamp cut. Other commands are
 	// counted, not kept, so memory does not grow with the file.
@@ -76,7 +83,7 @@ type Record struct {
 	TS     int64  // the "#TS:" value of a timestamp annotation, else aoffile.NoTimestamp
 }
 
-// CommandIssue is a command a target server would refuse.
+// CommandIssue is a command that ScanOptions.Check refused.
 type CommandIssue struct {
 	Offset int64
 	Err    error // *aoffile.CommandError
@@ -198,7 +205,11 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 	if rdb != nil {
 		part := &RDBPart{}
 		fs.RDB = part
-		if err := walkRDB(rdb, part, o.DeepRDB); err != nil {
+		var onHeader func(*rdbfile.Header) func(*rdbfile.Entry)
+		if o.OnRDB != nil {
+			onHeader = func(h *rdbfile.Header) func(*rdbfile.Entry) { return o.OnRDB(f, h) }
+		}
+		if err := walkRDB(rdb, part, o.DeepRDB, onHeader); err != nil {
 			part.Err = err
 			fs.Err = err
 			fs.OKUpTo = aoffile.Position{Offset: 0, Line: line}
@@ -253,8 +264,8 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 				}
 				inMulti = false
 			}
-			for _, t := range o.Targets {
-				if _, err := aoffile.Validate(t, c.Args); err != nil {
+			if o.Check != nil {
+				if err := o.Check(f, c); err != nil {
 					fs.IssueCount++
 					if len(fs.Issues) < o.MaxIssues {
 						fs.Issues = append(fs.Issues, CommandIssue{Offset: c.Offset, Err: err})
@@ -291,12 +302,18 @@ func atoi(b []byte) (int, bool) {
 }
 
 // walkRDB reads the RDB part to its end, checking every value when deep.
-func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool) error {
+// onHeader, if not nil, is called with the header; the function it returns,
+// if not nil, sees every record after its value was consumed.
+func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry)) error {
 	h, err := r.Header()
 	if err != nil {
 		return err
 	}
 	part.Header = h
+	var each func(*rdbfile.Entry)
+	if onHeader != nil {
+		each = onHeader(h)
+	}
 	var sum *rdbfile.Summary
 	if deep {
 		sum = &rdbfile.Summary{TopN: 5}
@@ -323,6 +340,17 @@ func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool) error {
 		}
 		if sum != nil {
 			sum.Add(e)
+		}
+		if each != nil {
+			if e.Kind == rdbfile.EntryKey && !deep {
+				if err := e.Skip(); err != nil {
+					var ce *rdbfile.CorruptError
+					if !errors.As(err, &ce) {
+						return err
+					}
+				}
+			}
+			each(e)
 		}
 	}
 	part.Findings = r.Findings()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // windowSize is how much of a file a source caches. Plan and Apply never
@@ -138,16 +139,9 @@ func parseFrame(s *source, q, limit int64) (frame, bool) {
 	return f, true
 }
 
-// knownCommand reports whether some target knows the command with a
-// fitting arity (aoffile.Validate on the frame's head and argc).
-func knownCommand(f frame) bool {
-	for _, t := range aoffile.Targets() {
-		if c, ok := aoffile.LookupArgs(t, f.head); ok && aoffile.CheckArity(c, int(f.argc)) {
-			return true
-		}
-	}
-	return false
-}
+// knownCommand reports whether some release knows the command with a
+// fitting arity (release.KnownCommand on the frame's head and argc).
+func knownCommand(f frame) bool { return release.KnownCommand(f.head, int(f.argc)) }
 
 // findFrame returns the first offset >= from where a complete frame of a
 // known command starts, or -1.
