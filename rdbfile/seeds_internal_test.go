@@ -120,6 +120,7 @@ func FuzzReader(f *testing.F) {
 	for _, b := range append(s.records, s.files...) {
 		f.Add(b)
 	}
+	f.Add(preGAFunctionFile("redis.register_function('f', function() return 1 end)"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<20 {
 			return
