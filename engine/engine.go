@@ -282,16 +282,32 @@ type cmdSpec struct {
 	fn   func(e *Engine, a [][]byte) error
 	noop bool // read-only: accepted and ignored
 
-	redis, valkey release.Command // the command in each dialect's table
-	known         bool            // the release table has it
+	known bool   // the release table has it
+	since [2]int // first release line (major*100+minor) per dialect (Redis, Valkey); 0: none
+	arity [2]int // arity per dialect
 }
 
-// info returns the command as v's dialect has it.
-func (c *cmdSpec) info(v ServerVersion) release.Command {
-	if v.Valkey {
-		return c.valkey
+// setRelease fills the command's arity and first releases from the table.
+func (c *cmdSpec) setRelease() {
+	for i, d := range [2]release.Dialect{release.Redis, release.Valkey} {
+		rc, ok := release.LookupCommand(d, c.name)
+		if !ok {
+			return
+		}
+		c.known = true
+		c.arity[i] = rc.Arity
+		c.since[i] = int(rc.Redis)
+		if d == release.Valkey {
+			c.since[i] = int(rc.Valkey)
+		}
 	}
-	return c.redis
+}
+
+func dialectIndex(v ServerVersion) int {
+	if v.Valkey {
+		return 1
+	}
+	return 0
 }
 
 // in reports whether a server of version v has the command. A read-only
@@ -301,20 +317,21 @@ func (c *cmdSpec) in(v ServerVersion) bool {
 	if !c.known {
 		return c.noop
 	}
-	ci := c.info(v)
-	since := ci.Redis
-	if v.Valkey {
-		since = ci.Valkey
-	}
-	return since != 0 && v.Major*100+v.Minor >= int(since)
+	since := c.since[dialectIndex(v)]
+	return since != 0 && v.Major*100+v.Minor >= since
 }
 
-// arityOK reports whether argc fits the command's arity on v's dialect.
+// arityOK reports whether argc arguments (the name included) fit the
+// command's arity on v's dialect: N exactly N, -N at least N.
 func (c *cmdSpec) arityOK(v ServerVersion, argc int) bool {
 	if !c.known {
 		return true
 	}
-	return c.info(v).ArityOK(argc)
+	a := c.arity[dialectIndex(v)]
+	if a >= 0 {
+		return argc == a
+	}
+	return argc >= -a
 }
 
 var commandTable map[string]*cmdSpec
@@ -331,8 +348,7 @@ func init() {
 	for _, list := range commandLists() {
 		for i := range list {
 			c := &list[i]
-			c.redis, c.known = release.LookupCommand(release.Redis, c.name)
-			c.valkey, _ = release.LookupCommand(release.Valkey, c.name)
+			c.setRelease()
 			commandTable[c.name] = c
 		}
 	}

@@ -170,8 +170,28 @@ func KnownCommand(args [][]byte, argc int) bool { return KnownIn(releases, args,
 
 // KnownIn is KnownCommand among the releases rs.
 func KnownIn(rs []*Release, args [][]byte, argc int) bool {
+	if len(args) == 0 {
+		return false
+	}
+	row, ok := lookupRow(args[0])
+	if !ok {
+		return false
+	}
+	if row.flags&fContainer != 0 && len(args) > 1 {
+		var nb [maxCommandName]byte
+		if len(row.name)+1+len(args[1]) > maxCommandName {
+			return false
+		}
+		n := copy(nb[:], row.name)
+		nb[n] = '|'
+		n++
+		n += copy(nb[n:], args[1])
+		if row, ok = lookupRow(nb[:n]); !ok {
+			return false
+		}
+	}
 	for _, r := range rs {
-		if c, ok := r.CommandArgs(args); ok && c.ArityOK(argc) {
+		if c := row.command(r.Dialect); c.In(r) && c.ArityOK(argc) {
 			return true
 		}
 	}
