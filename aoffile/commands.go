@@ -36,3 +36,25 @@ func ValidateKnown(rs []*release.Release, args [][]byte) error {
 	}
 	return &CommandError{Among: rs, Name: release.CommandName(args), Argc: len(args), Err: ErrUnknownCommand}
 }
+
+// A KnownChecker is ValidateKnown for a fixed set of releases, faster on
+// the repeated command names of an AOF (release.Checker). It is not safe
+// for concurrent use.
+type KnownChecker struct {
+	rs []*release.Release
+	k  *release.Checker
+}
+
+// NewKnownChecker returns a KnownChecker for the releases rs (every known
+// release when rs is nil).
+func NewKnownChecker(rs []*release.Release) *KnownChecker {
+	return &KnownChecker{rs: rs, k: release.NewChecker(rs)}
+}
+
+// Validate returns what ValidateKnown(rs, args) returns.
+func (k *KnownChecker) Validate(args [][]byte) error {
+	if k.k.Known(args, len(args)) {
+		return nil
+	}
+	return &CommandError{Among: k.rs, Name: release.CommandName(args), Argc: len(args), Err: ErrUnknownCommand}
+}

@@ -88,10 +88,10 @@ type CommandError struct {
 	Target *release.Release // nil: the releases of Among
 	// Among are the releases checked by ValidateKnown (nil: every known release).
 	Among []*release.Release
-	Name   string           // command name as found (subcommand as "name|sub")
-	Argc   int              // number of arguments including the name
-	Arity  int              // the command's arity, for ErrArity
-	Err    error
+	Name  string // command name as found (subcommand as "name|sub")
+	Argc  int    // number of arguments including the name
+	Arity int    // the command's arity, for ErrArity
+	Err   error
 }
 
 func (e *CommandError) Error() string {

@@ -253,7 +253,7 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 	for i, t := range o.targets {
 		compats[i] = rdbscan.NewSetCompat(t, o.maxKeys)
 	}
-	var loaders []*release.Release // nil: every release, until an RDB base names its writer
+	known := aoffile.NewKnownChecker(nil) // every release, until an RDB base names its writer
 	loadersSet := false
 	onRDB := func(f *manifest.File, h *rdbfile.Header) func(*rdbfile.Entry) {
 		if !loadersSet {
@@ -266,7 +266,7 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 			vv, _ := h.AuxValue("valkey-ver")
 			w, _ := release.FromAux(rv, vv)
 			if ls := release.Loaders(d, h.Version, w); len(ls) > 0 {
-				loaders = ls
+				known = aoffile.NewKnownChecker(ls)
 			}
 		}
 		var each []func(*rdbfile.Entry)
@@ -286,7 +286,7 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 		for _, sc := range compats {
 			sc.Command(f.Name, c)
 		}
-		return aoffile.ValidateKnown(loaders, c.Args)
+		return known.Validate(c.Args)
 	}
 	update, done := app.startSetProgress(total, "verify")
 	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update})

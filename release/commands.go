@@ -191,7 +191,7 @@ func KnownIn(rs []*Release, args [][]byte, argc int) bool {
 		}
 	}
 	for _, r := range rs {
-		if c := row.command(r.Dialect); c.In(r) && c.ArityOK(argc) {
+		if row.fits(r, argc) {
 			return true
 		}
 	}
@@ -234,6 +234,25 @@ type commandRow struct {
 	valkeyArity int // Valkey's arity where it differs, else 0
 	group       string
 	module      string
+}
+
+// fits reports whether release rel has the command with an arity that
+// takes argc arguments.
+func (r *commandRow) fits(rel *Release, argc int) bool {
+	since, arity := r.redis, r.arity
+	if rel.Dialect == Valkey {
+		since = r.valkey
+		if r.valkeyArity != 0 {
+			arity = r.valkeyArity
+		}
+	}
+	if since == 0 || since > rel.Version {
+		return false
+	}
+	if arity >= 0 {
+		return argc == arity
+	}
+	return argc >= -arity
 }
 
 func (r *commandRow) command(d Dialect) Command {
@@ -518,4 +537,51 @@ var commandRows = [...]commandRow{
 	{"vadd", -1, fWrite, 800, 0, 0, "vector_set", "vectorset"},
 	{"vrem", -1, fWrite, 800, 0, 0, "vector_set", "vectorset"},
 	{"vsetattr", -1, fWrite, 800, 0, 0, "vector_set", "vectorset"},
+}
+
+// A Checker is KnownIn for a fixed set of releases, with a small cache of
+// the command names it met (an AOF holds few distinct names, written in
+// one case): a name seen before costs a byte comparison, not a lookup.
+// A Checker is not safe for concurrent use.
+type Checker struct {
+	rs    []*Release
+	cache [32]struct {
+		name string // as written
+		row  *commandRow
+	}
+}
+
+// NewChecker returns a Checker for the releases rs (every known release
+// when rs is nil).
+func NewChecker(rs []*Release) *Checker {
+	if rs == nil {
+		rs = releases
+	}
+	return &Checker{rs: rs}
+}
+
+// Known reports what KnownIn(rs, args, argc) reports.
+func (k *Checker) Known(args [][]byte, argc int) bool {
+	if len(args) == 0 || len(args[0]) == 0 {
+		return false
+	}
+	name := args[0]
+	slot := &k.cache[(len(name)*7+int(name[0])+int(name[len(name)-1]))&31]
+	row := slot.row
+	if row == nil || slot.name != string(name) {
+		var ok bool
+		if row, ok = lookupRow(name); !ok {
+			return false
+		}
+		slot.name, slot.row = string(name), row
+	}
+	if row.flags&fContainer != 0 && len(args) > 1 {
+		return KnownIn(k.rs, args, argc)
+	}
+	for _, r := range k.rs {
+		if row.fits(r, argc) {
+			return true
+		}
+	}
+	return false
 }

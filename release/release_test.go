@@ -213,6 +213,16 @@ func TestCommands(t *testing.T) {
 		KnownIn(ls, argv("hgetdel", "h", "FIELDS", "1", "f"), 5) != true || KnownIn(ls, argv("arset", "a", "0", "x"), 4) {
 		t.Errorf("Loaders of a VALKEY080 base: %v", ls)
 	}
+	// A Checker answers as KnownIn, through its cache too.
+	k := NewChecker(ls)
+	for i := 0; i < 2; i++ {
+		for _, a := range [][]string{{"SET", "k", "v"}, {"set", "k"}, {"SDT", "k", "v"}, {"XGROUP", "CREATE", "s", "g", "$"},
+			{"XGROUP", "NOPE"}, {"arset", "a", "0", "x"}, {"HSETEX", "h", "FIELDS", "1", "f", "v"}, {"hgetdel", "h", "FIELDS", "1", "f"}} {
+			if got, want := k.Known(argv(a...), len(a)), KnownIn(ls, argv(a...), len(a)); got != want {
+				t.Errorf("Checker.Known(%q) = %v, KnownIn %v", a, got, want)
+			}
+		}
+	}
 	if got := CommandName(argv("XGROUP", "CREATE", "s")); got != "xgroup|create" {
 		t.Errorf("CommandName %q", got)
 	}
