@@ -12,7 +12,9 @@ import (
 // ServerVersion identifies the server whose behaviour is reproduced: the
 // text of a digest, a score or an AOF argument depends on it (Redis 7.2
 // moved src/util.c d2string and src/debug.c xorObjectDigest from "%.17g"
-// to fpconv_dtoa). The zero value is Redis 0.0.0, i.e. the oldest behaviour.
+// to fpconv_dtoa). Its release line in the release table (Release) gives the
+// commands it has and the RDB versions it reads. The zero value is Redis
+// 0.0.0, i.e. the oldest behaviour.
 type ServerVersion struct {
 	Major, Minor, Patch int
 	Valkey              bool // Valkey rather than Redis
