@@ -34,7 +34,7 @@ func (s CompatStatus) String() string {
 // non-default setting to load it.
 type CompatProblem struct {
 	// Gate names the kind of rule: "magic", "version", "type", "opcode",
-	// "module", "databases" or "stream".
+	// "module", "databases", "stream" or (SetCompat) "command".
 	Gate string
 	// Fatal is set when the target refuses the file whatever its configuration.
 	Fatal bool
@@ -48,9 +48,10 @@ type CompatProblem struct {
 	// Records counts the records (keys, for key records) affected; 0 for a
 	// file-level gate.
 	Records int64
-	// Unit is what Records counts: "key" or "record".
+	// Unit is what Records counts: "key", "record" or (SetCompat) "command".
 	Unit string
-	// Keys lists the first affected keys (at most the limit given to NewCompat).
+	// Keys lists the first affected keys (at most the limit given to
+	// NewCompat); for commands, their first arguments.
 	Keys [][]byte
 	// Offset is the offset of the first affected record (0 for file-level gates).
 	Offset int64
