@@ -18,6 +18,7 @@ const (
 	exitError       = 1   // runtime or I/O error
 	exitUsage       = 2   // bad flags or arguments
 	exitCorrupt     = 3   // corrupt or unloadable input
+	exitNotFound    = 5   // replay --get: no such key
 	exitInterrupted = 130 // SIGINT/SIGTERM
 )
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/convert"
 	"github.com/rdbkit/rdbkit/engine"
 	"github.com/rdbkit/rdbkit/estimate"
@@ -35,6 +36,7 @@ type replayOptions struct {
 	keys        bool
 	config      string
 	databases   int
+	asReplica   bool
 }
 
 func newReplayCmd(app *App) *cobra.Command {
@@ -49,7 +51,14 @@ file in manifest order, with the semantics of the server version that wrote
 them (from the RDB's redis-ver/valkey-ver AUX field, or --server-version).
 
 It prints what a restart would bring back: keys per database and type,
-expiries, and a rough memory estimate. --digest prints the DEBUG DIGEST a live
+expiries, and a rough memory estimate. Like a restarting primary, replay of an
+RDB file drops the keys already expired at --now (default: the current time);
+--as-replica keeps them, as a replica does. The RDB preamble or base of an AOF
+set keeps every key: the commands after it expect them (expired keys are then
+counted as "already expired"). Empty lists, sets, sorted sets and hashes are
+skipped with a warning, as the server skips them. A torn last command at the
+end of the last AOF file is dropped with a warning: the server loads such a
+set with aof-load-truncated yes (the default). --digest prints the DEBUG DIGEST a live
 server holding that data would print; --digest-keys every key's DEBUG
 DIGEST-VALUE; --get [DB:]KEY one value; --keys the key list; --json the whole
 dataset as JSON Lines (docs/json.md).
@@ -61,10 +70,13 @@ cannot execute (unknown, or a script) stops the replay with its file, offset
 and line, unless --skip-unknown (each skip is reported on stderr). Error
 replies (WRONGTYPE, ...) are ignored, as the loading server ignores them.
 Supported commands: docs/engine-commands.md.` + exitStatusHelp +
-			`  0    replayed
+			`  0    replayed (warnings, such as a torn tail dropped, allowed)
   1    runtime or I/O error, or a command the engine cannot execute
   2    usage error
-  3    a file is corrupt (the server would not load it either)
+  3    the input is damaged or incomplete: a corrupt file, a torn file that
+       is not the last of the set, a manifest that does not parse or lists
+       missing files (the server would not load it either)
+  5    --get: the key does not exist in the replayed dataset
   130  interrupted`,
 		Example: `  rdbkit replay --digest /var/lib/redis/appendonlydir
   rdbkit replay --until 2026-11-21T04:00:00Z --get 0:user:42 appendonlydir
@@ -85,6 +97,7 @@ Supported commands: docs/engine-commands.md.` + exitStatusHelp +
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from")
 	f.IntVar(&o.databases, "databases", 16, "the server's 'databases' setting")
 	addNowFlag(c, app)
+	f.BoolVar(&o.asReplica, "as-replica", false, "load an RDB file as a replica does: keep the keys already expired at --now (RDB files only)")
 	return c
 }
 
@@ -98,7 +111,23 @@ type jsonReplaySummary struct {
 	// (Redis 8.8 arrays, GCRA): Digest leaves them out.
 	UndigestedKeys int           `json:"undigested_keys"`
 	Skips          []replay.Skip `json:"skips"`
+	// Warnings are the first maxReplayWarnings warnings (result.warnings
+	// counts them all).
+	Warnings []jsonReplayWarning `json:"warnings"`
 }
+
+// jsonReplayWarning is one warning of replay --json: an empty key skipped,
+// a torn tail dropped.
+type jsonReplayWarning struct {
+	File    string    `json:"file"`
+	Offset  int64     `json:"offset"`
+	DB      *int      `json:"db"`  // null without a key
+	Key     jsonBytes `json:"key"` // null without a key
+	Message string    `json:"message"`
+}
+
+// maxReplayWarnings bounds the warnings kept for --json.
+const maxReplayWarnings = 1000
 
 type jsonReplayDB struct {
 	DB      int            `json:"db"`
@@ -119,7 +148,8 @@ type jsonReplayKey struct {
 }
 
 func runReplay(ctx context.Context, app *App, o replayOptions, path string) error {
-	ro := replay.Options{Until: -1, SkipUnknown: o.skipUnknown, Databases: o.databases, BulkLoadGC: true}
+	ro := replay.Options{Until: -1, SkipUnknown: o.skipUnknown, Databases: o.databases, BulkLoadGC: true,
+		Now: app.Now().UnixMilli(), AsReplica: o.asReplica}
 	if o.databases < 1 {
 		return usageErrorf("--databases must be at least 1")
 	}
@@ -168,16 +198,39 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 	}
 
+	warnings := []jsonReplayWarning{}
+	ro.OnWarning = func(w replay.Warning) {
+		if app.mode() != modeJSON {
+			fmt.Fprintf(app.IO.ErrOut, "rdbkit: warning: %s\n", replayWarningText(w))
+		}
+		if len(warnings) < maxReplayWarnings {
+			jw := jsonReplayWarning{File: w.File, Offset: w.Offset, Message: w.Message}
+			if w.Key != nil {
+				db := w.DB
+				jw.DB, jw.Key = &db, w.Key
+			}
+			warnings = append(warnings, jw)
+		}
+	}
+
 	var e *engine.Engine
 	var res *replay.Result
 	var err error
 	if isAOFPath(path) {
 		set, rerr := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 		if rerr != nil {
+			var pe *manifest.ParseError
+			if errors.As(rerr, &pe) {
+				return replayFailed(app, exitCorrupt, "%s: %v (the server refuses it too; rdbkit verify %s tells more)", path, rerr, shellQuote(path))
+			}
 			return rerr
 		}
 		if errs := set.Errors(); len(errs) > 0 {
-			return &filesError{code: exitCorrupt, msg: fmt.Sprintf("%s: %v (rdbkit verify %s tells more)", path, errs[0], shellQuote(path))}
+			msgs := make([]string, len(errs))
+			for i, f := range errs {
+				msgs[i] = f.String()
+			}
+			return replayFailed(app, exitCorrupt, "%s: %s (the server refuses it too; rdbkit verify %s tells more)", path, strings.Join(msgs, "; "), shellQuote(path))
 		}
 		var total int64
 		for _, f := range set.Files() {
@@ -194,9 +247,18 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		done()
 	}
 	if err != nil {
-		var ue *engine.UnsupportedError
-		if errors.As(err, &ue) && !errors.Is(err, context.Canceled) {
+		var (
+			ue *engine.UnsupportedError
+			se *aoffile.SyntaxError
+			ce *rdbfile.CorruptError
+		)
+		switch {
+		case errors.Is(err, context.Canceled):
+			return err
+		case errors.As(err, &ue):
 			return fmt.Errorf("%w (use --skip-unknown to skip such commands)", err)
+		case errors.As(err, &se), errors.As(err, &ce):
+			return replayFailed(app, exitCorrupt, "%v (rdbkit verify %s tells more)", err, shellQuote(path))
 		}
 		return err
 	}
@@ -210,7 +272,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 	case o.get != "":
 		v, exp, ok := e.Lookup(getDB, getKey)
 		if !ok {
-			return &filesError{code: exitError, msg: fmt.Sprintf("key %s not found in db %d", quoteKey(getKey), getDB)}
+			return replayFailed(app, exitNotFound, "key %s does not exist in db %d of the replayed dataset", quoteKey(getKey), getDB)
 		}
 		if app.mode() == modeJSON {
 			return writeJSON(out, jsonReplayKey{Type: "key", DB: getDB, Key: getKey, Kind: v.Kind.String(),
@@ -238,7 +300,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 			skips = []replay.Skip{}
 		}
 		return writeJSON(out, jsonReplaySummary{Type: "summary", Result: res, DBs: dbs, Digest: e.Digest(),
-			UndigestedKeys: e.UndigestedKeys(), Skips: skips})
+			UndigestedKeys: e.UndigestedKeys(), Skips: skips, Warnings: warnings})
 	}
 
 	if o.keys || o.digestKeys {
@@ -280,6 +342,15 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		if res.OpenMulti {
 			plainLine(out, "note", "an unfinished MULTI at the end was discarded (as the server does)")
 		}
+		if t := res.Truncated; t != nil {
+			plainLine(out, "torn tail", fmt.Sprintf("%s: %d bytes dropped from offset %d (as the server does with aof-load-truncated yes)", t.File, t.Bytes, t.OKUpTo))
+		}
+		if res.KeysExpired > 0 {
+			plainLine(out, "keys expired", fmt.Sprintf("%d not loaded: expired before %s, as a restarting primary drops them (--as-replica keeps them)", res.KeysExpired, msTime(app.Now().UnixMilli())))
+		}
+		if res.EmptyKeysSkipped > 0 {
+			plainLine(out, "empty keys skipped", fmt.Sprintf("%d (as the server skips them)", res.EmptyKeysSkipped))
+		}
 		total := 0
 		for _, d := range dbs {
 			total += d.Keys
@@ -292,7 +363,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 		plainLine(out, "keys", strconv.Itoa(total))
 		if expired > 0 {
-			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; a restarted primary deletes them on access or by active expiry)", expired, msTime(app.Now().UnixMilli())))
+			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; loaded, as %s, and deleted on access or by active expiry)", expired, msTime(app.Now().UnixMilli()), expiredWhy(isAOFPath(path), o.asReplica)))
 		}
 		plainLine(out, "memory estimate", humanBytes(mem)+" (rough, from key and element counts)")
 	}
@@ -303,6 +374,33 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 	}
 	return nil
+}
+
+// expiredWhy says why keys already expired are in the dataset.
+func expiredWhy(aof, replica bool) string {
+	switch {
+	case aof:
+		return "the server loads every key of an AOF"
+	case replica:
+		return "a replica keeps them (--as-replica)"
+	}
+	return "their TTL ends after the load starts"
+}
+
+// replayWarningText renders a replay warning for stderr.
+func replayWarningText(w replay.Warning) string {
+	if w.Key != nil {
+		return fmt.Sprintf("%s: offset %d: db %d key %s: %s", w.File, w.Offset, w.DB, quoteKey(w.Key), w.Message)
+	}
+	return w.File + ": " + w.Message
+}
+
+// replayFailed prints why replay failed on stderr and returns the error
+// that carries the exit code.
+func replayFailed(app *App, code int, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s\n", msg)
+	return &filesError{code: code, msg: msg}
 }
 
 func expirePtr(ms int64) *string {

@@ -63,8 +63,8 @@ func TestReplayUntilGetJSON(t *testing.T) {
 		t.Errorf("--get: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 	r = run(t, nil, "replay", "--get", "0:no-such-key", filepath.Join(dir, "redis-7.4.1", "rdb", "dump.rdb"))
-	if r.code != 1 {
-		t.Errorf("--get of a missing key: exit %d", r.code)
+	if r.code != 5 || r.out != "" || !strings.Contains(r.err, `key "no-such-key" does not exist in db 0`) {
+		t.Errorf("--get of a missing key: exit %d, stdout %q, stderr %q", r.code, r.out, r.err)
 	}
 	r = run(t, nil, "replay", "--json", "--digest-keys", filepath.Join(dir, "redis-7.4.1", "rdb", "dump.rdb"))
 	if r.code != 0 {
@@ -103,16 +103,31 @@ func TestReplayUnknownCommand(t *testing.T) {
 	}
 }
 
-// TestReplayExpired: keys whose TTL is before --now are counted as already
-// expired; none are before the real clock (the corpus TTLs are in 2100).
+// TestReplayExpired: replay of an RDB file drops the keys whose TTL is
+// before --now, as a restarting primary does, and --digest is then the
+// digest of the dataset without them; --as-replica keeps them (counted as
+// already expired), and so does an AOF set's RDB preamble. None are before
+// the test clock (the corpus TTLs are in 2100).
 func TestReplayExpired(t *testing.T) {
-	f := filepath.Join(corpusDir(t), "redis-7.4.1", "rdb", "dump.rdb")
-	r := run(t, nil, "replay", "--now", "2200-01-01T00:00:00Z", f)
-	if r.code != 0 || !strings.Contains(r.out, "already expired:\t9 ") {
-		t.Errorf("exit %d:\n%s", r.code, r.out)
+	dir := corpusDir(t)
+	f := filepath.Join(dir, "redis-7.4.1", "rdb", "dump.rdb")
+	full := gtDigest(t, filepath.Join(dir, "redis-7.4.1", "rdb", "gt-dataset.json"))
+	r := run(t, nil, "replay", "--digest", "--now", "2200-01-01T00:00:00Z", f)
+	if r.code != 0 || !strings.Contains(r.out, "keys expired:\t9 not loaded") || !strings.Contains(r.out, "\nkeys:\t65\n") ||
+		strings.Contains(r.out, "already expired") || strings.Contains(r.out, full) {
+		t.Errorf("primary: exit %d:\n%s", r.code, r.out)
 	}
-	r = run(t, nil, "replay", f)
-	if r.code != 0 || strings.Contains(r.out, "already expired") {
+	r = run(t, nil, "replay", "--digest", "--as-replica", "--now", "2200-01-01T00:00:00Z", f)
+	if r.code != 0 || !strings.Contains(r.out, "already expired:\t9 ") || !strings.Contains(r.out, "\nkeys:\t74\n") ||
+		strings.Contains(r.out, "keys expired") || !strings.Contains(r.out, "digest:\t"+full) {
+		t.Errorf("--as-replica: exit %d:\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "replay", "--now", "2200-01-01T00:00:00Z", filepath.Join(dir, "redis-7.4.1", "aof-preamble", "appendonlydir"))
+	if r.code != 0 || !strings.Contains(r.out, "already expired:") || strings.Contains(r.out, "keys expired") {
+		t.Errorf("AOF preamble: exit %d:\n%s", r.code, r.out)
+	}
+	r = run(t, nil, "replay", "--digest", f)
+	if r.code != 0 || strings.Contains(r.out, "expired") || !strings.Contains(r.out, "digest:\t"+full) {
 		t.Errorf("exit %d:\n%s", r.code, r.out)
 	}
 }

@@ -8,18 +8,77 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
-// LoadRDB reads every record of r into the keyspace, as the server loads an
-// RDB file or the RDB preamble of an AOF: keys go to the database of their
-// SELECTDB (replacing a key of the same name), FUNCTION2 records become
-// function libraries, AUX and other metadata are ignored. Keys are kept
-// whatever their expire time (AOF-preamble semantics: nothing is expired
-// while loading) and empty aggregates are skipped, as the server does.
-// Errors of r are returned as they are (*rdbfile.CorruptError, ...).
-func (e *Engine) LoadRDB(r *rdbfile.Reader) error {
+// LoadRDB reads every record of r into the keyspace, as the server loads the
+// RDB preamble of an AOF (or a replica loads an RDB file): keys go to the
+// database of their SELECTDB (replacing a key of the same name), FUNCTION2
+// records become function libraries, AUX and other metadata are ignored.
+// Keys are kept whatever their expire time and empty aggregates are
+// skipped. It is LoadRDBWith with the zero LoadOptions. Errors of r are
+// returned as they are (*rdbfile.CorruptError, ...).
+func (e *Engine) LoadRDB(r *rdbfile.Reader) error { return e.LoadRDBWith(r, LoadOptions{}) }
+
+// LoadOptions tune LoadRDBWith.
+type LoadOptions struct {
+	// DropExpiredBefore, when not zero, drops every key whose expire time
+	// (ms since the Unix epoch) is before it, as a primary does when it
+	// loads an RDB file at startup: Redis src/rdb.c rdbLoadRioWithLoadingCtx
+	// deletes a key with "iAmMaster() && !(rdbflags&RDBFLAGS_AOF_PREAMBLE)
+	// && expiretime != -1 && expiretime < now", now being the time the load
+	// started. Zero keeps every key, as a replica and the RDB preamble of an
+	// AOF do.
+	DropExpiredBefore int64
+	// OnSkip, when set, is told about every key that was not loaded, in
+	// file order, on the goroutine that called LoadRDBWith.
+	OnSkip func(LoadSkip)
+}
+
+// SkipReason says why LoadRDBWith did not load a key.
+type SkipReason int
+
+const (
+	// SkipEmpty: an empty list, set, sorted set or hash. The server does
+	// not load such a key and logs "rdbLoadObject skipping empty key"
+	// (src/rdb.c, rdbLoadObject's emptykey path, since Redis 7.0); an
+	// empty ziplist or listpack node of a quicklist is dropped silently,
+	// and the list is an empty key when no element is left.
+	SkipEmpty SkipReason = iota + 1
+	// SkipExpired: the key's expire time is before
+	// LoadOptions.DropExpiredBefore.
+	SkipExpired
+)
+
+func (s SkipReason) String() string {
+	switch s {
+	case SkipEmpty:
+		return "empty"
+	case SkipExpired:
+		return "expired"
+	}
+	return "SkipReason(" + strconv.Itoa(int(s)) + ")"
+}
+
+// LoadSkip is a key LoadRDBWith did not load.
+type LoadSkip struct {
+	Reason   SkipReason
+	DB       int
+	Key      []byte // valid only during the OnSkip call
+	Kind     rdbfile.Kind
+	Offset   int64 // offset of the key's record in the file
+	ExpireAt int64 // ms since the Unix epoch, or rdbfile.NoExpire
+}
+
+// LoadRDBWith reads every record of r into the keyspace, as LoadRDB does,
+// tuned by o: keys that expired before o.DropExpiredBefore are dropped, and
+// each key not loaded (expired, or an empty aggregate) is passed to
+// o.OnSkip. Errors of r are returned as they are (*rdbfile.CorruptError,
+// ...), except the findings of an empty aggregate, which the server
+// tolerates (see SkipEmpty).
+func (e *Engine) LoadRDBWith(r *rdbfile.Reader, o LoadOptions) error {
 	// Decoding (rdbfile) and building the engine's objects run in two
 	// goroutines: a producer reads records and gathers each value's
 	// elements into a batch arena; LoadRDB builds the objects from it and
@@ -34,12 +93,12 @@ func (e *Engine) LoadRDB(r *rdbfile.Reader) error {
 	go func() {
 		defer close(full)
 		defer func() { panicked = recover() }()
-		e.produce(r, free, full, stop)
+		e.produce(r, &o, free, full, stop)
 	}()
 	var err error
 	for b := range full {
 		if err == nil {
-			err = e.consume(b)
+			err = e.consume(b, &o)
 			if err != nil {
 				close(stop)
 			}
@@ -80,6 +139,7 @@ type loadRec struct {
 	data   []byte // function library code (owned)
 	size   uint64 // RESIZEDB db size
 	offset int64
+	skip   SkipReason // not loaded: told to LoadOptions.OnSkip
 }
 
 // arena holds byte strings back to back: element i is data[ends[i-1]:ends[i]].
@@ -133,7 +193,7 @@ const (
 
 // produce reads r to its end (or until stop is closed), sending batches of
 // staged records on full.
-func (e *Engine) produce(r *rdbfile.Reader, free <-chan *loadBatch, full chan<- *loadBatch, stop <-chan struct{}) {
+func (e *Engine) produce(r *rdbfile.Reader, o *LoadOptions, free <-chan *loadBatch, full chan<- *loadBatch, stop <-chan struct{}) {
 	b := <-free
 	b.reset()
 	send := func() bool {
@@ -153,7 +213,7 @@ func (e *Engine) produce(r *rdbfile.Reader, free <-chan *loadBatch, full chan<- 
 	for {
 		ent, err := r.Next()
 		if err == nil {
-			err = b.stage(e, ent)
+			err = b.stage(e, r, o, ent)
 		}
 		if err != nil {
 			if err != io.EOF {
@@ -174,7 +234,7 @@ func (e *Engine) produce(r *rdbfile.Reader, free <-chan *loadBatch, full chan<- 
 }
 
 // stage records ent in b, reading its value into the arena.
-func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
+func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdbfile.Entry) error {
 	switch ent.Kind {
 	case rdbfile.EntryFunction:
 		b.recs = append(b.recs, loadRec{ent: ent.Kind, data: clone(ent.Data), offset: ent.Offset})
@@ -190,9 +250,26 @@ func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
 		return fmt.Errorf("%w: key %q in database %d (engine has %d)", ErrTooManyDBs, ent.Key, ent.DB, len(e.dbs))
 	}
 	a := &b.a
-	rec := loadRec{ent: ent.Kind, vkind: ent.ValueKind, db: ent.DB, exp: ent.ExpireAt, key: len(a.ends), sx: len(b.ss)}
+	rec := loadRec{ent: ent.Kind, vkind: ent.ValueKind, db: ent.DB, exp: ent.ExpireAt, key: len(a.ends), sx: len(b.ss), offset: ent.Offset}
 	a.push(ent.Key)
 	rec.lo = len(a.ends)
+	if o.DropExpiredBefore != 0 && ent.ExpireAt != noExpire && ent.ExpireAt < o.DropExpiredBefore {
+		// The server reads the value (its errors stop the load), then
+		// skips an empty one, then drops an expired one.
+		_, errs0 := r.FindingCount()
+		if err := ent.Skip(); err != nil {
+			if !emptyOnly(r, ent, errs0, err) {
+				return err
+			}
+		}
+		rec.skip = SkipExpired
+		if ent.Len == 0 && isAggregate(ent.ValueKind) {
+			rec.skip = SkipEmpty
+		}
+		rec.hi = rec.lo
+		b.recs = append(b.recs, rec)
+		return nil
+	}
 	var fn func(el *rdbfile.Element) error
 	switch ent.ValueKind {
 	case rdbfile.KindString, rdbfile.KindList:
@@ -252,11 +329,15 @@ func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
 		rec.val = val
 	}
 	if fn != nil {
-		if err := ent.WalkPacked(fn); err != nil {
+		_, errs0 := r.FindingCount()
+		if err := ent.WalkPacked(fn); err != nil && !emptyOnly(r, ent, errs0, err) {
 			return err
 		}
 	}
 	rec.hi = len(a.ends)
+	if rec.hi == rec.lo && isAggregate(ent.ValueKind) {
+		rec.skip = SkipEmpty
+	}
 	if ent.ValueKind == rdbfile.KindStream {
 		rec.meta = ent.StreamMeta()
 		rec.maxLen = len(b.ids) - rec.sx // entries
@@ -266,7 +347,7 @@ func (b *loadBatch) stage(e *Engine, ent *rdbfile.Entry) error {
 }
 
 // consume applies the records of b to the keyspace, then returns b's error.
-func (e *Engine) consume(b *loadBatch) error {
+func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 	a := &b.a
 	for i := range b.recs {
 		rec := &b.recs[i]
@@ -280,6 +361,12 @@ func (e *Engine) consume(b *loadBatch) error {
 			continue
 		case rdbfile.EntryResizeDB:
 			e.presize(rec.db, rec.size)
+			continue
+		}
+		if rec.skip != 0 {
+			if lo.OnSkip != nil {
+				lo.OnSkip(LoadSkip{Reason: rec.skip, DB: rec.db, Key: a.at(rec.key), Kind: rec.vkind, Offset: rec.offset, ExpireAt: rec.exp})
+			}
 			continue
 		}
 		var o object
@@ -338,12 +425,70 @@ func (e *Engine) consume(b *loadBatch) error {
 			clear(ms)
 			e.loadMS = ms[:0]
 		}
-		if o == nil {
-			continue // empty aggregate: the server skips it
+		if o == nil { // an empty aggregate staged by Value (rec.val)
+			if lo.OnSkip != nil && isAggregate(rec.vkind) {
+				lo.OnSkip(LoadSkip{Reason: SkipEmpty, DB: rec.db, Key: a.at(rec.key), Kind: rec.vkind, Offset: rec.offset, ExpireAt: rec.exp})
+			}
+			continue
 		}
 		e.dbs[rec.db].put(a.at(rec.key), o, rec.exp)
 	}
 	return b.err
+}
+
+// isAggregate reports whether an empty value of kind k is an empty key the
+// server skips.
+func isAggregate(k rdbfile.Kind) bool {
+	switch k {
+	case rdbfile.KindList, rdbfile.KindSet, rdbfile.KindZSet, rdbfile.KindHash:
+		return true
+	}
+	return false
+}
+
+// emptyOnly reports whether err, returned for ent's value by Walk, Skip or
+// WalkPacked, and every error finding r recorded for it (r had errs0 error
+// findings before) are about emptiness the server tolerates when it loads
+// the file (src/rdb.c rdbLoadObject): an aggregate with no element
+// (reported at the value's first byte), or an empty ziplist or listpack
+// node of a quicklist, which the server drops silently. Any other finding,
+// or findings that were not all kept (Options.MaxFindings), make it false.
+func emptyOnly(r *rdbfile.Reader, ent *rdbfile.Entry, errs0 int, err error) bool {
+	var ce *rdbfile.CorruptError
+	if !isAggregate(ent.ValueKind) || !errors.As(err, &ce) || !tolerableEmpty(ent, ce) {
+		return false
+	}
+	all, errs := r.FindingCount()
+	fs := r.Findings()
+	if errs <= errs0 || len(fs) != all {
+		return false
+	}
+	// The findings of this value are the last errs-errs0 errors.
+	n := errs - errs0
+	var seen int
+	for i := len(fs) - 1; i >= 0 && seen < n; i-- {
+		if fs[i].Severity != rdbfile.SevError {
+			continue
+		}
+		if !tolerableEmpty(ent, fs[i].Err) {
+			return false
+		}
+		seen++
+	}
+	return seen == n
+}
+
+func tolerableEmpty(ent *rdbfile.Entry, ce *rdbfile.CorruptError) bool {
+	if !errors.Is(ce.Err, rdbfile.ErrInvalid) {
+		return false
+	}
+	switch ce.Field {
+	case "value":
+		return ce.Offset == ent.ValueOffset && strings.HasPrefix(ce.Detail, "empty ")
+	case "quicklist node":
+		return ce.Detail == "empty ziplist node in quicklist" || ce.Detail == "empty listpack node in quicklist"
+	}
+	return false
 }
 
 // hashFromListpack builds a hash (no field TTLs) from a listpack that

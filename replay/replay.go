@@ -8,12 +8,20 @@
 // Loading follows Redis src/aof.c loadAppendOnlyFiles and
 // loadSingleAppendOnlyFile: history files are never read, "#" lines are
 // annotations, a command the server does not know stops loading, error
-// replies of known commands are ignored, and an unfinished MULTI at the end
-// of the last file is discarded.
+// replies of known commands are ignored, and a torn last command or an
+// unfinished MULTI at the end of the last file is dropped, as the server
+// does with aof-load-truncated yes (its default); anywhere else it stops the
+// replay, as it stops the server.
+//
+// An RDB file is loaded as src/rdb.c rdbLoadRioWithLoadingCtx loads it: a
+// primary drops the keys that expired before the load started (a replica,
+// and the RDB preamble of an AOF, keep them), and empty aggregates are
+// skipped with a warning.
 package replay
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +55,21 @@ type Options struct {
 	Progress func(n int64)
 	// Databases is the server's "databases" setting (default 16).
 	Databases int
+	// Now is the time the load starts (ms since the Unix epoch). File drops
+	// the keys of the RDB that expired before it, as a restarting primary
+	// does, unless AsReplica is set; zero drops nothing. The keys of an AOF
+	// set's RDB preamble are never dropped.
+	Now int64
+	// AsReplica loads an RDB file as a replica does: keys already expired
+	// at Now are kept (the primary expires them).
+	AsReplica bool
+	// RefuseTruncated is the server's "aof-load-truncated no": a torn last
+	// command at the end of the last file stops the replay with an error
+	// instead of being dropped with a warning.
+	RefuseTruncated bool
+	// OnWarning, when set, is told about every warning as it happens
+	// (Result.Warnings counts them).
+	OnWarning func(Warning)
 	// BulkLoadGC, for File, turns the garbage collector's proportional
 	// pacing off while the RDB loads and bounds the heap with a soft memory
 	// limit instead; see bulkLoadGC. It changes process-wide settings (and
@@ -84,6 +107,62 @@ type Result struct {
 	LastTS        int64     `json:"last_ts"`    // last #TS replayed, or -1
 	OpenMulti     bool      `json:"open_multi"` // an unfinished MULTI at the end was discarded
 	Files         []string  `json:"files"`
+	// KeysExpired counts the keys of a plain RDB file not loaded because
+	// they expired before Options.Now (the server's "keys expired").
+	KeysExpired int64 `json:"keys_expired"`
+	// EmptyKeysSkipped counts empty aggregates not loaded (the server's
+	// "empty keys skipped").
+	EmptyKeysSkipped int64 `json:"empty_keys_skipped"`
+	// Truncated is set when a torn tail of the last file was dropped.
+	Truncated *Truncation `json:"truncated"`
+	// Warnings counts the warnings passed to Options.OnWarning.
+	Warnings int64 `json:"warnings"`
+}
+
+// Truncation is the torn tail of the last AOF file that a replay dropped,
+// as the server drops it with aof-load-truncated yes.
+type Truncation struct {
+	File   string `json:"file"`
+	OKUpTo int64  `json:"ok_up_to"` // offset where the dropped tail starts (redis-check-aof's ok_up_to)
+	Line   int64  `json:"line"`     // redis-check-aof's ok_up_to_line
+	Bytes  int64  `json:"bytes"`    // bytes dropped
+}
+
+// A Warning is something the server would load but log: an empty key
+// skipped, a torn tail dropped.
+type Warning struct {
+	File    string
+	Offset  int64  // of the key's record, or of the dropped tail
+	Key     []byte // the key concerned, or nil
+	DB      int    // the key's database (0 without a key)
+	Message string
+}
+
+func (res *Result) warn(o *Options, w Warning) {
+	res.Warnings++
+	if o.OnWarning != nil {
+		o.OnWarning(w)
+	}
+}
+
+// loadRDB loads the RDB read by r (a file, or an AOF base or preamble named
+// name) into e, counting and reporting what it does not load. dropExpired
+// is the primary's rule (a plain RDB file loaded by a primary).
+func loadRDB(e *engine.Engine, r *rdbfile.Reader, name string, dropExpired bool, o *Options, res *Result) error {
+	lo := engine.LoadOptions{OnSkip: func(s engine.LoadSkip) {
+		switch s.Reason {
+		case engine.SkipExpired:
+			res.KeysExpired++
+		case engine.SkipEmpty:
+			res.EmptyKeysSkipped++
+			res.warn(o, Warning{File: name, Offset: s.Offset, Key: bytes.Clone(s.Key), DB: s.DB,
+				Message: "empty " + s.Kind.String() + " skipped, as the server skips it (\"rdbLoadObject skipping empty key\")"})
+		}
+	}}
+	if dropExpired {
+		lo.DropExpiredBefore = o.Now
+	}
+	return e.LoadRDBWith(r, lo)
 }
 
 // An Error stops a replay: the file, offset and line of the command, and why.
@@ -94,11 +173,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("%s: offset %d (0x%x), line %d", e.File, e.Offset, e.Offset, e.Line)
-	if e.Command != "" {
-		s += ": command " + e.Command
+	if e.Command == "" { // the cause names the offset, if there is one
+		return e.File + ": " + e.Err.Error()
 	}
-	return s + ": " + e.Err.Error()
+	return fmt.Sprintf("%s: offset %d (0x%x), line %d: command %s: %v", e.File, e.Offset, e.Offset, e.Line, e.Command, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -125,7 +203,7 @@ func File(ctx context.Context, path string, o Options) (*engine.Engine, *Result,
 	if o.BulkLoadGC {
 		defer bulkLoadGC(hdr, st.Size())()
 	}
-	if err := e.LoadRDB(r); err != nil {
+	if err := loadRDB(e, r, path, !o.AsReplica && o.Now != 0, &o, res); err != nil {
 		return nil, nil, err
 	}
 	res.RDBKeys = countKeys(e)
@@ -198,13 +276,14 @@ func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Re
 		}
 		res.Files = append(res.Files, f.Name)
 		if rdb != nil {
-			if err := e.LoadRDB(rdb); err != nil {
+			if err := loadRDB(e, rdb, f.Name, false, &o, res); err != nil {
 				h.Close()
 				return nil, nil, &Error{Position: Position{File: f.Name}, Err: err}
 			}
 			res.RDBKeys = countKeys(e)
 		}
-		stop, err := replayCommands(e, r, f.Name, o, res)
+		last := i == len(files)-1
+		stop, err := replayCommands(e, r, f, last, &o, res)
 		h.Close()
 		if err != nil {
 			return nil, nil, err
@@ -216,16 +295,45 @@ func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Re
 	if e == nil {
 		e, res = newEngine(nil, o)
 	}
-	if e.InMulti() {
-		// The server truncates an unfinished transaction at the end of the
-		// last file (aof-load-truncated) and executes none of it.
-		e.Discard()
-		res.OpenMulti = true
-	}
 	return e, res, nil
 }
 
-func replayCommands(e *engine.Engine, r *aoffile.Reader, name string, o Options, res *Result) (stop bool, err error) {
+// ErrTruncatedNotLast: a file other than the last one of the set ends in the
+// middle of a command or of a MULTI block. The server refuses to start ("the
+// truncated file is not the last file").
+var ErrTruncatedNotLast = errors.New("replay: the truncated file is not the last file of the set; the server refuses to load it")
+
+// ErrTruncatedRefused: the last file is torn and Options.RefuseTruncated is
+// set (the server with aof-load-truncated no refuses to start).
+var ErrTruncatedRefused = errors.New("replay: torn tail refused (aof-load-truncated no)")
+
+// torn handles a truncation (aoffile.ErrTruncated) of file f: the server
+// (src/aof.c loadSingleAppendOnlyFile, label uxeof, and
+// loadAppendOnlyFiles) drops the torn command, or an unfinished MULTI
+// block with everything after its MULTI, when the file is the last one of
+// the set and aof-load-truncated is yes, and refuses to start otherwise.
+func torn(e *engine.Engine, se *aoffile.SyntaxError, f *manifest.File, last bool, o *Options, res *Result) error {
+	pos := Position{File: f.Name, Offset: se.Offset, Line: se.Line}
+	switch {
+	case !last:
+		return &Error{Position: pos, Err: fmt.Errorf("%w: %w", ErrTruncatedNotLast, se)}
+	case o.RefuseTruncated:
+		return &Error{Position: pos, Err: fmt.Errorf("%w: %w", ErrTruncatedRefused, se)}
+	}
+	if e.InMulti() {
+		e.Discard()
+		res.OpenMulti = true
+	}
+	n := f.Size - se.OKUpTo.Offset
+	res.Truncated = &Truncation{File: f.Name, OKUpTo: se.OKUpTo.Offset, Line: se.OKUpTo.Line, Bytes: n}
+	res.warn(o, Warning{File: f.Name, Offset: se.OKUpTo.Offset, Message: fmt.Sprintf(
+		"torn tail at offset %d (%s): the server loads this with aof-load-truncated yes (the default) and drops %d bytes",
+		se.OKUpTo.Offset, se.Detail, n)})
+	return nil
+}
+
+func replayCommands(e *engine.Engine, r *aoffile.Reader, f *manifest.File, last bool, o *Options, res *Result) (stop bool, err error) {
+	name := f.Name
 	for {
 		c, err := r.Next()
 		if err == io.EOF {
@@ -234,6 +342,9 @@ func replayCommands(e *engine.Engine, r *aoffile.Reader, name string, o Options,
 		if err != nil {
 			var se *aoffile.SyntaxError
 			if errors.As(err, &se) {
+				if errors.Is(se.Err, aoffile.ErrTruncated) {
+					return false, torn(e, se, f, last, o, res)
+				}
 				return false, &Error{Position: Position{File: name, Offset: se.Offset, Line: se.Line}, Err: err}
 			}
 			return false, &Error{Position: Position{File: name}, Err: err}
