@@ -151,3 +151,60 @@ func TestReplayDigestNotesUndigestedKeys(t *testing.T) {
 		t.Errorf("%s: exit %d, want no digest note:\n%s", sample, r.code, r.out)
 	}
 }
+
+// TestReplayFailuresSayWhy: every way replay fails on damaged input prints
+// the reason on stderr and exits 3 (the server refuses these too); a torn
+// tail of the last file is a warning and exit 0; empty keys are skipped
+// with a warning, and verify keeps reporting them.
+func TestReplayFailuresSayWhy(t *testing.T) {
+	dir := corpusDir(t)
+	dmg := filepath.Join(dir, "redis-7.0.15", "damaged")
+	for _, c := range []struct{ set, want string }{
+		{"aof-manifest-missing-file", `missing file "appendonly.aof.2.incr.aof"`},
+		{"aof-manifest-missing-base", `missing file "appendonly.aof.2.base.rdb"`},
+		{"aof-manifest-bad-line", "Invalid AOF manifest file format at line 2"},
+		{"aof-manifest-bad-type", "Unknown AOF file type"},
+		{"aof-incr-garbage", "format error: a record must start with '*' or '#'"},
+		{"aof-base-rdb-truncated", "appendonly.aof.2.base.rdb: rdbfile:"},
+		{"aof-base-aof-truncated", "the truncated file is not the last file of the set"},
+	} {
+		r := run(t, nil, "replay", "--digest", filepath.Join(dmg, c.set, "appendonlydir"))
+		if r.code != 3 || r.out != "" || !strings.Contains(r.err, c.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 3 and %q", c.set, r.code, r.out, r.err, c.want)
+		}
+	}
+	for _, f := range []string{"rdb-trunc-midvalue.rdb", "rdb-bad-checksum.rdb", "rdb-trunc-header.rdb"} {
+		r := run(t, nil, "replay", filepath.Join(dmg, f))
+		if r.code != 3 || r.out != "" || !strings.Contains(r.err, "rdbfile:") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", f, r.code, r.out, r.err)
+		}
+	}
+	r := run(t, nil, "replay", filepath.Join(t.TempDir(), "missing.rdb"))
+	if r.code != 1 || !strings.Contains(r.err, "no such file") {
+		t.Errorf("missing file: exit %d, stderr %q", r.code, r.err)
+	}
+
+	r = run(t, nil, "replay", "--digest", filepath.Join(dmg, "aof-incr-truncated", "appendonlydir"))
+	if r.code != 0 || !strings.Contains(r.out, "digest:\t21ab347c4196c11e3d6e4c080e3f373f4d474544") ||
+		!strings.Contains(r.err, "rdbkit: warning: appendonly.aof.2.incr.aof: torn tail at offset 2025") ||
+		!strings.Contains(r.err, "the server loads this with aof-load-truncated yes (the default) and drops 46 bytes") {
+		t.Errorf("torn tail: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "--json", "replay", filepath.Join(dmg, "aof-incr-truncated", "appendonlydir"))
+	recs := jsonLines(t, r.out)
+	sum := recs[len(recs)-1]
+	res := sum["result"].(map[string]any)
+	if r.code != 0 || res["truncated"].(map[string]any)["bytes"] != 46.0 || len(sum["warnings"].([]any)) != 1 || r.err != "" {
+		t.Errorf("torn tail --json: exit %d, summary %v, stderr %q", r.code, sum, r.err)
+	}
+
+	empty := filepath.Join(dir, "upstream-assets", "redis", "corrupt_empty_keys.rdb")
+	r = run(t, nil, "replay", "--keys", empty)
+	if r.code != 0 || r.out != "" || strings.Count(r.err, "rdbkit: warning:") != 9 || !strings.Contains(r.err, `key "list_quicklist_empty_ziplist": empty list skipped`) {
+		t.Errorf("empty keys: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "verify", empty)
+	if r.code != 3 || strings.Count(r.out, "empty ") < 8 {
+		t.Errorf("verify of empty keys: exit %d\n%s", r.code, r.out)
+	}
+}
