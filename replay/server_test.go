@@ -286,7 +286,7 @@ func TestTornTail(t *testing.T) {
 				}
 				Server struct {
 					Started bool
-					Digest  string `json:"debug_digest"`
+					Digest  string  `json:"debug_digest"`
 					After   [][]any `json:"files_after"`
 				} `json:"server_start"`
 			}
