@@ -111,9 +111,17 @@ func (e *Engine) zadd(a [][]byte, zincrby bool) error {
 		if flags&zaddXX != 0 {
 			return nil
 		}
-		if e.v.UsesFpconv() {
+		// zaddGenericCommand's choice of encoding for a new key (src/t_zset.c).
+		switch {
+		case e.v.Valkey && e.v.AtLeast(8, 0):
+			// zsetTypeCreate(elements, maxelelen): the longest member.
 			z = e.newZSetHint(n, maxLen)
-		} else {
+		case e.v.UsesFpconv():
+			// Redis 7.2+ and Valkey 7.2: zsetTypeCreate(elements, length
+			// of the first member).
+			z = e.newZSetHint(n, len(a[si+1]))
+		default:
+			// Redis 7.0: a listpack unless the first member is too long.
 			z = e.newZSetHint(0, len(a[si+1]))
 		}
 		if n <= zsetChunk {
@@ -126,13 +134,36 @@ func (e *Engine) zadd(a [][]byte, zincrby bool) error {
 			z.chunks = []*zchunk{ch}
 		}
 		e.cur().put(a[1], z, noExpire)
+	} else if z.small() && e.zaddConverts(n, maxLen) {
+		z.toBig()
 	}
+	// Members then go in one by one (zsetAdd): a packed set converts
+	// before the insert that would cross a limit, so the -0 scores that
+	// went in packed are 0 (zzlInsertAt stores integral scores as
+	// integers) and the later ones keep their sign.
 	for j, s := range scores {
 		if err := e.zsetAdd(z, s, a[si+2*j+1], flags); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// zaddConverts reports whether ZADD of n pairs whose longest member has
+// maxLen bytes converts an existing packed sorted set to a skiplist before
+// adding any of them: zsetTypeMaybeConvert(zobj, elements) in Redis 7.2+
+// and Valkey 7.2 (more pairs than zset-max-listpack-entries), with
+// maxelelen in Valkey 8.0+ (or a member longer than
+// zset-max-listpack-value). Redis 7.0 converts only when an insert crosses
+// a limit.
+func (e *Engine) zaddConverts(n, maxLen int) bool {
+	switch {
+	case e.v.Valkey && e.v.AtLeast(8, 0):
+		return n > zsetMaxPacked || maxLen > packedMaxValueLen
+	case e.v.UsesFpconv():
+		return n > zsetMaxPacked
+	}
+	return false
 }
 
 // zsetAdd is zsetAdd: NX/XX/GT/LT/INCR semantics for one member.
@@ -858,14 +889,15 @@ func cmdZRangeStore(e *Engine, a [][]byte) error {
 		d.del(a[1])
 		return nil
 	}
-	// zrangeResultBeginStore: zsetTypeCreate(length) with the result
-	// length for rank ranges, unknown (-1, so a skiplist) otherwise.
-	// Redis 7.0 starts from an empty listpack.
+	// zrangeResultBeginStore is given the result length for a rank range
+	// and -1 (unknown) for a score or lex range. Redis 7.2+ and Valkey
+	// call zsetTypeCreate(length >= 0 ? length : 0, 0), Redis 7.0 makes a
+	// skiplist when length > zset-max-listpack-entries: either way a
+	// score or lex range starts packed. The members then go in one by one
+	// (zsetAdd, converting before the insert that crosses the limit), so
+	// a -0 that went in packed is stored as 0.
 	hint := len(ms)
 	if typ != zrRank {
-		hint = math.MaxInt
-	}
-	if !e.v.UsesFpconv() {
 		hint = 0
 	}
 	dst := e.newZSetHint(hint, 0)

@@ -134,8 +134,15 @@ func startRedis(t *testing.T) (*respConn, ServerVersion, string) {
 // server is shut down (SHUTDOWN NOSAVE) at cleanup.
 func startServer(t *testing.T, extra ...string) (*respConn, ServerVersion, string) {
 	t.Helper()
+	return startServerBin(t, testserver.Bin(t), extra...)
+}
+
+// startServerBin is startServer with a given server binary (redis-server
+// or valkey-server of any release).
+func startServerBin(t *testing.T, bin string, extra ...string) (*respConn, ServerVersion, string) {
+	t.Helper()
 	dir := t.TempDir()
-	srv := testserver.Start(t, testserver.Bin(t), dir, append([]string{"--enable-debug-command", "yes"}, extra...)...)
+	srv := testserver.Start(t, bin, dir, append([]string{"--enable-debug-command", "yes"}, extra...)...)
 	conn, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
 		t.Fatalf("connecting to redis-server: %v\n%s", err, srv.Log())
@@ -144,11 +151,20 @@ func startServer(t *testing.T, extra ...string) (*respConn, ServerVersion, strin
 	t.Cleanup(func() { conn.Close() })
 	info := c.do(t, "INFO", "server").(string)
 	var v ServerVersion
+	valkey := ""
 	for _, line := range strings.Split(info, "\r\n") {
 		if s, ok := strings.CutPrefix(line, "redis_version:"); ok {
 			if v, err = ParseServerVersion(s); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if s, ok := strings.CutPrefix(line, "valkey_version:"); ok {
+			valkey = s
+		}
+	}
+	if valkey != "" { // Valkey 8+ reports redis_version 7.2.4 for clients
+		if v, err = ParseServerVersion("valkey-" + valkey); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return c, v, dir
