@@ -6,12 +6,42 @@ import (
 	"sync"
 )
 
-// Trigonometry for GEO distances. The server computes them with glibc's
-// sin, cos and asin, which are (all but always) correctly rounded; Go's
-// math package is not (it differs from glibc on 15–30 % of random inputs,
-// enough to change STOREDIST scores and so the digest). These functions
-// evaluate the series in 160-bit big.Float arithmetic and round once, and
-// memoize results (GEO searches call them repeatedly for the same points).
+// Trigonometry for GEO distances.
+//
+// The server computes a distance (geohashGetDistance in
+// src/geohash_helper.c) with its C library's sin, cos and asin, so a
+// STOREDIST score carries the bits of that library. glibc's are not
+// correctly rounded: since 2.28 its sin and cos (sysdeps/ieee754/dbl-64/
+// s_sin.c) err by up to ~0.55 ulp and, since its slow paths were removed
+// (2.33–2.35), so does asin (e_asin.c, ~0.52 ulp). On uniformly random
+// inputs of the ranges geo uses, a correctly rounded result differs from
+// glibc 2.36's in about 0.1–0.16 % of calls, one ulp each: for example
+// GEORADIUS g 68.266910 74.573082 12000 km STOREDIST d around the member of
+// score 2112221594809405 stores 5743.162436976555 on every server, and
+// 5743.162436976554 with a correctly rounded sin. Neither a correctly
+// rounded implementation nor Go's math package (which differs from glibc on
+// 15–30 % of inputs) can give the server's bits, and reproducing glibc's
+// table-driven code bit for bit would mean carrying its tables.
+//
+// So the engine calls the C library itself (trig_libm.go, built with cgo
+// on Unix): its distances are the server's, bit for bit, when rdbkit runs
+// on the same C library as the server (glibc 2.35 or later, whose sin, cos and asin have not changed since, as on Debian 12 and
+// Ubuntu 22.04+, or musl as in Alpine images). Built without cgo
+// (CGO_ENABLED=0), the engine falls back to correctly rounded sin, cos and
+// asin evaluated below in 160-bit big.Float arithmetic and rounded once,
+// which differ from glibc on the fraction of calls above. TrigFromLibm
+// says which is in use.
+
+// trigFuncs is a set of sin, cos and asin.
+type trigFuncs struct{ sin, cos, asin func(float64) float64 }
+
+// libm holds the C library's functions when the engine is built with cgo,
+// else nil.
+var libm *trigFuncs
+
+// TrigFromLibm reports whether GEO distances use the C library's sin, cos
+// and asin (a cgo build) rather than correctly rounded ones.
+func TrigFromLibm() bool { return libm != nil }
 
 const trigPrec = 160
 
@@ -42,9 +72,27 @@ func trigMemo(fn uint64, x float64, f func(float64) float64) float64 {
 	return v
 }
 
-func cSin(x float64) float64 { return trigMemo(1, x, exactSin) }
-func cCos(x float64) float64 { return trigMemo(2, x, exactCos) }
+// cSin, cCos and cAsin are the sin, cos and asin of the distance
+// computation: the C library's, else correctly rounded (memoized: GEO
+// searches call them repeatedly for the same points).
+func cSin(x float64) float64 {
+	if libm != nil {
+		return libm.sin(x)
+	}
+	return trigMemo(1, x, exactSin)
+}
+
+func cCos(x float64) float64 {
+	if libm != nil {
+		return libm.cos(x)
+	}
+	return trigMemo(2, x, exactCos)
+}
+
 func cAsin(x float64) float64 {
+	if libm != nil {
+		return libm.asin(x)
+	}
 	return trigMemo(3, x, exactAsin)
 }
 
