@@ -217,6 +217,9 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 	var res *replay.Result
 	var err error
 	if isAOFPath(path) {
+		if o.asReplica {
+			return usageErrorf("--as-replica changes how an RDB file loads; %s is an AOF, whose every key a server loads", path)
+		}
 		set, rerr := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 		if rerr != nil {
 			var pe *manifest.ParseError

@@ -126,6 +126,10 @@ func TestReplayExpired(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "already expired:") || strings.Contains(r.out, "keys expired") {
 		t.Errorf("AOF preamble: exit %d:\n%s", r.code, r.out)
 	}
+	r = run(t, nil, "replay", "--as-replica", filepath.Join(dir, "redis-7.4.1", "aof-preamble", "appendonlydir"))
+	if r.code != 2 || !strings.Contains(r.err, "--as-replica changes how an RDB file loads") {
+		t.Errorf("--as-replica on an AOF: exit %d, stderr %q", r.code, r.err)
+	}
 	r = run(t, nil, "replay", "--digest", f)
 	if r.code != 0 || strings.Contains(r.out, "expired") || !strings.Contains(r.out, "digest:\t"+full) {
 		t.Errorf("exit %d:\n%s", r.code, r.out)
