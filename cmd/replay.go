@@ -51,17 +51,19 @@ file in manifest order, with the semantics of the server version that wrote
 them (from the RDB's redis-ver/valkey-ver AUX field, or --server-version).
 
 It prints what a restart would bring back: keys per database and type,
-expiries, and a rough memory estimate. Like a restarting primary, replay of an
-RDB file drops the keys already expired at --now (default: the current time);
---as-replica keeps them, as a replica does. The RDB preamble or base of an AOF
-set keeps every key: the commands after it expect them (expired keys are then
-counted as "already expired"). Empty lists, sets, sorted sets and hashes are
-skipped with a warning, as the server skips them. A torn last command at the
-end of the last AOF file is dropped with a warning: the server loads such a
-set with aof-load-truncated yes (the default). --digest prints the DEBUG DIGEST a live
+expiries, and a rough memory estimate. --digest prints the DEBUG DIGEST a live
 server holding that data would print; --digest-keys every key's DEBUG
 DIGEST-VALUE; --get [DB:]KEY one value; --keys the key list; --json the whole
 dataset as JSON Lines (docs/json.md).
+
+Like a restarting primary, replay of an RDB file drops the keys already
+expired at --now (default: the current time); --as-replica keeps them, as a
+replica does. The RDB preamble or base of an AOF set keeps every key, as the
+server does: the commands after it expect them (keys past their TTL are then
+counted as "already expired"). Empty lists, sets, sorted sets and hashes are
+skipped with a warning, as the server skips them. A torn last command (or an
+unfinished MULTI) at the end of the last AOF file is dropped with a warning:
+the server loads such a set with aof-load-truncated yes, its default.
 
 --until TIME (RFC3339, unix seconds or unix ms) stops at the first #TS annotation after
 TIME, so a point in time can be inspected before anything is cut (the state
