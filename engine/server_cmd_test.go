@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/rdbkit/rdbkit/internal/testserver"
 )
 
 // Focused comparisons with the local redis-server (skipped without one):
@@ -144,7 +146,7 @@ func TestFloatRedisServer(t *testing.T) {
 // server's bits; with the correctly rounded fallback about 0.2 % differ by
 // one ulp.
 func TestGeoDistRedisServer(t *testing.T) {
-	bins := releaseBins(t)
+	bins := testserver.Releases(t)
 	if len(bins) == 0 {
 		t.Skip("no redis-server installed and RDBKIT_SERVERS unset")
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rdbkit/rdbkit/internal/testserver"
 )
 
 // negZeroCase is a command sequence after which member m of key k holds a
@@ -126,7 +128,7 @@ func zscoreOf(e *Engine, k, m string) (float64, bool) {
 // on every release of RDBKIT_SERVERS, and compares the server's ZSCORE and
 // DEBUG DIGEST-VALUE with the engine for that release.
 func TestZSetNegZeroServers(t *testing.T) {
-	bins := releaseBins(t)
+	bins := testserver.Releases(t)
 	if len(bins) == 0 {
 		t.Skip("no redis-server installed and RDBKIT_SERVERS unset")
 	}

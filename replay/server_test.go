@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rdbkit/rdbkit/engine"
 	"github.com/rdbkit/rdbkit/internal/testserver"
 	"github.com/rdbkit/rdbkit/manifest"
 )
@@ -150,11 +152,33 @@ func expiryFile() []byte {
 	return w.done()
 }
 
-// startOn starts redis-server on a copy of an RDB file (dump.rdb in its
-// dir) with extra arguments.
-func startOn(t *testing.T, data []byte, extra ...string) (*testserver.Server, *serverConn) {
+// releases returns the server binaries to compare with (the installed
+// redis-server, and every release of RDBKIT_SERVERS), each with the
+// version whose semantics a replay uses for it; it skips the test when
+// there is none.
+func releases(t *testing.T) (bins []string, versions []engine.ServerVersion) {
 	t.Helper()
-	bin := testserver.Bin(t)
+	for _, bin := range testserver.Releases(t) {
+		_, _, text := testserver.Version(t, bin)
+		if out, _ := exec.Command(bin, "--version").Output(); strings.Contains(strings.ToLower(string(out)), "valkey") {
+			text = "valkey-" + text
+		}
+		v, err := engine.ParseServerVersion(text)
+		if err != nil {
+			t.Fatalf("%s: %v", bin, err)
+		}
+		bins, versions = append(bins, bin), append(versions, v)
+	}
+	if len(bins) == 0 {
+		t.Skip("no redis-server installed and RDBKIT_SERVERS unset")
+	}
+	return bins, versions
+}
+
+// startOn starts server binary bin on a copy of an RDB file (dump.rdb in
+// its dir) with extra arguments.
+func startOn(t *testing.T, bin string, data []byte, extra ...string) (*testserver.Server, *serverConn) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "dump.rdb"), data, 0o644); err != nil {
 		t.Fatal(err)
@@ -181,55 +205,62 @@ func serverLoadCounts(t *testing.T, s *testserver.Server) (loaded, expired, empt
 // TestExpiredKeysAtLoadServer: a primary started on an RDB file drops the
 // keys that expired before the load, and skips empty aggregates; replay
 // (Options.Now) does the same, and its digest is the server's DEBUG
-// DIGEST. A replica keeps the expired keys, as AsReplica does.
+// DIGEST. A replica keeps the expired keys, as AsReplica does. Run on the
+// installed server and every release of RDBKIT_SERVERS.
 func TestExpiredKeysAtLoadServer(t *testing.T) {
 	data := expiryFile()
 	path := filepath.Join(t.TempDir(), "dump.rdb")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var warned []Warning
-	o := Options{Until: -1, Now: time.Now().UnixMilli(), OnWarning: func(w Warning) { warned = append(warned, w) }}
-	e, res, err := File(context.Background(), path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.KeysExpired != 3 || res.EmptyKeysSkipped != 5 || res.RDBKeys != 5 || res.Warnings != 5 || len(warned) != 5 {
-		t.Errorf("primary: %d keys, %d expired, %d empty, %d warnings, want 5, 3, 5, 5", res.RDBKeys, res.KeysExpired, res.EmptyKeysSkipped, res.Warnings)
-	}
-	for _, w := range warned {
-		if !strings.HasPrefix(string(w.Key), "empty:") || !strings.Contains(w.Message, "skipping empty key") || w.Offset <= 9 {
-			t.Errorf("warning %+v", w)
+	bins, versions := releases(t)
+	for i, bin := range bins {
+		v := versions[i]
+		var warned []Warning
+		o := Options{Until: -1, Version: v, Now: time.Now().UnixMilli(), OnWarning: func(w Warning) { warned = append(warned, w) }}
+		e, res, err := File(context.Background(), path, o)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	o.AsReplica, o.OnWarning = true, nil
-	er, rres, err := File(context.Background(), path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rres.KeysExpired != 0 || rres.EmptyKeysSkipped != 5 || rres.RDBKeys != 8 {
-		t.Errorf("replica: %d keys, %d expired, %d empty, want 8, 0, 5", rres.RDBKeys, rres.KeysExpired, rres.EmptyKeysSkipped)
-	}
+		if res.KeysExpired != 3 || res.EmptyKeysSkipped != 5 || res.RDBKeys != 5 || res.Warnings != 5 || len(warned) != 5 {
+			t.Errorf("%v: primary: %d keys, %d expired, %d empty, %d warnings, want 5, 3, 5, 5", v, res.RDBKeys, res.KeysExpired, res.EmptyKeysSkipped, res.Warnings)
+		}
+		for _, w := range warned {
+			if !strings.HasPrefix(string(w.Key), "empty:") || !strings.Contains(w.Message, "skipping empty key") || w.Offset <= 9 {
+				t.Errorf("%v: warning %+v", v, w)
+			}
+		}
+		o.AsReplica, o.OnWarning = true, nil
+		er, rres, err := File(context.Background(), path, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rres.KeysExpired != 0 || rres.EmptyKeysSkipped != 5 || rres.RDBKeys != 8 {
+			t.Errorf("%v: replica: %d keys, %d expired, %d empty, want 8, 0, 5", v, rres.RDBKeys, rres.KeysExpired, rres.EmptyKeysSkipped)
+		}
 
-	s, c := startOn(t, data)
-	if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
-		t.Errorf("primary: digest %s, server %s", got, want)
-	}
-	if n := c.do(t, "DBSIZE"); n != "4" {
-		t.Errorf("primary: server db 0 has %s keys", n)
-	}
-	if loaded, expired, empty := serverLoadCounts(t, s); loaded != res.RDBKeys || expired != res.KeysExpired || empty != res.EmptyKeysSkipped {
-		t.Errorf("server loaded %d, expired %d, skipped %d empty; replay %d, %d, %d", loaded, expired, empty, res.RDBKeys, res.KeysExpired, res.EmptyKeysSkipped)
-	}
+		s, c := startOn(t, bin, data)
+		if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
+			t.Errorf("%v: primary: digest %s, server %s", v, got, want)
+		}
+		if n := c.do(t, "DBSIZE"); n != "4" {
+			t.Errorf("%v: primary: server db 0 has %s keys", v, n)
+		}
+		if loaded, expired, empty := serverLoadCounts(t, s); loaded != res.RDBKeys || expired != res.KeysExpired || empty != res.EmptyKeysSkipped {
+			t.Errorf("%v: server loaded %d, expired %d, skipped %d empty; replay %d, %d, %d", v, loaded, expired, empty, res.RDBKeys, res.KeysExpired, res.EmptyKeysSkipped)
+		}
 
-	// A replica of a primary that is not there loads the file at startup
-	// and keeps every key (src/rdb.c: only iAmMaster() drops them).
-	_, rc := startOn(t, data, "--replicaof", "127.0.0.1", "1")
-	if got, want := er.Digest(), rc.do(t, "DEBUG", "DIGEST"); got != want {
-		t.Errorf("replica: digest %s, server %s", got, want)
-	}
-	if er.Digest() == e.Digest() {
-		t.Error("primary and replica digests are equal: the file tests nothing")
+		// A replica of a primary that is not there loads the file at
+		// startup and keeps every key (src/rdb.c: only a primary drops
+		// them).
+		_, rc := startOn(t, bin, data, "--replicaof", "127.0.0.1", "1")
+		if got, want := er.Digest(), rc.do(t, "DEBUG", "DIGEST"); got != want {
+			t.Errorf("%v: replica: digest %s, server %s", v, got, want)
+		}
+		if er.Digest() == e.Digest() {
+			t.Errorf("%v: primary and replica digests are equal: the file tests nothing", v)
+		}
+		t.Logf("%v (%s): primary and replica digests equal the server's", v, bin)
 	}
 }
 
@@ -252,19 +283,22 @@ func TestEmptyKeysAsset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, c := startOn(t, data)
-	if n := c.do(t, "DBSIZE"); n != "0" {
-		t.Errorf("server: %s keys", n)
-	}
-	if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
-		t.Errorf("digest %s, server %s", got, want)
-	}
-	if _, _, empty := serverLoadCounts(t, s); empty != 9 {
-		t.Errorf("server skipped %d empty keys", empty)
-	}
-	for _, k := range keys {
-		if !strings.Contains(s.Log(), "skipping empty key: "+k) {
-			t.Errorf("the server did not log key %q", k)
+	bins, versions := releases(t)
+	for i, bin := range bins {
+		s, c := startOn(t, bin, data)
+		if n := c.do(t, "DBSIZE"); n != "0" {
+			t.Errorf("%v: server: %s keys", versions[i], n)
+		}
+		if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
+			t.Errorf("%v: digest %s, server %s", versions[i], got, want)
+		}
+		if _, _, empty := serverLoadCounts(t, s); empty != 9 {
+			t.Errorf("%v: server skipped %d empty keys", versions[i], empty)
+		}
+		for _, k := range keys {
+			if !strings.Contains(s.Log(), "skipping empty key: "+k) {
+				t.Errorf("%v: the server did not log key %q", versions[i], k)
+			}
 		}
 	}
 }
@@ -349,27 +383,37 @@ func TestTornTail(t *testing.T) {
 	}
 }
 
-// TestTornTailServer loads a copy of the 7.0.15 aof-incr-truncated set
-// into the installed server (default settings: aof-load-truncated yes)
-// and compares its DEBUG DIGEST with the replay.
+// TestTornTailServer loads a copy of the aof-incr-truncated set into the
+// installed server and every release of RDBKIT_SERVERS (default settings:
+// aof-load-truncated yes) and compares its DEBUG DIGEST with the replay
+// (with that release's semantics). Each release loads the set of the
+// corpus written by the same release when there is one, else 7.0.15's.
 func TestTornTailServer(t *testing.T) {
-	src := filepath.Join(corpus(t), "redis-7.0.15", "damaged", "aof-incr-truncated", "appendonlydir")
-	bin := testserver.Bin(t)
-	e, res := replaySet(t, src, Options{Until: -1})
-	if res.Truncated == nil {
-		t.Fatal("no torn tail")
-	}
-	dir := t.TempDir()
-	aof := filepath.Join(dir, "appendonlydir")
-	if err := os.CopyFS(aof, os.DirFS(src)); err != nil {
-		t.Fatal(err)
-	}
-	s := testserver.Start(t, bin, dir, "--enable-debug-command", "yes", "--appendonly", "yes", "--appenddirname", "appendonlydir")
-	c := dialServer(t, s)
-	if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
-		t.Errorf("digest %s, server %s\n%s", got, want, s.Log())
-	}
-	if !strings.Contains(s.Log(), "aof-load-truncated is enabled") {
-		t.Errorf("the server did not load a torn tail:\n%s", s.Log())
+	dir := corpus(t)
+	bins, versions := releases(t)
+	for i, bin := range bins {
+		v := versions[i]
+		src := filepath.Join(dir, "redis-7.0.15", "damaged", "aof-incr-truncated", "appendonlydir")
+		for _, srv := range servers {
+			if fallback(srv) == v {
+				src = filepath.Join(dir, srv, "damaged", "aof-incr-truncated", "appendonlydir")
+			}
+		}
+		e, res := replaySet(t, src, Options{Until: -1, Version: v})
+		if res.Truncated == nil {
+			t.Fatalf("%s: no torn tail", src)
+		}
+		sdir := t.TempDir()
+		if err := os.CopyFS(filepath.Join(sdir, "appendonlydir"), os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+		s := testserver.Start(t, bin, sdir, "--enable-debug-command", "yes", "--appendonly", "yes", "--appenddirname", "appendonlydir")
+		c := dialServer(t, s)
+		if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
+			t.Errorf("%v: %s: digest %s, server %s\n%s", v, src, got, want, s.Log())
+		}
+		if !strings.Contains(s.Log(), "aof-load-truncated is enabled") {
+			t.Errorf("%v: the server did not load a torn tail:\n%s", v, s.Log())
+		}
 	}
 }
