@@ -389,7 +389,7 @@ func expiredWhy(aof, replica bool) string {
 	case replica:
 		return "a replica keeps them (--as-replica)"
 	}
-	return "their TTL ends after the load starts"
+	return "they were not yet expired when the load started"
 }
 
 // replayWarningText renders a replay warning for stderr.
