@@ -63,7 +63,8 @@ server does: the commands after it expect them (keys past their TTL are then
 counted as "already expired"). Empty lists, sets, sorted sets and hashes are
 skipped with a warning, as the server skips them. A torn last command (or an
 unfinished MULTI) at the end of the last AOF file is dropped with a warning:
-the server loads such a set with aof-load-truncated yes, its default.
+the server loads such a set with aof-load-truncated yes, its default; with a
+--config that sets aof-load-truncated no, replay refuses it (exit 3).
 
 --until TIME (RFC3339, unix seconds or unix ms) stops at the first #TS annotation after
 TIME, so a point in time can be inspected before anything is cut (the state
@@ -76,7 +77,8 @@ Supported commands: docs/engine-commands.md.` + exitStatusHelp +
   1    runtime or I/O error, or a command the engine cannot execute
   2    usage error
   3    the input is damaged or incomplete: a corrupt file, a torn file that
-       is not the last of the set, a manifest that does not parse or lists
+       is not the last of the set (or the last one, with a --config setting
+       aof-load-truncated no), a manifest that does not parse or lists
        missing files (the server would not load it either)
   5    --get: the key does not exist in the replayed dataset
   130  interrupted`,
@@ -96,7 +98,7 @@ Supported commands: docs/engine-commands.md.` + exitStatusHelp +
 	f.BoolVar(&o.digestKeys, "digest-keys", false, "print every key's DEBUG DIGEST-VALUE")
 	f.StringVar(&o.get, "get", "", "print one value: [DB:]KEY (db 0 by default)")
 	f.BoolVar(&o.keys, "keys", false, "list the keys (db, key, type, expire)")
-	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname, appendfilename and aof-load-truncated from")
 	f.IntVar(&o.databases, "databases", 16, "the server's 'databases' setting")
 	addNowFlag(c, app)
 	f.BoolVar(&o.asReplica, "as-replica", false, "load an RDB file as a replica does: keep the keys already expired at --now (RDB files only)")
@@ -229,6 +231,14 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 				return replayFailed(app, exitCorrupt, "%s: %v (the server refuses it too; rdbkit verify %s tells more)", path, rerr, shellQuote(path))
 			}
 			return rerr
+		}
+		if o.config != "" {
+			// The server loads a torn last command unless told not to.
+			v, ok, err := manifest.ReadConfigValue(o.config, "aof-load-truncated")
+			if err != nil {
+				return err
+			}
+			ro.RefuseTruncated = ok && strings.EqualFold(v, "no")
 		}
 		if errs := set.Errors(); len(errs) > 0 {
 			msgs := make([]string, len(errs))

@@ -194,6 +194,14 @@ func TestReplayFailuresSayWhy(t *testing.T) {
 		!strings.Contains(r.err, "the server loads this with aof-load-truncated yes (the default) and drops 46 bytes") {
 		t.Errorf("torn tail: exit %d\n%s%s", r.code, r.out, r.err)
 	}
+	conf := filepath.Join(t.TempDir(), "redis.conf")
+	if err := os.WriteFile(conf, []byte("appendonly yes\naof-load-truncated no\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, nil, "replay", "--config", conf, filepath.Join(dmg, "aof-incr-truncated", "appendonlydir"))
+	if r.code != 3 || r.out != "" || !strings.Contains(r.err, "torn tail refused (aof-load-truncated no)") {
+		t.Errorf("torn tail with aof-load-truncated no: exit %d\n%s%s", r.code, r.out, r.err)
+	}
 	r = run(t, nil, "--json", "replay", filepath.Join(dmg, "aof-incr-truncated", "appendonlydir"))
 	recs := jsonLines(t, r.out)
 	sum := recs[len(recs)-1]
