@@ -13,9 +13,10 @@ import (
 // STOREDIST score carries the bits of that library. glibc's are not
 // correctly rounded: since 2.28 its sin and cos (sysdeps/ieee754/dbl-64/
 // s_sin.c) err by up to ~0.55 ulp and, since its slow paths were removed
-// (2.33–2.35), so does asin (e_asin.c, ~0.52 ulp). On uniformly random
+// (2.33, 2.34), so does asin (e_asin.c, ~0.52 ulp). On uniformly random
 // inputs of the ranges geo uses, a correctly rounded result differs from
-// glibc 2.36's in about 0.1–0.16 % of calls, one ulp each: for example
+// glibc 2.36's (x86-64 with FMA) in about 0.1–0.16 % of calls, one ulp
+// each: for example
 // GEORADIUS g 68.266910 74.573082 12000 km STOREDIST d around the member of
 // score 2112221594809405 stores 5743.162436976555 on every server, and
 // 5743.162436976554 with a correctly rounded sin. Neither a correctly
@@ -25,12 +26,17 @@ import (
 //
 // So the engine calls the C library itself (trig_libm.go, built with cgo
 // on Unix): its distances are the server's, bit for bit, when rdbkit runs
-// on the same C library as the server (glibc 2.35 or later, whose sin, cos and asin have not changed since, as on Debian 12 and
-// Ubuntu 22.04+, or musl as in Alpine images). Built without cgo
-// (CGO_ENABLED=0), the engine falls back to correctly rounded sin, cos and
-// asin evaluated below in 160-bit big.Float arithmetic and rounded once,
-// which differ from glibc on the fraction of calls above. TrigFromLibm
-// says which is in use.
+// on the same C library as the server (glibc 2.35 or later, whose sin, cos
+// and asin have not changed since, as on Debian 12 and Ubuntu 22.04+, or
+// musl as in Alpine images) and on the same kind of CPU: on x86-64, glibc
+// picks builds of these functions that use FMA instructions when the CPU
+// has them (sysdeps/x86_64/fpu/multiarch), which can round differently.
+// Running rdbkit on the server's host, or one like it, gives both.
+//
+// Built without cgo (CGO_ENABLED=0), the engine falls back to correctly
+// rounded sin, cos and asin evaluated below in 160-bit big.Float arithmetic
+// and rounded once, which differ from glibc on the fraction of calls above.
+// TrigFromLibm says which is in use.
 
 // trigFuncs is a set of sin, cos and asin.
 type trigFuncs struct{ sin, cos, asin func(float64) float64 }
