@@ -483,6 +483,7 @@ var errConsumed = &CorruptError{Field: "value", Err: ErrInvalid, Detail: "value 
 
 func (e *Entry) walk(fn func(*Element) error, want bool) error {
 	r := e.r
+	r.in.pin = -1
 	e.consumed = true
 	e.softErr = nil
 	e.elems = 0

@@ -25,6 +25,11 @@ type input struct {
 	capFrom int
 	capBuf  []byte
 	total   int64 // total input size if known, else -1
+	// pin, when >= 0, is a buffer index that compaction keeps: the start of
+	// the current record, so that its raw bytes stay readable (Entry.WriteRaw).
+	pin int
+	// tee, when set, receives every consumed byte (in flushCRC order).
+	tee func([]byte)
 }
 
 const (
@@ -45,6 +50,7 @@ func (in *input) init(src io.Reader, size int64) {
 	in.r, in.w, in.base, in.crc, in.crcFrom, in.crcOn = 0, 0, 0, 0, 0, true
 	in.srcErr = nil
 	in.total = size
+	in.pin, in.tee = -1, nil
 }
 
 // offset is the absolute offset of the next unread byte.
@@ -60,8 +66,13 @@ func (in *input) remaining() int64 {
 
 // flushCRC folds consumed bytes into the CRC.
 func (in *input) flushCRC() {
-	if in.crcOn && in.r > in.crcFrom {
-		in.crc = crc64Update(in.crc, in.buf[in.crcFrom:in.r])
+	if in.r > in.crcFrom {
+		if in.crcOn {
+			in.crc = crc64Update(in.crc, in.buf[in.crcFrom:in.r])
+		}
+		if in.tee != nil {
+			in.tee(in.buf[in.crcFrom:in.r])
+		}
 	}
 	in.crcFrom = in.r
 }
@@ -115,16 +126,23 @@ func (in *input) fill(n int) error {
 			}
 			return in.srcErr
 		}
-		// Compact: move unread bytes to the front.
-		if in.r > 0 && (in.w == len(in.buf) || n > len(in.buf)-in.r) {
+		// Compact: move unread bytes (and a pinned record start) to the front.
+		keep := in.r
+		if in.pin >= 0 && in.pin < keep {
+			keep = in.pin
+		}
+		if keep > 0 && (in.w == len(in.buf) || n > len(in.buf)-in.r) {
 			in.flushCRC()
 			in.flushCapture()
-			copy(in.buf, in.buf[in.r:in.w])
-			in.base += int64(in.r)
-			in.w -= in.r
-			in.crcFrom -= in.r
-			in.capFrom -= in.r
-			in.r = 0
+			copy(in.buf, in.buf[keep:in.w])
+			in.base += int64(keep)
+			in.w -= keep
+			in.crcFrom -= keep
+			in.capFrom -= keep
+			in.r -= keep
+			if in.pin >= 0 {
+				in.pin -= keep
+			}
 		}
 		if in.w == len(in.buf) {
 			// Buffer full of unread data and still not enough: grow, at most doubling.
@@ -146,7 +164,7 @@ func (in *input) fill(n int) error {
 
 // shrink returns an oversized buffer to maxBuf once it is mostly unused.
 func (in *input) shrink() {
-	if len(in.buf) > maxBuf && in.w-in.r < maxBuf/2 {
+	if len(in.buf) > maxBuf && in.pin < 0 && in.w-in.r < maxBuf/2 {
 		in.flushCRC()
 		in.flushCapture()
 		nb := make([]byte, maxBuf)

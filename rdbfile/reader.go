@@ -341,6 +341,7 @@ func (r *Reader) Next() (*Entry, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	r.in.pin = -1
 	if r.cur != nil && !r.cur.consumed {
 		if err := r.cur.skip(); err != nil && r.err != nil {
 			return nil, r.err
@@ -351,6 +352,7 @@ func (r *Reader) Next() (*Entry, error) {
 		return nil, io.EOF
 	}
 	r.in.shrink()
+	r.in.pin = r.in.r // the record's raw bytes stay readable until its value is read
 	e, err := r.readRecord()
 	if err != nil {
 		if err != io.EOF {
