@@ -273,7 +273,7 @@ func cmdFlushAll(e *Engine, a [][]byte) error {
 }
 
 // cmdRestore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
-// [FREQ f]. The payload is decoded by DecodeDump.
+// [FREQ f]. The payload is decoded by rdbfile.ReadDump.
 func cmdRestore(e *Engine, a [][]byte) error {
 	replace, absttl := false, false
 	idle, freq := false, false

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"encoding/binary"
-	"io"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -131,40 +129,22 @@ func libraryEngine(code []byte) []byte {
 	return f[0]
 }
 
-// decodeFunctionDump reads a FUNCTION DUMP payload: FUNCTION2 records
-// (opcode 0xF5 + library code string), the 2-byte RDB version and the
-// CRC-64, wrapped like DecodeDump into a minimal RDB file.
+// decodeFunctionDump reads a FUNCTION DUMP payload (rdbfile.ReadFunctionDump)
+// into libraries by name.
 func decodeFunctionDump(p []byte, maxVersion int) (map[string][]byte, error) {
-	if len(p) < 10 {
-		return nil, io.ErrUnexpectedEOF
+	codes, err := rdbfile.ReadFunctionDump(p, maxVersion)
+	if err != nil {
+		return nil, err
 	}
-	body, footer := p[:len(p)-10], p[len(p)-10:]
-	ver := int(binary.LittleEndian.Uint16(footer))
-	if ver > maxVersion || crc64Jones(0, p[:len(p)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
-		return nil, rdbfile.ErrChecksum
-	}
-	buf := []byte("REDIS0010")
-	buf = append(buf, body...)
-	buf = append(buf, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0)
-	r := rdbfile.NewReader(bytes.NewReader(buf), &rdbfile.Options{Size: int64(len(buf))})
 	libs := map[string][]byte{}
-	for {
-		ent, err := r.Next()
-		if err == io.EOF {
-			return libs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if ent.Kind != rdbfile.EntryFunction {
-			return nil, rdbfile.ErrInvalid
-		}
-		name, ok := libraryName(ent.Data)
+	for _, code := range codes {
+		name, ok := libraryName(code)
 		if !ok {
 			return nil, rdbfile.ErrInvalid
 		}
-		libs[name] = clone(ent.Data)
+		libs[name] = clone(code)
 	}
+	return libs, nil
 }
 
 // Read-only commands: the server executes them from an AOF too, without

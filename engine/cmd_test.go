@@ -225,8 +225,7 @@ func TestGenericCommands(t *testing.T) {
 // dumpPayload builds a DUMP payload: type, value bytes, RDB version, CRC.
 func dumpPayload(typ byte, body []byte, ver uint16) []byte {
 	p := append([]byte{typ}, body...)
-	p = binary.LittleEndian.AppendUint16(p, ver)
-	return binary.LittleEndian.AppendUint64(p, crc64Jones(0, p))
+	return rdbfile.AppendDumpFooter(p, int(ver))
 }
 
 func TestRestore(t *testing.T) {
@@ -258,12 +257,12 @@ func TestRestore(t *testing.T) {
 	fails(t, e, "RESTORE", "x", "0", string(dumpPayload(0, []byte("\x05hello"), 11))) // too new for 7.0
 	fails(t, e, "RESTORE", "x", "0", string(dumpPayload(1, []byte("\x00"), 10)))      // empty list
 	fails(t, e, "RESTORE", "x", "-1", string(str))
-	if _, err := DecodeDump(str[:5], 0); err == nil {
-		t.Errorf("DecodeDump of a short payload: no error")
+	if _, _, err := rdbfile.ReadDump(str[:5], 0); err == nil {
+		t.Errorf("ReadDump of a short payload: no error")
 	}
-	v, err := DecodeDump(lst, 0)
+	v, _, err := rdbfile.ReadDump(lst, 0)
 	if err != nil || v.Kind != rdbfile.KindList {
-		t.Errorf("DecodeDump: %v %v", v, err)
+		t.Errorf("ReadDump: %v %v", v, err)
 	}
 }
 
@@ -604,8 +603,7 @@ func TestFunctions(t *testing.T) {
 	lib2 := "#!lua name=other\nredis.register_function('g', function() return 2 end)"
 	body := []byte{0xF5, 0x40 | byte(len(lib2)>>8), byte(len(lib2))}
 	body = append(body, lib2...)
-	body = binary.LittleEndian.AppendUint16(body, 10)
-	payload := binary.LittleEndian.AppendUint64(body, crc64Jones(0, body))
+	payload := rdbfile.AppendDumpFooter(body, 10)
 	do(t, e, "FUNCTION", "RESTORE", string(payload))
 	fails(t, e, "FUNCTION", "RESTORE", string(payload)) // APPEND: exists
 	do(t, e, "FUNCTION", "RESTORE", string(payload), "REPLACE")

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -933,100 +932,13 @@ func libraryName(code []byte) (string, bool) {
 
 // DUMP payloads.
 
-// DecodeDump decodes a DUMP payload (Redis src/cluster.c createDumpPayload
-// writes it, verifyDumpPayload checks it): the type byte and
-// value as in an RDB file, the 2-byte little-endian RDB version and the
-// CRC-64 of everything before it. The version must not be newer than
-// maxVersion (0: no limit) and the CRC must match.
-//
-// rdbfile has no public entry point for a bare value, so the payload is
-// wrapped in a minimal RDB file in memory and read with rdbfile.NewReader:
-// magic "REDIS" + the payload's version as 4 digits ("VALKEY" + 3 digits
-// from version 80), SELECTDB 0, the type byte, a one-byte key "k", the
-// value bytes, the EOF opcode and a zero (= not verified) checksum.
-func DecodeDump(payload []byte, maxVersion int) (*rdbfile.Value, error) {
-	if len(payload) < 11 {
-		return nil, errors.New("engine: DUMP payload too short")
-	}
-	body, footer := payload[:len(payload)-10], payload[len(payload)-10:]
-	ver := int(binary.LittleEndian.Uint16(footer))
-	if maxVersion > 0 && ver > maxVersion {
-		return nil, fmt.Errorf("engine: DUMP payload of RDB version %d (server accepts up to %d)", ver, maxVersion)
-	}
-	if crc64Jones(0, payload[:len(payload)-8]) != binary.LittleEndian.Uint64(footer[2:]) {
-		return nil, errors.New("engine: DUMP payload checksum mismatch")
-	}
-	var magic string
-	switch {
-	case ver >= 80 && ver <= 999:
-		magic = fmt.Sprintf("VALKEY%03d", ver)
-	case ver >= 1 && ver <= 79:
-		magic = fmt.Sprintf("REDIS%04d", ver)
-	default:
-		return nil, fmt.Errorf("engine: DUMP payload of unknown RDB version %d", ver)
-	}
-	buf := make([]byte, 0, len(body)+24)
-	buf = append(buf, magic...)
-	buf = append(buf, 0xFE, 0x00, body[0], 0x01, 'k')
-	buf = append(buf, body[1:]...)
-	buf = append(buf, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0)
-	r := rdbfile.NewReader(bytes.NewReader(buf), &rdbfile.Options{Size: int64(len(buf))})
-	var val *rdbfile.Value
-	for {
-		ent, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("engine: bad DUMP payload: %w", err)
-		}
-		if ent.Kind != rdbfile.EntryKey {
-			continue
-		}
-		if val != nil {
-			return nil, errors.New("engine: bad DUMP payload: trailing data")
-		}
-		if val, err = ent.Value(); err != nil {
-			return nil, fmt.Errorf("engine: bad DUMP payload: %w", err)
-		}
-	}
-	if val == nil {
-		return nil, errors.New("engine: bad DUMP payload: no value")
-	}
-	return val, nil
-}
-
 func (e *Engine) decodeDump(p []byte) (*rdbfile.Value, error) {
-	v, err := DecodeDump(p, maxRDBVersion(e.v))
+	v, _, err := rdbfile.ReadDump(p, maxRDBVersion(e.v))
 	if err != nil {
 		return nil, replyErr("ERR DUMP payload version or checksum are wrong")
 	}
 	return v, nil
 }
-
-// crc64Jones is Redis's CRC-64 (src/crc64.c crc64: Jones polynomial,
-// reflected, initial value 0, no final XOR).
-func crc64Jones(crc uint64, p []byte) uint64 {
-	for _, c := range p {
-		crc = crcTable[byte(crc)^c] ^ crc>>8
-	}
-	return crc
-}
-
-var crcTable = func() (t [256]uint64) {
-	for i := range t {
-		c := uint64(i)
-		for range 8 {
-			if c&1 != 0 {
-				c = c>>1 ^ 0x95AC9329AC4BC9B5
-			} else {
-				c >>= 1
-			}
-		}
-		t[i] = c
-	}
-	return t
-}()
 
 // Export.
 

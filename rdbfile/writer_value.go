@@ -228,6 +228,10 @@ func (w *Writer) hashSmallMax() int64 {
 // writeKeyPrefix writes the expire, idle and freq opcodes, the type byte
 // and the key (rdbSaveKeyValuePair).
 func (w *Writer) writeKeyPrefix(h *KeyHeader, t Type) {
+	if w.dump {
+		w.writeByte(byte(t)) // a DUMP payload has the type and the value only
+		return
+	}
 	if h.ExpireAt != NoExpire {
 		if w.d == DialectRedis && w.v < 3 {
 			// RDB 1-2 hold seconds (EXPIRETIME): round up, so that a key
