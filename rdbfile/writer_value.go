@@ -190,6 +190,9 @@ func (w *Writer) checkHeader(h *KeyHeader) error {
 	if (h.Idle >= 0 || h.Freq >= 0) && w.d == DialectRedis && w.v < 9 {
 		return w.unsupported("LRU/LFU data (opcodes IDLE, FREQ)", h.Key)
 	}
+	if h.ExpireAt != NoExpire && w.d == DialectRedis && w.v < 3 && (h.ExpireAt < 0 || h.ExpireAt > math.MaxInt32*1000) {
+		return w.unsupported("expire time "+strconv.FormatInt(h.ExpireAt, 10)+" ms (RDB 1-2 hold 32-bit seconds)", h.Key)
+	}
 	if h.Freq > 255 {
 		return w.unsupported("LFU counter "+strconv.Itoa(h.Freq), h.Key)
 	}
@@ -239,6 +242,10 @@ func (w *Writer) writeKeyPrefix(h *KeyHeader, t Type) {
 			s := h.ExpireAt / 1000
 			if h.ExpireAt%1000 > 0 {
 				s++
+			}
+			if s > math.MaxInt32 || s < 0 {
+				// checkHeader refused it
+				s = math.MaxInt32
 			}
 			w.writeByte(byte(OpExpireTime))
 			w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(int32(s)))

@@ -1,0 +1,392 @@
+package convert_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rdbkit/rdbkit/convert"
+	"github.com/rdbkit/rdbkit/engine"
+	"github.com/rdbkit/rdbkit/internal/testcorpus"
+	"github.com/rdbkit/rdbkit/internal/testserver"
+	"github.com/rdbkit/rdbkit/rdbfile"
+)
+
+// goodRDBs lists the readable RDB files of the corpus and of testdata.
+func goodRDBs(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	add := func(root string) {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rdb") || strings.Contains(p, "damaged") ||
+				strings.Contains(p, "appendonlydir") || strings.Contains(p, "corrupt") {
+				return nil
+			}
+			out = append(out, p)
+			return nil
+		})
+	}
+	add(filepath.Join("..", "testdata"))
+	if dir := testcorpus.Path(); dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			add(dir)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no RDB files found")
+	}
+	return out
+}
+
+func trailerZero(data []byte) bool {
+	return len(data) >= 8 && bytes.Equal(data[len(data)-8:], make([]byte, 8))
+}
+
+func run(t *testing.T, data []byte, target rdbfile.WriterOptions, o *convert.Options) ([]byte, *convert.Report, error) {
+	t.Helper()
+	var out bytes.Buffer
+	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+	w := rdbfile.NewWriter(&out, &target)
+	rep, err := convert.Convert(r, w, o)
+	return out.Bytes(), rep, err
+}
+
+func header(t *testing.T, data []byte) *rdbfile.Header {
+	t.Helper()
+	h, err := rdbfile.NewReader(bytes.NewReader(data), nil).Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestConvertSameTargetIdentical: converting a file to its own version
+// without filters is the raw path: the output is the input, byte for byte.
+func TestConvertSameTargetIdentical(t *testing.T) {
+	for _, p := range goodRDBs(t) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := header(t, data)
+		out, rep, err := run(t, data, rdbfile.WriterOptions{Dialect: h.Dialect, Version: h.Version, NoChecksum: trailerZero(data)}, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !bytes.Equal(out, data) {
+			t.Errorf("%s: output differs from the input (%d vs %d bytes)", p, len(out), len(data))
+		}
+		if rep.Reencoded != 0 || rep.Raw != rep.KeysRead || len(rep.Losses) != 0 {
+			t.Errorf("%s: report %+v", p, rep)
+		}
+	}
+}
+
+var allDrop = convert.Options{FieldTTL: convert.Drop, StreamMeta: convert.Drop, Functions: convert.Drop,
+	Modules: convert.Drop, Types: convert.Drop, SlotInfo: convert.Drop, KeyMeta: convert.Drop}
+
+type kv struct {
+	typ rdbfile.Type
+	h   rdbfile.KeyHeader
+	val *rdbfile.Value
+}
+
+func readKeys(t *testing.T, name string, data []byte) (map[string]kv, []string) {
+	t.Helper()
+	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+	keys := map[string]kv{}
+	var funcs []string
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			return keys, funcs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if e.Kind == rdbfile.EntryFunction {
+			funcs = append(funcs, string(e.Data))
+		}
+		if e.Kind != rdbfile.EntryKey {
+			continue
+		}
+		h := rdbfile.HeaderOf(e)
+		h.Key = bytes.Clone(e.Key)
+		id := strconv.Itoa(e.DB) + "\x00" + string(e.Key)
+		typ := e.Type
+		v, err := e.Value()
+		if err != nil {
+			t.Fatalf("%s: key %q: %v", name, e.Key, err)
+		}
+		keys[id] = kv{typ, h, v}
+	}
+}
+
+// targets is every format the writer produces.
+var targets = func() []rdbfile.WriterOptions {
+	var out []rdbfile.WriterOptions
+	for v := 1; v <= 15; v++ {
+		out = append(out, rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: v})
+	}
+	return append(out, rdbfile.WriterOptions{Dialect: rdbfile.DialectValkey, Version: 80})
+}()
+
+func named(rep *convert.Report, key []byte, cats ...string) bool {
+	for _, l := range rep.Losses {
+		if len(cats) > 0 && !contains(cats, l.Category) {
+			continue
+		}
+		for _, k := range l.Keys {
+			if bytes.Equal(k, key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// TestConvertCorpusAllTargets converts every readable file to every target:
+// with the Fail policies either cleanly or blocked with the losses listed;
+// with Drop, the output reads back clean and every key the report does not
+// name keeps its value; named keys are gone or lost exactly the named part.
+func TestConvertCorpusAllTargets(t *testing.T) {
+	v70, _ := engine.ParseServerVersion("7.4.1")
+	for _, p := range goodRDBs(t) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, srcFuncs := readKeys(t, p, data)
+		for _, tg := range targets {
+			name := fmt.Sprintf("%s -> %s %d", p, tg.Dialect, tg.Version)
+			_, frep, ferr := run(t, data, tg, &convert.Options{MaxNamed: 1 << 20})
+			out, rep, err := run(t, data, tg, func() *convert.Options { o := allDrop; o.MaxNamed = 1 << 20; return &o }())
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if (ferr != nil) != (len(frep.Losses) > 0) || (ferr != nil && !errors.Is(ferr, convert.ErrBlocked)) {
+				t.Errorf("%s: fail policy: %v with losses %v", name, ferr, frep.Losses)
+			}
+			if len(frep.Losses) != len(rep.Losses) {
+				t.Errorf("%s: %d loss categories under fail, %d under drop", name, len(frep.Losses), len(rep.Losses))
+			}
+			got, gotFuncs := readKeys(t, name+" (output)", out)
+			h := header(t, out)
+			if h.Version != tg.Version || h.Dialect != tg.Dialect {
+				t.Fatalf("%s: output header %+v", name, h)
+			}
+			for id, s := range src {
+				g, ok := got[id]
+				key := s.h.Key
+				if !ok {
+					if !named(rep, key, convert.LossTypes, convert.LossModules) {
+						t.Errorf("%s: key %q missing and not named", name, key)
+					}
+					continue
+				}
+				if named(rep, key, convert.LossTypes, convert.LossModules) {
+					t.Errorf("%s: key %q named as dropped but present", name, key)
+				}
+				if g.h.ExpireAt != s.h.ExpireAt && !(tg.Version < 3 && (g.h.ExpireAt+999)/1000 == (s.h.ExpireAt+999)/1000) {
+					t.Errorf("%s: key %q expire %d, want %d", name, key, g.h.ExpireAt, s.h.ExpireAt)
+				}
+				if s.val.Kind == rdbfile.KindModule {
+					continue
+				}
+				if named(rep, key, convert.LossFieldTTL, convert.LossStreamMeta) {
+					continue
+				}
+				// Digests of the logical values (engine.ValueDigest) must agree.
+				sd, err1 := engine.ValueDigest(v70, s.val, false)
+				gd, err2 := engine.ValueDigest(v70, g.val, false)
+				if err1 != nil && err2 != nil && s.val.Kind == rdbfile.KindArray {
+					// No digest for arrays in the engine: compare the values.
+					if !reflect.DeepEqual(s.val, g.val) {
+						t.Errorf("%s: key %q: array differs", name, key)
+					}
+					continue
+				}
+				if err1 != nil || err2 != nil || sd != gd {
+					t.Errorf("%s: key %q (%s -> %s) digest %s, want %s (%v %v)", name, key, s.typ, g.typ, gd, sd, err1, err2)
+				}
+			}
+			if len(got) != len(src)-int(countCat(rep, convert.LossTypes, convert.LossModules)) {
+				t.Errorf("%s: %d keys out of %d, report %+v", name, len(got), len(src), rep.Losses)
+			}
+			if l := rep.Loss(convert.LossFunctions); l == nil && strings.Join(gotFuncs, "|") != strings.Join(srcFuncs, "|") {
+				t.Errorf("%s: functions %d, want %d", name, len(gotFuncs), len(srcFuncs))
+			}
+		}
+	}
+}
+
+func countCat(rep *convert.Report, cats ...string) int64 {
+	var n int64
+	for _, l := range rep.Losses {
+		if contains(cats, l.Category) {
+			n += l.Count
+		}
+	}
+	return n
+}
+
+// resp is a minimal RESP2 client for the server tests.
+type resp struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func (c *resp) do(args ...string) (any, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.c.Write([]byte(b.String())); err != nil {
+		return nil, err
+	}
+	return c.read()
+}
+
+func (c *resp) read() (any, error) {
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	line = strings.TrimSuffix(line, "\r\n")
+	switch line[0] {
+	case '+':
+		return line[1:], nil
+	case '-':
+		return nil, errors.New(line[1:])
+	case ':':
+		return strconv.ParseInt(line[1:], 10, 64)
+	case '$':
+		n, _ := strconv.Atoi(line[1:])
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, _ := strconv.Atoi(line[1:])
+		out := make([]any, max(n, 0))
+		for i := range out {
+			if out[i], err = c.read(); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, errors.New("bad reply " + strconv.Quote(line))
+}
+
+func startServer(t *testing.T) (*resp, engine.ServerVersion, string) {
+	t.Helper()
+	bin := testserver.Bin(t)
+	dir := t.TempDir()
+	srv := testserver.Start(t, bin, dir, "--enable-debug-command", "yes", "--appendonly", "no", "--dbfilename", "dump.rdb")
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_, _, text := testserver.Version(t, bin)
+	v, err := engine.ParseServerVersion(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &resp{c: conn, r: bufio.NewReader(conn)}, v, dir
+}
+
+// engineDigest loads an RDB file into the engine of server version v and
+// returns its DEBUG DIGEST and each key's DIGEST-VALUE.
+func engineDigest(t *testing.T, v engine.ServerVersion, data []byte) (string, *engine.Engine) {
+	t.Helper()
+	e := engine.New(v)
+	if err := e.LoadRDB(rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})); err != nil {
+		t.Fatal(err)
+	}
+	return e.Digest(), e
+}
+
+// TestConvertRedisServerLoads converts the corpus dumps of every server
+// down to RDB 10, 9, 8, 7 and 6 (drop policies) and has the local
+// redis-server load each output (DEBUG RELOAD NOSAVE): its DEBUG DIGEST must
+// equal the engine's digest of the same output, and every key the report
+// does not name keeps the DIGEST-VALUE the engine computes for the source.
+func TestConvertRedisServerLoads(t *testing.T) {
+	c, v, dir := startServer(t)
+	if !v.AtLeast(7, 0) {
+		t.Skipf("redis-server %v is older than 7.0", v)
+	}
+	corpus := testcorpus.Dir(t)
+	var files []string
+	for _, s := range []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"} {
+		for _, f := range []string{"dump.rdb", "dump-lfu.rdb", "dump-bigvalue.rdb"} {
+			files = append(files, filepath.Join(corpus, s, "rdb", f))
+		}
+	}
+	files = append(files, filepath.Join("..", "testdata", "rdb", "valkey-9-hash2-rdb80.rdb"))
+	loads := 0
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, srcEng := engineDigest(t, v, data)
+		for _, ver := range []int{10, 9, 8, 7, 6} {
+			name := fmt.Sprintf("%s -> RDB %d", p, ver)
+			o := allDrop
+			o.MaxNamed = 1 << 20
+			out, rep, err := run(t, data, rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: ver}, &o)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "dump.rdb"), out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.do("DEBUG", "RELOAD", "NOSAVE"); err != nil {
+				t.Fatalf("%s: the server refused the output: %v", name, err)
+			}
+			loads++
+			want, outEng := engineDigest(t, v, out)
+			got, err := c.do("DEBUG", "DIGEST")
+			if err != nil || got != want {
+				t.Errorf("%s: server DEBUG DIGEST %v (%v), engine %s", name, got, err, want)
+			}
+			for _, db := range outEng.DBs() {
+				for _, k := range outEng.Keys(db) {
+					if named(rep, k) {
+						continue
+					}
+					if s, o := srcEng.DigestValue(db, k), outEng.DigestValue(db, k); s != o {
+						t.Errorf("%s: db %d key %q: DIGEST-VALUE %s, source %s", name, db, k, o, s)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("redis-server %v loaded %d converted files", v, loads)
+}
