@@ -160,7 +160,7 @@ func AppendDump(dst []byte, v *Value, opts *WriterOptions) ([]byte, error) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf, opts)
 	w.dump = true
-	if err := w.WriteKey(KeyHeader{Key: []byte{}, ExpireAt: NoExpire, Idle: -1, Freq: -1}, v); err != nil {
+	if err := w.WriteKey(KeyHeader{ExpireAt: NoExpire, Idle: -1, Freq: -1}, v); err != nil {
 		return dst, err
 	}
 	if err := w.Close(); err != nil {

@@ -54,20 +54,21 @@ type Limits struct {
 }
 
 // DefaultLimits returns the default redis.conf limits of the servers that
-// write RDB version v of dialect d: 512-entry ziplists before RDB 10
-// (Redis 7.0 moved hashes to 128-entry listpacks), set listpacks from RDB 11.
+// write RDB version v of dialect d (Redis src/config.c): 512-entry hash
+// ziplists/listpacks, 128-entry sorted-set ones, 512-entry intsets,
+// 8 KiB quicklist nodes, and listpack sets (128 entries, 64 bytes) from
+// RDB 11 (Redis 7.2, every Valkey).
 func DefaultLimits(d Dialect, v int) Limits {
 	l := Limits{
-		HashMaxListpackEntries: 128, HashMaxListpackValue: 64,
-		SetMaxIntsetEntries:   512,
-		SetMaxListpackEntries: 128, SetMaxListpackValue: 64,
+		HashMaxListpackEntries: 512, HashMaxListpackValue: 64,
+		SetMaxIntsetEntries:    512,
 		ZSetMaxListpackEntries: 128, ZSetMaxListpackValue: 64,
 		ListMaxListpackSize: -2, ListCompressDepth: 0,
 		ListMaxZiplistEntries: 512, ListMaxZiplistValue: 64,
 		StreamNodeMaxBytes: 4096, StreamNodeMaxEntries: 100,
 	}
-	if d == DialectRedis && v < 10 {
-		l.HashMaxListpackEntries = 512
+	if d == DialectValkey || v >= 11 {
+		l.SetMaxListpackEntries, l.SetMaxListpackValue = 128, 64
 	}
 	return l
 }

@@ -174,7 +174,9 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 		return nil, err
 	}
 	vw := &ValueWriter{w: w, h: h}
-	vw.h.Key = bytes.Clone(h.Key)
+	if h.Key != nil {
+		vw.h.Key = bytes.Clone(h.Key)
+	}
 	w.open = vw
 	if h.Count > 0 && vw.bigFromStart() {
 		vw.startStreaming()
@@ -184,9 +186,6 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 
 // checkHeader refuses what the target cannot hold in a key's header.
 func (w *Writer) checkHeader(h *KeyHeader) error {
-	if h.Key == nil {
-		h.Key = []byte{}
-	}
 	if (h.Idle >= 0 || h.Freq >= 0) && w.d == DialectRedis && w.v < 9 {
 		return w.unsupported("LRU/LFU data (opcodes IDLE, FREQ)", h.Key)
 	}
