@@ -18,7 +18,7 @@ import (
 )
 
 // goodRDBs lists the readable RDB files of the corpus and of testdata.
-func goodRDBs(t *testing.T) []string {
+func goodRDBs(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	add := func(root string) {
@@ -107,6 +107,15 @@ func normalize(v *rdbfile.Value) *rdbfile.Value {
 	case rdbfile.KindHash:
 		c.Hash = slices.Clone(v.Hash)
 		sort.Slice(c.Hash, func(i, j int) bool { return bytes.Compare(c.Hash[i].Field, c.Hash[j].Field) < 0 })
+	case rdbfile.KindArray:
+		a := *v.Array
+		a.Elements = slices.Clone(a.Elements)
+		for i := range a.Elements {
+			if a.Elements[i].Str == nil {
+				a.Elements[i].Str = []byte{}
+			}
+		}
+		c.Array = &a
 	case rdbfile.KindStream:
 		st := *v.Stream
 		st.Groups = slices.Clone(st.Groups)
@@ -118,6 +127,9 @@ func normalize(v *rdbfile.Value) *rdbfile.Value {
 					g.Consumers[ci].ActiveTime = g.Consumers[ci].SeenTime
 				}
 			}
+		}
+		if m := st.IDMP; m != nil && m.Duration == 100 && m.MaxEntries == 100 && len(m.Producers) == 0 && m.IIDsAdded == 0 && m.IIDsDuplicates == 0 {
+			st.IDMP = nil // the defaults: what a stream without IDMP state is saved with
 		}
 		if !st.HasV2Meta {
 			st.HasV2Meta, st.EntriesAdded = true, st.Length
@@ -210,11 +222,14 @@ func compareRecs(t *testing.T, name string, a, b *fileRecs) {
 	}
 }
 
+var showArray func(*rdbfile.Value) string
+
 func show(v *rdbfile.Value) string {
 	s := fmt.Sprintf("%+v", v)
 	if v != nil && v.Stream != nil {
 		s += fmt.Sprintf(" stream %+v", *v.Stream)
 	}
+	s += showArray(v)
 	if len(s) > 600 {
 		s = s[:600] + "..."
 	}
@@ -330,5 +345,56 @@ func TestFunctionDump(t *testing.T) {
 	}
 	if got, err := rdbfile.ReadFunctionDump(rdbfile.AppendDumpFooter(nil, 10), 10); err != nil || len(got) != 0 {
 		t.Errorf("empty FUNCTION DUMP: %q %v", got, err)
+	}
+}
+
+// diffValues describes the first difference between two normalized values.
+func diffValues(a, b *rdbfile.Value) string {
+	a, b = normalize(a), normalize(b)
+	if a == nil || b == nil {
+		return fmt.Sprintf("%v vs %v", a, b)
+	}
+	switch a.Kind {
+	case rdbfile.KindZSet:
+		if len(a.ZSet) != len(b.ZSet) {
+			return fmt.Sprintf("%d vs %d members", len(a.ZSet), len(b.ZSet))
+		}
+		for i := range a.ZSet {
+			if !reflect.DeepEqual(a.ZSet[i], b.ZSet[i]) {
+				return fmt.Sprintf("member %d: %q %v vs %q %v", i, a.ZSet[i].Member, a.ZSet[i].Score, b.ZSet[i].Member, b.ZSet[i].Score)
+			}
+		}
+	case rdbfile.KindHash:
+		if len(a.Hash) != len(b.Hash) {
+			return fmt.Sprintf("%d vs %d fields", len(a.Hash), len(b.Hash))
+		}
+		for i := range a.Hash {
+			if !reflect.DeepEqual(a.Hash[i], b.Hash[i]) {
+				return fmt.Sprintf("field %d: %q=%q@%d vs %q=%q@%d", i, a.Hash[i].Field, a.Hash[i].Value, a.Hash[i].ExpireAt, b.Hash[i].Field, b.Hash[i].Value, b.Hash[i].ExpireAt)
+			}
+		}
+	case rdbfile.KindList, rdbfile.KindSet:
+		x, y := a.List, b.List
+		if a.Kind == rdbfile.KindSet {
+			x, y = a.Set, b.Set
+		}
+		if len(x) != len(y) {
+			return fmt.Sprintf("%d vs %d elements", len(x), len(y))
+		}
+		for i := range x {
+			if !bytes.Equal(x[i], y[i]) {
+				return fmt.Sprintf("element %d: %q vs %q", i, x[i], y[i])
+			}
+		}
+	}
+	return show(a) + "\n vs " + show(b)
+}
+
+func init() {
+	showArray = func(v *rdbfile.Value) string {
+		if v == nil || v.Array == nil {
+			return ""
+		}
+		return fmt.Sprintf(" array %+v", *v.Array)
 	}
 }

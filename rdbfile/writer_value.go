@@ -756,6 +756,9 @@ func (vw *ValueWriter) writeHash() {
 				minExp = min(minExp, e)
 			}
 		}
+		if minExp == 0 {
+			small = false // a listpack TTL of 0 means "none": only HASH_METADATA holds it
+		}
 		if small {
 			// HASH_LISTPACK_EX: fields with a TTL first, ascending, then the others.
 			idx := make([]int, n)
