@@ -359,4 +359,3 @@ func streamKey(w *rdbfile.Writer, h rdbfile.KeyHeader, v *rdbfile.Value) error {
 	}
 	return vw.Close()
 }
-
