@@ -352,6 +352,12 @@ func (c *conv) key(e *rdbfile.Entry) error {
 	}
 	h := rdbfile.HeaderOf(e)
 	h.Key = slices.Clone(h.Key)
+	if !c.header(&h) {
+		return nil
+	}
+	if counted(e) {
+		return c.walkKey(e, h)
+	}
 	srcType := e.Type
 	v, err := e.Value()
 	if err != nil {
@@ -360,9 +366,8 @@ func (c *conv) key(e *rdbfile.Entry) error {
 	return c.writeValue(h, v, srcType)
 }
 
-// writeValue writes a decoded key, applying the drop policies to what the
-// target refuses, one refusal at a time.
-func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType rdbfile.Type) error {
+// header applies the policies to a key's header; false: the key is left out.
+func (c *conv) header(h *rdbfile.KeyHeader) bool {
 	o := c.o
 	td, tv := c.w.Target()
 	// LRU/LFU data: kept where the target has it.
@@ -373,8 +378,79 @@ func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType rdbfile
 	if h.ExpireAt != rdbfile.NoExpire && td == rdbfile.DialectRedis && tv < 3 && (h.ExpireAt > (1<<31-1)*1000 || h.ExpireAt < 0) {
 		// RDB 1-2 hold expire times as 32-bit seconds: up to January 2038.
 		c.rep.loss(LossTypes, o.Types, h.Key, o.MaxNamed)
-		return nil
+		return false
 	}
+	return true
+}
+
+// counted reports whether e's value declares its element count up front
+// (the plain encodings): such values are streamed element by element.
+func counted(e *rdbfile.Entry) bool {
+	switch e.Encoding {
+	case rdbfile.EncLinkedList, rdbfile.EncHashtable, rdbfile.EncSkiplist:
+		return true
+	}
+	return false
+}
+
+// walkKey converts a value of a plain encoding element by element: memory
+// stays bounded by the largest element, whatever the value's size.
+func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
+	o := c.o
+	td, tv := c.w.Target()
+	ttlOK := td == rdbfile.DialectValkey || tv >= 12
+	if !ttlOK {
+		h.FieldTTL = false // the TTLs are dropped below, or the output is discarded
+	}
+	var vw *rdbfile.ValueWriter
+	ttlLost := false
+	var cp rdbfile.Element
+	err := e.Walk(func(el *rdbfile.Element) error {
+		if vw == nil && c.writing() {
+			h.Count = e.Count()
+			var err error
+			if vw, err = c.w.BeginKey(h); err != nil {
+				return err
+			}
+		}
+		if el.ExpireAt != rdbfile.NoExpire && !ttlOK {
+			if !ttlLost {
+				ttlLost = true
+				c.rep.loss(LossFieldTTL, o.FieldTTL, h.Key, o.MaxNamed)
+			}
+			cp = *el
+			cp.ExpireAt = rdbfile.NoExpire
+			el = &cp
+		}
+		if vw != nil && c.writing() {
+			return vw.Add(el)
+		}
+		return nil
+	})
+	if vw != nil && c.writing() { // (once blocked, the output is abandoned)
+		if cerr := vw.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		if errors.Is(err, rdbfile.ErrUnsupported) {
+			return errors.Join(errors.New("convert: key "+strconv.Quote(string(h.Key))), err)
+		}
+		return err
+	}
+	if c.writing() {
+		c.rep.KeysWritten++
+		c.rep.Reencoded++
+		c.rep.Encodings[e.Type.String()]++
+	}
+	return nil
+}
+
+// writeValue writes a decoded key, applying the drop policies to what the
+// target refuses, one refusal at a time.
+func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType rdbfile.Type) error {
+	o := c.o
+	td, tv := c.w.Target()
 	lost := func(cat string, p Policy) bool {
 		c.rep.loss(cat, p, h.Key, o.MaxNamed)
 		return p == Drop

@@ -89,6 +89,7 @@ type Entry struct {
 	stream   *Stream
 	arr      *Array
 	elems    int64
+	count    int64 // element count from the value's header, -1 if none
 }
 
 // reset prepares the reused entry for the next record without rewriting
@@ -115,7 +116,7 @@ func (e *Entry) reset(r *Reader) {
 	if e.softErr != nil || e.stream != nil || e.arr != nil {
 		e.softErr, e.stream, e.arr = nil, nil, nil
 	}
-	e.elems = 0
+	e.elems, e.count = 0, -1
 }
 
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {
@@ -472,6 +473,13 @@ func (e *Entry) skip() error {
 	}
 	return e.walk(nil, false)
 }
+
+// Count returns the element count that the value's header declares, once
+// Walk has read it (it is known in Walk's first callback): list, set,
+// sorted set and hash values of the plain encodings (types 1-5, 24, Valkey
+// 22). It is -1 for values whose count is inside a blob or not stored.
+// A writer streaming the value element by element needs it first.
+func (e *Entry) Count() int64 { return e.count }
 
 // StreamMeta returns the stream metadata (everything but the entries) once a
 // stream value was consumed. After Value, Walk or WalkPacked the Stream is

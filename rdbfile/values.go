@@ -142,6 +142,7 @@ func (w *walker) plainList() error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	for i := uint64(0); i < n; i++ {
 		b, err := r.readString("list element")
@@ -160,6 +161,7 @@ func (w *walker) plainSet() error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
@@ -183,6 +185,7 @@ func (w *walker) plainZSet(binaryScores bool) error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
@@ -276,6 +279,7 @@ func (w *walker) plainHash() error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
@@ -317,6 +321,7 @@ func (w *walker) hashMetadata(ga bool) error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {
@@ -365,6 +370,7 @@ func (w *walker) valkeyHash2() error {
 	if err != nil {
 		return err
 	}
+	w.e.count = int64(n)
 	w.emptyCheck(n)
 	r.dup.reset(int(min(n, 1<<20)))
 	for i := uint64(0); i < n; i++ {

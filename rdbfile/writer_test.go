@@ -398,3 +398,42 @@ func init() {
 		return fmt.Sprintf(" array %+v", *v.Array)
 	}
 }
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// TestWriterStreamsBigValues: a value too big for a compact encoding, with
+// a known Count, goes out element by element: the bytes reach the
+// underlying writer before the value is closed.
+func TestWriterStreamsBigValues(t *testing.T) {
+	for _, kind := range []rdbfile.Kind{rdbfile.KindHash, rdbfile.KindSet, rdbfile.KindZSet} {
+		for _, tg := range []rdbfile.WriterOptions{{Version: 6}, {Version: 10}, {Version: 12}, {Dialect: rdbfile.DialectValkey, Version: 80}} {
+			var cw countWriter
+			tg.NoCompression = true // the repeated bytes would shrink to nothing
+			w := rdbfile.NewWriter(&cw, &tg)
+			const n = 20000
+			vw, err := w.BeginKey(rdbfile.KeyHeader{Key: []byte("big"), Kind: kind, ExpireAt: rdbfile.NoExpire, Idle: -1, Freq: -1, Count: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			val := bytes.Repeat([]byte("v"), 100)
+			for i := range n {
+				el := rdbfile.Element{Member: []byte(fmt.Sprintf("member-%07d", i)), Value: val, Score: float64(i), ExpireAt: rdbfile.NoExpire}
+				el.Member = append(el.Member, val...)
+				if err := vw.Add(&el); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if cw.n < n*100*9/10 {
+				t.Errorf("%s to %+v: only %d bytes written before Close: the value was buffered", kind, tg, cw.n)
+			}
+			if err := vw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
