@@ -70,6 +70,7 @@ func TestJSONFieldNames(t *testing.T) {
 		{"replay value (module)", convert.JSONModule{}},
 		{"replay value (array)", convert.JSONArray{}},
 		{"replay value (gcra)", convert.JSONGCRA{}},
+		{"convert", jsonConvert{}},
 	} {
 		var out []string
 		jsonFields(x.name, reflect.TypeOf(x.v), &out)

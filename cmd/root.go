@@ -125,7 +125,7 @@ with the server's own DEBUG DIGEST (replay). RDB inputs may be plain files,
 	pf.BoolVar(&app.NoColor, "no-color", false, "no colours in terminal output (also NO_COLOR=1)")
 	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print less: no progress bar, only problems")
 
-	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app))
+	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app), newConvertCmd(app))
 	return root
 }
 

@@ -71,7 +71,7 @@ type Loss struct {
 	Category string
 	Policy   Policy
 	Count    int64    // keys or records affected
-	Keys     [][]byte // the first MaxNamed of them (nil key for non-key records)
+	Keys     [][]byte // the first MaxNamed keys (library names for functions, module type names for module aux)
 }
 
 // Report says what a conversion read, wrote and left out.
@@ -250,9 +250,14 @@ func (c *conv) filtering() bool {
 // applies policy p of category cat; a record of no category is metadata
 // the target has no place for, left out silently.
 func (c *conv) opcode(e *rdbfile.Entry, rewrite func() error, cat string, p Policy) error {
+	name := e.Key // module type name for MODULE_AUX
+	if e.Kind == rdbfile.EntryFunction {
+		lib, _ := rdbfile.ParseLibraryHeader(e.Data)
+		name = []byte(lib.Name)
+	}
 	if !c.writing() {
 		if cat != "" && !c.canCopy(e) && (rewrite == nil || !c.canRewrite(e)) {
-			c.rep.loss(cat, p, e.Key, c.o.MaxNamed)
+			c.rep.loss(cat, p, name, c.o.MaxNamed)
 		}
 		return nil
 	}
@@ -262,7 +267,7 @@ func (c *conv) opcode(e *rdbfile.Entry, rewrite func() error, cat string, p Poli
 	}
 	if err != nil && errors.Is(err, rdbfile.ErrUnsupported) {
 		if cat != "" {
-			c.rep.loss(cat, p, e.Key, c.o.MaxNamed)
+			c.rep.loss(cat, p, name, c.o.MaxNamed)
 		}
 		return nil
 	}
