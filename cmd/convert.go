@@ -360,7 +360,7 @@ type jsonConvert struct {
 	BytesWritten int64            `json:"bytes_written"`
 	Reencoded    map[string]int64 `json:"reencoded_by_type"`
 	Losses       []jsonLoss       `json:"losses"`
-	OutputSHA256 string           `json:"output_sha256"`
+	OutputSHA256 *string          `json:"output_sha256"`
 	Verified     bool             `json:"verified"`
 }
 
@@ -377,7 +377,10 @@ func renderConvert(app *App, o convertOptions, tname, inPath string, rep *conver
 		j := jsonConvert{Type: "convert", Input: inPath, Output: o.output, Target: tname, Written: written,
 			KeysRead: rep.KeysRead, KeysWritten: rep.KeysWritten, KeysFiltered: rep.KeysFiltered, KeysRaw: rep.Raw,
 			KeysReenc: rep.Reencoded, BytesRead: rep.BytesRead, BytesWritten: rep.BytesWritten, Reencoded: rep.Encodings,
-			Losses: []jsonLoss{}, OutputSHA256: crc, Verified: verified}
+			Losses: []jsonLoss{}, Verified: verified}
+		if crc != "" {
+			j.OutputSHA256 = &crc
+		}
 		for _, l := range rep.Losses {
 			jl := jsonLoss{Category: l.Category, Policy: l.Policy.String(), Count: l.Count, Keys: []jsonBytes{}}
 			for _, k := range l.Keys {
