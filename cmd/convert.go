@@ -116,6 +116,7 @@ be "-", gzip, zstd or Valkey LZ4 ("VCS") compressed. --json writes one
 	f.StringSliceVar(&o.types, "type", nil, "keep only keys of these types (string, list, set, zset, hash, stream, module, array)")
 	f.StringVar(&o.expired, "expired", "keep", "keep|drop keys already expired at --now")
 	f.IntVar(&o.maxKeys, "max-keys", 20, "keys named per loss category in the report")
+	addNowFlag(c, app) // for --expired drop
 	return c
 }
 
