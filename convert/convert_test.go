@@ -22,7 +22,7 @@ import (
 )
 
 // goodRDBs lists the readable RDB files of the corpus and of testdata.
-func goodRDBs(t *testing.T) []string {
+func goodRDBs(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	add := func(root string) {
