@@ -323,10 +323,7 @@ func (w *Writer) writeString(s []byte) {
 		return
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
-		if c := lzfCompress(w.lzf, s); c != nil {
-			if cap(c) > cap(w.lzf) && cap(c) <= 1<<20 {
-				w.lzf = c[:0]
-			}
+		if c := lzfCompress(w.lzfScratch(len(s)), s); c != nil {
 			w.writeByte(0xC3)
 			w.writeLen(uint64(len(c)))
 			w.writeLen(uint64(len(s)))
@@ -340,8 +337,21 @@ func (w *Writer) writeString(s []byte) {
 
 // writeLzfBlob writes s LZF-compressed even when compression is off (a
 // compressed quicklist node, rdbSaveLzfBlob); plain if it does not shrink.
+// lzfScratch returns a buffer lzfCompress can use for an n-byte input
+// without allocating; buffers up to 1 MiB are kept for the next string.
+func (w *Writer) lzfScratch(n int) []byte {
+	if cap(w.lzf) > n {
+		return w.lzf[:0]
+	}
+	b := make([]byte, 0, n+1)
+	if n < 1<<20 {
+		w.lzf = b
+	}
+	return b
+}
+
 func (w *Writer) writeLzfBlob(s []byte) {
-	if c := lzfCompress(w.lzf, s); c != nil {
+	if c := lzfCompress(w.lzfScratch(len(s)), s); c != nil {
 		w.writeByte(0xC3)
 		w.writeLen(uint64(len(c)))
 		w.writeLen(uint64(len(s)))

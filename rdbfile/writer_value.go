@@ -86,6 +86,7 @@ func (w *Writer) WriteKey(h KeyHeader, v *Value) error {
 	if err != nil {
 		return err
 	}
+	vw.borrow = true // v outlives the value: its bytes need no copies
 	var el Element
 	add := func() error { return vw.Add(&el) }
 	switch v.Kind {
@@ -161,6 +162,15 @@ type ValueWriter struct {
 	meta   *Stream
 	str    []byte
 	strSet bool
+	borrow bool // Add's bytes stay valid until Close (WriteKey)
+}
+
+// own returns b, copied unless the caller keeps it valid until Close.
+func (vw *ValueWriter) own(b []byte) []byte {
+	if vw.borrow {
+		return b
+	}
+	return bytes.Clone(b)
 }
 
 // BeginKey starts a key/value record. The prefix opcodes are checked now
@@ -284,15 +294,18 @@ func (vw *ValueWriter) Add(el *Element) error {
 		if vw.strSet {
 			return vw.fail(w.unsupported("second element for a "+vw.h.Kind.String(), vw.h.Key))
 		}
-		vw.str, vw.strSet = bytes.Clone(el.Member), true
+		vw.str, vw.strSet = vw.own(el.Member), true
 		return nil
 	case KindStream:
 		if el.Stream == nil {
 			return vw.fail(w.unsupported("stream element without an entry", vw.h.Key))
 		}
-		se := StreamEntry{ID: el.Stream.ID, Fields: make([][]byte, len(el.Stream.Fields))}
-		for i, f := range el.Stream.Fields {
-			se.Fields[i] = bytes.Clone(f)
+		se := StreamEntry{ID: el.Stream.ID, Fields: el.Stream.Fields}
+		if !vw.borrow {
+			se.Fields = make([][]byte, len(el.Stream.Fields))
+			for i, f := range el.Stream.Fields {
+				se.Fields[i] = bytes.Clone(f)
+			}
 		}
 		vw.sent = append(vw.sent, se)
 		return nil
@@ -305,7 +318,7 @@ func (vw *ValueWriter) Add(el *Element) error {
 			return vw.flushErr()
 		}
 		a := *el.Array
-		a.Str = bytes.Clone(a.Str)
+		a.Str = vw.own(a.Str)
 		vw.arr = append(vw.arr, a)
 		return nil
 	case KindHash:
@@ -322,12 +335,12 @@ func (vw *ValueWriter) Add(el *Element) error {
 		vw.writeElement(el)
 		return vw.flushErr()
 	}
-	vw.a = append(vw.a, bytes.Clone(el.Member))
+	vw.a = append(vw.a, vw.own(el.Member))
 	switch vw.h.Kind {
 	case KindZSet:
 		vw.score = append(vw.score, el.Score)
 	case KindHash:
-		vw.b = append(vw.b, bytes.Clone(el.Value))
+		vw.b = append(vw.b, vw.own(el.Value))
 		vw.exp = append(vw.exp, el.ExpireAt)
 	}
 	// A buffered value that can no longer be compact starts streaming.
