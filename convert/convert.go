@@ -1,9 +1,10 @@
-// Package convert converts RDB files between versions and dialects: it
-// pipes an rdbfile.Reader into an rdbfile.Writer through their public APIs
-// only. A record that the target reads with the same meaning is copied byte
-// for byte (Writer.CopyEntry); any other key is decoded and re-encoded as
-// the target server would save it (Writer.WriteKey). What the target cannot
-// hold is decided by a Policy per case and always reported.
+// RDB to RDB conversion: Convert pipes an rdbfile.Reader into an
+// rdbfile.Writer through their public APIs only. A record that the target
+// reads with the same meaning is copied byte for byte (Writer.CopyEntry);
+// any other key is decoded and re-encoded as the target server would save
+// it (Writer.WriteKey). What the target cannot hold is decided by a Policy
+// per case and always reported.
+
 package convert
 
 import (

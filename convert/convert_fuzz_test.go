@@ -23,7 +23,7 @@ func FuzzConvert(f *testing.F) {
 			f.Add(fuzzCorpusBytes(b), byte(len(p)))
 		}
 	}
-	for _, p := range goodRDBs(f) {
+	for _, p := range rdbInputs(f) {
 		if b, err := os.ReadFile(p); err == nil && len(b) < 1<<16 {
 			f.Add(b, byte(len(b)))
 		}

@@ -21,8 +21,8 @@ import (
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
-// goodRDBs lists the readable RDB files of the corpus and of testdata.
-func goodRDBs(t testing.TB) []string {
+// rdbInputs lists the readable RDB files of the corpus and of testdata.
+func rdbInputs(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	add := func(root string) {
@@ -72,7 +72,7 @@ func header(t *testing.T, data []byte) *rdbfile.Header {
 // TestConvertSameTargetIdentical: converting a file to its own version
 // without filters is the raw path: the output is the input, byte for byte.
 func TestConvertSameTargetIdentical(t *testing.T) {
-	for _, p := range goodRDBs(t) {
+	for _, p := range rdbInputs(t) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func contains(s []string, x string) bool {
 // name keeps its value; named keys are gone or lost exactly the named part.
 func TestConvertCorpusAllTargets(t *testing.T) {
 	v70, _ := engine.ParseServerVersion("7.4.1")
-	for _, p := range goodRDBs(t) {
+	for _, p := range rdbInputs(t) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)

@@ -1,11 +1,9 @@
-// Package convert turns the values of persistence files into other
-// representations through the format packages' public APIs.
-//
 // This file holds the JSON form of a value (rdbfile.Value), the one that
 // "rdbkit replay --json" prints and docs/json.md documents. It is lossless:
 // everything a Value holds is written, and ValueFromJSON reads it back.
 // It is deterministic: the same value gives the same bytes, whatever the
 // order of an unordered collection in memory.
+
 package convert
 
 import (
