@@ -2,6 +2,7 @@ package rdbfile_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -435,5 +436,51 @@ func TestWriterStreamsBigValues(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestWriterModuleValue: a module value read with Value keeps its body
+// (ModuleValue.Raw) and is written back byte for byte, to a file of
+// another version and as a DUMP payload; targets before RDB 8 refuse it.
+func TestWriterModuleValue(t *testing.T) {
+	// A module value of type id 0x123456789 << 10 | 3: one unsigned 42
+	// (opcode 2), one string "ab" (opcode 5), then the EOF tag 0.
+	id := uint64(0x123456789)<<10 | 3
+	body := []byte{0x02, 42, 0x05, 0x02, 'a', 'b', 0x00}
+	var src bytes.Buffer
+	src.WriteString("REDIS0009\xfe\x00\x07\x03mod\x81")
+	src.Write(binary.BigEndian.AppendUint64(nil, id))
+	src.Write(body)
+	src.WriteString("\xff")
+	src.Write(make([]byte, 8))
+	recs := readRecs(t, "module", src.Bytes())
+	v := recs.keys[0].val
+	if v.Module == nil || !bytes.Equal(v.Module.Raw, body) {
+		t.Fatalf("module value %+v", v.Module)
+	}
+	for _, ver := range []int{8, 11, 15} {
+		var out bytes.Buffer
+		w := rdbfile.NewWriter(&out, &rdbfile.WriterOptions{Version: ver})
+		if err := w.WriteKey(recs.keys[0].h, v); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		back := readRecs(t, "module out", out.Bytes())
+		if !reflect.DeepEqual(back.keys[0].val.Module, v.Module) {
+			t.Errorf("RDB %d: module %+v, want %+v", ver, back.keys[0].val.Module, v.Module)
+		}
+	}
+	p, err := rdbfile.AppendDump(nil, v, &rdbfile.WriterOptions{Version: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _, err := rdbfile.ReadDump(p, 0); err != nil || !reflect.DeepEqual(d.Module, v.Module) {
+		t.Errorf("DUMP: %+v %v", d, err)
+	}
+	w := rdbfile.NewWriter(io.Discard, &rdbfile.WriterOptions{Version: 7})
+	if err := w.WriteKey(recs.keys[0].h, v); !errors.Is(err, rdbfile.ErrUnsupported) {
+		t.Errorf("module value to RDB 7: %v", err)
 	}
 }

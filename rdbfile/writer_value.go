@@ -81,6 +81,22 @@ func (w *Writer) WriteKey(h KeyHeader, v *Value) error {
 		h.Array = v.Array
 	case KindGCRA:
 		h.Count = 1
+	case KindModule:
+		// The module's serialization is opaque: written back as stored
+		// (type MODULE_2, the 64-bit module type id, the body).
+		if v.Module == nil || v.Module.Raw == nil {
+			return w.unsupported("module value without its body (ModuleValue.Raw)", h.Key)
+		}
+		if err := w.begin(); err != nil {
+			return err
+		}
+		if err := w.checkHeader(&h); err != nil {
+			return err
+		}
+		w.writeKeyPrefix(&h, TypeModule2)
+		w.writeLen(v.Module.ID)
+		w.raw(v.Module.Raw)
+		return w.flush(false)
 	}
 	vw, err := w.BeginKey(h)
 	if err != nil {
@@ -183,6 +199,9 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	if err := w.checkHeader(&h); err != nil {
 		return nil, err
 	}
+	if h.Kind == KindModule {
+		return nil, w.unsupported("module value element by element (write it whole with WriteKey, or CopyEntry)", h.Key)
+	}
 	vw := &ValueWriter{w: w, h: h}
 	if h.Key != nil {
 		vw.h.Key = bytes.Clone(h.Key)
@@ -215,7 +234,7 @@ func (w *Writer) checkHeader(h *KeyHeader) error {
 	case KindGCRA:
 		ok = w.has(TypeGCRA)
 	case KindModule:
-		return w.unsupported("re-encoded module value (copy it with CopyEntry)", h.Key)
+		ok = w.has(TypeModule2)
 	default:
 		ok = false
 	}
