@@ -83,8 +83,9 @@ type Report struct {
 	Records               int64 // non-key records written
 	BytesRead             int64
 	BytesWritten          int64
-	// Encodings counts re-encoded keys by their source type name (e.g.
-	// "SET_LISTPACK"): the keys whose encoding may have changed.
+	// Encodings counts re-encoded keys by their source type name as the
+	// source's dialect names it (e.g. "SET_LISTPACK", "HASH_2"): the keys
+	// whose encoding may have changed.
 	Encodings map[string]int64
 	Losses    []*Loss
 	// Blocked is set when a Fail policy met data the target cannot hold:
@@ -364,7 +365,7 @@ func (c *conv) key(e *rdbfile.Entry) error {
 	if counted(e) {
 		return c.walkKey(e, h)
 	}
-	srcType := e.Type
+	srcType := e.TypeName
 	v, err := e.Value()
 	if err != nil {
 		return err
@@ -447,14 +448,14 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 	if c.writing() {
 		c.rep.KeysWritten++
 		c.rep.Reencoded++
-		c.rep.Encodings[e.Type.String()]++
+		c.rep.Encodings[e.TypeName]++
 	}
 	return nil
 }
 
 // writeValue writes a decoded key, applying the drop policies to what the
 // target refuses, one refusal at a time.
-func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType rdbfile.Type) error {
+func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType string) error {
 	o := c.o
 	td, tv := c.w.Target()
 	lost := func(cat string, p Policy) bool {
@@ -502,7 +503,7 @@ func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType rdbfile
 	}
 	c.rep.KeysWritten++
 	c.rep.Reencoded++
-	c.rep.Encodings[srcType.String()]++
+	c.rep.Encodings[srcType]++
 	return nil
 }
 
