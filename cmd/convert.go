@@ -20,6 +20,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/convert"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // convertOptions are the flags of "rdbkit convert".
@@ -53,10 +54,7 @@ var policyFlags = []struct{ flag, cat, help string }{
 
 func newConvertCmd(app *App) *cobra.Command {
 	o := convertOptions{policies: map[string]*string{}}
-	var names []string
-	for _, t := range rdbfile.Targets() {
-		names = append(names, t.Name)
-	}
+	names := release.Names()
 	c := &cobra.Command{
 		Use:   "convert [flags] IN -o OUT --target NAME",
 		Short: "Convert an RDB file to another RDB version or dialect, nothing lost silently",
@@ -120,15 +118,12 @@ be "-", gzip, zstd or Valkey LZ4 ("VCS") compressed. --json writes one
 	return c
 }
 
-// targetOptions resolves --target to the Writer's target.
+// targetOptions resolves --target: a release of the release table (its
+// RDB version, magic and default encoding limits), or "rdb-N" (Redis RDB
+// version N with the default limits of the servers that write it) or
+// "valkey-rdb-80".
 func targetOptions(name string) (rdbfile.WriterOptions, string, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
-	if t, ok := rdbfile.LookupTarget(n); ok {
-		if t.Server == "Valkey" && t.RDB >= 80 {
-			return rdbfile.WriterOptions{Dialect: rdbfile.DialectValkey, Version: t.RDB}, t.Name, nil
-		}
-		return rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: t.RDB}, t.Name, nil
-	}
 	if n == "valkey-rdb-80" {
 		return rdbfile.WriterOptions{Dialect: rdbfile.DialectValkey, Version: 80}, n, nil
 	}
@@ -137,11 +132,11 @@ func targetOptions(name string) (rdbfile.WriterOptions, string, error) {
 			return rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: v}, n, nil
 		}
 	}
-	var all []string
-	for _, t := range rdbfile.Targets() {
-		all = append(all, t.Name)
+	r, err := release.Parse(n)
+	if err != nil {
+		return rdbfile.WriterOptions{}, "", usageErrorf("unknown --target %q (known: %s, rdb-1..rdb-15, valkey-rdb-80)", name, strings.Join(release.Names(), ", "))
 	}
-	return rdbfile.WriterOptions{}, "", usageErrorf("unknown --target %q (known: %s, rdb-1..rdb-15, valkey-rdb-80)", name, strings.Join(all, ", "))
+	return rdbfile.ReleaseOptions(r), r.Name, nil
 }
 
 func (o *convertOptions) library(app *App) (*convert.Options, error) {

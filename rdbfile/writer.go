@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // Writing
@@ -53,13 +55,19 @@ type Limits struct {
 	StreamNodeMaxEntries  int // stream-node-max-entries
 }
 
-// DefaultLimits returns the default redis.conf limits of the servers that
-// write RDB version v of dialect d (Redis src/config.c): 512-entry hash
-// ziplists/listpacks, 128-entry sorted-set ones, 512-entry intsets,
-// 8 KiB quicklist nodes, and listpack sets (128 entries, 64 bytes) from
-// RDB 11 (Redis 7.2, every Valkey).
+// DefaultLimits returns the default encoding limits of the servers that
+// write RDB version v of dialect d: those of the release table (package
+// release) for the releases that write it (RDB 10+, VALKEY 80), else the
+// redis.conf defaults of Redis 2.x-6.2 (src/config.c): 512-entry hash
+// ziplists, 128-entry sorted-set ones, 512-entry intsets, 8 KiB quicklist
+// nodes and, before the quicklist, 512-entry list ziplists.
 func DefaultLimits(d Dialect, v int) Limits {
-	l := Limits{
+	for _, r := range release.All() {
+		if rd, rv := releaseTarget(r); rd == d && rv == v {
+			return LimitsOf(r.Limits)
+		}
+	}
+	return Limits{
 		HashMaxListpackEntries: 512, HashMaxListpackValue: 64,
 		SetMaxIntsetEntries:    512,
 		ZSetMaxListpackEntries: 128, ZSetMaxListpackValue: 64,
@@ -67,10 +75,39 @@ func DefaultLimits(d Dialect, v int) Limits {
 		ListMaxZiplistEntries: 512, ListMaxZiplistValue: 64,
 		StreamNodeMaxBytes: 4096, StreamNodeMaxEntries: 100,
 	}
-	if d == DialectValkey || v >= 11 {
-		l.SetMaxListpackEntries, l.SetMaxListpackValue = 128, 64
+}
+
+// LimitsOf maps a release's encoding limits onto Limits, field by field;
+// the pre-quicklist list limits (RDB 1-6), which no release in the table
+// writes, get their old defaults.
+func LimitsOf(l release.Limits) Limits {
+	return Limits{
+		HashMaxListpackEntries: l.HashMaxListpackEntries, HashMaxListpackValue: l.HashMaxListpackValue,
+		SetMaxIntsetEntries:   l.SetMaxIntsetEntries,
+		SetMaxListpackEntries: l.SetMaxListpackEntries, SetMaxListpackValue: l.SetMaxListpackValue,
+		ZSetMaxListpackEntries: l.ZSetMaxListpackEntries, ZSetMaxListpackValue: l.ZSetMaxListpackValue,
+		ListMaxListpackSize: l.ListMaxListpackSize, ListCompressDepth: l.ListCompressDepth,
+		ListMaxZiplistEntries: 512, ListMaxZiplistValue: 64,
+		StreamNodeMaxBytes: l.StreamNodeMaxBytes, StreamNodeMaxEntries: l.StreamNodeMaxEntries,
 	}
-	return l
+}
+
+// releaseTarget is the dialect and RDB version of the files r writes.
+func releaseTarget(r *release.Release) (Dialect, int) {
+	if r.Magic == "VALKEY" {
+		return DialectValkey, r.RDB
+	}
+	return DialectRedis, r.RDB
+}
+
+// ReleaseOptions returns the WriterOptions of the files release r writes:
+// its magic and RDB version and its default encoding limits (r.Limits, as
+// changed by a redis.conf if the caller applied one), with compression and
+// checksums on.
+func ReleaseOptions(r *release.Release) WriterOptions {
+	d, v := releaseTarget(r)
+	l := LimitsOf(r.Limits)
+	return WriterOptions{Dialect: d, Version: v, Limits: &l}
 }
 
 // WriterOptions choose the target of a Writer.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // goodRDBs lists the readable RDB files of the corpus and of testdata.
@@ -482,5 +483,35 @@ func TestWriterModuleValue(t *testing.T) {
 	w := rdbfile.NewWriter(io.Discard, &rdbfile.WriterOptions{Version: 7})
 	if err := w.WriteKey(recs.keys[0].h, v); !errors.Is(err, rdbfile.ErrUnsupported) {
 		t.Errorf("module value to RDB 7: %v", err)
+	}
+}
+
+// TestWriterReleaseOptions: every release of the release table maps onto
+// a target the Writer writes, with that release's magic, RDB version and
+// encoding limits.
+func TestWriterReleaseOptions(t *testing.T) {
+	for _, r := range release.All() {
+		o := rdbfile.ReleaseOptions(r)
+		var out bytes.Buffer
+		w := rdbfile.NewWriter(&out, &o)
+		if err := w.SelectDB(0); err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		h := readRecs(t, r.Name, out.Bytes()).hdr
+		if h.Magic != r.Magic || h.Version != r.RDB {
+			t.Errorf("%s: wrote %s %d, want %s %d", r.Name, h.Magic, h.Version, r.Magic, r.RDB)
+		}
+		l := *o.Limits
+		if l.HashMaxListpackEntries != r.Limits.HashMaxListpackEntries || l.SetMaxListpackEntries != r.Limits.SetMaxListpackEntries ||
+			l.ZSetMaxListpackValue != r.Limits.ZSetMaxListpackValue || l.ListMaxListpackSize != r.Limits.ListMaxListpackSize ||
+			l.StreamNodeMaxEntries != r.Limits.StreamNodeMaxEntries {
+			t.Errorf("%s: limits %+v, release %+v", r.Name, l, r.Limits)
+		}
+		if d := rdbfile.DefaultLimits(o.Dialect, o.Version); d.SetMaxListpackEntries != l.SetMaxListpackEntries {
+			t.Errorf("%s: DefaultLimits %+v differ from the release's", r.Name, d)
+		}
 	}
 }
