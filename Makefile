@@ -43,11 +43,11 @@ soak:
 # Runs every fuzz target of every package for $(FUZZTIME) each (a duration
 # such as 60s, or a count such as 10000x); targets are discovered with
 # `go test -list`, so new Fuzz functions are picked up. New inputs are
-# minimised for at most $(FUZZMINIMIZETIME) (a count of runs, or a
-# duration; go's default of 60 s per new input leaves slow file-level
-# targets idle, and a count scales with each target's speed), and $(FUZZ_PARALLEL) workers run at
-# once (go's default: GOMAXPROCS). A failing target does not stop the run;
-# the failures are listed at the end.
+# minimised for at most $(FUZZMINIMIZETIME) (a count of runs or a duration;
+# go's default of 60 s per new input leaves slow file-level targets idle,
+# and a count scales with each target's speed). $(FUZZ_PARALLEL) sets
+# -parallel (go's default: GOMAXPROCS workers). A failing target does not
+# stop the run; the failures are listed at the end.
 FUZZMINIMIZETIME ?= 100x
 FUZZ_PARALLEL    ?=
 fuzz:
