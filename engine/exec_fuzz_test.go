@@ -223,8 +223,58 @@ func execSeeds(tb testing.TB) [][]byte {
 		fuzzResps([]string{"SETRANGE", "s", "5", "x"}, []string{"SETBIT", "s", "100", "1"}, []string{"BITFIELD", "s", "SET", "u8", "#3", "255", "INCRBY", "i5", "60", "7"}),
 		fuzzResps([]string{"MULTI"}, []string{"SET", "k", "v"}, []string{"SELECT", "3"}, []string{"EXEC"}, []string{"SWAPDB", "0", "3"}),
 	)
+	for _, p := range rdbDumpPayloads(tb) {
+		seeds = append(seeds, fuzzResps([]string{"RESTORE", "k", "0", string(p), "REPLACE"}, []string{"PFCOUNT", "k"}))
+	}
 	seeds = append(seeds, corpusCommandSeeds(tb)...)
 	return seeds
+}
+
+// rdbDumpPayloads builds DUMP payloads (FORMATS.md §1.12: type byte, value
+// bytes, RDB version, CRC-64) from the values of the small sample RDB files
+// of the repository and the corpus, one per type id and file: the newer
+// encodings (listpack sets, hashes with field TTLs, Valkey's) that the 7.0.15
+// server's own DUMP never writes.
+func rdbDumpPayloads(tb testing.TB) [][]byte {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "rdb", "*.rdb"))
+	if root := testcorpus.Path(); root != "" {
+		m, _ := filepath.Glob(filepath.Join(root, "*", "rdb", "*.rdb"))
+		files = append(files, m...)
+	}
+	var out [][]byte
+	for _, fn := range files {
+		data, err := os.ReadFile(fn)
+		if err != nil || len(data) > 256<<10 {
+			continue
+		}
+		r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+		h, err := r.Header()
+		if err != nil {
+			continue
+		}
+		seen := map[rdbfile.Type]bool{}
+		for {
+			ent, err := r.Next()
+			if err != nil {
+				break
+			}
+			if ent.Kind != rdbfile.EntryKey || seen[ent.Type] {
+				continue
+			}
+			if err := ent.Skip(); err != nil {
+				break
+			}
+			end := ent.Offset + ent.Size
+			if ent.ValueOffset <= 0 || end > int64(len(data)) || ent.ValueOffset > end || end-ent.ValueOffset > 16<<10 {
+				continue
+			}
+			seen[ent.Type] = true
+			p := append([]byte{byte(ent.Type)}, data[ent.ValueOffset:end]...)
+			p = binary.LittleEndian.AppendUint16(p, uint16(h.Version))
+			out = append(out, binary.LittleEndian.AppendUint64(p, crc64Jones(0, p)))
+		}
+	}
+	return out
 }
 
 // corpusCommandSeeds cuts the commands of the corpus's AOF files (RESP
@@ -455,4 +505,23 @@ func TestServerFuzzSeeds(t *testing.T) {
 	if got := e.Len(0); got != 19 {
 		t.Errorf("%d keys restored, want 19", got)
 	}
+	// The payloads built from sample RDB files restore too (on the newest
+	// versions, which accept every RDB version).
+	ps := rdbDumpPayloads(t)
+	if len(ps) < 10 {
+		t.Fatalf("only %d DUMP payloads from the sample RDB files", len(ps))
+	}
+	ok := 0
+	for _, p := range ps {
+		for _, v := range []string{"8.8.0", "valkey-9.0.0"} {
+			if newEngine(t, v).Exec([][]byte{[]byte("RESTORE"), []byte("k"), []byte("0"), p}) == nil {
+				ok++
+				break
+			}
+		}
+	}
+	if ok < len(ps)*3/4 {
+		t.Errorf("%d of %d DUMP payloads from sample RDB files restore", ok, len(ps))
+	}
+	t.Logf("%d of %d DUMP payloads from sample RDB files restore", ok, len(ps))
 }
