@@ -40,15 +40,26 @@ soak:
 	RDBKIT_SOAK_SEED=$${RDBKIT_SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
 	RDBKIT_SOAK_COMMANDS=$(SOAK_COMMANDS) $(GO) test -count=1 -run 'TestDifferential' -v -timeout 60m ./engine
 
-# Runs every fuzz target of every package for $(FUZZTIME) each; targets are
-# discovered with `go test -list`, so new Fuzz functions are picked up.
+# Runs every fuzz target of every package for $(FUZZTIME) each (a duration
+# such as 60s, or a count such as 10000x); targets are discovered with
+# `go test -list`, so new Fuzz functions are picked up. New inputs are
+# minimised for at most $(FUZZMINIMIZETIME) (a count of runs or a duration;
+# go's default of 60 s per new input leaves slow file-level targets idle,
+# and a count scales with each target's speed). $(FUZZ_PARALLEL) sets
+# -parallel (go's default: GOMAXPROCS workers). A failing target does not
+# stop the run; the failures are listed at the end.
+FUZZMINIMIZETIME ?= 100x
+FUZZ_PARALLEL    ?=
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@failed=""; for pkg in $$($(GO) list ./...); do \
 		for target in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz' || true); do \
 			echo "== $$pkg $$target ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) \
+				-fuzzminimizetime $(FUZZMINIMIZETIME) $(if $(FUZZ_PARALLEL),-parallel $(FUZZ_PARALLEL)) $$pkg \
+				|| failed="$$failed $$pkg.$$target"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l reports unformatted files:"; echo "$$out"; exit 1; fi

@@ -583,12 +583,18 @@ func buildList(a *arena, lo, hi int) *listObj {
 	return l
 }
 
-// presize gives an empty database room for n keys (RESIZEDB).
+// presize gives an empty database room for n keys (RESIZEDB). n comes
+// from the file and is only a hint: it is capped at maxPresize keys, so a
+// damaged count costs at most a few tens of MB up front (uncapped, a
+// 330-byte file claiming 2^64 keys got a map of 2^26 slots: gigabytes and
+// minutes); the map grows past the cap as keys arrive.
 func (e *Engine) presize(db int, n uint64) {
 	if db >= 0 && db < len(e.dbs) && len(e.dbs[db].keys) == 0 && n > 0 {
-		e.dbs[db].keys = make(map[string]object, min(n, 1<<26))
+		e.dbs[db].keys = make(map[string]object, min(n, maxPresize))
 	}
 }
+
+const maxPresize = 1 << 20
 
 // ErrTooManyDBs is returned by LoadEntry for a key of a database the
 // engine does not have (Options.Databases).

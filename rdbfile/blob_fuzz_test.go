@@ -74,9 +74,16 @@ func FuzzLZF(f *testing.F) {
 		// lies inside the Reader's buffer), changes neither the result nor
 		// the error position: the fast loop may read and write there, but
 		// decides only by the exact lengths.
+		// The output buffer is sized from ulen only when ulen passes the
+		// decoder's first check (it cannot exceed what src expands to), so a
+		// huge ulen is refused by the decoder, not by the test's allocation.
 		junk := bytes.Repeat([]byte{0xE0, 0x1F, 0x00}, 200)
 		wide := append(append(make([]byte, 0, len(src)+len(junk)), src...), junk...)
-		dst := append(make([]byte, 0, max(ulen, 0)+2*len(junk)), junk...)
+		dcap := 2 * len(junk)
+		if ulen >= 0 && uint64(ulen) <= uint64(len(src))*lzfMaxExp {
+			dcap += ulen
+		}
+		dst := append(make([]byte, 0, dcap), junk...)
 		got, gerr := lzfDecompress(dst[:0], wide[:len(src)], ulen)
 		switch {
 		case (gerr == nil) != (err == nil):

@@ -242,7 +242,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		return res, err
 	}
 	if mh != nil {
-		u, err := writeUndo(o.BackupDir, set.ManifestPath, mh, p.ManifestCheck.Size, UndoWhole, nil)
+		u, err := writeUndo(o.BackupDir, set.ManifestPath, mh, p.ManifestCheck.Size, UndoWhole, nil, manifestData)
 		if err != nil {
 			return res, err
 		}
@@ -260,7 +260,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		keep := keepRanges(size, c.fp)
 		if c.fp.Action == ActionTruncate {
 			at := c.fp.TruncateAt
-			u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoTail, keep)
+			u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoTail, keep, nil)
 			if err != nil {
 				return res, err
 			}
@@ -277,7 +277,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 			}
 			continue
 		}
-		u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoRanges, keep)
+		u, err := writeUndo(o.BackupDir, c.f.Path, c.h, size, UndoRanges, keep, nil)
 		if err != nil {
 			return res, err
 		}

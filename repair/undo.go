@@ -115,8 +115,9 @@ func rangesReader(h io.ReaderAt, ranges [][2]int64) io.Reader {
 
 // writeUndo saves the bytes of the open file h (of size bytes) that a
 // repair keeping only keep removes, as an undo file of kind in dir,
-// synced, and returns its path. UndoWhole saves the whole file.
-func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]int64) (string, error) {
+// synced, and returns its path. UndoWhole saves the whole file; the file
+// will then hold whole instead (the rewritten manifest), and keep is unused.
+func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]int64, whole []byte) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -132,6 +133,9 @@ func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]
 	ranges := removedRanges(size, keep)
 	if kind == UndoWhole {
 		ranges = [][2]int64{{0, size}}
+		hw := sha256.New()
+		hw.Write(whole)
+		repSize, rep = int64(len(whole)), sum(hw)
 	}
 	var n int64
 	for _, r := range ranges {
