@@ -169,9 +169,8 @@ func fixFooter(p []byte) []byte {
 	if len(p) < 10 {
 		return p
 	}
-	q := clone(p)
-	binary.LittleEndian.PutUint64(q[len(q)-8:], crc64Jones(0, q[:len(q)-8]))
-	return q
+	body := clone(p[:len(p)-10])
+	return rdbfile.AppendDumpFooter(body, int(binary.LittleEndian.Uint16(p[len(p)-10:])))
 }
 
 // execSeeds returns the seeds of FuzzExec: the server's DUMP payloads,
@@ -270,8 +269,7 @@ func rdbDumpPayloads(tb testing.TB) [][]byte {
 			}
 			seen[ent.Type] = true
 			p := append([]byte{byte(ent.Type)}, data[ent.ValueOffset:end]...)
-			p = binary.LittleEndian.AppendUint16(p, uint16(h.Version))
-			out = append(out, binary.LittleEndian.AppendUint64(p, crc64Jones(0, p)))
+			out = append(out, rdbfile.AppendDumpFooter(p, h.Version))
 		}
 	}
 	return out
