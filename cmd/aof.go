@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,34 +15,6 @@ import (
 	"github.com/rdbkit/rdbkit/release"
 	"github.com/rdbkit/rdbkit/repair"
 )
-
-// isAOFPath decides whether inspect/verify read path as an AOF: a
-// directory, a *.manifest file, a file starting with '*' or '#' (RESP), or
-// an RDB-magic file named *.aof (an RDB-preamble AOF). Everything else,
-// standard input and compressed files included, is read as an RDB.
-func isAOFPath(path string) bool {
-	if path == "-" {
-		return false
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return false
-	}
-	if st.IsDir() || strings.HasSuffix(path, ".manifest") {
-		return true
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var b [6]byte
-	n, _ := io.ReadFull(f, b[:])
-	if n > 0 && (b[0] == '*' || b[0] == '#') {
-		return true
-	}
-	return aoffile.Detect(b[:n]) == aoffile.FormatRDB && strings.HasSuffix(path, ".aof")
-}
 
 // jsonAOFFile is the "aof_file" JSON record of inspect and verify.
 type jsonAOFFile struct {
@@ -219,13 +189,14 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// runAOF inspects (o.verify false) or verifies an AOF set and renders it.
-// It returns the exit status. Every command is checked against the releases
-// that may have written the set (an unknown one makes the file damaged: no
-// server loads it); each of o.targets says whether that release would load
-// the set.
-func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, error) {
-	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
+// runAOF inspects (o.verify false) or verifies the AOF input in (opened
+// once by openInput) and renders it. It returns the exit status. Every
+// command is checked against the releases that may have written the set (an
+// unknown one makes the file damaged: no server loads it); each of o.targets
+// says whether that release would load the set.
+func runAOF(ctx context.Context, app *App, in *input, o aofOptions) (int, error) {
+	path := in.Name
+	as, err := resolveAOF(ctx, in, o.config)
 	if err != nil {
 		var pe *manifest.ParseError
 		if errors.As(err, &pe) {
@@ -234,6 +205,7 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 		}
 		return exitError, err
 	}
+	set := as.set
 	// The server loads a torn last command unless told not to.
 	loadTruncated := true
 	if o.config != "" {
@@ -289,8 +261,11 @@ func runAOF(ctx context.Context, app *App, path string, o aofOptions) (int, erro
 		return known.Validate(c.Args)
 	}
 	update, done := app.startSetProgress(total, "verify")
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update})
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update, Source: as.src})
 	done()
+	if err == nil {
+		err = as.finish()
+	}
 	if err != nil {
 		return exitError, err
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -212,12 +213,20 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		{IO: IOStreams{ErrOut: &errb}, JSON: true},
 		{IO: IOStreams{ErrOut: &errb}, Quiet: true},
 	} {
-		in := &input{FileSize: 1 << 40, count: &countingReader{r: bytes.NewReader(nil)}}
+		in, err := a.openInput(context.Background(), sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.FileSize = 1 << 40
 		done := a.startProgress(in, "test")
-		if in.count.progress != nil {
-			t.Error("progress bar attached without a terminal")
+		if _, err := io.Copy(io.Discard, in.R); err != nil {
+			t.Fatal(err)
 		}
 		done()
+		in.Close()
+		if in.BytesRead() == 0 {
+			t.Error("nothing counted")
+		}
 		update, done2 := a.startSetProgress(1<<40, "test")
 		if update != nil {
 			t.Error("set progress bar without a terminal")
@@ -226,20 +235,5 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	}
 	if errb.Len() != 0 {
 		t.Errorf("progress wrote %q", errb.String())
-	}
-}
-
-func TestCountingReader(t *testing.T) {
-	data, err := os.ReadFile(sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var last int64
-	c := &countingReader{r: bytes.NewReader(data), progress: func(n int64) { last = n }}
-	if _, err := io.Copy(io.Discard, c); err != nil {
-		t.Fatal(err)
-	}
-	if c.n.Load() != int64(len(data)) || last != int64(len(data)) {
-		t.Errorf("counted %d (progress %d), want %d", c.n.Load(), last, len(data))
 	}
 }

@@ -86,12 +86,6 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if !o.keys && (len(o.dbs) > 0 || len(o.types) > 0 || o.match != "") {
 		return usageErrorf("--db, --type and --match need --keys")
 	}
-	if isAOFPath(path) {
-		if o.keys {
-			return usageErrorf("--keys works on RDB files only")
-		}
-		return aofExit(runAOF(ctx, app, path, aofOptions{config: o.config}))
-	}
 	var filt *keyFilter
 	if o.keys {
 		var err error
@@ -104,6 +98,12 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 		return err
 	}
 	defer in.Close()
+	if in.Kind.IsAOF() {
+		if o.keys {
+			return usageErrorf("--keys works on RDB files only")
+		}
+		return aofExit(runAOF(ctx, app, in, aofOptions{config: o.config}))
+	}
 	done := app.startProgress(in, "inspect")
 	if o.keys {
 		return inspectKeys(ctx, app, in, filt, done)

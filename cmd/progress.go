@@ -22,9 +22,9 @@ func (a *App) startProgress(in *input, desc string) (done func()) {
 		return func() {}
 	}
 	bar := a.newBar(in.FileSize, desc)
-	in.count.progress = func(n int64) { _ = bar.Set64(n) }
+	in.SetProgress(func(n int64) { _ = bar.Set64(n) })
 	return func() {
-		in.count.progress = nil
+		in.SetProgress(nil)
 		_ = bar.Finish()
 	}
 }

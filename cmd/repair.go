@@ -241,7 +241,16 @@ func runRepair(ctx context.Context, app *App, o repairOptions, path string) erro
 		}
 		return &filesError{code: code, msg: err.Error()}
 	}
-
+	if err := checkRepairInput(ctx, app, path); err != nil {
+		var ue *usageError
+		switch {
+		case isContextErr(err):
+			return err
+		case errors.As(err, &ue):
+			return fail(exitUsage, err)
+		}
+		return fail(exitError, err)
+	}
 	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
 	if err != nil {
 		var pe *manifest.ParseError

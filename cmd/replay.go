@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -219,12 +218,16 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 
 	var e *engine.Engine
 	var res *replay.Result
-	var err error
-	if isAOFPath(path) {
+	in, err := app.openInput(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if in.Kind.IsAOF() {
 		if o.asReplica {
 			return usageErrorf("--as-replica changes how an RDB file loads; %s is an AOF, whose every key a server loads", path)
 		}
-		set, rerr := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: o.config})
+		as, rerr := resolveAOF(ctx, in, o.config)
 		if rerr != nil {
 			var pe *manifest.ParseError
 			if errors.As(rerr, &pe) {
@@ -240,6 +243,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 			}
 			ro.RefuseTruncated = ok && strings.EqualFold(v, "no")
 		}
+		set := as.set
 		if errs := set.Errors(); len(errs) > 0 {
 			msgs := make([]string, len(errs))
 			for i, f := range errs {
@@ -252,13 +256,12 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 			total += f.Size
 		}
 		update, done := app.startSetProgress(total, "replay")
-		ro.Progress = update
+		ro.Progress, ro.Source = update, as.src
 		e, res, err = replay.Set(ctx, set, ro)
 		done()
 	} else {
-		update, done := app.startSetProgress(fileSize(path), "replay")
-		ro.Progress = update
-		e, res, err = replay.File(ctx, path, ro)
+		done := app.startProgress(in, "replay")
+		e, res, err = replay.Reader(ctx, path, in.R, in.Size, ro)
 		done()
 	}
 	if err != nil {
@@ -378,7 +381,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 		}
 		plainLine(out, "keys", strconv.Itoa(total))
 		if expired > 0 {
-			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; loaded, as %s, and deleted on access or by active expiry)", expired, msTime(app.Now().UnixMilli()), expiredWhy(isAOFPath(path), o.asReplica)))
+			plainLine(out, "already expired", fmt.Sprintf("%d (at %s; loaded, as %s, and deleted on access or by active expiry)", expired, msTime(app.Now().UnixMilli()), expiredWhy(in.Kind.IsAOF(), o.asReplica)))
 		}
 		plainLine(out, "memory estimate", humanBytes(mem)+" (rough, from key and element counts)")
 	}
@@ -452,14 +455,6 @@ func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, 
 		dbs = append(dbs, d)
 	}
 	return dbs, expired, m.Bytes
-}
-
-// fileSize is the size of the file at path, or 0.
-func fileSize(path string) int64 {
-	if st, err := os.Stat(path); err == nil {
-		return st.Size()
-	}
-	return 0
 }
 
 func printValue(out io.Writer, v *rdbfile.Value, exp int64) {

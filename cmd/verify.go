@@ -130,45 +130,42 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	if o.maxKeys < 0 {
 		return usageErrorf("--max-keys must be >= 0")
 	}
-	var aofCode, aofSets, aofBad int
-	var rdbPaths []string
-	for _, p := range paths {
-		if !isAOFPath(p) {
-			rdbPaths = append(rdbPaths, p)
-			continue
-		}
-		code, err := runAOF(ctx, app, p, aofOptions{config: o.config, targets: targets, maxKeys: o.maxKeys, verify: true, strict: o.strict, oneLine: app.Quiet && len(paths) > 1 && app.mode() != modeJSON})
-		if err != nil {
-			return err
-		}
-		aofCode = max(aofCode, code)
-		aofSets++
-		if code != exitOK {
-			aofBad++
-		}
-	}
-	if len(rdbPaths) == 0 {
-		if app.Quiet && aofSets > 1 && app.mode() != modeJSON {
-			fmt.Fprintf(app.IO.Out, "summary:\t%d AOF sets: %d fine, %d damaged\n", aofSets, aofSets-aofBad, aofBad)
-		}
-		return aofExit(aofCode, nil)
-	}
 	inputs := len(paths)
 	oneLine := app.Quiet && inputs > 1
-	paths = rdbPaths
 	v := &verifier{app: app, opts: o, targets: targets, mode: app.mode()}
 	if v.mode == modeStyled {
 		v.st = newStyles(app.IO.Out, app.color())
 	}
+	var aofCode, aofSets, aofBad, nRDB int
 	var counts struct{ intact, damaged, failed, unloadable int }
-	for i, p := range paths {
+	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if i > 0 && v.mode != modeJSON && !app.Quiet {
+		// Each input is opened once: its kind decides the check.
+		in, openErr := app.openInput(ctx, p)
+		var ue *usageError
+		if isContextErr(openErr) || errors.As(openErr, &ue) {
+			return openErr
+		}
+		if openErr == nil && in.Kind.IsAOF() {
+			code, err := runAOF(ctx, app, in, aofOptions{config: o.config, targets: targets, maxKeys: o.maxKeys, verify: true, strict: o.strict, oneLine: oneLine && app.mode() != modeJSON})
+			in.Close()
+			if err != nil {
+				return err
+			}
+			aofCode = max(aofCode, code)
+			aofSets++
+			if code != exitOK {
+				aofBad++
+			}
+			continue
+		}
+		if nRDB > 0 && v.mode != modeJSON && !app.Quiet {
 			fmt.Fprintln(app.IO.Out)
 		}
-		rep, err := v.verifyFile(ctx, p)
+		nRDB++
+		rep, err := v.verifyFile(ctx, p, in, openErr)
 		if isContextErr(err) {
 			return err
 		}
@@ -194,6 +191,12 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 			counts.failed++
 		}
 	}
+	if nRDB == 0 {
+		if app.Quiet && aofSets > 1 && app.mode() != modeJSON {
+			fmt.Fprintf(app.IO.Out, "summary:\t%d AOF sets: %d fine, %d damaged\n", aofSets, aofSets-aofBad, aofBad)
+		}
+		return aofExit(aofCode, nil)
+	}
 	code := exitOK
 	if aofCode == exitCorrupt {
 		code = exitCorrupt
@@ -207,7 +210,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 		code = exitError
 	}
 	if v.mode == modeJSON {
-		if err := writeJSON(app.IO.Out, jsonVerifySummary{Type: "summary", Files: len(paths), Intact: counts.intact,
+		if err := writeJSON(app.IO.Out, jsonVerifySummary{Type: "summary", Files: nRDB, Intact: counts.intact,
 			Damaged: counts.damaged, Failed: counts.failed, ExitCode: code}); err != nil {
 			return err
 		}
@@ -245,9 +248,10 @@ type verifyReport struct {
 	Keys     int64
 }
 
-func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, error) {
+// verifyFile checks the RDB input in, opened from path, or reports why it
+// could not be opened (err).
+func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err error) (*verifyReport, error) {
 	rep := &verifyReport{File: path}
-	in, err := v.app.openInput(ctx, path)
 	if err != nil {
 		var fe *inputFormatError
 		var de *decompressError

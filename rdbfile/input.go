@@ -111,14 +111,20 @@ func (in *input) checksum() uint64 {
 	return in.crc
 }
 
+// maxEmptyReads is how many reads in a row may return no bytes and no
+// error before fill gives up with io.ErrNoProgress (as bufio.Reader does).
+const maxEmptyReads = 100
+
 // fill makes at least n bytes available in buf[r:w], reading from src. It
 // grows the buffer only as real data arrives, so a corrupt length never
 // causes an allocation much larger than the input itself. It returns
-// io.ErrUnexpectedEOF if the input ends first.
+// io.ErrUnexpectedEOF if the input ends first, and io.ErrNoProgress if src
+// keeps returning no bytes and no error.
 func (in *input) fill(n int) error {
 	if in.w-in.r >= n {
 		return nil
 	}
+	empty := 0
 	for in.w-in.r < n {
 		if in.srcErr != nil {
 			if in.srcErr == io.EOF {
@@ -152,11 +158,15 @@ func (in *input) fill(n int) error {
 		}
 		m, err := in.src.Read(in.buf[in.w:])
 		in.w += m
-		if err != nil {
+		switch {
+		case err != nil:
 			in.srcErr = err
-		} else if m == 0 {
-			// A reader returning 0, nil repeatedly would spin; treat a long run as EOF.
-			continue
+		case m > 0:
+			empty = 0
+		default:
+			if empty++; empty >= maxEmptyReads {
+				in.srcErr = io.ErrNoProgress
+			}
 		}
 	}
 	return nil

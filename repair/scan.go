@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/internal/input/ctxio"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -54,8 +55,12 @@ type ScanOptions struct {
 	// Progress, when set, is called with the bytes read so far across the
 	// whole set (for a progress bar).
 	Progress func(n int64)
+	// Source, when set, is the content of the only file of an old-style
+	// single-file set (Set.Legacy), already open (a pipe, standard input,
+	// a decompressed stream): it is read instead of opening the file.
+	Source io.Reader
 
-	progressDone int64
+	counter *ctxio.Counter
 }
 
 // RDBPart describes the RDB base or preamble at the start of a file.
@@ -149,6 +154,7 @@ func ScanSet(ctx context.Context, set *manifest.Set, opts *ScanOptions) (*Scan, 
 	if o.MaxIssues == 0 {
 		o.MaxIssues = 100
 	}
+	o.counter = ctxio.NewCounter(o.Progress)
 	s := &Scan{Set: set}
 	var line int64 = 1
 	for i, f := range set.Files() {
@@ -168,34 +174,19 @@ func ScanSet(ctx context.Context, set *manifest.Set, opts *ScanOptions) (*Scan, 
 	return s, nil
 }
 
-type ctxReader struct {
-	ctx      context.Context
-	r        io.Reader
-	progress func(int64) // optional: total bytes read in the set so far
-	done     *int64      // bytes read in the set so far
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(p)
-	if c.progress != nil && n > 0 {
-		*c.done += int64(n)
-		c.progress(*c.done)
-	}
-	return n, err
-}
-
 func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble bool, line int64, o *ScanOptions) *FileScan {
 	fs := &FileScan{File: f, CommandCounts: map[string]int64{}, FirstTS: aoffile.NoTimestamp, LastTS: aoffile.NoTimestamp, EndLine: line}
-	h, err := set.Open(f)
-	if err != nil {
-		fs.Err = err
-		return fs
+	h := o.Source
+	if h == nil || !set.Legacy {
+		fh, err := set.Open(f)
+		if err != nil {
+			fs.Err = err
+			return fs
+		}
+		defer fh.Close()
+		h = fh
 	}
-	defer h.Close()
-	src := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: h, progress: o.Progress, done: &o.progressDone}, 64<<10)
+	src := bufio.NewReaderSize(ctxio.NewReader(ctx, h, o.counter), 64<<10)
 	r := aoffile.NewReader(src, &aoffile.Options{Size: f.Size, Line: line, NoPreamble: !preamble})
 	rdb, err := r.Preamble()
 	if err != nil {

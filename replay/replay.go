@@ -32,6 +32,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/engine"
+	"github.com/rdbkit/rdbkit/internal/input/ctxio"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -70,7 +71,11 @@ type Options struct {
 	// OnWarning, when set, is told about every warning as it happens
 	// (Result.Warnings counts them).
 	OnWarning func(Warning)
-	// BulkLoadGC, for File, turns the garbage collector's proportional
+	// Source, for Set, is the content of the only file of an old-style
+	// single-file set (Set.Legacy), already open (a pipe, standard input, a
+	// decompressed stream): it is read instead of opening the file.
+	Source io.Reader
+	// BulkLoadGC, for File and Reader, turns the garbage collector's proportional
 	// pacing off while the RDB loads and bounds the heap with a soft memory
 	// limit instead; see bulkLoadGC. It changes process-wide settings (and
 	// restores them), so it is for programs that load one file at a time,
@@ -181,7 +186,7 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// File replays a single RDB file.
+// File replays the RDB file at path. It is Reader on the opened file.
 func File(ctx context.Context, path string, o Options) (*engine.Engine, *Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -192,18 +197,27 @@ func File(ctx context.Context, path string, o Options) (*engine.Engine, *Result,
 	if err != nil {
 		return nil, nil, err
 	}
-	var src io.Reader = &ctxReader{ctx: ctx, r: f, progress: o.Progress, done: new(int64)}
-	r := rdbfile.NewReader(bufio.NewReaderSize(src, 1<<16), &rdbfile.Options{Size: st.Size()})
-	hdr, err := r.Header()
+	return Reader(ctx, path, f, st.Size(), o)
+}
+
+// Reader replays one RDB read from r, a file, a pipe or a decompressed
+// stream, named name in the Result. size is the stream's length in bytes
+// when known (it lets the RDB reader check lengths against it and sizes the
+// BulkLoadGC memory limit), else 0. Reading stops with ctx.Err() once ctx is
+// done.
+func Reader(ctx context.Context, name string, r io.Reader, size int64, o Options) (*engine.Engine, *Result, error) {
+	src := ctxio.NewReader(ctx, r, ctxio.NewCounter(o.Progress))
+	rr := rdbfile.NewReader(bufio.NewReaderSize(src, 1<<16), &rdbfile.Options{Size: size})
+	hdr, err := rr.Header()
 	if err != nil {
 		return nil, nil, err
 	}
 	e, res := newEngine(hdr, o)
-	res.Files = []string{path}
+	res.Files = []string{name}
 	if o.BulkLoadGC {
-		defer bulkLoadGC(hdr, st.Size())()
+		defer bulkLoadGC(hdr, size)()
 	}
-	if err := loadRDB(e, r, path, !o.AsReplica && o.Now != 0, &o, res); err != nil {
+	if err := loadRDB(e, rr, name, !o.AsReplica && o.Now != 0, &o, res); err != nil {
 		return nil, nil, err
 	}
 	res.RDBKeys = countKeys(e)
@@ -246,17 +260,21 @@ func bulkLoadGC(hdr *rdbfile.Header, fileSize int64) (restore func()) {
 func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Result, error) {
 	var e *engine.Engine
 	var res *Result
-	done := new(int64)
+	cnt := ctxio.NewCounter(o.Progress)
 	files := set.Files()
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		h, err := set.Open(f)
-		if err != nil {
-			return nil, nil, err
+		var h io.ReadCloser = io.NopCloser(o.Source)
+		if o.Source == nil || !set.Legacy {
+			fh, err := set.Open(f)
+			if err != nil {
+				return nil, nil, err
+			}
+			h = fh
 		}
-		src := bufio.NewReaderSize(&ctxReader{ctx: ctx, r: h, progress: o.Progress, done: done}, 1<<16)
+		src := bufio.NewReaderSize(ctxio.NewReader(ctx, h, cnt), 1<<16)
 		isBase := i == 0 && set.Base != nil
 		r := aoffile.NewReader(src, &aoffile.Options{Size: f.Size, NoPreamble: !isBase})
 		rdb, err := r.Preamble()
@@ -411,23 +429,4 @@ func countKeys(e *engine.Engine) int64 {
 		n += int64(e.Len(db))
 	}
 	return n
-}
-
-type ctxReader struct {
-	ctx      context.Context
-	r        io.Reader
-	progress func(int64)
-	done     *int64
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(p)
-	if n > 0 && c.progress != nil {
-		*c.done += int64(n)
-		c.progress(*c.done)
-	}
-	return n, err
 }
