@@ -324,7 +324,7 @@ func runAOF(ctx context.Context, app *App, in *input, o aofOptions) (int, error)
 	for _, f := range set.Findings {
 		js.Findings = append(js.Findings, f.String())
 	}
-	if o.verify && status != statusIntact {
+	if o.verify && status != statusIntact && in.Regular && !in.Compressed() { // repair needs the file on disk
 		js.Suggest = aofSuggest(path, s)
 		if status == statusTruncated && code == exitOK && js.Suggest != "" {
 			js.Suggest = "optional (the server cuts it itself at load): " + js.Suggest

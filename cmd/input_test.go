@@ -3,13 +3,18 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -235,5 +240,272 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	}
 	if errb.Len() != 0 {
 		t.Errorf("progress wrote %q", errb.String())
+	}
+}
+
+// A small old-style AOF as redis-server 7.0 writes it with
+// aof-timestamp-enabled: annotations, SELECT, writes and a transaction.
+const oneShotAOF = "#TS:1795236558\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
+	"*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n" +
+	"*1\r\n$5\r\nMULTI\r\n*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n" +
+	"#TS:1795236560\r\n*4\r\n$5\r\nHMSET\r\n$1\r\nh\r\n$1\r\nf\r\n$1\r\nv\r\n"
+
+// oneShotFeeders hand the bytes of a file to a command the ways a shell
+// does: the file itself, a FIFO, process substitution (/dev/fd/N) and
+// standard input. Each returns the path argument and the stdin stream.
+func oneShotFeeders(t *testing.T, file string) map[string]func() (string, io.Reader) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := func() (*os.File, *os.File) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		go func() { w.Write(data); w.Close() }()
+		return r, w
+	}
+	return map[string]func() (string, io.Reader){
+		"file": func() (string, io.Reader) { return file, nil },
+		"fifo": func() (string, io.Reader) {
+			p := filepath.Join(t.TempDir(), "fifo")
+			if err := syscall.Mkfifo(p, 0o600); err != nil {
+				t.Skip("no FIFOs:", err)
+			}
+			go func() {
+				if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+					w.Write(data)
+					w.Close()
+				}
+			}()
+			return p, nil
+		},
+		"dev-fd": func() (string, io.Reader) {
+			r, _ := pipe()
+			return "/dev/fd/" + strconv.Itoa(int(r.Fd())), nil
+		},
+		"stdin": func() (string, io.Reader) {
+			r, _ := pipe()
+			return "-", r
+		},
+	}
+}
+
+// normOneShot removes what names the input (its path, directory and size on
+// disk) from JSON records, so a stream and its file compare equal. As in
+// stripInputFields, a truncation found early from the known file size and
+// one found at the end of a stream of unknown size are the same finding
+// (same offset, field and key) described in two ways.
+func normOneShot(recs []map[string]any) []map[string]any {
+	for _, r := range recs {
+		if m, ok := r["message"].(string); ok && (strings.Contains(m, "bytes left") || m == "unexpected end of file") {
+			r["message"] = "<truncated>"
+		}
+		for _, k := range []string{"file", "file_size", "path", "dir", "base", "suggest"} {
+			delete(r, k)
+		}
+		if r["type"] == "aof_file" {
+			delete(r, "name")
+		}
+		if res, ok := r["result"].(map[string]any); ok {
+			delete(res, "files")
+		}
+	}
+	return recs
+}
+
+// dropLines removes the lines starting with prefix.
+func dropLines(s, prefix string) string {
+	var b strings.Builder
+	for _, ln := range strings.SplitAfter(s, "\n") {
+		if !strings.HasPrefix(ln, prefix) {
+			b.WriteString(ln)
+		}
+	}
+	return b.String()
+}
+
+// jsonValues decodes a stream of JSON documents, indented or one a line.
+func jsonValues(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	d := json.NewDecoder(strings.NewReader(s))
+	for {
+		var m map[string]any
+		if err := d.Decode(&m); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatalf("bad JSON: %v\n%s", err, s)
+		}
+		out = append(out, m)
+	}
+}
+
+// TestOneShotInputs: every command reads its input once, so a FIFO,
+// /dev/fd/N and standard input give what the file gives (before, they were
+// opened, sniffed and opened again: "bad magic").
+func TestOneShotInputs(t *testing.T) {
+	if _, err := os.Stat("/dev/fd/0"); err != nil {
+		t.Skip("no /dev/fd")
+	}
+	tmp := t.TempDir()
+	sampleData, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"rdb": sample}
+	write := func(name string, b []byte) {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files[name] = p
+	}
+	write("dump.rdb.gz", gzipBytes(t, sampleData))
+	write("dump.rdb.vcs", vcsBytes(t, sampleData))
+	write("trunc.rdb", sampleData[:len(sampleData)*2/3])
+	write("appendonly.aof", []byte(oneShotAOF))
+	write("torn.aof", []byte(oneShotAOF[:len(oneShotAOF)-7]))
+	write("aof.zst", zstdBytes(t, []byte(oneShotAOF)))
+	if dir := findCorpus(); dir != "" {
+		files["corpus-legacy-aof"] = filepath.Join(dir, "redis-7.0.15", "legacy-aof", "appendonly.aof")
+		files["corpus-bigvalue"] = filepath.Join(dir, "redis-7.0.15", "rdb", "dump-bigvalue.rdb")
+	}
+	commands := [][]string{
+		{"--json", "inspect"},
+		{"--json", "verify", "--target", "all"},
+		{"--json", "replay", "--server-version", "7.0.15"},
+		{"replay", "--digest", "--server-version", "7.0.15"},
+	}
+	for name, file := range files {
+		feeders := oneShotFeeders(t, file)
+		for _, args := range commands {
+			want := run(t, nil, append(args, file)...)
+			for _, how := range []string{"fifo", "dev-fd", "stdin"} {
+				path, stdin := feeders[how]()
+				got := run(t, stdin, append(args, path)...)
+				if got.code != want.code {
+					t.Errorf("%s via %s, %v: exit %d, the file %d\n%s", name, how, args, got.code, want.code, got.err)
+					continue
+				}
+				if args[0] != "--json" {
+					g, w := dropLines(got.out, "files:"), dropLines(want.out, "files:")
+					if g != w {
+						t.Errorf("%s via %s, %v:\n%s\nthe file:\n%s", name, how, args, g, w)
+					}
+					continue
+				}
+				g, w := normOneShot(jsonValues(t, got.out)), normOneShot(jsonValues(t, want.out))
+				if !reflect.DeepEqual(g, w) {
+					t.Errorf("%s via %s, %v: %s", name, how, args, firstDiff(g, w))
+				}
+			}
+		}
+	}
+}
+
+// TestRepairWantsAFile: repair re-reads what it cuts and rewrites files in
+// place, so a stream is refused with the reason (exit 2), never half read.
+func TestRepairWantsAFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "appendonly.aof")
+	if err := os.WriteFile(p, []byte(oneShotAOF), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, nil, "repair", "--dry-run", p); r.code != exitOK {
+		t.Fatalf("repair --dry-run on the file: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	feeders := oneShotFeeders(t, p)
+	for _, how := range []string{"fifo", "dev-fd", "stdin"} {
+		path, stdin := feeders[how]()
+		r := run(t, stdin, "repair", "--dry-run", path)
+		if r.code != exitUsage || !strings.Contains(r.err, "repair needs the files on disk") {
+			t.Errorf("repair --dry-run via %s: exit %d\n%s", how, r.code, r.err)
+		}
+	}
+	gz := filepath.Join(t.TempDir(), "appendonly.aof.gz")
+	if err := os.WriteFile(gz, gzipBytes(t, []byte(oneShotAOF)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, nil, "repair", "--dry-run", gz); r.code != exitUsage || !strings.Contains(r.err, "gzip-compressed") {
+		t.Errorf("repair --dry-run on gzip: exit %d\n%s", r.code, r.err)
+	}
+}
+
+// TestInterruptBlockedInput runs the binary on inputs that block — a FIFO
+// with no writer (blocked in open), a FIFO and standard input whose writer
+// sends nothing (blocked in read) — sends SIGINT and expects exit 130
+// within a second.
+func TestInterruptBlockedInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "rdbkit")
+	if out, err := exec.Command("go", "build", "-o", bin, "./rdbkit").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	fifo := func(name string) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Skip("no FIFOs:", err)
+		}
+		return p
+	}
+	cases := []struct {
+		name  string
+		setup func(c *exec.Cmd)
+	}{
+		{"fifo-no-writer", func(c *exec.Cmd) { c.Args = append(c.Args, fifo("nowriter")) }},
+		{"fifo-idle-writer", func(c *exec.Cmd) {
+			p := fifo("idle")
+			go func() {
+				if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+					t.Cleanup(func() { w.Close() })
+				}
+			}()
+			c.Args = append(c.Args, p)
+		}},
+		{"stdin-idle-writer", func(c *exec.Cmd) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close(); w.Close() })
+			c.Stdin = r
+			c.Args = append(c.Args, "-")
+		}},
+	}
+	for _, tc := range cases {
+		for _, verb := range []string{"verify", "inspect", "replay"} {
+			c := exec.Command(bin, verb)
+			tc.setup(c)
+			var errb bytes.Buffer
+			c.Stderr = &errb
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // let it block
+			sent := time.Now()
+			if err := c.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- c.Wait() }()
+			select {
+			case <-done:
+				if code := c.ProcessState.ExitCode(); code != exitInterrupted {
+					t.Errorf("%s %s: exit %d, want 130\n%s", verb, tc.name, code, errb.String())
+				}
+				if d := time.Since(sent); d > time.Second {
+					t.Errorf("%s %s: exited %v after SIGINT", verb, tc.name, d)
+				}
+			case <-time.After(time.Second):
+				c.Process.Kill()
+				<-done
+				t.Errorf("%s %s: still running 1 s after SIGINT", verb, tc.name)
+			}
+		}
 	}
 }
