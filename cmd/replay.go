@@ -48,6 +48,8 @@ startup: an RDB file, or an AOF set (manifest, appendonlydir, a directory
 holding one, a single legacy or RDB-preamble AOF): the base, then every incr
 file in manifest order, with the semantics of the server version that wrote
 them (from the RDB's redis-ver/valkey-ver AUX field, or --server-version).
+PATH may be "-" for standard input, a FIFO or a gzip, zstd or Valkey LZ4
+("VCS") compressed file, as for inspect.
 
 It prints what a restart would bring back: keys per database and type,
 expiries, and a rough memory estimate. --digest prints the DEBUG DIGEST a live

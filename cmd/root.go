@@ -1,5 +1,6 @@
 // Package cmd is the rdbkit command line: cobra commands, terminal
-// detection, styles, progress and compressed inputs. It holds no format
+// detection, styles and progress; inputs are opened by internal/input.
+// It holds no format
 // logic: it calls the format packages (rdbfile, ...) and renders what they
 // report. Every command writes to the streams of the App it was built
 // with, never to os.Stdout, so tests can capture the output.
@@ -95,8 +96,9 @@ func newRootCmd(app *App) *cobra.Command {
 multi-part with a manifest) offline, without a server: it summarises them
 (inspect), checks every byte of them (verify), repairs AOF sets without losing
 a good command (repair) and rebuilds the dataset a restart would bring back,
-with the server's own DEBUG DIGEST (replay). RDB inputs may be plain files,
-"-" for standard input, or gzip, zstd or Valkey LZ4 ("VCS") compressed.` + exitStatusHelp +
+with the server's own DEBUG DIGEST (replay). Inputs are read once, so files,
+"-" for standard input, FIFOs and <(process substitution) all work, plain or
+gzip, zstd or Valkey LZ4 ("VCS") compressed (repair needs files on disk).` + exitStatusHelp +
 			`  0    success
   1    runtime or I/O error
   2    usage error
