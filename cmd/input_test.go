@@ -509,3 +509,37 @@ func TestInterruptBlockedInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayCompressedAndStdin: replay reads what inspect reads (before,
+// "replay x.rdb.gz" and "replay -" failed: the path was opened as a plain
+// file by name).
+func TestReplayCompressedAndStdin(t *testing.T) {
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"replay", "--digest", "--keys", "--server-version", "7.4.1"}
+	want := run(t, nil, append(args, sample)...)
+	if want.code != exitOK || !strings.Contains(want.out, "digest:") {
+		t.Fatalf("plain: exit %d\n%s%s", want.code, want.out, want.err)
+	}
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{compGzip, gzipBytes(t, data)}, {compZstd, zstdBytes(t, data)}, {compLZ4VCS, vcsBytes(t, data)}} {
+		p := filepath.Join(tmp, "dump.rdb."+c.name)
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := run(t, nil, append(args, p)...); got.code != exitOK || got.out != want.out {
+			t.Errorf("%s: exit %d\n%s%s", c.name, got.code, got.out, got.err)
+		}
+		if got := run(t, bytes.NewReader(c.data), append(args, "-")...); got.code != exitOK || got.out != want.out {
+			t.Errorf("%s on stdin: exit %d\n%s%s", c.name, got.code, got.out, got.err)
+		}
+	}
+	if got := run(t, bytes.NewReader(data), append(args, "-")...); got.code != exitOK || got.out != want.out {
+		t.Errorf("stdin: exit %d\n%s%s", got.code, got.out, got.err)
+	}
+}
