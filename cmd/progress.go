@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -9,8 +8,6 @@ import (
 
 // progressMin is the input size from which a progress bar is shown.
 const progressMin = 64 << 20
-
-type atomicInt64 = atomic.Int64
 
 // startProgress attaches a progress bar to in when it is worth it: stderr
 // is a terminal, the file size is known and above progressMin, and neither
