@@ -292,23 +292,29 @@ func (in *Input) sniffKind() error {
 
 // isManifest applies redis-check-aof's test (redis-check-aof.c
 // fileIsManifest) to the buffered start of the input: after optional '#'
-// lines, the first line starts with "file". Only what fits in the buffer is
-// examined; a longer run of comments is not a manifest.
+// lines, the first line starts with "file". It peeks only as far as that
+// line (so an idle pipe is not waited on for more), and at most the
+// buffer: a longer run of comments is not a manifest.
 func isManifest(br *bufio.Reader) bool {
-	b, _ := br.Peek(bufSize)
-	for len(b) > 0 {
-		ln := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			ln, b = b[:i], b[i+1:]
-		} else {
-			b = nil
+	for n := 64; ; n = min(2*n, bufSize) {
+		all, err := br.Peek(n)
+		b, partial := all, false
+		for len(b) > 0 && b[0] == '#' {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				b, partial = nil, true // a comment line not yet complete
+				break
+			}
+			b = b[i+1:]
 		}
-		if len(ln) > 0 && ln[0] == '#' {
-			continue
+		ended := err != nil || len(all) < n
+		switch {
+		case len(b) >= 4 || bytes.IndexByte(b, '\n') >= 0 || (ended && !partial):
+			return bytes.HasPrefix(b, []byte("file"))
+		case ended || n == bufSize:
+			return false
 		}
-		return bytes.HasPrefix(ln, []byte("file"))
 	}
-	return false
 }
 
 func isContextErr(err error) bool {

@@ -369,3 +369,43 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestManifestSniffIsShort: deciding whether a stream starting with '#' is
+// a manifest reads only up to its first other line, so an AOF on a pipe
+// whose writer pauses after a few commands is not waited on.
+func TestManifestSniffIsShort(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	w.Write([]byte(respAOF)) // then the writer stays open and idle
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	in, err := Open(ctx, "-", &Options{Stdin: r})
+	if err != nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("Open waited for more input: %v after %v", err, time.Since(start))
+	}
+	if in.Kind != KindAOF {
+		t.Errorf("kind %v", in.Kind)
+	}
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"file a seq 1 type b\n", true},
+		{"# c\nfile a seq 1 type b\n", true},
+		{"#TS:1\r\n*1\r\n$4\r\nPING\r\n", false},
+		{"# only a comment", false},
+		{"fil", false},
+		{"#\n\nfile", false},
+	} {
+		in, err := Open(context.Background(), "-", &Options{Stdin: bytes.NewReader([]byte(tt.s))})
+		got := errors.Is(err, ErrManifestStream)
+		if got != tt.want || (err != nil && !got) {
+			t.Errorf("%q: kind %v, err %v; want manifest %v", tt.s, in, err, tt.want)
+		}
+	}
+}
