@@ -300,9 +300,11 @@ func runAOF(ctx context.Context, app *App, in *input, o aofOptions) (int, error)
 		code = exitCorrupt // it loads, but not on every --target
 	}
 	js.Status, js.ExitCode = status, code
-	left, err := repair.FindLeftovers(repair.LeftoverDirs(set.Dir), app.Clock())
-	if err != nil {
-		return exitError, err
+	var left []repair.Leftover
+	if in.Regular { // a pipe or standard input has no directory of its own
+		if left, err = repair.FindLeftovers(repair.LeftoverDirs(set.Dir), app.Clock()); err != nil {
+			return exitError, err
+		}
 	}
 	for _, l := range left {
 		js.Leftovers = append(js.Leftovers, l.Path)

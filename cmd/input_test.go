@@ -309,6 +309,15 @@ func normOneShot(recs []map[string]any) []map[string]any {
 		if r["type"] == "aof_file" {
 			delete(r, "name")
 		}
+		if ws, ok := r["warnings"].([]any); ok { // "<file name> ends in ..."
+			for i, w := range ws {
+				if s, ok := w.(string); ok {
+					if _, rest, ok := strings.Cut(s, " "); ok {
+						ws[i] = "<name> " + rest
+					}
+				}
+			}
+		}
 		if res, ok := r["result"].(map[string]any); ok {
 			delete(res, "files")
 		}
@@ -435,8 +444,8 @@ func TestRepairWantsAFile(t *testing.T) {
 
 // TestInterruptBlockedInput runs the binary on inputs that block — a FIFO
 // with no writer (blocked in open), a FIFO and standard input whose writer
-// sends nothing (blocked in read) — sends SIGINT and expects exit 130
-// within a second.
+// sends nothing (blocked in read) — sends SIGINT once it is blocked there,
+// and expects exit 130 within a second.
 func TestInterruptBlockedInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -453,21 +462,51 @@ func TestInterruptBlockedInput(t *testing.T) {
 		}
 		return p
 	}
+	// inKernel reports whether a thread of pid waits in a kernel function
+	// whose name contains one of names (/proc/PID/task/*/wchan): the
+	// process got past its start-up, where a SIGINT would still kill it
+	// the default way, to the blocking open or read.
+	inKernel := func(pid int, names ...string) bool {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/wchan")
+		for _, w := range tasks {
+			b, _ := os.ReadFile(w)
+			for _, n := range names {
+				if strings.Contains(string(b), n) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	cases := []struct {
 		name  string
-		setup func(c *exec.Cmd)
+		setup func(c *exec.Cmd) (ready func(pid int) bool)
 	}{
-		{"fifo-no-writer", func(c *exec.Cmd) { c.Args = append(c.Args, fifo("nowriter")) }},
-		{"fifo-idle-writer", func(c *exec.Cmd) {
+		{"fifo-no-writer", func(c *exec.Cmd) func(int) bool {
+			c.Args = append(c.Args, fifo("nowriter"))
+			return func(pid int) bool { return inKernel(pid, "partner", "fifo") }
+		}},
+		{"fifo-idle-writer", func(c *exec.Cmd) func(int) bool {
 			p := fifo("idle")
+			opened := make(chan struct{})
 			go func() {
+				// Returns once the command has opened the FIFO.
 				if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
 					t.Cleanup(func() { w.Close() })
 				}
+				close(opened)
 			}()
 			c.Args = append(c.Args, p)
+			return func(int) bool {
+				select {
+				case <-opened:
+					return true
+				default:
+					return false
+				}
+			}
 		}},
-		{"stdin-idle-writer", func(c *exec.Cmd) {
+		{"stdin-idle-writer", func(c *exec.Cmd) func(int) bool {
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -475,18 +514,22 @@ func TestInterruptBlockedInput(t *testing.T) {
 			t.Cleanup(func() { r.Close(); w.Close() })
 			c.Stdin = r
 			c.Args = append(c.Args, "-")
+			return func(pid int) bool { return inKernel(pid, "pipe") }
 		}},
 	}
 	for _, tc := range cases {
 		for _, verb := range []string{"verify", "inspect", "replay"} {
 			c := exec.Command(bin, verb)
-			tc.setup(c)
+			ready := tc.setup(c)
 			var errb bytes.Buffer
 			c.Stderr = &errb
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond) // let it block
+			for deadline := time.Now().Add(20 * time.Second); !ready(c.Process.Pid) && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond) // settle into the blocking call
 			sent := time.Now()
 			if err := c.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
@@ -507,39 +550,5 @@ func TestInterruptBlockedInput(t *testing.T) {
 				t.Errorf("%s %s: still running 1 s after SIGINT", verb, tc.name)
 			}
 		}
-	}
-}
-
-// TestReplayCompressedAndStdin: replay reads what inspect reads (before,
-// "replay x.rdb.gz" and "replay -" failed: the path was opened as a plain
-// file by name).
-func TestReplayCompressedAndStdin(t *testing.T) {
-	data, err := os.ReadFile(sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"replay", "--digest", "--keys", "--server-version", "7.4.1"}
-	want := run(t, nil, append(args, sample)...)
-	if want.code != exitOK || !strings.Contains(want.out, "digest:") {
-		t.Fatalf("plain: exit %d\n%s%s", want.code, want.out, want.err)
-	}
-	tmp := t.TempDir()
-	for _, c := range []struct {
-		name string
-		data []byte
-	}{{compGzip, gzipBytes(t, data)}, {compZstd, zstdBytes(t, data)}, {compLZ4VCS, vcsBytes(t, data)}} {
-		p := filepath.Join(tmp, "dump.rdb."+c.name)
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if got := run(t, nil, append(args, p)...); got.code != exitOK || got.out != want.out {
-			t.Errorf("%s: exit %d\n%s%s", c.name, got.code, got.out, got.err)
-		}
-		if got := run(t, bytes.NewReader(c.data), append(args, "-")...); got.code != exitOK || got.out != want.out {
-			t.Errorf("%s on stdin: exit %d\n%s%s", c.name, got.code, got.out, got.err)
-		}
-	}
-	if got := run(t, bytes.NewReader(data), append(args, "-")...); got.code != exitOK || got.out != want.out {
-		t.Errorf("stdin: exit %d\n%s%s", got.code, got.out, got.err)
 	}
 }
