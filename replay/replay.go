@@ -75,6 +75,9 @@ type Options struct {
 	// single-file set (Set.Legacy), already open (a pipe, standard input, a
 	// decompressed stream): it is read instead of opening the file.
 	Source io.Reader
+	// streamRead, set by Set for a Source, is how many bytes were read
+	// from it: its size once a torn tail was read to the end.
+	streamRead func() int64
 	// BulkLoadGC, for File and Reader, turns the garbage collector's proportional
 	// pacing off while the RDB loads and bounds the heap with a soft memory
 	// limit instead; see bulkLoadGC. It changes process-wide settings (and
@@ -261,6 +264,9 @@ func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Re
 	var e *engine.Engine
 	var res *Result
 	cnt := ctxio.NewCounter(o.Progress)
+	if o.Source != nil && set.Legacy {
+		o.streamRead = cnt.N
+	}
 	files := set.Files()
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -342,7 +348,11 @@ func torn(e *engine.Engine, se *aoffile.SyntaxError, f *manifest.File, last bool
 		e.Discard()
 		res.OpenMulti = true
 	}
-	n := f.Size - se.OKUpTo.Offset
+	size := f.Size
+	if size <= 0 && o.streamRead != nil {
+		size = o.streamRead() // a stream of unknown size, read to its end
+	}
+	n := size - se.OKUpTo.Offset
 	res.Truncated = &Truncation{File: f.Name, OKUpTo: se.OKUpTo.Offset, Line: se.OKUpTo.Line, Bytes: n}
 	res.warn(o, Warning{File: f.Name, Offset: se.OKUpTo.Offset, Message: fmt.Sprintf(
 		"torn tail at offset %d (%s): the server loads this with aof-load-truncated yes (the default) and drops %d bytes",
