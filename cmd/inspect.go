@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/internal/glob"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // inspectOptions are the flags of "rdbkit inspect".
@@ -108,7 +109,7 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if o.keys {
 		return inspectKeys(ctx, app, in, filt, done)
 	}
-	sum := &rdbfile.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
+	sum := &rdbscan.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
 	res, err := scanRDB(ctx, in, nil, sum.Add)
 	done()
 	if err != nil {
@@ -264,7 +265,7 @@ func keyJSON(db int, key []byte, kind rdbfile.Kind, enc rdbfile.Encoding, typeNa
 	return k
 }
 
-func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbfile.Summary) *inspectReport {
+func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbscan.Summary) *inspectReport {
 	h := res.Header
 	now := app.Now()
 	rep := &inspectReport{

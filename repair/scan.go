@@ -28,6 +28,7 @@ import (
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // ScanOptions tune Scan. The zero value checks RESP framing and MULTI/EXEC
@@ -71,7 +72,7 @@ type RDBPart struct {
 	// Err is the fatal error that stopped reading (*rdbfile.CorruptError).
 	Err error
 	// Summary is the RDB summary of the key space (filled with DeepRDB).
-	Summary *rdbfile.Summary
+	Summary *rdbscan.Summary
 }
 
 // Record is one annotation, MULTI or EXEC of a scanned file.
@@ -314,9 +315,9 @@ func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile
 	if onHeader != nil {
 		each = onHeader(h)
 	}
-	var sum *rdbfile.Summary
+	var sum *rdbscan.Summary
 	if deep {
-		sum = &rdbfile.Summary{TopN: 5}
+		sum = &rdbscan.Summary{TopN: 5}
 	}
 	for {
 		e, err := r.Next()
