@@ -28,6 +28,12 @@ var (
 	ErrTooLarge = errors.New("rdbfile: value exceeds the configured size limit")
 )
 
+// ErrConsumed is returned by Entry.Value, Entry.Walk and Entry.WalkPacked
+// when the entry's value was already read (by one of them or by Skip). It is
+// a mistake of the caller, not a problem of the file: it is never wrapped in
+// a CorruptError and never recorded as a Finding.
+var ErrConsumed = errors.New("rdbfile: value already consumed")
+
 // A CorruptError reports malformed input at a byte offset in the file. Every
 // error the Reader returns for bad input is a *CorruptError; truncation is
 // reported with Err == io.ErrUnexpectedEOF.
