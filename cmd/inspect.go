@@ -110,7 +110,7 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 		return inspectKeys(ctx, app, in, filt, done)
 	}
 	sum := &rdbscan.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
-	res, err := scanRDB(ctx, in, nil, sum.Add)
+	res, err := app.scanRDB(ctx, in, false, nil, func(e *rdbfile.Entry) error { sum.Add(e); return nil })
 	done()
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 }
 
 // inspectFailed reports a file that could not be read to its end.
-func inspectFailed(app *App, in *input, res *scanResult) error {
+func inspectFailed(app *App, in *input, res *rdbscan.Result) error {
 	where := ""
 	if in.Compressed() {
 		where = " (offset in the decompressed stream)"
@@ -265,7 +265,7 @@ func keyJSON(db int, key []byte, kind rdbfile.Kind, enc rdbfile.Encoding, typeNa
 	return k
 }
 
-func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbscan.Summary) *inspectReport {
+func buildInspectReport(app *App, in *input, res *rdbscan.Result, sum *rdbscan.Summary) *inspectReport {
 	h := res.Header
 	now := app.Now()
 	rep := &inspectReport{
@@ -570,30 +570,26 @@ func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, done fu
 	out := app.IO.Out
 	mode := app.mode()
 	now := app.Now().UnixMilli()
-	var werr error
 	if mode == modeStyled {
 		s := newStyles(out, app.color())
 		fmt.Fprintln(out, s.Header.UnsetPadding().Render("db\tkey\ttype\tencoding\trdb type\texpire\tbytes\telements"))
 	}
-	each := func(e *rdbfile.Entry) {
-		if werr != nil || e.Kind != rdbfile.EntryKey || !f.want(e) {
-			return
+	each := func(e *rdbfile.Entry) error {
+		if e.Kind != rdbfile.EntryKey || !f.want(e) {
+			return nil
 		}
 		k := keyJSON(e.DB, e.Key, e.ValueKind, e.Encoding, e.TypeName, e.ExpireAt, e.Size, e.Len, e.Offset, now)
 		if mode == modeJSON {
-			werr = writeJSON(out, k)
-			return
+			return writeJSON(out, k)
 		}
-		_, werr = fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", k.DB, quoteKey(e.Key), k.Type, k.Encoding, k.RDBType,
+		_, err := fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", k.DB, quoteKey(e.Key), k.Type, k.Encoding, k.RDBType,
 			expireText(&k), k.Bytes, k.Elements)
+		return err
 	}
-	res, err := scanRDB(ctx, in, nil, each)
+	res, err := app.scanRDB(ctx, in, false, nil, each)
 	done()
 	if err != nil {
 		return err
-	}
-	if werr != nil {
-		return werr
 	}
 	if res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum)) {
 		return inspectFailed(app, in, res)

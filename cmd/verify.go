@@ -20,6 +20,8 @@ type verifyOptions struct {
 	config  string   // --config redis.conf for AOF appenddirname/appendfilename
 	maxKeys int      // key names kept per compatibility problem
 	strict  bool     // AOF: a torn last command is damage too (exit 3)
+	// noDupCheck turns off the duplicate key check (8 bytes of memory a key).
+	noDupCheck bool
 }
 
 // maxFindingsKept is how many findings per file the reader keeps (and
@@ -87,6 +89,7 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 	f.IntVar(&o.maxKeys, "max-keys", 10, "key names kept per compatibility problem")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname, appendfilename and aof-load-truncated from (AOF inputs)")
 	f.BoolVar(&o.strict, "strict", false, "AOF: count an incomplete last command as damage (exit 3), as a server with aof-load-truncated no does")
+	f.BoolVar(&o.noDupCheck, "no-dup-check", false, "do not look for keys that appear twice in one database (saves 8 bytes of memory per key)")
 	return c
 }
 
@@ -236,7 +239,7 @@ type verifier struct {
 type verifyReport struct {
 	File     string
 	In       *input // nil if the file could not be opened
-	Res      *scanResult
+	Res      *rdbscan.Result
 	Status   string
 	Error    error // the I/O or open error of statusError
 	Findings []finding
@@ -273,17 +276,19 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 	rep.In = in
 	done := v.app.startProgress(in, "verify")
 	var compats []*rdbscan.Compat
-	onHeader := func(h *rdbfile.Header) {
+	onHeader := func(h *rdbfile.Header) error {
 		for _, t := range v.targets {
 			compats = append(compats, rdbscan.NewCompat(t, h, v.opts.maxKeys))
 		}
+		return nil
 	}
-	each := func(e *rdbfile.Entry) {
+	each := func(e *rdbfile.Entry) error {
 		for _, c := range compats {
 			c.Add(e)
 		}
+		return nil
 	}
-	res, err := scanRDB(ctx, in, onHeader, each)
+	res, err := v.app.scanRDB(ctx, in, !v.opts.noDupCheck, onHeader, each)
 	done()
 	rep.Res = res
 	rep.Keys = res.Keys
@@ -293,8 +298,8 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 	case isContextErr(err):
 		return rep, err
 	case errors.As(err, &de):
-		if res.IntactUpTo < 0 || res.lastRecordStart() < res.IntactUpTo {
-			res.IntactUpTo = res.lastRecordStart()
+		if res.IntactUpTo < 0 || res.RecordStart < res.IntactUpTo {
+			res.IntactUpTo = res.RecordStart
 		}
 	default:
 		rep.Status, rep.Error = statusError, err
@@ -327,7 +332,7 @@ func refuseAll(targets []*release.Release) []rdbscan.CompatVerdict {
 }
 
 // damageHint tells what a damaged file means and how far it is intact.
-func damageHint(in *input, res *scanResult) string {
+func damageHint(in *input, res *rdbscan.Result) string {
 	where := ""
 	if in.Compressed() {
 		where = " of the decompressed stream"
@@ -498,7 +503,7 @@ func (r *verifyReport) counts() (errs, warns, notShown int) {
 	return errs, warns, notShown
 }
 
-func warnsKept(res *scanResult) int {
+func warnsKept(res *rdbscan.Result) int {
 	n := 0
 	for _, f := range res.Findings {
 		if f.Severity == rdbfile.SevWarning {
