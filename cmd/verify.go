@@ -246,6 +246,9 @@ type verifyReport struct {
 	Verdicts []rdbscan.CompatVerdict
 	Hint     string
 	Keys     int64
+	// Damage is why no server loads a damaged file, for the --target
+	// verdicts ("" when the file is not damaged).
+	Damage string
 }
 
 func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, error) {
@@ -306,7 +309,7 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 		rep.Findings = findingsOf(res, nil)
 		return rep, nil
 	}
-	rep.Findings = findingsOf(res, err)
+	rep.Findings = append(findingsOf(res, err), dupFindings(res)...)
 	for _, c := range compats {
 		rep.Verdicts = append(rep.Verdicts, c.Verdict())
 	}
@@ -316,6 +319,11 @@ func (v *verifier) verifyFile(ctx context.Context, path string) (*verifyReport, 
 	if res.Damaged() || de != nil {
 		rep.Status = statusDamaged
 		rep.Hint = damageHint(in, res)
+		rep.Damage = "the file is damaged (see the findings)"
+	} else if dupBlocks(res) {
+		rep.Status = statusDamaged
+		rep.Hint = dupHint(res)
+		rep.Damage = dupDamage(res)
 	} else {
 		rep.Status = statusIntact
 	}
@@ -352,9 +360,19 @@ func damageHint(in *input, res *rdbscan.Result) string {
 // verdictText is "will NOT load: RDB version 12 > 11 (...); also 3 keys use
 // HASH_LISTPACK_EX (Redis 7.4+ only): "hash:a", "hash:b"".
 func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
-	var parts []string
+	damage := ""
 	if damaged {
-		parts = append(parts, "the file is damaged (see the findings)")
+		damage = "the file is damaged (see the findings)"
+	}
+	return verdictTextFor(v, damage, maxShown)
+}
+
+// verdictTextFor is verdictText with the reason a damaged file does not
+// load ("" when it is not damaged).
+func verdictTextFor(v rdbscan.CompatVerdict, damage string, maxShown int) string {
+	var parts []string
+	if damage != "" {
+		parts = append(parts, damage)
 	}
 	for _, p := range v.Problems {
 		s := p.Describe()
@@ -378,7 +396,7 @@ func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
 	}
 	head := ""
 	switch {
-	case damaged || v.Status == rdbscan.CompatRefused:
+	case damage != "" || v.Status == rdbscan.CompatRefused:
 		head = "will NOT load: "
 	case v.Status == rdbscan.CompatConditional:
 		head = "loads only with non-default settings: "
@@ -473,6 +491,7 @@ type jsonVerifyFile struct {
 	FindingsNotShown int           `json:"findings_not_shown"`
 	TrailingBytes    int64         `json:"trailing_bytes"`
 	IntactUpTo       *int64        `json:"intact_up_to"`
+	DuplicateKeys    *int64        `json:"duplicate_keys"`
 	Hint             *string       `json:"hint"`
 }
 
@@ -541,7 +560,9 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 	}
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
-		if err := writeJSON(w, targetJSON(rep.File, vd, damaged, v.opts.maxKeys)); err != nil {
+		j := targetJSON(rep.File, vd, damaged, v.opts.maxKeys)
+		j.Verdict = verdictTextFor(vd, rep.Damage, v.opts.maxKeys)
+		if err := writeJSON(w, j); err != nil {
 			return err
 		}
 	}
@@ -573,10 +594,11 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 		}
 		cs := checksumJSON(res)
 		j.Checksum = &cs
-		if rep.Status == statusDamaged && !(errors.Is(res.Err, rdbfile.ErrChecksum) && res.NErrors == 0) {
-			off := max(res.IntactUpTo, 0)
+		if rep.Status == statusDamaged && res.IntactUpTo >= 0 {
+			off := res.IntactUpTo
 			j.IntactUpTo = &off
 		}
+		j.DuplicateKeys = dupCount(res, !v.opts.noDupCheck)
 	}
 	if rep.Hint != "" {
 		h := rep.Hint
@@ -613,7 +635,10 @@ func (v *verifier) renderText(rep *verifyReport) error {
 			line("format", formatText(res.Header))
 		}
 		if res != nil && res.Header != nil {
-			line("size", strconv.FormatInt(res.Size, 10)+" bytes")
+			line("size", sizeText(rep.In))
+			if r := readText(rep.In, res); r != "" {
+				line("read", r)
+			}
 			line("records", strconv.FormatInt(res.Records, 10)+" ("+strconv.FormatInt(res.Keys, 10)+" keys)")
 			cs := checksumText(res)
 			if st != nil {
@@ -656,7 +681,7 @@ func (v *verifier) renderText(rep *verifyReport) error {
 	}
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
-		text := verdictText(vd, damaged, 5)
+		text := verdictTextFor(vd, rep.Damage, 5)
 		if st != nil {
 			switch verdictStatus(vd, damaged) {
 			case "loads":

@@ -63,8 +63,9 @@ type Result struct {
 	// in. -1 when no record is damaged (a checksum mismatch alone damages
 	// no record).
 	IntactUpTo int64
-	// RecordStart is the offset of the first byte of the record being read
-	// when the scan stopped: the end of the last complete record.
+	// RecordStart is where the scan was about to read the next record when
+	// it stopped: just after the last record handed to OnEntry (whose
+	// value may be damaged), or after the header.
 	RecordStart int64
 	// End is the offset just after the CRC-64 trailer (or after the EOF
 	// opcode for files without one); 0 when the scan did not get there.
