@@ -115,7 +115,8 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if err != nil {
 		return err
 	}
-	if res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum)) {
+	stopped := res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum))
+	if stopped && app.mode() != modeJSON {
 		return inspectFailed(app, in, res)
 	}
 	rep := buildInspectReport(app, in, res, sum)
@@ -130,6 +131,9 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	}
 	if err != nil {
 		return err
+	}
+	if stopped {
+		return inspectFailed(app, in, res)
 	}
 	if res.Damaged() {
 		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s is damaged (%s); run 'rdbkit verify %s' for every finding\n",
@@ -164,9 +168,9 @@ type inspectReport struct {
 	FileSize    *int64          `json:"file_size"`
 	Size        int64           `json:"size"`
 	Format      string          `json:"format"`
-	Magic       string          `json:"magic"`
-	Version     int             `json:"version"`
-	Dialect     string          `json:"dialect"`
+	Magic       *string         `json:"magic"`
+	Version     *int            `json:"version"`
+	Dialect     *string         `json:"dialect"`
 	Server      *string         `json:"server"`
 	Aux         []jsonAux       `json:"aux"`
 	CTime       *string         `json:"ctime"`
@@ -191,6 +195,22 @@ type inspectReport struct {
 	Modules     []jsonModule    `json:"modules"`
 	Top         []jsonKey       `json:"top"`
 	Findings    jsonFindingsSum `json:"findings"`
+	// Complete is false when reading stopped before the end of the file;
+	// the counts are then those of the records read, Error says why and
+	// IntactUpTo how far the records are intact.
+	Complete   bool             `json:"complete"`
+	Error      *jsonInspectStop `json:"error"`
+	IntactUpTo *int64           `json:"intact_up_to"`
+}
+
+// jsonInspectStop is the problem that stopped reading a damaged file.
+type jsonInspectStop struct {
+	Offset    int64      `json:"offset"`
+	OffsetHex string     `json:"offset_hex"`
+	Field     string     `json:"field"`
+	Key       *jsonBytes `json:"key"`
+	KeyType   *string    `json:"key_type"`
+	Message   string     `json:"message"`
 }
 
 type jsonAux struct {
@@ -270,7 +290,6 @@ func buildInspectReport(app *App, in *input, res *rdbscan.Result, sum *rdbscan.S
 	now := app.Now()
 	rep := &inspectReport{
 		File: in.Name, Compression: in.Compression, Size: res.Size, Format: "rdb",
-		Magic: h.Magic, Version: h.Version, Dialect: h.Dialect.String(),
 		Now: now.UTC().Format(jsonTimeFormat), Checksum: checksumJSON(res),
 		Keys: sum.Keys, Expires: sum.Expires, Expired: sum.Expired, KeyBytes: sum.KeyBytes, Elements: sum.Elements,
 		IdleKeys: sum.WithIdle, FreqKeys: sum.WithFreq, MetaKeys: sum.WithMeta, SlotInfos: sum.SlotInfos,
@@ -280,7 +299,31 @@ func buildInspectReport(app *App, in *input, res *rdbscan.Result, sum *rdbscan.S
 		fs := in.FileSize
 		rep.FileSize = &fs
 	}
-	aux := append(append([]rdbfile.Aux(nil), h.Aux...), sum.Aux...)
+	rep.Complete = res.Header != nil && (res.Err == nil || errors.Is(res.Err, rdbfile.ErrChecksum))
+	if !rep.Complete {
+		var ce *rdbfile.CorruptError
+		if errors.As(res.Err, &ce) {
+			f := fromCorrupt("error", true, ce)
+			rep.Error = &jsonInspectStop{Offset: f.Offset, OffsetHex: hexOff(f.Offset), Field: f.Field, Message: f.Message}
+			if f.Key != nil {
+				k := jsonBytes(f.Key)
+				rep.Error.Key = &k
+			}
+			if f.KeyType != "" {
+				kt := f.KeyType
+				rep.Error.KeyType = &kt
+			}
+		}
+		off := max(res.IntactUpTo, 0)
+		rep.IntactUpTo = &off
+	}
+	var aux []rdbfile.Aux
+	if h != nil {
+		m, v, d := h.Magic, h.Version, h.Dialect.String()
+		rep.Magic, rep.Version, rep.Dialect = &m, &v, &d
+		aux = append(aux, h.Aux...)
+	}
+	aux = append(aux, sum.Aux...)
 	for _, a := range aux {
 		rep.Aux = append(rep.Aux, jsonAux{Name: a.Name, Value: a.Value, Offset: a.Offset})
 	}
@@ -353,9 +396,9 @@ func inspectFacts(rep *inspectReport) [][2]string {
 		add("compression", rep.Compression+" (offsets are in the decompressed stream)")
 		add("rdb size", strconv.FormatInt(rep.Size, 10)+" bytes ("+humanBytes(rep.Size)+")")
 	}
-	add("format", "RDB version "+strconv.Itoa(rep.Version))
-	add("magic", rep.Magic)
-	add("dialect", rep.Dialect)
+	add("format", "RDB version "+strconv.Itoa(*rep.Version))
+	add("magic", *rep.Magic)
+	add("dialect", *rep.Dialect)
 	add("server", orDash(rep.Server))
 	if rep.CTime != nil {
 		add("ctime", *rep.CTime)
