@@ -459,7 +459,7 @@ func renderInspectPlain(w io.Writer, rep *inspectReport) error {
 		plainLine(w, kv[0], kv[1])
 	}
 	for _, a := range rep.Aux {
-		plainLine(w, "aux", rdbfile.EscapeBytes(a.Name), rdbfile.EscapeBytes(a.Value))
+		plainLine(w, "aux", escapeBytes(a.Name), escapeBytes(a.Value))
 	}
 	for _, d := range rep.DBs {
 		plainLine(w, "db", strconv.Itoa(d.DB), "keys="+i64(d.Keys), "expires="+i64(d.Expires),
@@ -509,7 +509,7 @@ func renderInspectStyled(w io.Writer, s *styles, rep *inspectReport) error {
 	}
 	var rows [][]string
 	for _, a := range rep.Aux {
-		rows = append(rows, []string{rdbfile.EscapeBytes(a.Name), rdbfile.EscapeBytes(a.Value)})
+		rows = append(rows, []string{escapeBytes(a.Name), escapeBytes(a.Value)})
 	}
 	section("AUX fields", []string{"name", "value"}, rows)
 	rows = nil
