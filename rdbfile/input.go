@@ -18,7 +18,6 @@ type input struct {
 	crcFrom int  // buf[crcFrom:r] is consumed but not yet in crc
 	crcOn   bool // consumed bytes go into crc
 	srcErr  error
-	limit   int64 // bytes of input left after the current position, or -1 if unknown
 	// capture: while capOn, consumed bytes are copied to capBuf
 	// (buf[capFrom:r] is consumed but not yet copied), like the CRC.
 	capOn   bool
