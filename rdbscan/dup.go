@@ -97,8 +97,9 @@ func outcome(copies []Copy, now int64) DupOutcome {
 // The hashes go into 256 buckets by their top byte, each a list of blocks
 // that grow from 16 to 8192 slots, so the memory is 8 bytes per key plus at
 // most one partly used block per bucket (64 KiB, so 16 MiB per database at
-// most), and nothing is ever copied to grow. At the end each bucket is
-// sorted on its own and equal neighbours are the candidate duplicates.
+// most), and nothing is ever copied to grow. At the end the hashes of each
+// bucket in turn go into a small open-addressing table (twice the bucket's
+// size, reused): a hash already there is a candidate duplicate.
 type dupSet struct {
 	seed   maphash.Seed
 	dbs    map[int]*dupDB
@@ -107,7 +108,8 @@ type dupSet struct {
 }
 
 type dupDB struct {
-	buckets [256][][]uint64
+	cur  [256][]uint64   // the block being filled, per bucket
+	full [256][][]uint64 // the bucket's full blocks
 }
 
 const (
@@ -131,20 +133,19 @@ func (s *dupSet) add(db int, key []byte) {
 		s.lastN, s.lastDB = db, d
 	}
 	h := s.hash(key)
-	bl := d.buckets[h>>56]
-	if n := len(bl); n > 0 {
-		if cur := bl[n-1]; len(cur) < cap(cur) {
-			bl[n-1] = append(cur, h)
-			return
-		}
+	b := h >> 56
+	if c := d.cur[b]; len(c) < cap(c) {
+		d.cur[b] = append(c, h)
+		return
 	}
 	size := dupFirstBlock
-	if n := len(bl); n > 0 {
-		size = min(2*cap(bl[n-1]), dupMaxBlock)
+	if c := d.cur[b]; c != nil {
+		d.full[b] = append(d.full[b], c)
+		size = min(2*cap(c), dupMaxBlock)
 	}
 	blk := make([]uint64, 1, size)
 	blk[0] = h
-	d.buckets[h>>56] = append(bl, blk)
+	d.cur[b] = blk
 }
 
 // candidate is a hash seen more than once in one database.
@@ -154,9 +155,9 @@ type candidate struct {
 	n  int
 }
 
-// candidates sorts every bucket and returns the hashes seen more than once
-// (at most keep of them, in database and hash order) and how many there are
-// in all. It frees the blocks as it goes.
+// candidates returns the hashes seen more than once (at most keep of them,
+// in database order) and how many there are in all. It frees the blocks as
+// it goes.
 func (s *dupSet) candidates(keep int) ([]candidate, int64) {
 	dbs := make([]int, 0, len(s.dbs))
 	for n := range s.dbs {
@@ -165,28 +166,64 @@ func (s *dupSet) candidates(keep int) ([]candidate, int64) {
 	sort.Ints(dbs)
 	var out []candidate
 	var total int64
-	var scratch []uint64
+	var tab []uint64 // open addressing on the hash's low bits; 0 = empty
+	var zeros int    // copies of the hash 0, counted apart
+	seen := map[uint64]int{}
 	for _, n := range dbs {
 		d := s.dbs[n]
-		for b := range d.buckets {
-			scratch = scratch[:0]
-			for _, blk := range d.buckets[b] {
-				scratch = append(scratch, blk...)
+		for b := range d.cur {
+			blocks := append(d.full[b], d.cur[b])
+			d.full[b], d.cur[b] = nil, nil
+			size := 0
+			for _, blk := range blocks {
+				size += len(blk)
 			}
-			d.buckets[b] = nil
-			slices.Sort(scratch)
-			for i := 0; i < len(scratch); {
-				j := i + 1
-				for j < len(scratch) && scratch[j] == scratch[i] {
-					j++
-				}
-				if j-i > 1 {
-					total++
-					if len(out) < keep {
-						out = append(out, candidate{db: n, h: scratch[i], n: j - i})
+			want := 16
+			for want < 2*size {
+				want *= 2
+			}
+			if cap(tab) < want {
+				tab = make([]uint64, want)
+			} else {
+				tab = tab[:want]
+				clear(tab)
+			}
+			mask := uint64(want - 1)
+			zeros = 0
+			clear(seen)
+			for _, blk := range blocks {
+				for _, h := range blk {
+					if h == 0 {
+						if zeros++; zeros >= 2 {
+							seen[0] = zeros - 1
+						}
+						continue
+					}
+					for i := h & mask; ; i = (i + 1) & mask {
+						if tab[i] == 0 {
+							tab[i] = h
+							break
+						}
+						if tab[i] == h {
+							seen[h]++
+							break
+						}
 					}
 				}
-				i = j
+			}
+			if len(seen) == 0 {
+				continue
+			}
+			hs := make([]uint64, 0, len(seen))
+			for h := range seen {
+				hs = append(hs, h)
+			}
+			slices.Sort(hs)
+			for _, h := range hs {
+				total++
+				if len(out) < keep {
+					out = append(out, candidate{db: n, h: h, n: seen[h] + 1})
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
@@ -265,5 +266,33 @@ func TestScanHooks(t *testing.T) {
 	cancel()
 	if _, err := rdbscan.Scan(ctx, rdbfile.NewReader(bytes.NewReader(file), nil), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestDuplicatesLarge: 300 000 keys in two databases (every bucket grows
+// several blocks), three of them stored twice in db 1, the same names
+// once each in db 0.
+func TestDuplicatesLarge(t *testing.T) {
+	const n = 150_000
+	var recs [][]byte
+	for db := byte(0); db < 2; db++ {
+		recs = append(recs, selectDB(db))
+		for i := range n {
+			recs = append(recs, str("key:"+strconv.Itoa(i), "v"))
+		}
+	}
+	for _, i := range []int{7, 77_777, 149_999} {
+		recs = append(recs, str("key:"+strconv.Itoa(i), "w"))
+	}
+	file := rdb(recs...)
+	res := scan(t, file, &rdbscan.Options{Duplicates: true, Reopen: reopen(file)})
+	if res.Keys != 2*n+3 || res.DupCount != 3 || len(res.Duplicates) != 3 {
+		t.Fatalf("keys %d, count %d, %+v", res.Keys, res.DupCount, res.Duplicates)
+	}
+	for i, want := range []string{"key:7", "key:77777", "key:149999"} {
+		d := res.Duplicates[i]
+		if string(d.Key) != want || d.DB != 1 || d.N != 2 || d.Outcome != rdbscan.DupAborts {
+			t.Errorf("duplicate %d: %+v", i, d)
+		}
 	}
 }
