@@ -45,6 +45,12 @@ reported as not verified, as Redis does, which is not an error. Bytes after
 the trailer are a warning. When a file is damaged, verify says up to which
 offset its records are intact; rdbkit cannot repair RDB files yet.
 
+A key stored twice in one database is an error: the server aborts while
+loading such a file. Verify names the key and the offsets of its copies. The
+check keeps 8 bytes of memory per key (160 MB for 20 million keys) and, only
+when it finds a candidate, reads a regular file a second time to confirm it;
+--no-dup-check turns it off.
+
 For an AOF set, an incomplete command at the end of the last file is what a
 crash or a full disk leaves; the server loads such a set by default
 (aof-load-truncated yes) and drops it, so verify warns and says how many
