@@ -2,6 +2,7 @@ package rdbfile
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 )
 
@@ -102,11 +103,13 @@ func (in *input) checksum() uint64 {
 // fill makes at least n bytes available in buf[r:w], reading from src. It
 // grows the buffer only as real data arrives, so a corrupt length never
 // causes an allocation much larger than the input itself. It returns
-// io.ErrUnexpectedEOF if the input ends first.
+// io.ErrUnexpectedEOF if the input ends first, and io.ErrNoProgress if the
+// source returns no data and no error 100 times in a row.
 func (in *input) fill(n int) error {
 	if in.w-in.r >= n {
 		return nil
 	}
+	zero := 0 // consecutive reads that returned 0, nil
 	for in.w-in.r < n {
 		if in.srcErr != nil {
 			if in.srcErr == io.EOF {
@@ -132,12 +135,22 @@ func (in *input) fill(n int) error {
 			in.buf = nb
 		}
 		m, err := in.src.Read(in.buf[in.w:])
+		if m < 0 || m > len(in.buf)-in.w {
+			in.srcErr = errors.New("rdbfile: invalid Read count from the underlying reader")
+			continue
+		}
 		in.w += m
 		if err != nil {
 			in.srcErr = err
 		} else if m == 0 {
-			// A reader returning 0, nil repeatedly would spin; treat a long run as EOF.
-			continue
+			// A reader that keeps returning 0, nil would make this loop
+			// spin forever (io.Reader discourages it; bufio gives up the
+			// same way).
+			if zero++; zero >= 100 {
+				in.srcErr = io.ErrNoProgress
+			}
+		} else {
+			zero = 0
 		}
 	}
 	return nil
