@@ -50,7 +50,9 @@ the list. Keys are shown escaped in text ("\xff") and exact in JSON (a JSON
 string when valid UTF-8, else {"b64": "..."}).
 
 Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
-JSON with --json (one document; JSON Lines with --keys). See docs/json.md.` + exitStatusHelp +
+JSON with --json (one document; JSON Lines with --keys). On a file that breaks,
+--json still writes the document of what was read, with "complete": false and
+the error that stopped reading. See docs/json.md.` + exitStatusHelp +
 			`  0    the file was read completely and has no errors (an AOF set whose
        only damage is a torn last command, which the server drops at load,
        is a warning)
