@@ -32,7 +32,7 @@ func dupFindings(res *rdbscan.Result) []finding {
 			f.Message += "the server aborts while loading (" + dupServerMsg + ")"
 		case rdbscan.DupAbortsUnlessExpired:
 			f.Severity = "warning"
-			f.Message += "a primary loading it at --now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + dupServerMsg + ")"
+			f.Message += "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + dupServerMsg + ")"
 		default:
 			f.Severity = "warning"
 			f.Message += "all copies but one are empty, which the server skips, so it loads the file"

@@ -74,7 +74,7 @@ var dupCases = []struct {
 	{"same-key-two-dbs.rdb", dupRDB(recDB0, recKA, recDB1, recKB), 0, "", true, "a", [2]int64{1, 1}},
 	// The first copy expired in 1970: a primary drops it and loads the second.
 	{"dup-key-first-expired.rdb", dupRDB(recDB0, recExpired+recKA, recKB), 0,
-		"key appears twice in db 0, at offsets 11 (0xb) and 25 (0x19): a primary loading it at --now drops the expired copies", true, "b", [2]int64{1, 0}},
+		"key appears twice in db 0, at offsets 11 (0xb) and 25 (0x19): a primary loading it now drops the expired copies", true, "b", [2]int64{1, 0}},
 	// The first copy is an empty set: the server skips it and loads the
 	// second. (verify reports the empty set itself as an error: it is one
 	// for redis-check-rdb.)
