@@ -68,7 +68,8 @@ type Result struct {
 	// value may be damaged), or after the header.
 	RecordStart int64
 	// End is the offset just after the CRC-64 trailer (or after the EOF
-	// opcode for files without one); 0 when the scan did not get there.
+	// opcode for files without one), also when the checksum mismatches; 0
+	// when the scan did not get there.
 	End int64
 	// Trailing is the number of bytes after the trailer (Options.Tail).
 	Trailing int64
@@ -127,7 +128,9 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 		var ce *rdbfile.CorruptError
 		if err != nil && errors.As(err, &ce) {
 			res.Err = err
-			if !errors.Is(err, rdbfile.ErrChecksum) {
+			if errors.Is(err, rdbfile.ErrChecksum) {
+				res.End = r.Offset() // every record was read, the trailer too
+			} else {
 				res.markDamage(min(ce.Offset, res.RecordStart))
 			}
 			err = nil

@@ -296,3 +296,14 @@ func TestDuplicatesLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestScanChecksumMismatch: a changed byte that keeps the structure is a
+// checksum error that damages no record: IntactUpTo stays -1, End is set.
+func TestScanChecksumMismatch(t *testing.T) {
+	file := rdb(selectDB(0), str("k", "a"), str("x", "1"))
+	file[15] = 'z' // the value of "k"
+	res := scan(t, file, &rdbscan.Options{Tail: true})
+	if !errors.Is(res.Err, rdbfile.ErrChecksum) || res.IntactUpTo != -1 || res.End != int64(len(file)) || res.Keys != 2 {
+		t.Errorf("err %v, intact up to %d, end %d, keys %d", res.Err, res.IntactUpTo, res.End, res.Keys)
+	}
+}
