@@ -244,3 +244,5 @@ func TestStyledNoColor(t *testing.T) {
 		}
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
