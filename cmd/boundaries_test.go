@@ -21,7 +21,7 @@ func TestPackageBoundaries(t *testing.T) {
 		"manifest":      nil,
 		"aoffile":       {"rdbfile", "release"},
 		"engine":        {"rdbfile", "release"},
-		"rdbscan":       {"rdbfile", "release"},
+		"rdbscan":       {"rdbfile", "aoffile", "release"},
 		"repair":        {"rdbfile", "rdbscan", "aoffile", "manifest", "release"},
 		"replay":        {"rdbfile", "aoffile", "manifest", "engine", "release"},
 		"estimate":      {"rdbfile", "release"},

@@ -46,13 +46,15 @@
 // database and hash only. Keeping the offset or the key with each hash
 // would have cost 16 bytes or more per key for a rare event.
 //
-// # Summary
+// # Summary and Compat
 //
 // Summary collects statistics from the records (per database, per type and
-// encoding, function libraries, module types, the biggest keys); feed it
-// from OnEntry.
+// encoding, function libraries, module types, the biggest keys); Compat
+// says whether a server release would load the file (the gates of package
+// release applied to each record), and SetCompat the same for an AOF set.
+// Feed them from OnEntry.
 //
-// The package imports only rdbfile and the standard library. It never
+// The package imports rdbfile, aoffile, release and the standard library. It never
 // opens files by name, prints, or reads the clock: the load time of the
 // duplicate check and the reference time of Summary come from the caller.
 package rdbscan
