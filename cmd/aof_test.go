@@ -156,7 +156,7 @@ func TestAOFGoodSets(t *testing.T) {
 				t.Fatalf("inspect: exit %d\n%s", r.code, r.err)
 			}
 			for _, rec := range byType(jsonLines(t, r.out), "aof_file") {
-				dir := p
+				var dir string
 				if st, _ := os.Stat(p); !st.IsDir() {
 					dir = filepath.Dir(p)
 				} else {

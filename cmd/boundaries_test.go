@@ -22,10 +22,11 @@ func TestPackageBoundaries(t *testing.T) {
 		"manifest":             nil,
 		"aoffile":              {"rdbfile", "release"},
 		"engine":               {"rdbfile", "release"},
-		"repair":               {"rdbfile", "aoffile", "manifest", "release", "internal/input/ctxio"},
+		"rdbscan":              {"rdbfile", "aoffile", "release"},
+		"repair":               {"rdbfile", "rdbscan", "aoffile", "manifest", "release", "internal/input/ctxio"},
 		"replay":               {"rdbfile", "aoffile", "manifest", "engine", "release", "internal/input/ctxio"},
 		"estimate":             {"rdbfile", "release"},
-		"convert":              {"rdbfile", "release", "internal/glob"},
+		"convert":              {"rdbfile", "rdbscan", "aoffile", "release", "internal/glob"},
 	}
 	for pkg, ok := range allowed {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "../"+pkg).Output()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/internal/glob"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // inspectOptions are the flags of "rdbkit inspect".
@@ -49,7 +50,9 @@ the list. Keys are shown escaped in text ("\xff") and exact in JSON (a JSON
 string when valid UTF-8, else {"b64": "..."}).
 
 Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
-JSON with --json (one document; JSON Lines with --keys). See docs/json.md.` + exitStatusHelp +
+JSON with --json (one document; JSON Lines with --keys). On a file that breaks,
+--json still writes the document of what was read, with "complete": false and
+the error that stopped reading. See docs/json.md.` + exitStatusHelp +
 			`  0    the file was read completely and has no errors (an AOF set whose
        only damage is a torn last command, which the server drops at load,
        is a warning)
@@ -108,13 +111,14 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if o.keys {
 		return inspectKeys(ctx, app, in, filt, done)
 	}
-	sum := &rdbfile.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
-	res, err := scanRDB(ctx, in, nil, sum.Add)
+	sum := &rdbscan.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
+	res, err := app.scanRDB(ctx, in, false, nil, func(e *rdbfile.Entry) error { sum.Add(e); return nil })
 	done()
 	if err != nil {
 		return err
 	}
-	if res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum)) {
+	stopped := res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum))
+	if stopped && app.mode() != modeJSON {
 		return inspectFailed(app, in, res)
 	}
 	rep := buildInspectReport(app, in, res, sum)
@@ -130,6 +134,9 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if err != nil {
 		return err
 	}
+	if stopped {
+		return inspectFailed(app, in, res)
+	}
 	if res.Damaged() {
 		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s is damaged (%s); run 'rdbkit verify %s' for every finding\n",
 			in.Name, plural(res.NErrors+boolInt(res.Err != nil), "error"), in.Name)
@@ -139,7 +146,7 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 }
 
 // inspectFailed reports a file that could not be read to its end.
-func inspectFailed(app *App, in *input, res *scanResult) error {
+func inspectFailed(app *App, in *input, res *rdbscan.Result) error {
 	where := ""
 	if in.Compressed() {
 		where = " (offset in the decompressed stream)"
@@ -163,9 +170,9 @@ type inspectReport struct {
 	FileSize    *int64          `json:"file_size"`
 	Size        int64           `json:"size"`
 	Format      string          `json:"format"`
-	Magic       string          `json:"magic"`
-	Version     int             `json:"version"`
-	Dialect     string          `json:"dialect"`
+	Magic       *string         `json:"magic"`
+	Version     *int            `json:"version"`
+	Dialect     *string         `json:"dialect"`
 	Server      *string         `json:"server"`
 	Aux         []jsonAux       `json:"aux"`
 	CTime       *string         `json:"ctime"`
@@ -190,6 +197,22 @@ type inspectReport struct {
 	Modules     []jsonModule    `json:"modules"`
 	Top         []jsonKey       `json:"top"`
 	Findings    jsonFindingsSum `json:"findings"`
+	// Complete is false when reading stopped before the end of the file;
+	// the counts are then those of the records read, Error says why and
+	// IntactUpTo how far the records are intact.
+	Complete   bool             `json:"complete"`
+	Error      *jsonInspectStop `json:"error"`
+	IntactUpTo *int64           `json:"intact_up_to"`
+}
+
+// jsonInspectStop is the problem that stopped reading a damaged file.
+type jsonInspectStop struct {
+	Offset    int64      `json:"offset"`
+	OffsetHex string     `json:"offset_hex"`
+	Field     string     `json:"field"`
+	Key       *jsonBytes `json:"key"`
+	KeyType   *string    `json:"key_type"`
+	Message   string     `json:"message"`
 }
 
 type jsonAux struct {
@@ -264,12 +287,11 @@ func keyJSON(db int, key []byte, kind rdbfile.Kind, enc rdbfile.Encoding, typeNa
 	return k
 }
 
-func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbfile.Summary) *inspectReport {
+func buildInspectReport(app *App, in *input, res *rdbscan.Result, sum *rdbscan.Summary) *inspectReport {
 	h := res.Header
 	now := app.Now()
 	rep := &inspectReport{
 		File: in.Name, Compression: in.Compression, Size: res.Size, Format: "rdb",
-		Magic: h.Magic, Version: h.Version, Dialect: h.Dialect.String(),
 		Now: now.UTC().Format(jsonTimeFormat), Checksum: checksumJSON(res),
 		Keys: sum.Keys, Expires: sum.Expires, Expired: sum.Expired, KeyBytes: sum.KeyBytes, Elements: sum.Elements,
 		IdleKeys: sum.WithIdle, FreqKeys: sum.WithFreq, MetaKeys: sum.WithMeta, SlotInfos: sum.SlotInfos,
@@ -279,7 +301,31 @@ func buildInspectReport(app *App, in *input, res *scanResult, sum *rdbfile.Summa
 		fs := in.FileSize
 		rep.FileSize = &fs
 	}
-	aux := append(append([]rdbfile.Aux(nil), h.Aux...), sum.Aux...)
+	rep.Complete = res.Header != nil && (res.Err == nil || errors.Is(res.Err, rdbfile.ErrChecksum))
+	if !rep.Complete {
+		var ce *rdbfile.CorruptError
+		if errors.As(res.Err, &ce) {
+			f := fromCorrupt("error", true, ce)
+			rep.Error = &jsonInspectStop{Offset: f.Offset, OffsetHex: hexOff(f.Offset), Field: f.Field, Message: f.Message}
+			if f.Key != nil {
+				k := jsonBytes(f.Key)
+				rep.Error.Key = &k
+			}
+			if f.KeyType != "" {
+				kt := f.KeyType
+				rep.Error.KeyType = &kt
+			}
+		}
+		off := max(res.IntactUpTo, 0)
+		rep.IntactUpTo = &off
+	}
+	var aux []rdbfile.Aux
+	if h != nil {
+		m, v, d := h.Magic, h.Version, h.Dialect.String()
+		rep.Magic, rep.Version, rep.Dialect = &m, &v, &d
+		aux = append(aux, h.Aux...)
+	}
+	aux = append(aux, sum.Aux...)
 	for _, a := range aux {
 		rep.Aux = append(rep.Aux, jsonAux{Name: a.Name, Value: a.Value, Offset: a.Offset})
 	}
@@ -352,9 +398,9 @@ func inspectFacts(rep *inspectReport) [][2]string {
 		add("compression", rep.Compression+" (offsets are in the decompressed stream)")
 		add("rdb size", strconv.FormatInt(rep.Size, 10)+" bytes ("+humanBytes(rep.Size)+")")
 	}
-	add("format", "RDB version "+strconv.Itoa(rep.Version))
-	add("magic", rep.Magic)
-	add("dialect", rep.Dialect)
+	add("format", "RDB version "+strconv.Itoa(*rep.Version))
+	add("magic", *rep.Magic)
+	add("dialect", *rep.Dialect)
 	add("server", orDash(rep.Server))
 	if rep.CTime != nil {
 		add("ctime", *rep.CTime)
@@ -415,7 +461,7 @@ func renderInspectPlain(w io.Writer, rep *inspectReport) error {
 		plainLine(w, kv[0], kv[1])
 	}
 	for _, a := range rep.Aux {
-		plainLine(w, "aux", rdbfile.EscapeBytes(a.Name), rdbfile.EscapeBytes(a.Value))
+		plainLine(w, "aux", escapeBytes(a.Name), escapeBytes(a.Value))
 	}
 	for _, d := range rep.DBs {
 		plainLine(w, "db", strconv.Itoa(d.DB), "keys="+i64(d.Keys), "expires="+i64(d.Expires),
@@ -465,7 +511,7 @@ func renderInspectStyled(w io.Writer, s *styles, rep *inspectReport) error {
 	}
 	var rows [][]string
 	for _, a := range rep.Aux {
-		rows = append(rows, []string{rdbfile.EscapeBytes(a.Name), rdbfile.EscapeBytes(a.Value)})
+		rows = append(rows, []string{escapeBytes(a.Name), escapeBytes(a.Value)})
 	}
 	section("AUX fields", []string{"name", "value"}, rows)
 	rows = nil
@@ -569,30 +615,26 @@ func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, done fu
 	out := app.IO.Out
 	mode := app.mode()
 	now := app.Now().UnixMilli()
-	var werr error
 	if mode == modeStyled {
 		s := newStyles(out, app.color())
 		fmt.Fprintln(out, s.Header.UnsetPadding().Render("db\tkey\ttype\tencoding\trdb type\texpire\tbytes\telements"))
 	}
-	each := func(e *rdbfile.Entry) {
-		if werr != nil || e.Kind != rdbfile.EntryKey || !f.want(e) {
-			return
+	each := func(e *rdbfile.Entry) error {
+		if e.Kind != rdbfile.EntryKey || !f.want(e) {
+			return nil
 		}
 		k := keyJSON(e.DB, e.Key, e.ValueKind, e.Encoding, e.TypeName, e.ExpireAt, e.Size, e.Len, e.Offset, now)
 		if mode == modeJSON {
-			werr = writeJSON(out, k)
-			return
+			return writeJSON(out, k)
 		}
-		_, werr = fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", k.DB, quoteKey(e.Key), k.Type, k.Encoding, k.RDBType,
+		_, err := fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", k.DB, quoteKey(e.Key), k.Type, k.Encoding, k.RDBType,
 			expireText(&k), k.Bytes, k.Elements)
+		return err
 	}
-	res, err := scanRDB(ctx, in, nil, each)
+	res, err := app.scanRDB(ctx, in, false, nil, each)
 	done()
 	if err != nil {
 		return err
-	}
-	if werr != nil {
-		return werr
 	}
 	if res.Header == nil || (res.Err != nil && !errors.Is(res.Err, rdbfile.ErrChecksum)) {
 		return inspectFailed(app, in, res)

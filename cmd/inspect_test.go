@@ -205,12 +205,6 @@ func TestInspectCorpusAgreesWithGroundTruth(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Replace(string(rune('0'+0)), "0", "", 1)) + jsonInt(n)
-}
-
-func jsonInt(n int) string { b, _ := json.Marshal(n); return string(b) }
-
 // loadGroundTruth returns the corpus ground truth's dbsize per db.
 func loadGroundTruth(t *testing.T, path string) map[string]int64 {
 	t.Helper()
@@ -250,3 +244,5 @@ func TestStyledNoColor(t *testing.T) {
 		}
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -47,4 +47,4 @@ func expireJSON(ms int64) *string {
 }
 
 func hexOff(v int64) string    { return "0x" + strconv.FormatInt(v, 16) }
-func quoteKey(k []byte) string { return "\"" + rdbfile.EscapeBytes(k) + "\"" }
+func quoteKey(k []byte) string { return "\"" + escapeBytes(k) + "\"" }

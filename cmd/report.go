@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // Checksum status names (text and JSON).
@@ -20,7 +21,7 @@ const (
 	sumUnknown  = "unknown"  // the file ended or broke before the trailer
 )
 
-func checksumStatus(res *scanResult) string {
+func checksumStatus(res *rdbscan.Result) string {
 	switch {
 	case res.Err != nil && errors.Is(res.Err, rdbfile.ErrChecksum):
 		return sumMismatch
@@ -39,7 +40,7 @@ func checksumStatus(res *scanResult) string {
 }
 
 // checksumText is the human form of the checksum status.
-func checksumText(res *scanResult) string {
+func checksumText(res *rdbscan.Result) string {
 	cs := res.Checksum
 	switch checksumStatus(res) {
 	case sumVerified:
@@ -63,7 +64,7 @@ type jsonChecksum struct {
 	Offset   *int64  `json:"offset"`
 }
 
-func checksumJSON(res *scanResult) jsonChecksum {
+func checksumJSON(res *rdbscan.Result) jsonChecksum {
 	j := jsonChecksum{Status: checksumStatus(res)}
 	if res.Checksum.Present {
 		s, c, o := fmt.Sprintf("%016x", res.Checksum.Stored), fmt.Sprintf("%016x", res.Checksum.Computed), res.Checksum.Offset
@@ -109,7 +110,7 @@ func corruptMessage(ce *rdbfile.CorruptError) string {
 
 // findingsOf lists every problem of a scan in offset order of discovery:
 // the reader's findings, then the fatal error, then trailing bytes.
-func findingsOf(res *scanResult, extra error) []finding {
+func findingsOf(res *rdbscan.Result, extra error) []finding {
 	var out []finding
 	for _, f := range res.Findings {
 		out = append(out, fromCorrupt(f.Severity.String(), false, f.Err))

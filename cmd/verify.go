@@ -20,6 +20,8 @@ type verifyOptions struct {
 	config  string   // --config redis.conf for AOF appenddirname/appendfilename
 	maxKeys int      // key names kept per compatibility problem
 	strict  bool     // AOF: a torn last command is damage too (exit 3)
+	// noDupCheck turns off the duplicate key check (8 bytes of memory a key).
+	noDupCheck bool
 }
 
 // maxFindingsKept is how many findings per file the reader keeps (and
@@ -42,6 +44,12 @@ A file written with "rdbchecksum no" has an all-zero trailer: its checksum is
 reported as not verified, as Redis does, which is not an error. Bytes after
 the trailer are a warning. When a file is damaged, verify says up to which
 offset its records are intact; rdbkit cannot repair RDB files yet.
+
+A key stored twice in one database is an error: the server aborts while
+loading such a file. Verify names the key and the offsets of its copies. The
+check keeps 8 bytes of memory per key (160 MB for 20 million keys) and, only
+when it finds a candidate, reads a regular file a second time to confirm it;
+--no-dup-check turns it off.
 
 For an AOF set, an incomplete command at the end of the last file is what a
 crash or a full disk leaves; the server loads such a set by default
@@ -87,6 +95,7 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 	f.IntVar(&o.maxKeys, "max-keys", 10, "key names kept per compatibility problem")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname, appendfilename and aof-load-truncated from (AOF inputs)")
 	f.BoolVar(&o.strict, "strict", false, "AOF: count an incomplete last command as damage (exit 3), as a server with aof-load-truncated no does")
+	f.BoolVar(&o.noDupCheck, "no-dup-check", false, "do not look for keys that appear twice in one database (saves 8 bytes of memory per key)")
 	return c
 }
 
@@ -239,13 +248,16 @@ type verifier struct {
 type verifyReport struct {
 	File     string
 	In       *input // nil if the file could not be opened
-	Res      *scanResult
+	Res      *rdbscan.Result
 	Status   string
 	Error    error // the I/O or open error of statusError
 	Findings []finding
 	Verdicts []rdbscan.CompatVerdict
 	Hint     string
 	Keys     int64
+	// Damage is why no server loads a damaged file, for the --target
+	// verdicts ("" when the file is not damaged).
+	Damage string
 }
 
 // verifyFile checks the RDB input in, opened from path, or reports why it
@@ -277,17 +289,19 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 	rep.In = in
 	done := v.app.startProgress(in, "verify")
 	var compats []*rdbscan.Compat
-	onHeader := func(h *rdbfile.Header) {
+	onHeader := func(h *rdbfile.Header) error {
 		for _, t := range v.targets {
 			compats = append(compats, rdbscan.NewCompat(t, h, v.opts.maxKeys))
 		}
+		return nil
 	}
-	each := func(e *rdbfile.Entry) {
+	each := func(e *rdbfile.Entry) error {
 		for _, c := range compats {
 			c.Add(e)
 		}
+		return nil
 	}
-	res, err := scanRDB(ctx, in, onHeader, each)
+	res, err := v.app.scanRDB(ctx, in, !v.opts.noDupCheck, onHeader, each)
 	done()
 	rep.Res = res
 	rep.Keys = res.Keys
@@ -297,15 +311,15 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 	case isContextErr(err):
 		return rep, err
 	case errors.As(err, &de):
-		if res.IntactUpTo < 0 || res.lastRecordStart() < res.IntactUpTo {
-			res.IntactUpTo = res.lastRecordStart()
+		if res.IntactUpTo < 0 || res.RecordStart < res.IntactUpTo {
+			res.IntactUpTo = res.RecordStart
 		}
 	default:
 		rep.Status, rep.Error = statusError, err
 		rep.Findings = findingsOf(res, nil)
 		return rep, nil
 	}
-	rep.Findings = findingsOf(res, err)
+	rep.Findings = append(findingsOf(res, err), dupFindings(res)...)
 	for _, c := range compats {
 		rep.Verdicts = append(rep.Verdicts, c.Verdict())
 	}
@@ -315,6 +329,11 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 	if res.Damaged() || de != nil {
 		rep.Status = statusDamaged
 		rep.Hint = damageHint(in, res)
+		rep.Damage = "the file is damaged (see the findings)"
+	} else if dupBlocks(res) {
+		rep.Status = statusDamaged
+		rep.Hint = dupHint(res)
+		rep.Damage = dupDamage(res)
 	} else {
 		rep.Status = statusIntact
 	}
@@ -331,7 +350,7 @@ func refuseAll(targets []*release.Release) []rdbscan.CompatVerdict {
 }
 
 // damageHint tells what a damaged file means and how far it is intact.
-func damageHint(in *input, res *scanResult) string {
+func damageHint(in *input, res *rdbscan.Result) string {
 	where := ""
 	if in.Compressed() {
 		where = " of the decompressed stream"
@@ -351,9 +370,19 @@ func damageHint(in *input, res *scanResult) string {
 // verdictText is "will NOT load: RDB version 12 > 11 (...); also 3 keys use
 // HASH_LISTPACK_EX (Redis 7.4+ only): "hash:a", "hash:b"".
 func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
-	var parts []string
+	damage := ""
 	if damaged {
-		parts = append(parts, "the file is damaged (see the findings)")
+		damage = "the file is damaged (see the findings)"
+	}
+	return verdictTextFor(v, damage, maxShown)
+}
+
+// verdictTextFor is verdictText with the reason a damaged file does not
+// load ("" when it is not damaged).
+func verdictTextFor(v rdbscan.CompatVerdict, damage string, maxShown int) string {
+	var parts []string
+	if damage != "" {
+		parts = append(parts, damage)
 	}
 	for _, p := range v.Problems {
 		s := p.Describe()
@@ -377,7 +406,7 @@ func verdictText(v rdbscan.CompatVerdict, damaged bool, maxShown int) string {
 	}
 	head := ""
 	switch {
-	case damaged || v.Status == rdbscan.CompatRefused:
+	case damage != "" || v.Status == rdbscan.CompatRefused:
 		head = "will NOT load: "
 	case v.Status == rdbscan.CompatConditional:
 		head = "loads only with non-default settings: "
@@ -472,6 +501,7 @@ type jsonVerifyFile struct {
 	FindingsNotShown int           `json:"findings_not_shown"`
 	TrailingBytes    int64         `json:"trailing_bytes"`
 	IntactUpTo       *int64        `json:"intact_up_to"`
+	DuplicateKeys    *int64        `json:"duplicate_keys"`
 	Hint             *string       `json:"hint"`
 }
 
@@ -502,7 +532,7 @@ func (r *verifyReport) counts() (errs, warns, notShown int) {
 	return errs, warns, notShown
 }
 
-func warnsKept(res *scanResult) int {
+func warnsKept(res *rdbscan.Result) int {
 	n := 0
 	for _, f := range res.Findings {
 		if f.Severity == rdbfile.SevWarning {
@@ -540,7 +570,9 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 	}
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
-		if err := writeJSON(w, targetJSON(rep.File, vd, damaged, v.opts.maxKeys)); err != nil {
+		j := targetJSON(rep.File, vd, damaged, v.opts.maxKeys)
+		j.Verdict = verdictTextFor(vd, rep.Damage, v.opts.maxKeys)
+		if err := writeJSON(w, j); err != nil {
 			return err
 		}
 	}
@@ -572,10 +604,11 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 		}
 		cs := checksumJSON(res)
 		j.Checksum = &cs
-		if rep.Status == statusDamaged && !(errors.Is(res.Err, rdbfile.ErrChecksum) && res.NErrors == 0) {
-			off := max(res.IntactUpTo, 0)
+		if rep.Status == statusDamaged && res.IntactUpTo >= 0 {
+			off := res.IntactUpTo
 			j.IntactUpTo = &off
 		}
+		j.DuplicateKeys = dupCount(res, !v.opts.noDupCheck)
 	}
 	if rep.Hint != "" {
 		h := rep.Hint
@@ -612,7 +645,10 @@ func (v *verifier) renderText(rep *verifyReport) error {
 			line("format", formatText(res.Header))
 		}
 		if res != nil && res.Header != nil {
-			line("size", strconv.FormatInt(res.Size, 10)+" bytes")
+			line("size", sizeText(rep.In))
+			if r := readText(rep.In, res); r != "" {
+				line("read", r)
+			}
 			line("records", strconv.FormatInt(res.Records, 10)+" ("+strconv.FormatInt(res.Keys, 10)+" keys)")
 			cs := checksumText(res)
 			if st != nil {
@@ -655,7 +691,7 @@ func (v *verifier) renderText(rep *verifyReport) error {
 	}
 	damaged := rep.Status == statusDamaged
 	for _, vd := range rep.Verdicts {
-		text := verdictText(vd, damaged, 5)
+		text := verdictTextFor(vd, rep.Damage, 5)
 		if st != nil {
 			switch verdictStatus(vd, damaged) {
 			case "loads":

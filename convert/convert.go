@@ -15,6 +15,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/internal/glob"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // Policy decides what happens to data the target cannot hold.
@@ -254,7 +255,7 @@ func (c *conv) filtering() bool {
 func (c *conv) opcode(e *rdbfile.Entry, rewrite func() error, cat string, p Policy) error {
 	name := e.Key // module type name for MODULE_AUX
 	if e.Kind == rdbfile.EntryFunction {
-		lib, _ := rdbfile.ParseLibraryHeader(e.Data)
+		lib, _ := rdbscan.ParseLibraryHeader(e.Data)
 		name = []byte(lib.Name)
 	}
 	if !c.writing() {

@@ -385,13 +385,14 @@ func (r *Reader) readKeyRecord(e *Entry, off int64, t byte) (*Entry, error) {
 
 // Value decodes the whole value into memory. It may be called once per
 // entry, before Next. It returns a *CorruptError if the value is bad; when
-// the bad part left the record framing intact the Reader can go on.
+// the bad part left the record framing intact the Reader can go on. A value
+// already consumed (by Value, Walk, WalkPacked or Skip) gives ErrConsumed.
 func (e *Entry) Value() (*Value, error) {
 	if e.Kind != EntryKey {
 		return nil, nil
 	}
 	if e.consumed {
-		return nil, errConsumed
+		return nil, ErrConsumed
 	}
 	c := collector{v: &Value{Kind: e.ValueKind}}
 	err := e.walk(c.add, true)
@@ -420,12 +421,13 @@ func (e *Entry) Value() (*Value, error) {
 // from StreamMeta afterwards); arrays one per slot. The *Element and the
 // byte slices in it are only valid during the call. If fn returns an error
 // Walk stops calling it, consumes the rest of the value and returns that error.
+// A value already consumed gives ErrConsumed.
 func (e *Entry) Walk(fn func(*Element) error) error {
 	if e.Kind != EntryKey {
 		return nil
 	}
 	if e.consumed {
-		return errConsumed
+		return ErrConsumed
 	}
 	return e.walk(fn, true)
 }
@@ -441,7 +443,7 @@ func (e *Entry) WalkPacked(fn func(*Element) error) error {
 		return nil
 	}
 	if e.consumed {
-		return errConsumed
+		return ErrConsumed
 	}
 	e.r.walker.packed = true
 	err := e.walk(fn, true)
@@ -486,8 +488,6 @@ func (e *Entry) Count() int64 { return e.count }
 // the caller's to keep; after Skip it belongs to the Reader, which reuses
 // it, and is valid only until the next call to Next, like the Entry.
 func (e *Entry) StreamMeta() *Stream { return e.stream }
-
-var errConsumed = &CorruptError{Field: "value", Err: ErrInvalid, Detail: "value already consumed"}
 
 func (e *Entry) walk(fn func(*Element) error, want bool) error {
 	r := e.r

@@ -28,6 +28,12 @@ var (
 	ErrTooLarge = errors.New("rdbfile: value exceeds the configured size limit")
 )
 
+// ErrConsumed is returned by Entry.Value, Entry.Walk and Entry.WalkPacked
+// when the entry's value was already read (by one of them or by Skip). It is
+// a mistake of the caller, not a problem of the file: it is never wrapped in
+// a CorruptError and never recorded as a Finding.
+var ErrConsumed = errors.New("rdbfile: value already consumed")
+
 // A CorruptError reports malformed input at a byte offset in the file. Every
 // error the Reader returns for bad input is a *CorruptError; truncation is
 // reported with Err == io.ErrUnexpectedEOF.
@@ -52,7 +58,7 @@ func (e *CorruptError) Error() string {
 	s += " reading " + e.Field + " at offset " + strconv.FormatInt(e.Offset, 10) +
 		" (0x" + strconv.FormatInt(e.Offset, 16) + ")"
 	if e.Key != nil {
-		s += " in key \"" + EscapeBytes(e.Key) + "\""
+		s += " in key " + strconv.Quote(string(e.Key))
 		if e.Type != "" {
 			s += " (" + e.Type + ")"
 		}
@@ -85,35 +91,3 @@ func (e *ChecksumError) Error() string {
 
 // Is reports whether target is ErrChecksum.
 func (e *ChecksumError) Is(target error) bool { return target == ErrChecksum }
-
-// EscapeBytes renders b the way redis-cli shows binary strings: printable
-// ASCII as is, \\ and \" escaped, \n \r \t \a \b by name, anything else as \xHH.
-func EscapeBytes(b []byte) string {
-	out := make([]byte, 0, len(b)+8)
-	const hex = "0123456789abcdef"
-	for _, c := range b {
-		switch c {
-		case '\\':
-			out = append(out, '\\', '\\')
-		case '"':
-			out = append(out, '\\', '"')
-		case '\n':
-			out = append(out, '\\', 'n')
-		case '\r':
-			out = append(out, '\\', 'r')
-		case '\t':
-			out = append(out, '\\', 't')
-		case '\a':
-			out = append(out, '\\', 'a')
-		case '\b':
-			out = append(out, '\\', 'b')
-		default:
-			if c >= 0x20 && c < 0x7f {
-				out = append(out, c)
-			} else {
-				out = append(out, '\\', 'x', hex[c>>4], hex[c&15])
-			}
-		}
-	}
-	return string(out)
-}

@@ -2,6 +2,7 @@ package rdbfile
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 )
 
@@ -156,6 +157,10 @@ func (in *input) fill(n int) error {
 			in.buf = nb
 		}
 		m, err := in.src.Read(in.buf[in.w:])
+		if m < 0 || m > len(in.buf)-in.w {
+			in.srcErr = errors.New("rdbfile: invalid Read count from the underlying reader")
+			continue
+		}
 		in.w += m
 		switch {
 		case err != nil:

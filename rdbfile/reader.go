@@ -158,13 +158,8 @@ type Reader struct {
 	types      [256]typeInfo // resolved per (dialect, version) once the header is read
 	typeOK     [256]bool
 	// scratch
-	keyBuf  []byte
-	strBuf  []byte // LZF output / int text
-	fldBuf  []byte
-	numBuf  [24]byte
-	elem    Element
-	fields  [][]byte
-	fieldSc []byte
+	strBuf []byte // LZF output / int text
+	numBuf [24]byte
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.
@@ -203,9 +198,6 @@ func (r *Reader) Checksum() ChecksumStatus { return r.sum }
 // Read Offset (the end of the RDB part) before calling Tail: Tail hands over
 // the buffered bytes, which moves Offset past them.
 func (r *Reader) Tail() io.Reader { return r.in.tail() }
-
-// Templates returns the hash templates (opcode 0xF2, RDB 15) seen so far, by id.
-func (r *Reader) Templates() map[uint64][][]byte { return r.templates }
 
 func (r *Reader) addFinding(sev Severity, e *CorruptError) {
 	r.nFindings++
@@ -706,15 +698,6 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		return out, true, nil
 	}
 	return nil, false, r.corrupt(off, field, ErrBadLength, "unknown string encoding "+strconv.FormatUint(n, 10))
-}
-
-// readStringCopy reads a string and returns a copy appended to dst[:0].
-func (r *Reader) readStringCopy(dst []byte, field string) ([]byte, error) {
-	b, err := r.readString(field)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst[:0], b...), nil
 }
 
 func (r *Reader) readAux(off int64) (name, val []byte, err error) {

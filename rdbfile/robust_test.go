@@ -47,21 +47,21 @@ func sampleFiles(t *testing.T) []string {
 
 // drain reads a whole file, decoding every value; it returns the first
 // error that ends the read, and the findings.
-func drain(data []byte) (error, []rdbfile.Finding) {
+func drain(data []byte) ([]rdbfile.Finding, error) {
 	return drainMode(data, true)
 }
 
 // drainMode reads data; with decode set every value is decoded with Value,
 // otherwise Next skips (and validates) it.
-func drainMode(data []byte, decode bool) (error, []rdbfile.Finding) {
+func drainMode(data []byte, decode bool) ([]rdbfile.Finding, error) {
 	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
-			return nil, r.Findings()
+			return r.Findings(), nil
 		}
 		if err != nil {
-			return err, r.Findings()
+			return r.Findings(), err
 		}
 		if decode && e.Kind == rdbfile.EntryKey {
 			e.Value()
@@ -88,7 +88,7 @@ func TestTruncatedPrefixes(t *testing.T) {
 				step = 97
 			}
 			for n := 0; n < len(data); n += step {
-				err, _ := drainMode(data[:n], n%13 == 0)
+				_, err := drainMode(data[:n], n%13 == 0)
 				if err == nil {
 					t.Errorf("%s: prefix of %d/%d bytes read as a complete file", name, n, len(data))
 					return
@@ -103,7 +103,7 @@ func TestTruncatedPrefixes(t *testing.T) {
 					return
 				}
 			}
-			if err, fd := drain(data); err != nil || (len(fd) > 0 && fd[0].Severity == rdbfile.SevError) {
+			if fd, err := drain(data); err != nil || (len(fd) > 0 && fd[0].Severity == rdbfile.SevError) {
 				t.Errorf("%s: full file: %v %v", name, err, fd)
 			}
 		}(filepath.Base(f), data)
@@ -150,7 +150,7 @@ func TestCorpusDamaged(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				rerr, fd := drain(data)
+				fd, rerr := drain(data)
 				if strings.Contains(d.Artifact, "nochecksum-flip-value") {
 					// The flipped byte is inside a string value of a file saved
 					// with rdbchecksum no: no structure changes and there is no

@@ -488,7 +488,6 @@ type packSink struct {
 	field string
 	half  bool // a first half is pending in w.sc
 	nodup bool // members were already deduplicated (lpFast)
-	n     int
 }
 
 func (p *packSink) put(ent packEntry) {

@@ -13,7 +13,7 @@
 //     temporary file, fsync and rename.
 //
 // The package never prints and never calls time.Now; it imports only the
-// format packages (aoffile, manifest, rdbfile) and the standard library.
+// format packages (aoffile, manifest, rdbfile), rdbscan and the standard library.
 package repair
 
 import (
@@ -29,6 +29,7 @@ import (
 	"github.com/rdbkit/rdbkit/internal/input/ctxio"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 // ScanOptions tune Scan. The zero value checks RESP framing and MULTI/EXEC
@@ -76,7 +77,7 @@ type RDBPart struct {
 	// Err is the fatal error that stopped reading (*rdbfile.CorruptError).
 	Err error
 	// Summary is the RDB summary of the key space (filled with DeepRDB).
-	Summary *rdbfile.Summary
+	Summary *rdbscan.Summary
 }
 
 // Record is one annotation, MULTI or EXEC of a scanned file.
@@ -200,7 +201,7 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 		if o.OnRDB != nil {
 			onHeader = func(h *rdbfile.Header) func(*rdbfile.Entry) { return o.OnRDB(f, h) }
 		}
-		if err := walkRDB(rdb, part, o.DeepRDB, onHeader); err != nil {
+		if err := walkRDB(ctx, rdb, part, o.DeepRDB, onHeader); err != nil {
 			part.Err = err
 			fs.Err = err
 			fs.OKUpTo = aoffile.Position{Offset: 0, Line: line}
@@ -292,63 +293,43 @@ func atoi(b []byte) (int, bool) {
 	return n, true
 }
 
-// walkRDB reads the RDB part to its end, checking every value when deep.
-// onHeader, if not nil, is called with the header; the function it returns,
-// if not nil, sees every record after its value was consumed.
-func walkRDB(r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry)) error {
-	h, err := r.Header()
-	if err != nil {
-		return err
-	}
-	part.Header = h
+// walkRDB reads the RDB part to its end with the one RDB scan
+// (rdbscan.Scan), checking every value and summarising the key space when
+// deep. onHeader, if not nil, is called with the header; the function it
+// returns, if not nil, sees every record after its value was consumed (and
+// so checked, deep or not). The error is the fatal one: the file's
+// (*rdbfile.CorruptError) or an I/O or context error.
+func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry)) error {
+	var sum *rdbscan.Summary
 	var each func(*rdbfile.Entry)
-	if onHeader != nil {
-		each = onHeader(h)
-	}
-	var sum *rdbfile.Summary
+	o := &rdbscan.Options{Shallow: !deep && onHeader == nil}
 	if deep {
-		sum = &rdbfile.Summary{TopN: 5}
+		sum = &rdbscan.Summary{TopN: 5}
 	}
-	for {
-		e, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		part.Records++
-		if e.Kind == rdbfile.EntryKey {
-			part.Keys++
-			if deep {
-				if err := e.Skip(); err != nil {
-					var ce *rdbfile.CorruptError
-					if !errors.As(err, &ce) {
-						return err
-					}
-				}
+	if onHeader != nil {
+		o.OnHeader = func(h *rdbfile.Header) error { each = onHeader(h); return nil }
+	}
+	if sum != nil || onHeader != nil {
+		o.OnEntry = func(e *rdbfile.Entry) error {
+			if sum != nil {
+				sum.Add(e)
 			}
-		}
-		if sum != nil {
-			sum.Add(e)
-		}
-		if each != nil {
-			if e.Kind == rdbfile.EntryKey && !deep {
-				if err := e.Skip(); err != nil {
-					var ce *rdbfile.CorruptError
-					if !errors.As(err, &ce) {
-						return err
-					}
-				}
+			if each != nil {
+				each(e)
 			}
-			each(e)
+			return nil
 		}
 	}
-	part.Findings = r.Findings()
-	_, part.NErrors = r.FindingCount()
-	part.Checksum = r.Checksum()
+	res, err := rdbscan.Scan(ctx, r, o)
+	part.Header = res.Header
+	part.Records, part.Keys = res.Records, res.Keys
+	part.Findings, part.NErrors = res.Findings, res.NErrors
+	part.Checksum = res.Checksum
 	part.Summary = sum
-	return nil
+	if err == nil {
+		err = res.Err
+	}
+	return err
 }
 
 // fileSource is a source over one file of the set, sized by a stat of the

@@ -1,4 +1,4 @@
-package rdbfile_test
+package rdbscan_test
 
 import (
 	"io"
@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
 )
 
 const summaryTestdata = "../testdata/rdb"
 
 // summarize reads path with every value skipped and returns its summary.
-func summarize(t *testing.T, path string, topN int, now int64) (*rdbfile.Summary, *rdbfile.Header) {
+func summarize(t *testing.T, path string, topN int, now int64) (*rdbscan.Summary, *rdbfile.Header) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -27,7 +28,7 @@ func summarize(t *testing.T, path string, topN int, now int64) (*rdbfile.Summary
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &rdbfile.Summary{TopN: topN, Now: now}
+	s := &rdbscan.Summary{TopN: topN, Now: now}
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
@@ -97,13 +98,13 @@ func TestSummaryRedis74(t *testing.T) {
 // TestSummaryTop checks the heap against a full sort, ties in file order.
 func TestSummaryTop(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	var all []rdbfile.KeyStat
-	s := &rdbfile.Summary{TopN: 7}
+	var all []rdbscan.KeyStat
+	s := &rdbscan.Summary{TopN: 7}
 	for i := range 500 {
 		e := &rdbfile.Entry{Kind: rdbfile.EntryKey, Key: []byte("k" + strconv.Itoa(i)), Size: int64(rng.Intn(40)),
 			Offset: int64(i * 100), ExpireAt: rdbfile.NoExpire}
 		s.Add(e)
-		all = append(all, rdbfile.KeyStat{Key: e.Key, Size: e.Size, Offset: e.Offset})
+		all = append(all, rdbscan.KeyStat{Key: e.Key, Size: e.Size, Offset: e.Offset})
 		e.Key[0] = 'X' // Add must have copied the key
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Size > all[j].Size })
@@ -116,7 +117,7 @@ func TestSummaryTop(t *testing.T) {
 			t.Errorf("top[%d] = %s/%d@%d, want %d@%d", i, top[i].Key, top[i].Size, top[i].Offset, all[i].Size, all[i].Offset)
 		}
 	}
-	if (&rdbfile.Summary{}).Top() != nil && len((&rdbfile.Summary{}).Top()) != 0 {
+	if (&rdbscan.Summary{}).Top() != nil && len((&rdbscan.Summary{}).Top()) != 0 {
 		t.Error("empty summary has a top list")
 	}
 }
@@ -134,7 +135,7 @@ func TestParseLibraryHeader(t *testing.T) {
 		{"#!", "", "", false},
 	}
 	for _, tt := range tests {
-		lib, ok := rdbfile.ParseLibraryHeader([]byte(tt.code))
+		lib, ok := rdbscan.ParseLibraryHeader([]byte(tt.code))
 		if ok != tt.ok || lib.Engine != tt.engine || lib.Name != tt.name {
 			t.Errorf("ParseLibraryHeader(%q) = %+v, %v", tt.code, lib, ok)
 		}

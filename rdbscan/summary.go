@@ -1,9 +1,11 @@
-package rdbfile
+package rdbscan
 
 import (
 	"bytes"
 	"container/heap"
 	"sort"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
 // Summary collects statistics about the records of one file: per database,
@@ -12,7 +14,7 @@ import (
 // returns. The zero value is ready to use (with no top-N list and no expiry
 // reference time).
 //
-//	s := &rdbfile.Summary{TopN: 10, Now: nowMs}
+//	s := &rdbscan.Summary{TopN: 10, Now: nowMs}
 //	for {
 //		e, err := r.Next()
 //		...
@@ -40,10 +42,10 @@ type Summary struct {
 	SlotInfos int64 // SLOT_INFO records (Redis 7.4+ cluster mode)
 	// Aux holds AUX records found after other records (the header's leading
 	// AUX fields are in Header.Aux).
-	Aux []Aux
+	Aux []rdbfile.Aux
 
 	dbs       map[int]*DBStats
-	types     map[Type]*TypeStats
+	types     map[rdbfile.Type]*TypeStats
 	functions []FunctionLibrary
 	modules   map[string]*ModuleStats
 	top       topHeap
@@ -65,10 +67,10 @@ type DBStats struct {
 // TypeStats counts the keys stored with one object type id, e.g. all
 // HASH_LISTPACK values.
 type TypeStats struct {
-	Type     Type
-	TypeName string   // dialect-aware name, e.g. "HASH_2"
-	Kind     Kind     // logical type (TYPE command)
-	Encoding Encoding // encoding the type id stands for
+	Type     rdbfile.Type
+	TypeName string           // dialect-aware name, e.g. "HASH_2"
+	Kind     rdbfile.Kind     // logical type (TYPE command)
+	Encoding rdbfile.Encoding // encoding the type id stands for
 	Count    int64
 	Bytes    int64 // serialized bytes of the key records (Entry.Size)
 	Elements int64 // sum of Entry.Len
@@ -78,10 +80,10 @@ type TypeStats struct {
 type KeyStat struct {
 	DB       int
 	Key      []byte
-	Type     Type
+	Type     rdbfile.Type
 	TypeName string
-	Kind     Kind
-	Encoding Encoding
+	Kind     rdbfile.Kind
+	Encoding rdbfile.Encoding
 	Size     int64 // serialized bytes of the record (Entry.Size)
 	Len      int64 // elements (Entry.Len)
 	ExpireAt int64 // ms since the Unix epoch, or NoExpire
@@ -107,39 +109,39 @@ type ModuleStats struct {
 
 // Add accounts for one record. For key records call it after the value was
 // consumed (Skip, Value or Walk), when Entry.Size and Entry.Len are known.
-func (s *Summary) Add(e *Entry) {
+func (s *Summary) Add(e *rdbfile.Entry) {
 	switch e.Kind {
-	case EntryKey:
+	case rdbfile.EntryKey:
 		s.addKey(e)
-	case EntryResizeDB:
+	case rdbfile.EntryResizeDB:
 		d := s.db(e.DB)
 		d.HasResize, d.ResizeKeys, d.ResizeExpires = true, e.DBSize, e.ExpiresSize
-	case EntryFunction:
+	case rdbfile.EntryFunction:
 		lib, _ := ParseLibraryHeader(e.Data)
 		lib.Size, lib.Offset = len(e.Data), e.Offset
 		s.functions = append(s.functions, lib)
-	case EntryModuleAux:
+	case rdbfile.EntryModuleAux:
 		if e.Module != nil {
 			m := s.module(e.Module)
 			m.AuxCount++
 		}
-	case EntrySlotInfo:
+	case rdbfile.EntrySlotInfo:
 		s.SlotInfos++
-	case EntryAux:
-		s.Aux = append(s.Aux, Aux{Name: bytes.Clone(e.Key), Value: bytes.Clone(e.Data), Offset: e.Offset})
-	case EntrySelectDB:
+	case rdbfile.EntryAux:
+		s.Aux = append(s.Aux, rdbfile.Aux{Name: bytes.Clone(e.Key), Value: bytes.Clone(e.Data), Offset: e.Offset})
+	case rdbfile.EntrySelectDB:
 		s.db(e.DB)
 	}
 }
 
-func (s *Summary) addKey(e *Entry) {
+func (s *Summary) addKey(e *rdbfile.Entry) {
 	s.Keys++
 	s.KeyBytes += e.Size
 	s.Elements += e.Len
 	d := s.db(e.DB)
 	d.Keys++
 	d.KeyBytes += e.Size
-	if e.ExpireAt != NoExpire {
+	if e.ExpireAt != rdbfile.NoExpire {
 		s.Expires++
 		d.Expires++
 		if s.Now != 0 && e.ExpireAt < s.Now {
@@ -157,7 +159,7 @@ func (s *Summary) addKey(e *Entry) {
 		s.WithMeta++
 	}
 	if s.types == nil {
-		s.types = map[Type]*TypeStats{}
+		s.types = map[rdbfile.Type]*TypeStats{}
 	}
 	t := s.types[e.Type]
 	if t == nil {
@@ -167,7 +169,7 @@ func (s *Summary) addKey(e *Entry) {
 	t.Count++
 	t.Bytes += e.Size
 	t.Elements += e.Len
-	if e.ValueKind == KindModule && e.Module != nil {
+	if e.ValueKind == rdbfile.KindModule && e.Module != nil {
 		m := s.module(e.Module)
 		m.Keys++
 		m.Bytes += e.Size
@@ -189,7 +191,7 @@ func (s *Summary) db(n int) *DBStats {
 	return d
 }
 
-func (s *Summary) module(mv *ModuleValue) *ModuleStats {
+func (s *Summary) module(mv *rdbfile.ModuleValue) *ModuleStats {
 	if s.modules == nil {
 		s.modules = map[string]*ModuleStats{}
 	}
@@ -249,7 +251,7 @@ func (s *Summary) Top() []KeyStat {
 	return out
 }
 
-func (s *Summary) pushTop(e *Entry) {
+func (s *Summary) pushTop(e *rdbfile.Entry) {
 	k := KeyStat{DB: e.DB, Type: e.Type, TypeName: e.TypeName, Kind: e.ValueKind, Encoding: e.Encoding,
 		Size: e.Size, Len: e.Len, ExpireAt: e.ExpireAt, Offset: e.Offset}
 	if len(s.top) < s.TopN {

@@ -1,0 +1,137 @@
+package cmd
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/rdbscan"
+)
+
+// What "verify" says about the duplicate key check and the sizes of a scan.
+
+// dupServerMsg is the server's own words when it meets a duplicated key
+// (Redis and Valkey src/rdb.c, rdbLoadRioWithLoadingCtx).
+const dupServerMsg = `"Duplicated key found in RDB file"`
+
+// dupFindings reports each duplicated key at the offset of its second copy,
+// naming every copy's offset.
+func dupFindings(res *rdbscan.Result) []finding {
+	var out []finding
+	for _, d := range res.Duplicates {
+		if d.Unconfirmed {
+			out = append(out, finding{Severity: "error", Field: "key", Message: strconv.Itoa(d.N) + " keys of db " + strconv.Itoa(d.DB) +
+				" have the same 64-bit hash: almost certainly one key stored twice, and the server aborts while loading (" + dupServerMsg +
+				"); this input cannot be read a second time to name the key and its offsets: verify a copy saved as a regular file"})
+			continue
+		}
+		f := finding{Severity: "error", Field: "key", Key: d.Key, Offset: d.Copies[1].Offset, Message: dupWhere(d) + ": "}
+		switch d.Outcome {
+		case rdbscan.DupAborts:
+			f.Message += "the server aborts while loading (" + dupServerMsg + ")"
+		case rdbscan.DupAbortsUnlessExpired:
+			f.Severity = "warning"
+			f.Message += "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + dupServerMsg + ")"
+		default:
+			f.Severity = "warning"
+			f.Message += "all copies but one are empty, which the server skips, so it loads the file"
+		}
+		out = append(out, f)
+	}
+	if more := res.DupCount - int64(len(res.Duplicates)); more > 0 {
+		out = append(out, finding{Severity: "error", Field: "key", Message: strconv.FormatInt(more, 10) +
+			" more keys appear twice in one database (not listed); the server aborts while loading (" + dupServerMsg + ")"})
+	}
+	return out
+}
+
+// dupWhere is "key appears twice in db 0, at offsets 25 (0x19) and 40 (0x28)".
+func dupWhere(d rdbscan.Duplicate) string {
+	offs := make([]string, len(d.Copies))
+	for i, c := range d.Copies {
+		offs[i] = offsetText(c.Offset)
+	}
+	last := len(offs) - 1
+	times := strconv.Itoa(len(d.Copies)) + " times"
+	if len(d.Copies) == 2 {
+		times = "twice"
+	}
+	return "key appears " + times + " in db " + strconv.Itoa(d.DB) + ", at offsets " +
+		strings.Join(offs[:last], ", ") + " and " + offs[last]
+}
+
+// dupBlocks reports whether a duplicated key stops every server loading the file.
+func dupBlocks(res *rdbscan.Result) bool {
+	if res.DupCount > int64(len(res.Duplicates)) {
+		return true
+	}
+	for _, d := range res.Duplicates {
+		if d.Outcome == rdbscan.DupAborts {
+			return true
+		}
+	}
+	return false
+}
+
+// dupDamage is why no --target loads a file whose only problem is a
+// duplicated key: `key "k" appears twice in db 0, at offsets ...: the
+// server aborts while loading`.
+func dupDamage(res *rdbscan.Result) string {
+	for _, d := range res.Duplicates {
+		if d.Outcome != rdbscan.DupAborts {
+			continue
+		}
+		s := "the server aborts while loading"
+		if d.Unconfirmed {
+			return s + " (a key appears twice in db " + strconv.Itoa(d.DB) + ", see the findings)"
+		}
+		s = "key " + quoteKey(d.Key) + " " + strings.TrimPrefix(dupWhere(d), "key ") + ": " + s
+		if n := res.DupCount - 1; n > 0 {
+			s += " (and " + plural(int(n), "more duplicated key") + ")"
+		}
+		return s
+	}
+	return "the server aborts while loading (keys appear twice in one database, see the findings)"
+}
+
+// dupHint is the hint of a file whose records are intact but which holds
+// a duplicated key.
+func dupHint(res *rdbscan.Result) string {
+	return "every record is intact, but " + dupDamage(res) + ". Loading it needs all copies but one of each duplicated key removed; rdbkit cannot repair RDB files yet."
+}
+
+// dupCount is the JSON duplicate_keys: null when the check did not run.
+func dupCount(res *rdbscan.Result, ran bool) *int64 {
+	if !ran {
+		return nil
+	}
+	n := res.DupCount
+	return &n
+}
+
+// sizeText is the "size:" line: the size of the file on disk.
+func sizeText(in *input) string {
+	if in.FileSize < 0 {
+		return "unknown (not a regular file)"
+	}
+	return strconv.FormatInt(in.FileSize, 10) + " bytes"
+}
+
+// readText is the "read:" line, when the bytes of the RDB stream read are
+// not simply the file: a compressed input, one of unknown size, or a file
+// whose reading stopped early. "" otherwise.
+func readText(in *input, res *rdbscan.Result) string {
+	n := strconv.FormatInt(res.Size, 10) + " bytes"
+	switch {
+	case in.Compressed():
+		n += " of the decompressed RDB stream"
+	case in.FileSize < 0:
+	case res.Size == in.FileSize:
+		return ""
+	}
+	if !res.Done() && !errors.Is(res.Err, rdbfile.ErrChecksum) {
+		n += " (reading stopped there)"
+	}
+	return n
+}
