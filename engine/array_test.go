@@ -526,3 +526,76 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestStreamIDMPAndNACK: IDMP records decide whether an XADD adds an
+// entry (MAXSIZE evicts the oldest record, a changed XCFGSET drops them),
+// XIDMPRECORD refuses a conflicting record, XNACK releases entries into
+// the NACK zone (src/t_stream.c).
+func TestStreamIDMPAndNACK(t *testing.T) {
+	e := newEngine(t, "8.8.0")
+	do(t, e, "XADD", "s", "IDMP", "p", "a", "1-1", "f", "v")
+	do(t, e, "XADD", "s", "IDMP", "p", "a", "*", "f", "v") // duplicate: nothing added
+	do(t, e, "XCFGSET", "s", "IDMP-MAXSIZE", "2")          // changed: records dropped
+	do(t, e, "XADD", "s", "IDMP", "p", "a", "1-2", "f", "v")
+	do(t, e, "XADD", "s", "IDMP", "p", "b", "1-3", "f", "v")
+	do(t, e, "XADD", "s", "IDMP", "p", "c", "1-4", "f", "v") // evicts a
+	do(t, e, "XADD", "s", "IDMP", "p", "a", "1-5", "f", "v") // a is new again
+	do(t, e, "XCFGSET", "s", "IDMP-MAXSIZE", "2")            // unchanged: kept
+	do(t, e, "XIDMPRECORD", "s", "q", "z", "1-1")
+	do(t, e, "XIDMPRECORD", "s", "q", "z", "1-1") // same record: OK
+	fails(t, e, "XIDMPRECORD", "s", "q", "z", "1-2")
+	fails(t, e, "XIDMPRECORD", "s", "q", "y", "9-9") // no such entry
+	fails(t, e, "XCFGSET", "s", "IDMP-DURATION", "0")
+	fails(t, e, "XCFGSET", "nokey", "IDMP-DURATION", "5")
+	var ue *UnsupportedError
+	if err := e.Exec(toArgv([]string{"XADD", "s", "IDMPAUTO", "p", "*", "f", "v"})); !errors.As(err, &ue) {
+		t.Errorf("IDMPAUTO: %v", err)
+	}
+	st := value(t, e, "s").Stream
+	var ids, recs []string
+	for _, en := range st.Entries {
+		ids = append(ids, en.ID.String())
+	}
+	for _, p := range st.IDMP.Producers {
+		for _, r := range p.Entries {
+			recs = append(recs, string(p.PID)+"/"+string(r.IID)+"="+r.ID.String())
+		}
+	}
+	eqStrings(t, "entries", ids, []string{"1-1", "1-2", "1-3", "1-4", "1-5"})
+	eqStrings(t, "records", recs, []string{"p/c=1-4", "p/a=1-5", "q/z=1-1"})
+	if m := st.IDMP; m.MaxEntries != 2 || m.IIDsAdded != 6 || m.IIDsDuplicates != 1 {
+		t.Errorf("IDMP %+v", m)
+	}
+
+	do(t, e, "XGROUP", "CREATE", "s", "g", "0")
+	do(t, e, "XCLAIM", "s", "g", "alice", "0", "1-1", "1-2", "1-3", "TIME", "1000", "RETRYCOUNT", "2", "FORCE", "JUSTID")
+	do(t, e, "XNACK", "s", "g", "SILENT", "IDS", "2", "1-2", "1-1")
+	do(t, e, "XNACK", "s", "g", "FATAL", "IDS", "1", "1-5", "FORCE")
+	do(t, e, "XNACK", "s", "g", "FAIL", "IDS", "1", "9-9", "FORCE") // not in the stream: skipped
+	fails(t, e, "XNACK", "s", "nogroup", "FAIL", "IDS", "1", "1-1")
+	fails(t, e, "XNACK", "s", "g", "MAYBE", "IDS", "1", "1-1")
+	fails(t, e, "XNACK", "s", "g", "FAIL", "IDS", "2", "1-1")
+	g := value(t, e, "s").Stream.Groups[0]
+	var nack []string
+	for _, id := range g.NACK {
+		nack = append(nack, id.String())
+	}
+	eqStrings(t, "NACK zone", nack, []string{"1-2", "1-1", "1-5"})
+	got := map[string]string{}
+	for _, p := range g.PEL {
+		got[p.ID.String()] = strconv.FormatInt(p.DeliveryTime, 10) + "/" + strconv.FormatUint(p.DeliveryCount, 10)
+	}
+	if got["1-1"] != "0/1" || got["1-2"] != "0/1" || got["1-3"] != "1000/2" || got["1-5"] != "0/9223372036854775807" {
+		t.Errorf("PEL %v", got)
+	}
+	if len(g.Consumers) != 1 || len(g.Consumers[0].PEL) != 1 {
+		t.Errorf("alice still owns %v", g.Consumers[0].PEL)
+	}
+	do(t, e, "XACK", "s", "g", "1-1")
+	do(t, e, "XCLAIM", "s", "g", "bob", "0", "1-2", "JUSTID")
+	nack = nack[:0]
+	for _, id := range value(t, e, "s").Stream.Groups[0].NACK {
+		nack = append(nack, id.String())
+	}
+	eqStrings(t, "NACK zone after XACK and XCLAIM", nack, []string{"1-5"})
+}
