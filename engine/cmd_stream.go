@@ -122,7 +122,7 @@ type trimArgs struct {
 	id         sid
 	idGiven    bool
 	seqGiven   bool
-	policy     int // 0 KEEPREF, 1 DELREF, 2 ACKED
+	policy     int    // 0 KEEPREF, 1 DELREF, 2 ACKED
 	idmpPID    []byte // IDMP / IDMPAUTO producer id (Redis 8.6+)
 	idmpIID    []byte // IDMP idempotent id
 	idmpAuto   bool   // IDMPAUTO: the id is a hash of the fields
