@@ -139,9 +139,6 @@ func TestArrayCommands(t *testing.T) {
 	if string(arrayElementText(nil, &value(t, e, "v").Array.Elements[0])) != "0123" {
 		t.Errorf("COPY shares the array")
 	}
-	if e.Exec(toArgv([]string{"ARGET", "v", "0"})) != nil || e.Exec(toArgv([]string{"ARSCAN", "v", "0", "9"})) != nil {
-		t.Errorf("read-only array commands are refused")
-	}
 	old := newEngine(t, "8.6.0")
 	if err := old.Exec(toArgv([]string{"ARSET", "a", "0", "x"})); !errors.Is(err, ErrUnknownCommand) {
 		t.Errorf("ARSET on 8.6: %v", err)
