@@ -564,6 +564,11 @@ func TestStreamIDMPAndNACK(t *testing.T) {
 		t.Errorf("IDMP %+v", m)
 	}
 
+	do(t, e, "COPY", "s", "s2") // the copy's records are its own
+	do(t, e, "XADD", "s2", "IDMP", "p", "d", "1-6", "f", "v")
+	if got := value(t, e, "s").Stream.IDMP.Producers[0].Entries; len(got) != 2 || string(got[0].IID) != "c" {
+		t.Errorf("XADD on a copy changed the original's records: %+v", got)
+	}
 	do(t, e, "XGROUP", "CREATE", "s", "g", "0")
 	do(t, e, "XCLAIM", "s", "g", "alice", "0", "1-1", "1-2", "1-3", "TIME", "1000", "RETRYCOUNT", "2", "FORCE", "JUSTID")
 	do(t, e, "XNACK", "s", "g", "SILENT", "IDS", "2", "1-2", "1-1")

@@ -966,6 +966,20 @@ func (m *idmpState) producer(pid []byte) *rdbfile.IDMPProducer {
 	return &m.Producers[i]
 }
 
+// cloneIDMP returns a deep copy of m (COPY, Lookup: records are changed
+// in place).
+func cloneIDMP(m *rdbfile.StreamIDMP) *rdbfile.StreamIDMP {
+	c := *m
+	c.Producers = make([]rdbfile.IDMPProducer, len(m.Producers))
+	for i, p := range m.Producers {
+		c.Producers[i] = rdbfile.IDMPProducer{PID: clone(p.PID), Entries: make([]rdbfile.IDMPEntry, len(p.Entries))}
+		for j, r := range p.Entries {
+			c.Producers[i].Entries[j] = rdbfile.IDMPEntry{IID: clone(r.IID), ID: r.ID}
+		}
+	}
+	return &c
+}
+
 // idmpLookup returns the entry ID producer p recorded for iid.
 func idmpLookup(p *rdbfile.IDMPProducer, iid []byte) (sid, bool) {
 	for _, r := range p.Entries {

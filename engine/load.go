@@ -1121,8 +1121,7 @@ func (s *streamObj) export() *rdbfile.Stream {
 		st.Groups = append(st.Groups, sg)
 	}
 	if s.idmp != nil {
-		m := *s.idmp
-		st.IDMP = &m
+		st.IDMP = cloneIDMP(s.idmp)
 	}
 	return st
 }
