@@ -390,7 +390,7 @@ func runReplay(ctx context.Context, app *App, o replayOptions, path string) erro
 	if o.digest {
 		plainLine(out, "digest", e.Digest())
 		if n := e.UndigestedKeys(); n > 0 {
-			plainLine(out, "digest note", fmt.Sprintf("%d keys left out: the DEBUG DIGEST of their type (Redis 8.8 array, GCRA) is not known, so a live server's digest will differ", n))
+			plainLine(out, "digest note", fmt.Sprintf("%d keys left out: GCRA values, whose DEBUG DIGEST is not known, and arrays longer than %d slots, whose digest takes the server one SHA-1 per slot up to the highest index, so a live server's digest will differ (or never finish)", n, engine.ArrayDigestMaxLen))
 		}
 	}
 	return nil

@@ -136,19 +136,26 @@ func TestReplayExpired(t *testing.T) {
 	}
 }
 
-// TestReplayDigestNotesUndigestedKeys: on the Redis 8.8 RDB 14 sample (two
-// arrays, whose DEBUG DIGEST is not known), --digest says that the digest
-// leaves two keys out, and --json reports undigested_keys 2; a file without
-// such keys reports 0 and no note.
+// TestReplayDigestNotesUndigestedKeys: the Redis 8.8 RDB 14 sample (two
+// arrays, a v5 stream) replays to the DEBUG DIGEST its server reported,
+// with no key left out; the far-index array file (five arrays with indices
+// up to 2^64-2, whose digest the server never finishes) gets a note on
+// five keys left out, and --json reports undigested_keys 5.
 func TestReplayDigestNotesUndigestedKeys(t *testing.T) {
-	path := filepath.Join(corpusDir(t), "newer", "redis-8.8dev-rdb14.rdb")
+	dir := corpusDir(t)
+	path := filepath.Join(dir, "newer", "redis-8.8dev-rdb14.rdb")
 	r := run(t, nil, "replay", "--digest", path)
-	if r.code != 0 || !strings.Contains(r.out, "digest note:\t2 keys left out") {
-		t.Errorf("exit %d, want a digest note on 2 keys:\n%s%s", r.code, r.out, r.err)
+	if r.code != 0 || strings.Contains(r.out, "digest note") || !strings.Contains(r.out, "71dcc288816511f511cf2da7e5eb62631453128f") {
+		t.Errorf("exit %d, want digest 71dcc288816511f511cf2da7e5eb62631453128f and no note:\n%s%s", r.code, r.out, r.err)
 	}
-	r = run(t, nil, "--json", "replay", "--keys", path)
-	if r.code != 0 || !strings.Contains(r.out, `"undigested_keys":2`) {
-		t.Errorf("--json: exit %d, want undigested_keys 2:\n%s%s", r.code, r.out, r.err)
+	far := filepath.Join(dir, "redis-unstable-2026-06-09", "rdb", "dump-array-far.rdb")
+	r = run(t, nil, "replay", "--digest", far)
+	if r.code != 0 || !strings.Contains(r.out, "digest note:\t5 keys left out") {
+		t.Errorf("exit %d, want a digest note on 5 keys:\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, nil, "--json", "replay", "--keys", far)
+	if r.code != 0 || !strings.Contains(r.out, `"undigested_keys":5`) {
+		t.Errorf("--json: exit %d, want undigested_keys 5:\n%s%s", r.code, r.out, r.err)
 	}
 	r = run(t, nil, "replay", "--digest", sample)
 	if r.code != 0 || strings.Contains(r.out, "digest note") {

@@ -17,13 +17,6 @@ var miscCommands = []cmdSpec{
 	{name: "evalsha_ro", fn: cmdScriptCall},
 	{name: "fcall", fn: cmdScriptCall},
 	{name: "fcall_ro", fn: cmdScriptCall},
-	{name: "ardel", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "ardelrange", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arinsert", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "armset", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arring", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arseek", fn: unsupportedCmd("array values are kept as loaded")},
-	{name: "arset", fn: unsupportedCmd("array values are kept as loaded")},
 }
 
 // cmdScriptCall: scripts cannot run offline. Redis 7.0+ never writes them

@@ -3,6 +3,9 @@ package engine
 import (
 	"bytes"
 	"math"
+	"slices"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
 // Stream commands (Redis src/t_stream.c). Consumer-group state (PELs,
@@ -21,22 +24,9 @@ var streamCommands = []cmdSpec{
 	{name: "xreadgroup", fn: cmdXReadGroup},
 	{name: "xdelex", fn: cmdXDelEx},
 	{name: "xackdel", fn: cmdXAckDel},
-	{name: "xcfgset", fn: cmdStreamStateNoop},
-	{name: "xidmprecord", fn: cmdStreamStateNoop},
-	{name: "xnack", fn: cmdStreamStateNoop},
-}
-
-// cmdStreamStateNoop accepts the Redis 8.6/8.8 commands that only change a
-// stream's IDMP configuration and records or its NACK zone (an AOF rewrite
-// emits them for every stream that has such state). That state is kept as
-// loaded and is not part of DEBUG DIGEST; only the key's type is checked.
-func cmdStreamStateNoop(e *Engine, a [][]byte) error {
-	_, err := e.stream(a[1])
-	return err
-}
-
-func unsupportedCmd(reason string) func(*Engine, [][]byte) error {
-	return func(*Engine, [][]byte) error { return unsupported(reason) }
+	{name: "xcfgset", fn: cmdXCfgSet},
+	{name: "xidmprecord", fn: cmdXIdmpRecord},
+	{name: "xnack", fn: cmdXNack},
 }
 
 var errBadStreamID = replyErr("ERR Invalid stream ID specified as stream command argument")
@@ -132,7 +122,10 @@ type trimArgs struct {
 	id         sid
 	idGiven    bool
 	seqGiven   bool
-	policy     int // 0 KEEPREF, 1 DELREF, 2 ACKED
+	policy     int    // 0 KEEPREF, 1 DELREF, 2 ACKED
+	idmpPID    []byte // IDMP / IDMPAUTO producer id (Redis 8.6+)
+	idmpIID    []byte // IDMP idempotent id
+	idmpAuto   bool   // IDMPAUTO: the id is a hash of the fields
 }
 
 // parseTrimArgs is streamParseAddOrTrimArgsOrReply. It returns the index
@@ -191,10 +184,27 @@ func (e *Engine) parseTrimArgs(a [][]byte, xadd bool) (trimArgs, int, error) {
 			t.policy = 1
 		case redis82 && eq(o, "acked"):
 			t.policy = 2
-		case xadd && !e.v.Valkey && e.v.AtLeast(8, 6) && eq(o, "idmp") && more >= 2:
-			i += 2 // idempotency bookkeeping is not reproduced
 		case xadd && !e.v.Valkey && e.v.AtLeast(8, 6) && eq(o, "idmpauto") && more >= 1:
+			if t.idmpPID != nil {
+				return t, 0, replyErr("ERR syntax error, IDMP/IDMPAUTO specified multiple times")
+			}
+			if len(a[i+1]) == 0 {
+				return t, 0, replyErr("ERR syntax error, IDMPAUTO requires a non-empty producer ID")
+			}
+			t.idmpPID, t.idmpAuto = a[i+1], true
 			i++
+		case xadd && !e.v.Valkey && e.v.AtLeast(8, 6) && eq(o, "idmp") && more >= 2:
+			if t.idmpPID != nil {
+				return t, 0, replyErr("ERR syntax error, IDMP/IDMPAUTO specified multiple times")
+			}
+			if len(a[i+1]) == 0 {
+				return t, 0, replyErr("ERR syntax error, IDMP requires a non-empty producer ID")
+			}
+			if len(a[i+2]) == 0 {
+				return t, 0, replyErr("ERR syntax error, IDMP requires a non-empty idempotent ID")
+			}
+			t.idmpPID, t.idmpIID = a[i+1], a[i+2]
+			i += 2
 		case xadd:
 			id, seqGiven, err := parseStreamID(o, true, 0, true)
 			if err != nil {
@@ -242,14 +252,7 @@ func (s *streamObj) dropRefs(id sid) {
 			}
 			delete(g.pel, id)
 		}
-		if len(g.nack) > 0 {
-			for i, n := range g.nack {
-				if n == id {
-					g.nack = append(g.nack[:i], g.nack[i+1:]...)
-					break
-				}
-			}
-		}
+		g.unnack(id)
 	}
 }
 
@@ -287,12 +290,25 @@ func cmdXAdd(e *Engine, a [][]byte) error {
 	if err != nil {
 		return err
 	}
+	if t.idmpAuto {
+		// The idempotent id would be an XXH3-128 hash of the fields.
+		return unsupported("XADD IDMPAUTO: the idempotent id (an XXH3-128 hash of the fields) is not computed")
+	}
 	if s == nil {
 		if t.nomkstream {
 			return nil
 		}
 		s = &streamObj{}
 		e.cur().put(a[1], s, noExpire)
+	}
+	var prod *rdbfile.IDMPProducer
+	if t.idmpPID != nil {
+		m := s.idmpState()
+		prod = m.producer(t.idmpPID)
+		if _, ok := idmpLookup(prod, t.idmpIID); ok {
+			m.IIDsDuplicates++ // a replay of a recorded id adds nothing
+			return nil
+		}
 	}
 	if s.lastID.Ms == math.MaxUint64 && s.lastID.Seq == math.MaxUint64 {
 		return replyErr("ERR The stream has exhausted the last possible ID, unable to add more items")
@@ -323,6 +339,9 @@ func cmdXAdd(e *Engine, a [][]byte) error {
 	s.append(id, a[fp:])
 	s.entriesAdded++
 	s.lastID = id
+	if prod != nil {
+		(*idmpState)(s.idmp).insert(prod, t.idmpIID, id)
+	}
 	return e.applyTrim(s, &t)
 }
 
@@ -534,6 +553,7 @@ func (g *sgroup) ack(id sid) bool {
 		delete(p.owner.pel, id)
 	}
 	delete(g.pel, id)
+	g.unnack(id)
 	return true
 }
 
@@ -574,6 +594,7 @@ func (g *sgroup) claim(id sid, c *sconsumer, p *spending, deliveryTime int64, re
 		p.owner = c
 	}
 	p.time = deliveryTime
+	g.unnack(id) // a new delivery time moves it out of the NACK zone
 	if retry >= 0 {
 		p.count = uint64(retry)
 	} else if !justid {
@@ -909,4 +930,286 @@ func cmdXAckDel(e *Engine, a [][]byte) error {
 		s.deleteWithPolicy(id, policy)
 	}
 	return nil
+}
+
+// Redis 8.6/8.8 stream state: the idempotent-producer (IDMP) records and
+// the NACK zone of consumer groups (src/t_stream.c). Neither is part of
+// DEBUG DIGEST, but IDMP decides whether an XADD adds an entry.
+
+// IDMP defaults of a new stream: stream-idmp-duration and
+// stream-idmp-maxsize (both 100), and the XCFGSET limits.
+const (
+	idmpDefaultDuration = 100
+	idmpDefaultMaxSize  = 100
+	idmpMaxDuration     = 86400
+	idmpMaxMaxSize      = 10000
+)
+
+// idmpState returns the stream's IDMP state, created with the defaults.
+func (s *streamObj) idmpState() *idmpState {
+	if s.idmp == nil {
+		s.idmp = &rdbfile.StreamIDMP{Duration: idmpDefaultDuration, MaxEntries: idmpDefaultMaxSize}
+	}
+	return (*idmpState)(s.idmp)
+}
+
+// idmpState is a stream's IDMP state: producers in byte order of their ids
+// (the server's rax), each with its records oldest first.
+type idmpState rdbfile.StreamIDMP
+
+// producer is idmpGetOrCreateProducer.
+func (m *idmpState) producer(pid []byte) *rdbfile.IDMPProducer {
+	i, ok := slices.BinarySearchFunc(m.Producers, pid, func(p rdbfile.IDMPProducer, k []byte) int { return bytes.Compare(p.PID, k) })
+	if !ok {
+		m.Producers = slices.Insert(m.Producers, i, rdbfile.IDMPProducer{PID: clone(pid)})
+	}
+	return &m.Producers[i]
+}
+
+// cloneIDMP returns a deep copy of m (COPY, Lookup: records are changed
+// in place).
+func cloneIDMP(m *rdbfile.StreamIDMP) *rdbfile.StreamIDMP {
+	c := *m
+	c.Producers = make([]rdbfile.IDMPProducer, len(m.Producers))
+	for i, p := range m.Producers {
+		c.Producers[i] = rdbfile.IDMPProducer{PID: clone(p.PID), Entries: make([]rdbfile.IDMPEntry, len(p.Entries))}
+		for j, r := range p.Entries {
+			c.Producers[i].Entries[j] = rdbfile.IDMPEntry{IID: clone(r.IID), ID: r.ID}
+		}
+	}
+	return &c
+}
+
+// idmpLookup returns the entry ID producer p recorded for iid.
+func idmpLookup(p *rdbfile.IDMPProducer, iid []byte) (sid, bool) {
+	for _, r := range p.Entries {
+		if bytes.Equal(r.IID, iid) {
+			return r.ID, true
+		}
+	}
+	return sid{}, false
+}
+
+// insert is idmpInsertEntry: records iid → id last in p, then drops p's
+// oldest record beyond the stream's IDMP-MAXSIZE.
+func (m *idmpState) insert(p *rdbfile.IDMPProducer, iid []byte, id sid) {
+	p.Entries = append(p.Entries, rdbfile.IDMPEntry{IID: clone(iid), ID: id})
+	m.IIDsAdded++
+	if uint64(len(p.Entries)) > m.MaxEntries {
+		p.Entries = slices.Delete(p.Entries, 0, 1)
+	}
+}
+
+// XCFGSET key [IDMP-DURATION seconds] [IDMP-MAXSIZE entries]: a changed
+// value drops every IDMP record of the stream (the counters stay).
+func cmdXCfgSet(e *Engine, a [][]byte) error {
+	s, err := e.stream(a[1])
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return errNoSuchKey
+	}
+	duration, maxsize := int64(-1), int64(-1)
+	for i := 2; i < len(a); i++ {
+		more := len(a) - 1 - i
+		switch {
+		case eq(a[i], "idmp-duration") && more > 0:
+			if duration != -1 {
+				return replyErr("ERR IDMP-DURATION specified multiple times")
+			}
+			i++
+			n, err := argInt(a[i])
+			if err != nil {
+				return err
+			}
+			if n < 1 || n > idmpMaxDuration {
+				return replyErr("ERR IDMP-DURATION must be between 1 and 86400 seconds")
+			}
+			duration = n
+		case eq(a[i], "idmp-maxsize") && more > 0:
+			if maxsize != -1 {
+				return replyErr("ERR IDMP-MAXSIZE specified multiple times")
+			}
+			i++
+			n, err := argInt(a[i])
+			if err != nil {
+				return err
+			}
+			if n < 1 || n > idmpMaxMaxSize {
+				return replyErr("ERR IDMP-MAXSIZE must be between 1 and 10000 entries")
+			}
+			maxsize = n
+		default:
+			return errSyntax
+		}
+	}
+	if duration == -1 && maxsize == -1 {
+		return replyErr("ERR At least one parameter must be specified")
+	}
+	m := s.idmpState()
+	if duration != -1 && m.Duration != uint64(duration) {
+		m.Duration, m.Producers = uint64(duration), nil
+	}
+	if maxsize != -1 && m.MaxEntries != uint64(maxsize) {
+		m.MaxEntries, m.Producers = uint64(maxsize), nil
+	}
+	return nil
+}
+
+// XIDMPRECORD key pid iid id: records that entry id (which must exist)
+// was added by producer pid with idempotent id iid (what an AOF rewrite
+// emits per IDMP record).
+func cmdXIdmpRecord(e *Engine, a [][]byte) error {
+	id, _, err := parseStreamID(a[4], true, 0, false)
+	if err != nil {
+		return err
+	}
+	if len(a[2]) == 0 {
+		return replyErr("ERR producer ID must be non-empty")
+	}
+	if len(a[3]) == 0 {
+		return replyErr("ERR idempotent ID must be non-empty")
+	}
+	s, err := e.stream(a[1])
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return errNoSuchKey
+	}
+	if !s.has(id) {
+		return replyErr("ERR No such message in stream")
+	}
+	m := s.idmpState()
+	p := m.producer(a[2])
+	if old, ok := idmpLookup(p, a[3]); ok {
+		if old != id {
+			return replyErr("ERR IID already exists for this producer with a different stream ID")
+		}
+		return nil
+	}
+	m.insert(p, a[3], id)
+	return nil
+}
+
+// XNACK modes.
+const (
+	xnackSilent = iota // delivery count - 1
+	xnackFail          // delivery count kept
+	xnackFatal         // delivery count = INT64_MAX
+)
+
+// XNACK key group SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT count] [FORCE]:
+// releases pending entries to the group: no owner, delivery time 0, last
+// in the NACK zone; FORCE creates unowned entries for existing stream
+// entries that are not pending.
+func cmdXNack(e *Engine, a [][]byte) error {
+	s, err := e.stream(a[1])
+	if err != nil {
+		return err
+	}
+	var g *sgroup
+	if s != nil {
+		g = s.group(a[2])
+	}
+	if g == nil {
+		return replyErr("NOGROUP No such key '" + cString(a[1]) + "' or consumer group '" + cString(a[2]) + "'")
+	}
+	var mode int
+	switch {
+	case eq(a[3], "silent"):
+		mode = xnackSilent
+	case eq(a[3], "fail"):
+		mode = xnackFail
+	case eq(a[3], "fatal"):
+		mode = xnackFatal
+	default:
+		return replyErr("ERR mode must be SILENT, FAIL, or FATAL")
+	}
+	idsStart, numids, force, retry := 0, 0, false, int64(-1)
+	for i := 4; i < len(a); i++ {
+		more := len(a) - 1 - i
+		switch {
+		case eq(a[i], "ids") && more > 0:
+			n, ok := parseInt(a[i+1])
+			if !ok || n < 1 || n > math.MaxInt32 {
+				return replyErr("ERR numids must be a positive integer")
+			}
+			idsStart = i + 2
+			if n > int64(len(a)-idsStart) {
+				return replyErr("ERR number of IDs doesn't match numids")
+			}
+			numids = int(n)
+			i = idsStart + numids - 1
+		case eq(a[i], "force"):
+			force = true
+		case eq(a[i], "retrycount") && more > 0:
+			i++
+			n, err := argInt(a[i])
+			if err != nil {
+				return err
+			}
+			if n < 0 {
+				return replyErr("ERR Invalid RETRYCOUNT value, must be >= 0")
+			}
+			retry = n
+		default:
+			return replyErr("ERR Unrecognized XNACK option '" + cString(a[i]) + "'")
+		}
+	}
+	if idsStart == 0 {
+		return replyErr("ERR syntax error, expected IDS keyword")
+	}
+	ids, err := parseIDs(a[idsStart : idsStart+numids])
+	if err != nil {
+		return err
+	}
+	count := func(c uint64) uint64 {
+		switch {
+		case retry >= 0:
+			return uint64(retry)
+		case mode == xnackSilent && c > 0:
+			return c - 1
+		case mode == xnackFatal:
+			return math.MaxInt64
+		}
+		return c
+	}
+	for _, id := range ids {
+		p, ok := g.pel[id]
+		switch {
+		case ok:
+			p.count = count(p.count)
+			if p.owner != nil {
+				delete(p.owner.pel, id)
+				p.owner = nil
+			}
+			g.unnack(id)
+		case force && s.has(id):
+			p = &spending{count: count(0)}
+			g.pel[id] = p
+		default:
+			continue
+		}
+		p.time = 0
+		g.nack = append(g.nack, id)
+	}
+	return nil
+}
+
+// unnack removes id from the group's NACK zone, if there.
+func (g *sgroup) unnack(id sid) {
+	if i := slices.Index(g.nack, id); i >= 0 {
+		g.nack = slices.Delete(g.nack, i, i+1)
+	}
+}
+
+// cString is b up to its first NUL byte, as the server prints a key or a
+// name with %s.
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }

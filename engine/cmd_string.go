@@ -292,7 +292,7 @@ func cmdSetRange(e *Engine, a [][]byte) error {
 	if len(val) == 0 {
 		return nil
 	}
-	if off+int64(len(val)) > protoMaxBulkLen {
+	if off > protoMaxBulkLen-int64(len(val)) { // checkStringLength, overflow included
 		return errTooBig
 	}
 	var cur []byte

@@ -30,7 +30,7 @@ func corpusDir(t testing.TB) string {
 	return ""
 }
 
-var corpusServers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1"}
+var corpusServers = []string{"redis-7.0.15", "redis-7.2.6", "redis-7.4.1", "redis-8.0-m01", "valkey-8.0.1", "redis-unstable-2026-06-09"}
 
 // gtFile is the part of a corpus ground-truth file (corpus README,
 // "Ground-truth JSON") these tests use.

@@ -23,8 +23,8 @@ import (
 // encoding a value has in memory or in the file.
 
 // ErrNoDigest is returned for values whose digest cannot be computed from
-// the file: nil values and types DEBUG DIGEST does not define (Redis 8.8
-// arrays, GCRA rate limiters).
+// the file: nil values, types whose digest is not known (GCRA rate
+// limiters) and arrays longer than ArrayDigestMaxLen.
 var ErrNoDigest = errors.New("engine: digest of this value type is not known")
 
 // Object type codes hashed at the start of every value (Redis OBJ_*).
@@ -36,6 +36,7 @@ const (
 	objHash   = 4
 	objModule = 5
 	objStream = 6
+	objArray  = 7
 )
 
 type sum20 [20]byte
@@ -126,6 +127,14 @@ func valueDigest(d *sum20, v ServerVersion, val *rdbfile.Value, hasExpire bool, 
 		// one contribute only the type code.
 		binary.BigEndian.PutUint32(code[:], objModule)
 		d.mix(code[:])
+	case rdbfile.KindArray:
+		a := arrayFromValue(val.Array)
+		if a.arLen() > ArrayDigestMaxLen {
+			return scratch, ErrNoDigest
+		}
+		binary.BigEndian.PutUint32(code[:], objArray)
+		d.mix(code[:])
+		digestArray(d, a)
 	default:
 		return scratch, ErrNoDigest
 	}

@@ -16,7 +16,10 @@
 // Digester and ValueDigest compute DEBUG DIGEST and DEBUG DIGEST-VALUE
 // (Redis src/debug.c computeDatasetDigest, xorObjectDigest) from rdbfile
 // values, so a file can be
-// compared with a running server without loading it.
+// compared with a running server without loading it. A Redis 8.8 array
+// hashes every slot up to its highest index, one SHA-1 each: arrays longer
+// than ArrayDigestMaxLen slots are left out (ErrNoDigest), as the server
+// would take minutes to forever on them.
 //
 // # Replaying AOF files
 //

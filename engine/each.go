@@ -35,10 +35,8 @@ func elements(o object) int {
 	switch x := o.(type) {
 	case *streamObj:
 		return int(min(x.count, uint64(math.MaxInt)))
-	case *opaqueObj:
-		if x.v.Array != nil {
-			return len(x.v.Array.Elements)
-		}
+	case *arrayObj:
+		return int(min(x.count, uint64(math.MaxInt)))
 	}
 	return o.length()
 }

@@ -340,7 +340,7 @@ var commandTable map[string]*cmdSpec
 // names are unique).
 func commandLists() [][]cmdSpec {
 	return [][]cmdSpec{genericCommands, stringCommands, bitCommands, listCommands, setCommands,
-		zsetCommands, hashCommands, streamCommands, geoCommands, hllCommands, miscCommands, readOnlyCommands}
+		zsetCommands, hashCommands, streamCommands, geoCommands, hllCommands, arrayCommands, miscCommands, readOnlyCommands}
 }
 
 func init() {

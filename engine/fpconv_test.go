@@ -343,10 +343,7 @@ func TestScoresCorpus(t *testing.T) {
 	dir := corpusDir(t)
 	total := 0
 	for _, s := range corpusServers {
-		v, err := ParseServerVersion(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := gtServerVersion(t, filepath.Join(dir, s, "rdb", "gt-dataset.json"))
 		// ZRANGE WITHSCORES replies captured in the ground truth.
 		gt := loadGT(t, filepath.Join(dir, s, "rdb", "gt-dataset.json"))
 		n := 0

@@ -15,7 +15,8 @@ import (
 // the two in step).
 
 // objDigest continues d with the digest of o (xorObjectDigest). It reports
-// false for values whose digest is unknown (arrays, GCRA).
+// false for values whose digest is unknown (GCRA) or too long to compute
+// (arrays longer than ArrayDigestMaxLen).
 func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
 	return objDigest(e.v, d, o, hasExpire, &e.scratch)
 }
@@ -85,6 +86,12 @@ func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, scratch *[]b
 		})
 	case *moduleObj:
 		typ(objModule)
+	case *arrayObj:
+		if x.arLen() > ArrayDigestMaxLen {
+			return false
+		}
+		typ(objArray)
+		digestArray(d, x)
 	default:
 		return false
 	}
@@ -96,7 +103,7 @@ func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, scratch *[]b
 
 // SHA-1s of the constants objDigest mixes in.
 var (
-	typeCodeSums = func() (t [objStream + 1]sum20) {
+	typeCodeSums = func() (t [objArray + 1]sum20) {
 		for i := range t {
 			var code [4]byte
 			binary.BigEndian.PutUint32(code[:], uint32(i))
@@ -118,8 +125,8 @@ func (d *sum20) xorSum(h *sum20) {
 // Digest returns DEBUG DIGEST of the keyspace: 40 lowercase hex digits, all
 // zeros when empty. Logically expired keys count (the engine never expires
 // keys by time, like a server loading files). Keys whose digest is not
-// known (Redis 8.8 arrays, GCRA values; see ErrNoDigest) are left out;
-// UndigestedKeys counts them.
+// known (GCRA values; see ErrNoDigest) or too long to compute (arrays
+// longer than ArrayDigestMaxLen) are left out; UndigestedKeys counts them.
 func (e *Engine) Digest() string {
 	var final sum20
 	var code [4]byte
@@ -213,8 +220,13 @@ func (e *Engine) UndigestedKeys() int {
 	n := 0
 	for i := range e.dbs {
 		for _, o := range e.dbs[i].keys {
-			if _, ok := o.(*opaqueObj); ok {
+			switch x := o.(type) {
+			case *opaqueObj:
 				n++
+			case *arrayObj:
+				if x.arLen() > ArrayDigestMaxLen {
+					n++
+				}
 			}
 		}
 	}

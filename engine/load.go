@@ -858,7 +858,12 @@ func (e *Engine) fromValue(v *rdbfile.Value) (object, error) {
 		}
 		mv := *v.Module
 		return &moduleObj{mv: &mv}, nil
-	case rdbfile.KindArray, rdbfile.KindGCRA:
+	case rdbfile.KindArray:
+		if v.Array == nil || len(v.Array.Elements) == 0 {
+			return nil, errors.New("array with no elements (the server refuses it: empty arrays are invalid)")
+		}
+		return arrayFromValue(v.Array), nil
+	case rdbfile.KindGCRA:
 		return &opaqueObj{v: v}, nil
 	}
 	return nil, errors.New("value of unknown kind " + v.Kind.String())
@@ -998,6 +1003,8 @@ func toValue(o object) *rdbfile.Value {
 	case *moduleObj:
 		mv := *x.mv
 		return &rdbfile.Value{Kind: rdbfile.KindModule, Module: &mv}
+	case *arrayObj:
+		return &rdbfile.Value{Kind: rdbfile.KindArray, Array: x.export()}
 	case *opaqueObj:
 		return x.v
 	}
@@ -1032,8 +1039,7 @@ func (s *streamObj) export() *rdbfile.Stream {
 		st.Groups = append(st.Groups, sg)
 	}
 	if s.idmp != nil {
-		m := *s.idmp
-		st.IDMP = &m
+		st.IDMP = cloneIDMP(s.idmp)
 	}
 	return st
 }

@@ -102,8 +102,8 @@ func (*moduleObj) kind() rdbfile.Kind { return rdbfile.KindModule }
 func (*moduleObj) length() int        { return 1 }
 func (m *moduleObj) dup() object      { c := *m.mv; return &moduleObj{mv: &c} }
 
-// opaqueObj keeps a value the engine only stores (Redis 8.8 arrays, GCRA)
-// as loaded.
+// opaqueObj keeps a value the engine only stores (GCRA rate limiters) as
+// loaded.
 type opaqueObj struct{ v *rdbfile.Value }
 
 func (o *opaqueObj) kind() rdbfile.Kind { return o.v.Kind }

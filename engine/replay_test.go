@@ -251,6 +251,11 @@ func checkAgainstGT(t *testing.T, e *Engine, gtPath string) {
 	if got := e.Digest(); got != gt.DebugDigest {
 		t.Errorf("DEBUG DIGEST %s, want %s (%d key differences)", got, gt.DebugDigest, bad)
 	}
+	if e.UndigestedKeys() != 0 {
+		t.Errorf("%d keys left out of the digest", e.UndigestedKeys())
+	}
+	resp, _ := filepath.Glob(filepath.Join(filepath.Dir(gtPath), "appendonlydir", "*.base.aof"))
+	checkV5Values(t, e, gtPath, len(resp) == 0)
 }
 
 // TestReplayCorpus replays every good AOF of the corpus (base + incr

@@ -76,9 +76,7 @@ func (s *streamObj) dup() object {
 		c.groups[i] = g.dup()
 	}
 	if s.idmp != nil {
-		m := *s.idmp
-		m.Producers = slices.Clone(s.idmp.Producers)
-		c.idmp = &m
+		c.idmp = cloneIDMP(s.idmp)
 	}
 	return &c
 }
