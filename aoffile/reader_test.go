@@ -36,21 +36,21 @@ func (r record) String() string {
 
 // readAll reads src to the end and returns the records and the final error
 // (nil for a clean io.EOF).
-func readAll(src io.Reader, opts *Options) ([]record, error, *Reader) {
+func readAll(src io.Reader, opts *Options) ([]record, *Reader, error) {
 	return readRecords(src, opts, true)
 }
 
 // readRecords is readAll; without copyArgs it keeps only positions.
-func readRecords(src io.Reader, opts *Options, copyArgs bool) ([]record, error, *Reader) {
+func readRecords(src io.Reader, opts *Options, copyArgs bool) ([]record, *Reader, error) {
 	r := NewReader(src, opts)
 	var out []record
 	for {
 		c, err := r.Next()
 		if err == io.EOF {
-			return out, nil, r
+			return out, r, nil
 		}
 		if err != nil {
-			return out, err, r
+			return out, r, err
 		}
 		rec := record{kind: c.Kind, off: c.Offset, size: c.Size, line: c.Line, ts: c.Timestamp, inMulti: r.InMulti()}
 		if !copyArgs {
@@ -144,7 +144,7 @@ func TestReaderCases(t *testing.T) {
 					src = iotest.OneByteReader(src)
 				}
 				opts := tc.opts
-				recs, err, r := readAll(src, &opts)
+				recs, r, err := readAll(src, &opts)
 				var got []string
 				for _, rc := range recs {
 					got = append(got, rc.String())
@@ -184,7 +184,7 @@ func TestReaderCases(t *testing.T) {
 
 func TestRecordFields(t *testing.T) {
 	in := "REDIS0009\xff\x00\x00\x00\x00\x00\x00\x00\x00" + "#TS:1700000000\r\n" + cmd("SELECT", "0") + "#TS:bad\r\n" + cmd("SET", "k", "v")
-	recs, err, _ := readAll(strings.NewReader(in), nil)
+	recs, _, err := readAll(strings.NewReader(in), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func (e *errAfter) Read(p []byte) (int, error) {
 func TestIOErrorPassedThrough(t *testing.T) {
 	boom := errors.New("disk on fire")
 	for _, in := range []string{"", cmd("PING"), cmd("SET", "k", "v")[:10], "#TS:1"} {
-		_, err, _ := readAll(&errAfter{data: []byte(in), err: boom}, nil)
+		_, _, err := readAll(&errAfter{data: []byte(in), err: boom}, nil)
 		if err != boom {
 			t.Errorf("input %q: error %v, want the I/O error", in, err)
 		}
@@ -303,9 +303,9 @@ func TestSmallReads(t *testing.T) {
 		}
 	}
 	for name, data := range inputs {
-		want, werr, wr := readAll(bytes.NewReader(data), nil)
+		want, wr, werr := readAll(bytes.NewReader(data), nil)
 		for _, mk := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader} {
-			got, gerr, gr := readAll(mk(bytes.NewReader(data)), nil)
+			got, gr, gerr := readAll(mk(bytes.NewReader(data)), nil)
 			if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(gerr) != fmt.Sprint(werr) || gr.OKUpTo() != wr.OKUpTo() {
 				t.Errorf("%s: small reads differ: %v / %v", name, gerr, werr)
 			}
@@ -319,13 +319,12 @@ func corpusDirNoSkip() string { return testcorpus.Path() }
 // boundary, and checks the EOF contract.
 func checkPrefixes(t *testing.T, name string, data []byte, step int) {
 	t.Helper()
-	full, err, fr := readRecords(bytes.NewReader(data), nil, false)
+	full, _, err := readRecords(bytes.NewReader(data), nil, false)
 	if err != nil {
 		t.Fatalf("%s: full read: %v", name, err)
 	}
 	respStart := int64(0)
 	if p, _ := NewReader(bytes.NewReader(data), nil).Preamble(); p != nil {
-		respStart = fr.base
 		if len(full) > 0 {
 			respStart = full[0].off
 		} else {
@@ -358,7 +357,7 @@ func checkPrefixes(t *testing.T, name string, data []byte, step int) {
 		if n%2 == 0 {
 			opts.Size = int64(n)
 		}
-		recs, err, r := readRecords(bytes.NewReader(data[:n]), opts, false)
+		recs, r, err := readRecords(bytes.NewReader(data[:n]), opts, false)
 		for i, rc := range recs {
 			if i >= len(full) || rc.off != full[i].off || (rc.size != full[i].size && i != len(recs)-1) {
 				t.Fatalf("%s[:%d]: record %d differs from the full read", name, n, i)

@@ -955,9 +955,7 @@ func (d *diffRun) query(args ...string) any {
 
 func (d *diffRun) run(g *gen, n int) {
 	for d.sent+len(d.pending) < n {
-		for _, c := range g.block() {
-			d.pending = append(d.pending, c)
-		}
+		d.pending = append(d.pending, g.block()...)
 		if len(d.pending) >= 200 {
 			d.flush()
 		}

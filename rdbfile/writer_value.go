@@ -736,7 +736,6 @@ func (vw *ValueWriter) writeZSet() {
 		zl := zlBegin(nil)
 		prev, tail := 0, zlHdrSize
 		for _, i := range idx {
-			tail = len(zl)
 			zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
 			num = w.scoreText(num[:0], vw.score[i])
 			tail = len(zl)
@@ -861,7 +860,6 @@ func (vw *ValueWriter) writeHash() {
 			zl := zlBegin(nil)
 			prev, tail := 0, zlHdrSize
 			for i := range vw.a {
-				tail = len(zl)
 				zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
 				tail = len(zl)
 				zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.b[i]))
