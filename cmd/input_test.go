@@ -79,11 +79,19 @@ func stripInputFields(recs []map[string]any) []map[string]any {
 		for _, k := range []string{"file", "compression", "offsets", "file_size", "hint"} {
 			delete(r, k)
 		}
-		if m, ok := r["message"].(string); ok && (strings.Contains(m, "bytes left") || m == "unexpected end of file") {
-			r["message"] = "<truncated>"
-		}
+		normTruncation(r)
 	}
 	return recs
+}
+
+// normTruncation replaces a truncation message, in a record or in its
+// "error" object (inspect --json on a damaged file), by "<truncated>".
+func normTruncation(r map[string]any) {
+	for _, m := range []map[string]any{r, func() map[string]any { e, _ := r["error"].(map[string]any); return e }()} {
+		if msg, ok := m["message"].(string); ok && (strings.Contains(msg, "bytes left") || msg == "unexpected end of file") {
+			m["message"] = "<truncated>"
+		}
+	}
 }
 
 // firstDiff describes the first differing record.
@@ -301,9 +309,7 @@ func oneShotFeeders(t *testing.T, file string) map[string]func() (string, io.Rea
 // (same offset, field and key) described in two ways.
 func normOneShot(recs []map[string]any) []map[string]any {
 	for _, r := range recs {
-		if m, ok := r["message"].(string); ok && (strings.Contains(m, "bytes left") || m == "unexpected end of file") {
-			r["message"] = "<truncated>"
-		}
+		normTruncation(r)
 		for _, k := range []string{"file", "file_size", "path", "dir", "base", "suggest"} {
 			delete(r, k)
 		}
