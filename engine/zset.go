@@ -16,7 +16,7 @@ import (
 // chunk and no dictionary; a big set adds a member → score map. The
 // distinction matters beyond memory: a listpack zset stores -0 as 0 (Redis
 // 7.2+ stores integral scores as integers), while -0 survives in a
-// skiplist (FORMATS.md §5.3); fixZero reproduces that.
+// skiplist (src/t_zset.c zzlInsertAt vs zslInsert); fixZero reproduces that.
 type zsetObj struct {
 	chunks []*zchunk
 	n      int

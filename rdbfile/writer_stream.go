@@ -227,7 +227,7 @@ func (vw *ValueWriter) writeStream() {
 		m := st.IDMP
 		if m == nil {
 			// Redis's defaults for a stream without IDMP configuration
-			// (FORMATS-NEWER.md §2.2): duration 100 s, 100 entries.
+			// (src/t_stream.c, the IDMP defaults of streams): duration 100 s, 100 entries.
 			m = &StreamIDMP{Duration: 100, MaxEntries: 100}
 		}
 		w.writeLen(m.Duration)
