@@ -90,6 +90,21 @@ type Entry struct {
 	arr      *Array
 	elems    int64
 	count    int64 // element count from the value's header, -1 if none
+	lzfIn0   int64 // Reader.lzfIn when the record started
+	lzfOut0  int64
+}
+
+// LZFBytes returns the compressed and uncompressed bytes of the
+// LZF-compressed strings of this record read so far (all of them once the
+// value was consumed by Skip, Value or Walk). A string is LZF-compressed
+// when Redis saved it with rdbcompression yes and it is over 20 bytes
+// (Redis src/rdb.c rdbSaveRawString, rdbLoadLzfStringObject); the
+// difference is the bytes the server inflates while loading it.
+func (e *Entry) LZFBytes() (compressed, uncompressed int64) {
+	if e.r == nil {
+		return 0, 0
+	}
+	return e.r.lzfIn - e.lzfIn0, e.r.lzfOut - e.lzfOut0
 }
 
 // reset prepares the reused entry for the next record without rewriting
@@ -117,6 +132,7 @@ func (e *Entry) reset(r *Reader) {
 		e.softErr, e.stream, e.arr = nil, nil, nil
 	}
 	e.elems, e.count = 0, -1
+	e.lzfIn0, e.lzfOut0 = r.lzfIn, r.lzfOut
 }
 
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {

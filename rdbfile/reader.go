@@ -160,6 +160,8 @@ type Reader struct {
 	// scratch
 	strBuf []byte // LZF output / int text
 	numBuf [24]byte
+	// LZF strings read so far: compressed and uncompressed bytes.
+	lzfIn, lzfOut int64
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.
@@ -663,6 +665,8 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		if err := r.checkStrLen(off, field, clen); err != nil {
 			return nil, false, err
 		}
+		r.lzfIn += int64(clen)
+		r.lzfOut += int64(ulen)
 		// LZF expands at most ~88x (a 3-byte back reference yields 264 bytes).
 		if ulen > clen*90+64 || (r.opts.MaxValueSize > 0 && int64(ulen) > r.opts.MaxValueSize) {
 			return nil, false, r.corrupt(ulenOff, field, ErrBadLength,
