@@ -127,7 +127,7 @@ gzip, zstd or Valkey LZ4 ("VCS") compressed (repair needs files on disk).` + exi
 	pf.BoolVar(&app.NoColor, "no-color", false, "no colours in terminal output (also NO_COLOR=1)")
 	pf.BoolVarP(&app.Quiet, "quiet", "q", false, "print less: no progress bar, only problems")
 
-	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app), newConvertCmd(app))
+	root.AddCommand(newVersionCmd(app), newInspectCmd(app), newVerifyCmd(app), newRepairCmd(app), newReplayCmd(app), newConvertCmd(app), newEstimateCmd(app))
 	return root
 }
 

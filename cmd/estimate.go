@@ -1,0 +1,458 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/manifest"
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
+	"github.com/rdbkit/rdbkit/repair"
+)
+
+// estimateOptions are the flags of "rdbkit estimate".
+type estimateOptions struct {
+	server      string  // --server release name
+	allocator   string  // --allocator jemalloc|libc
+	maxmemory   string  // --maxmemory BYTES (units as redis.conf)
+	config      string  // --config redis.conf
+	writeRate   float64 // --write-rate KEYS/s
+	calibration string  // --calibration FILE
+}
+
+func newEstimateCmd(app *App) *cobra.Command {
+	var o estimateOptions
+	c := &cobra.Command{
+		Use:   "estimate [flags] PATH",
+		Short: "Predict load time, memory, fork cost and the loss window of an RDB file or AOF set",
+		Long: `Estimate reads an RDB file (or "-"; gzip, zstd and Valkey LZ4 "VCS" inputs are
+unwrapped) or an AOF set (a manifest, an appendonlydir, the server's dir, or a
+single old-style AOF) in one streaming pass, and predicts from the files alone:
+
+  - recovery: the time a server takes to load them, as a value and a range,
+    per file (RDB base, each incr file) and per cost class (type/encoding of
+    the RDB keys, command of the AOF), with each class's share;
+  - memory: used_memory after the load, and RSS for the allocator
+    (--allocator jemalloc, the release builds' default, or libc); whether it
+    fits --maxmemory or the maxmemory of --config;
+  - fork and copy-on-write: page-table size, fork() time with 4 KiB pages and
+    with transparent huge pages, the time to write the RDB, the copy-on-write
+    memory of a BGSAVE (worst case, and at --write-rate writes/s) and the
+    peak RSS against the limit;
+  - loss window: the last write each file proves (RDB ctime, last #TS
+    annotation, else the file's modification time, marked as a fallback), how
+    far behind --now it is, and what the save points and appendfsync setting
+    of --config (the server's defaults without it) allow a crash to lose;
+  - advice lines, each with the number behind it.
+
+The model's coefficients are data: the built-in set was measured on one
+reference machine with one server (docs/estimate.md). --calibration FILE
+reads a set measured elsewhere; without it, ` + "`" + `os.UserConfigDir()/rdbkit/estimate.json` + "`" + `
+is read when it exists. Output made with coefficients not measured on this
+machine, or for a server nobody measured, says so and widens its ranges.
+
+Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
+JSON with --json (docs/json.md).` + exitStatusHelp +
+			`  0    the estimate was made from intact files
+  1    runtime or I/O error
+  2    usage error
+  3    the input is damaged or not a readable RDB file or AOF set (the
+       estimate covers what could be read; run 'rdbkit verify')
+  130  interrupted`,
+		Example: `  rdbkit estimate dump.rdb
+  rdbkit estimate --config /etc/redis/redis.conf /var/lib/redis
+  rdbkit estimate --server valkey-8.0 --maxmemory 8gb --write-rate 20000 dump.rdb
+  rdbkit estimate --json appendonlydir`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runEstimate(c.Context(), app, o, args[0])
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.server, "server", "", "the release that will load the files: "+strings.Join(release.Names(), ", ")+" (default: the one that wrote them)")
+	f.StringVar(&o.allocator, "allocator", "jemalloc", "the server's allocator: jemalloc (release builds) or libc")
+	f.StringVar(&o.maxmemory, "maxmemory", "", "memory limit to compare with, bytes or with a k/kb/m/mb/g/gb unit (overrides --config)")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf: maxmemory, save, appendonly, appendfsync (and appenddirname/appendfilename for AOF inputs)")
+	f.Float64Var(&o.writeRate, "write-rate", 0, "expected writes per second during a BGSAVE, for the copy-on-write estimate")
+	f.StringVar(&o.calibration, "calibration", "", "coefficients file (JSON, docs/estimate.md) instead of the built-in ones")
+	addNowFlag(c, app)
+	return c
+}
+
+// jsonEstimate is the JSON document of "rdbkit estimate --json". Field
+// names are pinned by TestEstimateJSONFieldNames.
+type jsonEstimate struct {
+	File   string           `json:"file"`
+	Now    string           `json:"now"`
+	Parts  []*estimate.Part `json:"files"`
+	Report *estimate.Report `json:"estimate"`
+	Config *estimate.Config `json:"config"`
+}
+
+func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) error {
+	opts := estimate.Options{Now: app.Now().UnixMilli(), WriteRate: o.writeRate, Config: estimate.DefaultConfig()}
+	switch o.allocator {
+	case "jemalloc", "libc":
+		opts.Allocator = o.allocator
+	default:
+		return usageErrorf("--allocator must be jemalloc or libc, got %q", o.allocator)
+	}
+	if o.writeRate < 0 {
+		return usageErrorf("--write-rate must be >= 0, got %g", o.writeRate)
+	}
+	if o.server != "" {
+		r, err := release.Parse(o.server)
+		if err != nil {
+			return usageErrorf("--server: %v", err)
+		}
+		opts.Server = r.Name
+	}
+	if o.maxmemory != "" {
+		n, err := estimate.ParseBytes(o.maxmemory)
+		if err != nil {
+			return usageErrorf("--maxmemory: %v", err)
+		}
+		opts.MaxMemory = n
+	}
+	if o.config != "" {
+		f, err := os.Open(o.config)
+		if err != nil {
+			return err
+		}
+		cfg, err := estimate.ParseConfig(f, o.config)
+		f.Close()
+		if err != nil {
+			return usageErrorf("--config: %v", err)
+		}
+		opts.Config = cfg
+	}
+	coeffs, calibrated, err := loadCoefficients(o.calibration)
+	if err != nil {
+		return err
+	}
+	opts.Calibrated = calibrated
+
+	var parts []*estimate.Part
+	damaged := false
+	if isAOFPath(path) {
+		parts, damaged, err = estimateAOF(ctx, app, path, o.config)
+	} else {
+		parts, damaged, err = estimateRDB(ctx, app, path)
+	}
+	if err != nil || parts == nil {
+		return err
+	}
+	rep := estimate.Estimate(parts, coeffs, opts)
+	out := app.IO.Out
+	switch app.mode() {
+	case modeJSON:
+		cfg := opts.Config
+		err = writeJSONIndent(out, jsonEstimate{File: path, Now: app.Now().UTC().Format(jsonTimeFormat), Parts: parts, Report: rep, Config: &cfg})
+	case modeStyled:
+		err = renderEstimate(out, newStyles(out, app.color()), path, parts, rep, true)
+	default:
+		err = renderEstimate(out, nil, path, parts, rep, false)
+	}
+	if err != nil {
+		return err
+	}
+	if damaged {
+		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s is damaged; the estimate covers what could be read; run 'rdbkit verify %s'\n", path, path)
+		return errDamaged
+	}
+	return nil
+}
+
+// loadCoefficients reads --calibration, else the user's calibration file
+// when there is one, else the built-in set. calibrated is true for a file.
+func loadCoefficients(path string) (*estimate.Coefficients, bool, error) {
+	explicit := path != ""
+	if !explicit {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return estimate.DefaultCoefficients(), false, nil
+		}
+		path = filepath.Join(dir, "rdbkit", "estimate.json")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return estimate.DefaultCoefficients(), false, nil
+		}
+		return nil, false, err
+	}
+	defer f.Close()
+	c, err := estimate.ReadCoefficients(f)
+	if err != nil {
+		return nil, false, usageErrorf("%s: %v", path, err)
+	}
+	c.Source = path
+	return c, true, nil
+}
+
+func mtimeMs(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.ModTime().UnixMilli()
+}
+
+func estimateRDB(ctx context.Context, app *App, path string) ([]*estimate.Part, bool, error) {
+	in, err := app.openInput(ctx, path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer in.Close()
+	p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: in.FileSize}
+	if path != "-" {
+		p.MTime = mtimeMs(path)
+	}
+	done := app.startProgress(in, "estimate")
+	res, err := scanRDB(ctx, in, p.AddHeader, p.AddEntry)
+	done()
+	if err != nil {
+		return nil, false, err
+	}
+	if res.Header == nil {
+		return nil, false, inspectFailed(app, in, res)
+	}
+	if p.Size < 0 {
+		p.Size = res.Size
+	}
+	return []*estimate.Part{p}, res.Damaged(), nil
+}
+
+func estimateAOF(ctx context.Context, app *App, path, config string) ([]*estimate.Part, bool, error) {
+	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: config})
+	if err != nil {
+		var pe *manifest.ParseError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: %v\n", path, err)
+			return nil, false, errDamaged
+		}
+		return nil, false, err
+	}
+	byFile := map[*manifest.File]*estimate.Part{}
+	part := func(f *manifest.File) *estimate.Part {
+		if p := byFile[f]; p != nil {
+			return p
+		}
+		role := estimate.RoleIncr
+		if f.Type == manifest.TypeBase {
+			role = estimate.RoleBase
+		}
+		p := &estimate.Part{Name: f.Name, Role: role, Format: "resp", Size: f.Size, MTime: mtimeMs(f.Path)}
+		byFile[f] = p
+		return p
+	}
+	var total int64
+	for _, f := range set.Files() {
+		total += f.Size
+	}
+	update, done := app.startSetProgress(total, "estimate")
+	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{
+		OnRDB: func(f *manifest.File, h *rdbfile.Header) func(*rdbfile.Entry) {
+			p := part(f)
+			p.Format = "rdb"
+			p.AddHeader(h)
+			return p.AddEntry
+		},
+		Check: func(f *manifest.File, c *aoffile.Command) error {
+			part(f).AddCommand(c.Args)
+			return nil
+		},
+		Progress: update,
+	})
+	done()
+	if err != nil {
+		return nil, false, err
+	}
+	var parts []*estimate.Part
+	for _, fs := range s.Files {
+		p := part(fs.File)
+		if fs.LastTS != aoffile.NoTimestamp {
+			p.AddTimestamp(fs.LastTS)
+		}
+		parts = append(parts, p)
+	}
+	if parts == nil {
+		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: the AOF set has no readable file\n", path)
+		return nil, false, errDamaged
+	}
+	_, _, torn := s.TornTail()
+	return parts, s.Damaged() && !torn, nil
+}
+
+func secondsText(s float64) string {
+	switch {
+	case s < 0.001:
+		return strconv.FormatFloat(s*1e6, 'f', 0, 64) + " µs"
+	case s < 1:
+		return strconv.FormatFloat(s*1000, 'f', 1, 64) + " ms"
+	case s < 100:
+		return strconv.FormatFloat(s, 'f', 2, 64) + " s"
+	case s < 7200:
+		return strconv.FormatFloat(s, 'f', 0, 64) + " s"
+	case s < 3*86400:
+		return strconv.FormatFloat(s/3600, 'f', 1, 64) + " h"
+	}
+	return strconv.FormatFloat(s/86400, 'f', 1, 64) + " days"
+}
+
+func rangeSeconds(r estimate.Range) string {
+	return secondsText(r.Value) + " (" + secondsText(r.Low) + " – " + secondsText(r.High) + ")"
+}
+
+func rangeBytes(r estimate.Range) string {
+	return humanBytes(int64(r.Value)) + " (" + humanBytes(int64(r.Low)) + " – " + humanBytes(int64(r.High)) + ")"
+}
+
+func rangeMs(r estimate.Range) string {
+	return strconv.FormatFloat(r.Value, 'f', 1, 64) + " ms (" + strconv.FormatFloat(r.Low, 'f', 1, 64) + " – " + strconv.FormatFloat(r.High, 'f', 1, 64) + ")"
+}
+
+func countText(n int64) string {
+	switch {
+	case n >= 1_000_000:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " M"
+	case n >= 10_000:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', 0, 64) + " k"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// estimateFacts is the report as labelled lines, shared by the plain and
+// styled renderings.
+func estimateFacts(path string, parts []*estimate.Part, rep *estimate.Report) [][2]string {
+	var kv [][2]string
+	add := func(k string, v ...string) { kv = append(kv, [2]string{k, strings.Join(v, "\t")}) }
+	add("file", path)
+	for _, p := range parts {
+		add("input", p.Name, p.Role.String(), p.Format, humanBytes(max(p.Size, 0)),
+			countText(p.Keys)+" keys", countText(p.CommandCount())+" commands")
+	}
+	cal := rep.Calibration
+	add("server", rep.Server)
+	add("coefficients", cal.Source+" (measured with "+cal.Server+" on "+cal.Machine+")")
+	for _, n := range cal.Notes {
+		add("note", n)
+	}
+	add("recovery", rangeSeconds(rep.Recovery.Seconds))
+	for _, p := range rep.Recovery.Parts {
+		add("load of", p.File, p.Role, secondsText(p.Seconds))
+	}
+	for i, c := range rep.Recovery.Classes {
+		if i == 5 {
+			break
+		}
+		verb := "loading"
+		if c.Kind == "aof" {
+			verb = "replaying"
+		}
+		add("cost class", strconv.FormatFloat(c.Share, 'f', 0, 64)+" %", verb+" "+countText(c.Count)+" "+c.Class+" "+c.Unit, secondsText(c.Seconds))
+	}
+	m := rep.Memory
+	um := rangeBytes(m.UsedMemory)
+	if m.FromAOF {
+		um += " (an upper bound: overwritten keys count)"
+	}
+	add("used_memory", um)
+	rss := rangeBytes(m.RSS) + " (" + m.Allocator + ")"
+	if !m.RSSCalibrated {
+		rss += " (allocator not measured: a guess)"
+	}
+	add("rss", rss)
+	if m.MaxMemory > 0 {
+		add("maxmemory", humanBytes(m.MaxMemory)+" (from "+m.MaxMemorySource+")", "fits: "+m.Fits)
+	}
+	f := rep.Fork
+	add("page tables", humanBytes(f.PageTableBytes)+" (4 KiB pages)", humanBytes(f.PageTableBytesTHP)+" (2 MiB THP)")
+	add("fork", rangeMs(f.ForkMs)+" with 4 KiB pages", rangeMs(f.ForkMsTHP)+" with THP")
+	add("rdb write", rangeSeconds(f.SaveSeconds))
+	add("cow worst", humanBytes(f.COWWorst))
+	if f.WriteRate > 0 {
+		add("cow at rate", strconv.FormatFloat(f.WriteRate, 'f', -1, 64)+" writes/s", humanBytes(f.COWAtRate)+" (4 KiB pages)", humanBytes(f.COWAtRateTHP)+" (THP)")
+	}
+	peak := humanBytes(f.PeakRSS)
+	if f.ExceedsLimit {
+		peak += " EXCEEDS maxmemory " + humanBytes(m.MaxMemory)
+	}
+	add("peak rss", peak)
+	l := rep.Loss
+	for _, p := range l.Proofs {
+		src := p.Source
+		if src == "mtime" {
+			src = "mtime (fallback: the file proves no time)"
+		}
+		add("last write", p.File, time.UnixMilli(p.TimeMs).UTC().Format(time.RFC3339), src)
+	}
+	if l.BehindSeconds != nil {
+		add("behind now", secondsText(*l.BehindSeconds))
+	}
+	pol := "appendonly " + yesNo(l.AppendOnly) + ", appendfsync " + l.AppendFsync + ", save " + saveText(l.Save)
+	if !l.ConfigFromFile {
+		pol += " (server defaults: no --config)"
+	}
+	add("durability", pol)
+	add("loss window", l.Window)
+	for _, a := range rep.Advice {
+		add("advice", a.Text)
+	}
+	return kv
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func saveText(s []estimate.SavePoint) string {
+	if len(s) == 0 {
+		return `""`
+	}
+	var b []string
+	for _, p := range s {
+		b = append(b, strconv.FormatInt(p.Seconds, 10)+" "+strconv.FormatInt(p.Changes, 10))
+	}
+	return strings.Join(b, " ")
+}
+
+func renderEstimate(w io.Writer, s *styles, path string, parts []*estimate.Part, rep *estimate.Report, styled bool) error {
+	facts := estimateFacts(path, parts, rep)
+	if !styled {
+		for _, kv := range facts {
+			plainLine(w, kv[0], kv[1])
+		}
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(s.Title.Render(path) + "\n")
+	for _, kv := range facts[1:] {
+		v := strings.ReplaceAll(kv[1], "\t", "  ")
+		switch {
+		case kv[0] == "note":
+			v = s.Warn.Render(v)
+		case kv[0] == "advice":
+			v = s.Bad.Render(v)
+		case strings.Contains(v, "EXCEEDS") || strings.HasSuffix(v, "fits: no"):
+			v = s.Bad.Render(v)
+		}
+		b.WriteString(s.Label.Render(kv[0]) + v + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,137 @@
+package estimate
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Coefficients are the figures of the cost model: what a key, an element,
+// a byte and a command cost one server on one machine. They are data (the
+// JSON field names are stable, docs/estimate.md); DefaultCoefficients holds the
+// built-in set, measured by scripts/bench-estimate.sh on the reference
+// machine it names, and Fit makes a set from measurements.
+type Coefficients struct {
+	// Server is the release line the figures were measured on, e.g.
+	// "redis-7.0"; ServerBuild the exact build ("7.0.15 jemalloc-5.3.0").
+	Server      string `json:"server"`
+	ServerBuild string `json:"server_build"`
+	// Machine names the machine (CPU, cores, kernel); Measured the date.
+	Machine  string `json:"machine"`
+	Measured string `json:"measured"`
+	// Source says where the figures come from: "built-in" for DefaultCoefficients,
+	// else the file or the calibration run that produced them.
+	Source string `json:"source"`
+	// Error is the relative error of the fit on the samples it was not
+	// fitted on (0.2: ±20 %), the base of every range.
+	Error float64 `json:"error"`
+
+	Load   LoadCoefficients   `json:"load"`
+	Memory MemoryCoefficients `json:"memory"`
+	Fork   ForkCoefficients   `json:"fork"`
+	Save   SaveCoefficients   `json:"save"`
+}
+
+// LoadCoefficients give the CPU time of loading, in nanoseconds:
+//
+//	RDB:  NsPerKey × keys + NsPerPayloadByte × payload + Σ NsPerElement[class] × elements
+//	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
+//
+// (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
+// value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
+// command). A class or command not in the maps costs the Default figure.
+type LoadCoefficients struct {
+	NsPerKey            float64            `json:"ns_per_key"`
+	NsPerPayloadByte    float64            `json:"ns_per_payload_byte"`
+	NsPerElement        map[Class]float64  `json:"ns_per_element"`
+	NsPerElementDefault float64            `json:"ns_per_element_default"`
+	NsPerCommand        map[string]float64 `json:"ns_per_command"`
+	NsPerCommandDefault float64            `json:"ns_per_command_default"`
+	NsPerArgByte        float64            `json:"ns_per_arg_byte"`
+}
+
+// MemoryCoefficients give used_memory (INFO memory) after loading, bytes:
+//
+//	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × payload + Σ BytesPerElement[class] × elements
+//
+// and, for the commands of an AOF, BytesPerCommand[name] per command (an
+// upper bound: a command that overwrites a key adds nothing). RSSRatio is
+// used_memory_rss / used_memory after a load with jemalloc; RSSRatioLibc
+// the same with the libc allocator.
+type MemoryCoefficients struct {
+	BaseBytes              int64              `json:"base_bytes"`
+	BytesPerKey            float64            `json:"bytes_per_key"`
+	BytesPerPayloadByte    float64            `json:"bytes_per_payload_byte"`
+	BytesPerElement        map[Class]float64  `json:"bytes_per_element"`
+	BytesPerElementDefault float64            `json:"bytes_per_element_default"`
+	BytesPerCommand        map[string]float64 `json:"bytes_per_command"`
+	BytesPerCommandDefault float64            `json:"bytes_per_command_default"`
+	RSSRatio               float64            `json:"rss_ratio"`
+	RSSRatioLibc           float64            `json:"rss_ratio_libc"`
+	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.
+	RSSRatioLibcMeasured bool `json:"rss_ratio_libc_measured"`
+}
+
+// ForkCoefficients give fork() time (INFO stats latest_fork_usec) from the
+// size of the parent's page tables (8 bytes per mapped page on x86-64):
+//
+//	fork µs = BaseUsec + UsecPerPageTableMiB × page-table MiB
+//
+// (Redis src/server.c redisFork; the kernel copies the page tables, not
+// the pages).
+type ForkCoefficients struct {
+	BaseUsec            float64 `json:"base_usec"`
+	UsecPerPageTableMiB float64 `json:"usec_per_page_table_mib"`
+}
+
+// SaveCoefficients give the time to write the RDB file of the loaded data
+// (Redis src/rdb.c rdbSaveRio), nanoseconds:
+//
+//	NsPerKey × keys + NsPerByte × serialized bytes
+type SaveCoefficients struct {
+	NsPerKey  float64 `json:"ns_per_key"`
+	NsPerByte float64 `json:"ns_per_byte"`
+}
+
+//go:embed default.json
+var defaultJSON []byte
+
+// DefaultCoefficients returns the built-in coefficients (a fresh copy each call).
+func DefaultCoefficients() *Coefficients {
+	c, err := ReadCoefficients(bytes.NewReader(defaultJSON))
+	if err != nil {
+		panic("estimate: built-in default.json: " + err.Error()) // a build defect, caught by the tests
+	}
+	c.Source = "built-in"
+	return c
+}
+
+// ErrCoefficients is matched (errors.Is) by the error ReadCoefficients
+// returns for a file that is no coefficient set.
+var ErrCoefficients = errors.New("estimate: bad coefficients")
+
+// ReadCoefficients reads a JSON coefficient set (the format of DefaultCoefficients and
+// of Fit's result, docs/estimate.md). Unknown fields are refused, so a
+// misspelt name does not silently fall back to zero.
+func ReadCoefficients(r io.Reader) (*Coefficients, error) {
+	var c Coefficients
+	d := json.NewDecoder(r)
+	d.DisallowUnknownFields()
+	if err := d.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCoefficients, err)
+	}
+	if c.Server == "" || c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Error <= 0 {
+		return nil, fmt.Errorf("%w: server, load.ns_per_key, memory.bytes_per_key and error must be set", ErrCoefficients)
+	}
+	return &c, nil
+}
+
+// WriteCoefficients writes c as indented JSON.
+func WriteCoefficients(w io.Writer, c *Coefficients) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(c)
+}

@@ -1,0 +1,143 @@
+package estimate
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/manifest"
+)
+
+// SavePoint is one "save SECONDS CHANGES" point: the server snapshots when
+// at least Changes writes happened in the last Seconds seconds (Redis
+// src/server.c serverCron, saveparams).
+type SavePoint struct {
+	Seconds int64 `json:"seconds"`
+	Changes int64 `json:"changes"`
+}
+
+// Config holds the durability and memory settings the model reads from a
+// redis.conf. A field the file does not set keeps the server's default:
+// DefaultConfig.
+type Config struct {
+	AppendOnly  bool        `json:"appendonly"`
+	AppendFsync string      `json:"appendfsync"` // "always", "everysec" or "no"
+	Save        []SavePoint `json:"save"`        // empty: no snapshots
+	MaxMemory   int64       `json:"maxmemory"`   // bytes; 0: no limit
+	// FromFile is true when the settings come from a configuration file.
+	FromFile bool `json:"from_file"`
+}
+
+// DefaultConfig returns the settings of a server started without a
+// configuration file (Redis 7 src/config.c: appendonly no, appendfsync
+// everysec, save 3600 1 300 100 60 10000, maxmemory 0).
+func DefaultConfig() Config {
+	return Config{AppendFsync: "everysec", Save: []SavePoint{{3600, 1}, {300, 100}, {60, 10000}}}
+}
+
+// ParseConfig reads a redis.conf/valkey.conf from r (name is for errors),
+// starting from DefaultConfig: appendonly, appendfsync, save (every line
+// adds its points, `save ""` removes them all, as the server's loader
+// does) and maxmemory (with the k/kb/m/mb/g/gb units of src/util.c
+// memtoull). Lines are split with the server's rules (manifest.SplitArgs);
+// "include" is not followed.
+func ParseConfig(r io.Reader, name string) (Config, error) {
+	c := DefaultConfig()
+	c.FromFile = true
+	saveSeen := false
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		ln := strings.TrimSpace(sc.Text())
+		if ln == "" || ln[0] == '#' {
+			continue
+		}
+		argv, ok := manifest.SplitArgs(ln)
+		if !ok || len(argv) == 0 {
+			continue
+		}
+		bad := func(what string) error {
+			return fmt.Errorf("%s:%d: %s: %q", name, n, what, ln)
+		}
+		switch strings.ToLower(argv[0]) {
+		case "appendonly":
+			if len(argv) != 2 {
+				return c, bad("appendonly takes yes or no")
+			}
+			switch strings.ToLower(argv[1]) {
+			case "yes":
+				c.AppendOnly = true
+			case "no":
+				c.AppendOnly = false
+			default:
+				return c, bad("appendonly takes yes or no")
+			}
+		case "appendfsync":
+			if len(argv) != 2 {
+				return c, bad("appendfsync takes always, everysec or no")
+			}
+			v := strings.ToLower(argv[1])
+			if v != "always" && v != "everysec" && v != "no" {
+				return c, bad("appendfsync takes always, everysec or no")
+			}
+			c.AppendFsync = v
+		case "save":
+			if !saveSeen {
+				c.Save, saveSeen = nil, true
+			}
+			args := argv[1:]
+			if len(args) == 1 && args[0] == "" {
+				c.Save = nil
+				continue
+			}
+			if len(args)%2 != 0 {
+				return c, bad("save takes pairs of seconds and changes")
+			}
+			for i := 0; i < len(args); i += 2 {
+				s, err1 := strconv.ParseInt(args[i], 10, 64)
+				ch, err2 := strconv.ParseInt(args[i+1], 10, 64)
+				if err1 != nil || err2 != nil || s <= 0 || ch <= 0 {
+					return c, bad("save takes pairs of positive seconds and changes")
+				}
+				c.Save = append(c.Save, SavePoint{s, ch})
+			}
+		case "maxmemory":
+			if len(argv) != 2 {
+				return c, bad("maxmemory takes one size")
+			}
+			v, err := ParseBytes(argv[1])
+			if err != nil {
+				return c, bad(err.Error())
+			}
+			c.MaxMemory = v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return c, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ParseBytes reads a size as redis.conf writes it: a number with an
+// optional unit k (1000), kb (1024), m, mb, g, gb, any case (Redis
+// src/util.c memtoull).
+func ParseBytes(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mul := int64(1)
+	for _, u := range [...]struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mul = rest, u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mul {
+		return 0, fmt.Errorf("bad size %q (want a number with an optional k, kb, m, mb, g or gb)", s)
+	}
+	return n * mul, nil
+}

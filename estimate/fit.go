@@ -1,0 +1,235 @@
+package estimate
+
+import (
+	"errors"
+	"math"
+	"sort"
+)
+
+// Sample is one measured dataset: the statistics of its files and what a
+// real server reported after loading them.
+type Sample struct {
+	Name  string
+	Parts []*Part
+	// LoadSeconds is the load's cost in seconds: the server's CPU time
+	// until loading finished (INFO cpu used_cpu_user + used_cpu_sys,
+	// minus StartSeconds), or its "DB loaded" wall time on an idle machine.
+	LoadSeconds  float64
+	StartSeconds float64 // CPU seconds of a server that loads nothing
+	UsedMemory   int64   // INFO memory used_memory after the load
+	EmptyMemory  int64   // used_memory of a server that loaded nothing
+	RSS          int64   // used_memory_rss after the load
+	ForkUsec     float64 // latest_fork_usec after a BGSAVE of the loaded data
+	SaveSeconds  float64 // wall time of a foreground SAVE of the loaded data (0: not measured)
+}
+
+// ErrFit is returned by Fit when the samples cannot determine the model.
+var ErrFit = errors.New("estimate: samples do not determine the coefficients")
+
+// Fit makes coefficients from samples. It needs the two string shapes of
+// the benchmark (many small strings, fewer big ones: an RDB whose keys are
+// all strings), which fix the per-key and per-byte figures; every other
+// sample whose keys are all of one class gives that class's per-element
+// figure, and every AOF sample of one command that command's figure.
+// Fork and RSS figures are fitted over all samples. meta gives the
+// descriptive fields (Server, ServerBuild, Machine, Measured, Source,
+// Error).
+func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
+	c := meta
+	c.Load.NsPerElement = map[Class]float64{}
+	c.Load.NsPerCommand = map[string]float64{}
+	c.Memory.BytesPerElement = map[Class]float64{}
+	c.Memory.BytesPerCommand = map[string]float64{}
+	type agg struct {
+		s                    Sample
+		keys, payload, bytes float64
+		elems                float64
+		class                Class // "" when several
+		command              string
+		commands, argBytes   float64
+		rdb                  bool
+	}
+	var all []agg
+	for _, s := range samples {
+		a := agg{s: s}
+		classes := map[Class]bool{}
+		cmds := map[string]bool{}
+		for _, p := range s.Parts {
+			for cl, st := range p.Classes {
+				classes[cl] = true
+				a.keys += float64(st.Keys)
+				a.payload += float64(st.Payload)
+				a.bytes += float64(st.Bytes)
+				a.elems += float64(st.Elements)
+				a.rdb = true
+			}
+			for name, st := range p.Commands {
+				if name == "SELECT" || name == "MULTI" || name == "EXEC" {
+					continue
+				}
+				cmds[name] = true
+				a.commands += float64(st.Commands)
+				a.argBytes += float64(st.ArgBytes)
+			}
+		}
+		if len(classes) == 1 {
+			for cl := range classes {
+				a.class = cl
+			}
+		}
+		if len(cmds) == 1 && len(classes) == 0 {
+			for n := range cmds {
+				a.command = n
+			}
+		}
+		all = append(all, a)
+	}
+	// Strings: two samples, solve per-key and per-byte cost.
+	var str []agg
+	for _, a := range all {
+		if a.class == "string/string" && a.command == "" && len(str) < 2 {
+			str = append(str, a)
+		}
+	}
+	if len(str) < 2 {
+		return nil, ErrFit
+	}
+	sort.Slice(str, func(i, j int) bool { return str[i].payload/str[i].keys < str[j].payload/str[j].keys })
+	load := func(a agg) float64 { return (a.s.LoadSeconds - a.s.StartSeconds) * 1e9 }
+	mem := func(a agg) float64 { return float64(a.s.UsedMemory - a.s.EmptyMemory) }
+	solve := func(y func(agg) float64) (perKey, perByte float64, ok bool) {
+		a, b := str[0], str[1]
+		det := a.keys*b.payload - b.keys*a.payload
+		if det == 0 {
+			return 0, 0, false
+		}
+		perKey = (y(a)*b.payload - y(b)*a.payload) / det
+		perByte = (a.keys*y(b) - b.keys*y(a)) / det
+		return max(perKey, 0), max(perByte, 0), true
+	}
+	var ok bool
+	if c.Load.NsPerKey, c.Load.NsPerPayloadByte, ok = solve(load); !ok {
+		return nil, ErrFit
+	}
+	if c.Memory.BytesPerKey, c.Memory.BytesPerPayloadByte, ok = solve(mem); !ok {
+		return nil, ErrFit
+	}
+	c.Memory.BaseBytes = str[0].s.EmptyMemory
+	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
+	var nsElems, memElems []float64
+	var nsCmds, memCmds []float64
+	for _, a := range all {
+		switch {
+		case a.class != "" && a.class != "string/string" && a.elems > 0:
+			ns := (load(a) - c.Load.NsPerKey*a.keys - c.Load.NsPerPayloadByte*a.payload) / a.elems
+			by := (mem(a) - c.Memory.BytesPerKey*a.keys - c.Memory.BytesPerPayloadByte*a.payload) / a.elems
+			c.Load.NsPerElement[a.class] = max(ns, 0)
+			c.Memory.BytesPerElement[a.class] = max(by, 0)
+			nsElems, memElems = append(nsElems, max(ns, 0)), append(memElems, max(by, 0))
+		case a.command != "" && a.commands > 0:
+			ns := (load(a) - c.Load.NsPerArgByte*a.argBytes) / a.commands
+			c.Load.NsPerCommand[a.command] = max(ns, 0)
+			c.Memory.BytesPerCommand[a.command] = max(mem(a)/a.commands, 0)
+			nsCmds, memCmds = append(nsCmds, max(ns, 0)), append(memCmds, max(mem(a)/a.commands, 0))
+		}
+	}
+	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
+	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
+	// Fork: least squares of fork µs over page-table MiB; RSS ratio: median.
+	var xs, ys, ratios []float64
+	var sk, sb, sy []float64
+	for _, a := range all {
+		if a.s.RSS > 0 && a.s.UsedMemory > 0 {
+			ratios = append(ratios, float64(a.s.RSS)/float64(a.s.UsedMemory))
+		}
+		if a.s.ForkUsec > 0 && a.s.RSS > 0 {
+			xs = append(xs, PageTableBytes(a.s.RSS, 4096)/(1<<20))
+			ys = append(ys, a.s.ForkUsec)
+		}
+		if a.rdb && a.s.SaveSeconds > 0 {
+			sk, sb, sy = append(sk, a.keys), append(sb, a.bytes), append(sy, a.s.SaveSeconds*1e9)
+		}
+	}
+	c.Memory.RSSRatio = median(ratios)
+	if c.Memory.RSSRatio == 0 {
+		c.Memory.RSSRatio = 1
+	}
+	if c.Memory.RSSRatioLibc == 0 {
+		c.Memory.RSSRatioLibc = c.Memory.RSSRatio
+	}
+	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = line(xs, ys)
+	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
+	return &c, nil
+}
+
+// PageTableBytes returns the size of the last-level page tables that map
+// rss bytes with pages of pageSize bytes: 8 bytes per page (x86-64 and
+// arm64 page-table entries).
+func PageTableBytes(rss int64, pageSize int64) float64 {
+	if rss <= 0 || pageSize <= 0 {
+		return 0
+	}
+	return float64((rss+pageSize-1)/pageSize) * 8
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// line fits y = a + b·x by least squares, with a, b >= 0.
+func line(x, y []float64) (a, b float64) {
+	n := float64(len(x))
+	if n == 0 {
+		return 0, 0
+	}
+	var sx, sy, sxx, sxy float64
+	for i := range x {
+		sx, sy, sxx, sxy = sx+x[i], sy+y[i], sxx+x[i]*x[i], sxy+x[i]*y[i]
+	}
+	d := n*sxx - sx*sx
+	if n < 2 || d == 0 {
+		return sy / n, 0
+	}
+	b = (n*sxy - sx*sy) / d
+	a = (sy - b*sx) / n
+	if b < 0 {
+		return sy / n, 0
+	}
+	if a < 0 {
+		return 0, sxy / sxx
+	}
+	return a, b
+}
+
+// plane fits y = a·u + b·v through the origin by least squares, a, b >= 0.
+func plane(u, v, y []float64) (a, b float64) {
+	var uu, vv, uv, uy, vy float64
+	for i := range u {
+		uu, vv, uv = uu+u[i]*u[i], vv+v[i]*v[i], uv+u[i]*v[i]
+		uy, vy = uy+u[i]*y[i], vy+v[i]*y[i]
+	}
+	d := uu*vv - uv*uv
+	if d == 0 || math.IsNaN(d) {
+		if vv > 0 {
+			return 0, vy / vv
+		}
+		return 0, 0
+	}
+	a = (uy*vv - vy*uv) / d
+	b = (vy*uu - uy*uv) / d
+	switch {
+	case a < 0 && vv > 0:
+		return 0, vy / vv
+	case b < 0 && uu > 0:
+		return uy / uu, 0
+	}
+	return max(a, 0), max(b, 0)
+}

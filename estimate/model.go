@@ -1,0 +1,415 @@
+package estimate
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Options are the questions asked of the model besides the files.
+type Options struct {
+	// Server is the release the files will be loaded by, e.g. "redis-7.4"
+	// ("": the release that wrote the files, else the coefficients').
+	Server string
+	// Allocator is "jemalloc" (release builds, the default) or "libc".
+	Allocator string
+	// Config holds the durability and memory settings (DefaultConfig when
+	// no file was given).
+	Config Config
+	// MaxMemory overrides Config.MaxMemory when > 0 (bytes).
+	MaxMemory int64
+	// WriteRate is the expected writes per second during a BGSAVE (0: not
+	// asked).
+	WriteRate float64
+	// Now is the reference time, ms since the Unix epoch (the library
+	// never reads the clock).
+	Now int64
+	// Calibrated says the coefficients were measured on this machine (a
+	// calibration file), not only on the reference machine.
+	Calibrated bool
+}
+
+// Range is a predicted value with its low and high bounds.
+type Range struct {
+	Value float64 `json:"value"`
+	Low   float64 `json:"low"`
+	High  float64 `json:"high"`
+}
+
+func spread(v, rel float64) Range {
+	return Range{Value: v, Low: v * (1 - min(rel, 0.9)), High: v * (1 + rel)}
+}
+
+// Report is the model's answer for one input. Field names are stable
+// (docs/json.md, "estimate").
+type Report struct {
+	Server      string       `json:"server"`
+	Calibration Calibration  `json:"calibration"`
+	Recovery    Recovery     `json:"recovery"`
+	Memory      LoadedMemory `json:"memory"`
+	Fork        Fork         `json:"fork"`
+	Loss        Loss         `json:"loss"`
+	Advice      []Advice     `json:"advice"`
+}
+
+// Calibration says where the coefficients come from and how far to trust them.
+type Calibration struct {
+	Source     string   `json:"source"`
+	Server     string   `json:"server"` // the release they were measured on
+	Machine    string   `json:"machine"`
+	Calibrated bool     `json:"calibrated"`     // measured on this machine
+	SameServer bool     `json:"same_server"`    // target release == measured release
+	RelError   float64  `json:"relative_error"` // the half-width of every range, 0.2 = ±20 %
+	Notes      []string `json:"notes"`
+}
+
+// Recovery is the predicted startup load time, seconds.
+type Recovery struct {
+	Seconds Range       `json:"seconds"`
+	Parts   []PartTime  `json:"parts"`
+	Classes []ClassTime `json:"classes"`
+}
+
+// PartTime is one file's share of the load.
+type PartTime struct {
+	File    string  `json:"file"`
+	Role    string  `json:"role"` // "rdb", "base", "incr"
+	Seconds float64 `json:"seconds"`
+}
+
+// ClassTime is one cost class's share of the load: an RDB class
+// ("hash/listpack") counted in keys and elements, or an AOF command
+// ("XADD") counted in commands.
+type ClassTime struct {
+	Class   string  `json:"class"`
+	Kind    string  `json:"kind"` // "rdb" or "aof"
+	Count   int64   `json:"count"`
+	Unit    string  `json:"unit"` // "keys" or "commands"
+	Seconds float64 `json:"seconds"`
+	Share   float64 `json:"share"` // percent of the total, 0..100
+}
+
+// LoadedMemory is the predicted memory after the load.
+type LoadedMemory struct {
+	UsedMemory Range  `json:"used_memory"` // bytes
+	RSS        Range  `json:"rss"`         // bytes
+	Allocator  string `json:"allocator"`
+	// RSSCalibrated is false when the allocator's ratio was never measured.
+	RSSCalibrated bool `json:"rss_calibrated"`
+	// FromAOF is true when commands contributed (an upper bound: overwrites count).
+	FromAOF bool `json:"from_aof"`
+	// MaxMemory is the limit compared with (bytes, 0 none) and where it came from.
+	MaxMemory       int64  `json:"maxmemory"`
+	MaxMemorySource string `json:"maxmemory_source"` // "flag", "config" or ""
+	// Fits is "yes", "no", "maybe" (the limit is inside the range) or "" (no limit).
+	Fits string `json:"fits"`
+}
+
+// Fork is the predicted cost of the next BGSAVE or BGREWRITEAOF.
+type Fork struct {
+	PageTableBytes    int64   `json:"page_table_bytes"`     // with 4 KiB pages
+	PageTableBytesTHP int64   `json:"page_table_bytes_thp"` // with 2 MiB transparent huge pages
+	ForkMs            Range   `json:"fork_ms"`
+	ForkMsTHP         Range   `json:"fork_ms_thp"`
+	SaveSeconds       Range   `json:"save_seconds"` // writing the RDB of the loaded data
+	COWWorst          int64   `json:"cow_worst_bytes"`
+	WriteRate         float64 `json:"write_rate"` // keys/s, 0: not asked
+	COWAtRate         int64   `json:"cow_at_rate_bytes"`
+	COWAtRateTHP      int64   `json:"cow_at_rate_thp_bytes"`
+	PeakRSS           int64   `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
+	// ExceedsLimit is true when PeakRSS is over the maxmemory limit.
+	ExceedsLimit bool `json:"exceeds_limit"`
+}
+
+// Advice is one suggestion with the number that justifies it.
+type Advice struct {
+	Text string `json:"text"`
+}
+
+// Estimate runs the model over the statistics of the files a server loads,
+// in load order. It never fails: figures that cannot be predicted are zero
+// and the calibration notes say why.
+func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
+	rep := &Report{Advice: []Advice{}}
+	writer := ""
+	for _, p := range parts {
+		if p.Server != "" {
+			writer = p.Server
+			break
+		}
+	}
+	rep.Server = o.Server
+	if rep.Server == "" {
+		rep.Server = writer
+	}
+	if rep.Server == "" {
+		rep.Server = c.Server
+	}
+	rel := c.Error
+	cal := Calibration{Source: c.Source, Server: c.Server, Machine: c.Machine, Calibrated: o.Calibrated,
+		SameServer: rep.Server == c.Server, Notes: []string{}}
+	if !o.Calibrated {
+		rel *= 2
+		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (a coefficients file measured here, --calibration FILE, narrows it)", c.Machine, rel*100))
+	}
+	if !cal.SameServer {
+		rel *= 1.5
+		cal.Notes = append(cal.Notes, fmt.Sprintf("nobody calibrated %s: the %s figures are used; range widened to ±%.0f %%", rep.Server, c.Server, rel*100))
+	}
+	cal.RelError = rel
+	rep.Calibration = cal
+
+	// Recovery and memory.
+	type acc struct {
+		kind  string
+		count int64
+		unit  string
+		ns    float64
+	}
+	classes := map[string]*acc{}
+	add := func(name, kind, unit string, count int64, ns float64) {
+		a := classes[kind+":"+name]
+		if a == nil {
+			a = &acc{kind: kind, unit: unit}
+			classes[kind+":"+name] = a
+		}
+		a.count += count
+		a.ns += ns
+	}
+	var totalNs, memBytes float64
+	var keys, serialized int64
+	fromAOF := false
+	for _, p := range parts {
+		var partNs float64
+		for _, cl := range p.ClassNames() {
+			s := p.Classes[cl]
+			e, ok := c.Load.NsPerElement[cl]
+			if !ok {
+				e = c.Load.NsPerElementDefault
+			}
+			if cl == "string/string" {
+				e = 0
+			}
+			ns := c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*float64(s.Payload) + e*float64(s.Elements)
+			partNs += ns
+			add(string(cl), "rdb", "keys", s.Keys, ns)
+			m, ok := c.Memory.BytesPerElement[cl]
+			if !ok {
+				m = c.Memory.BytesPerElementDefault
+			}
+			if cl == "string/string" {
+				m = 0
+			}
+			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*float64(s.Payload) + m*float64(s.Elements)
+			keys += s.Keys
+			serialized += s.Bytes
+		}
+		for _, name := range p.CommandNames() {
+			s := p.Commands[name]
+			per, ok := c.Load.NsPerCommand[name]
+			if !ok {
+				per = c.Load.NsPerCommandDefault
+			}
+			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes)
+			partNs += ns
+			add(name, "aof", "commands", s.Commands, ns)
+			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
+				continue
+			}
+			mb, ok := c.Memory.BytesPerCommand[name]
+			if !ok {
+				mb = c.Memory.BytesPerCommandDefault
+			}
+			memBytes += mb * float64(s.Commands)
+			fromAOF = true
+			keys += s.Commands // an upper bound for the RDB a save would write
+			serialized += s.ArgBytes
+		}
+		totalNs += partNs
+		rep.Recovery.Parts = append(rep.Recovery.Parts, PartTime{File: p.Name, Role: p.Role.String(), Seconds: partNs / 1e9})
+	}
+	rep.Recovery.Seconds = spread(totalNs/1e9, rel)
+	for name, a := range classes {
+		share := 0.0
+		if totalNs > 0 {
+			share = 100 * a.ns / totalNs
+		}
+		rep.Recovery.Classes = append(rep.Recovery.Classes, ClassTime{Class: name[strings.IndexByte(name, ':')+1:], Kind: a.kind,
+			Count: a.count, Unit: a.unit, Seconds: a.ns / 1e9, Share: share})
+	}
+	sort.Slice(rep.Recovery.Classes, func(i, j int) bool {
+		x, y := rep.Recovery.Classes[i], rep.Recovery.Classes[j]
+		if x.Seconds != y.Seconds {
+			return x.Seconds > y.Seconds
+		}
+		return x.Kind+x.Class < y.Kind+y.Class
+	})
+	if rep.Recovery.Parts == nil {
+		rep.Recovery.Parts = []PartTime{}
+	}
+	if rep.Recovery.Classes == nil {
+		rep.Recovery.Classes = []ClassTime{}
+	}
+
+	used := float64(c.Memory.BaseBytes) + memBytes
+	m := LoadedMemory{UsedMemory: spread(used, rel), Allocator: o.Allocator, FromAOF: fromAOF, RSSCalibrated: true}
+	if m.Allocator == "" {
+		m.Allocator = "jemalloc"
+	}
+	ratio := c.Memory.RSSRatio
+	if m.Allocator == "libc" {
+		ratio = c.Memory.RSSRatioLibc
+		m.RSSCalibrated = c.Memory.RSSRatioLibcMeasured
+	}
+	rssRel := rel
+	if !m.RSSCalibrated {
+		rssRel *= 2
+	}
+	m.RSS = spread(used*ratio, rssRel)
+	switch {
+	case o.MaxMemory > 0:
+		m.MaxMemory, m.MaxMemorySource = o.MaxMemory, "flag"
+	case o.Config.MaxMemory > 0:
+		m.MaxMemory, m.MaxMemorySource = o.Config.MaxMemory, "config"
+	}
+	if m.MaxMemory > 0 {
+		lim := float64(m.MaxMemory)
+		switch {
+		case m.UsedMemory.High <= lim:
+			m.Fits = "yes"
+		case m.UsedMemory.Low > lim:
+			m.Fits = "no"
+		default:
+			m.Fits = "maybe"
+		}
+	}
+	rep.Memory = m
+
+	// Fork and copy-on-write.
+	rss := int64(m.RSS.Value)
+	f := Fork{WriteRate: o.WriteRate}
+	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
+	f.PageTableBytesTHP = int64(PageTableBytes(rss, 2<<20))
+	forkMs := func(pt int64) float64 {
+		return (c.Fork.BaseUsec + c.Fork.UsecPerPageTableMiB*float64(pt)/(1<<20)) / 1000
+	}
+	f.ForkMs = spread(forkMs(f.PageTableBytes), rel)
+	f.ForkMsTHP = spread(forkMs(f.PageTableBytesTHP), rel*2)
+	saveS := (c.Save.NsPerKey*float64(keys) + c.Save.NsPerByte*float64(serialized)) / 1e9
+	f.SaveSeconds = spread(saveS, rel)
+	f.COWWorst = rss
+	f.PeakRSS = rss + f.COWWorst
+	if o.WriteRate > 0 {
+		// Each write dirties at least one page the child still reads; at
+		// most every page is copied once.
+		pages := o.WriteRate * saveS
+		f.COWAtRate = int64(math.Min(pages*4096, float64(rss)))
+		f.COWAtRateTHP = int64(math.Min(pages*(2<<20), float64(rss)))
+		f.PeakRSS = rss + f.COWAtRate
+	}
+	if m.MaxMemory > 0 && f.PeakRSS > m.MaxMemory {
+		f.ExceedsLimit = true
+	}
+	rep.Fork = f
+
+	rep.Loss = lossWindow(parts, o)
+	rep.Advice = advice(rep, parts, c)
+	return rep
+}
+
+func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {
+	out := []Advice{}
+	say := func(format string, a ...any) { out = append(out, Advice{Text: fmt.Sprintf(format, a...)}) }
+	// AOF replay: what a rewrite would leave.
+	var incrS float64
+	var incrCmds int64
+	for i, p := range parts {
+		if p.Role == RoleIncr {
+			incrS += rep.Recovery.Parts[i].Seconds
+			incrCmds += p.CommandCount()
+		}
+	}
+	total := rep.Recovery.Seconds.Value
+	if incrS > 1 && incrS > total/2 {
+		// A rewrite turns the commands into at most one RDB key each.
+		after := total - incrS + float64(incrCmds)*(c.Load.NsPerKey+c.Load.NsPerElementDefault)/1e9
+		if after < total {
+			say("a rewrite (BGREWRITEAOF) would cut the load from %s to at most %s: %.0f %% of it replays %s commands of incr files",
+				seconds(total), seconds(after), 100*incrS/total, count(incrCmds))
+		}
+	}
+	if len(rep.Recovery.Classes) > 0 && total > 0 {
+		top := rep.Recovery.Classes[0]
+		if top.Share >= 50 {
+			verb := "loading"
+			if top.Kind == "aof" {
+				verb = "replaying"
+			}
+			say("%.0f %% of the load is %s %s %s %s", top.Share, verb, count(top.Count), top.Class, top.Unit)
+		}
+	}
+	m := rep.Memory
+	switch m.Fits {
+	case "no":
+		say("used_memory after the load (%s) exceeds maxmemory %s: the server will evict or refuse writes", bytesText(m.UsedMemory.Value), bytesText(float64(m.MaxMemory)))
+	case "maybe":
+		say("used_memory after the load (%s–%s) may exceed maxmemory %s", bytesText(m.UsedMemory.Low), bytesText(m.UsedMemory.High), bytesText(float64(m.MaxMemory)))
+	}
+	f := rep.Fork
+	if f.ForkMs.Value >= 10 {
+		say("fork takes %.0f ms with 4 KiB pages (%.1f ms with THP), a stall of every client on each BGSAVE; keep THP off anyway (disable-thp yes): with it one write copies 2 MiB", f.ForkMs.Value, f.ForkMsTHP.Value)
+	}
+	if f.ExceedsLimit {
+		say("peak RSS during a BGSAVE %s exceeds the %s limit (RSS %s + copy-on-write %s)", bytesText(float64(f.PeakRSS)), bytesText(float64(m.MaxMemory)),
+			bytesText(m.RSS.Value), bytesText(float64(f.PeakRSS-int64(m.RSS.Value))))
+	}
+	if f.WriteRate > 0 && f.COWAtRateTHP > 2*f.COWAtRate && f.COWAtRate > 0 {
+		say("at %s writes/s, copy-on-write is %s with 4 KiB pages and %s with THP", count(int64(f.WriteRate)), bytesText(float64(f.COWAtRate)), bytesText(float64(f.COWAtRateTHP)))
+	}
+	l := rep.Loss
+	if l.BehindSeconds != nil && *l.BehindSeconds > 3600 {
+		say("the newest write the files prove is %s old: a crash now loses everything since", seconds(*l.BehindSeconds))
+	}
+	if !l.AppendOnly && len(l.Save) > 0 {
+		say("with snapshots only a crash can lose up to %s of writes; appendonly yes with appendfsync everysec bounds it to 1 s", seconds(float64(l.WindowSeconds)))
+	}
+	return out
+}
+
+func seconds(s float64) string {
+	switch {
+	case s < 1:
+		return fmt.Sprintf("%.0f ms", s*1000)
+	case s < 100:
+		return fmt.Sprintf("%.1f s", s)
+	case s < 7200:
+		return fmt.Sprintf("%.0f s", s)
+	}
+	return fmt.Sprintf("%.1f h", s/3600)
+}
+
+func count(n int64) string {
+	switch {
+	case n >= 10_000_000:
+		return fmt.Sprintf("%.0f M", float64(n)/1e6)
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1f M", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%.0f k", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+func bytesText(b float64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	div, exp := float64(unit), 0
+	for n := b / unit; n >= unit && exp < 4; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", b/div, "KMGTP"[exp])
+}

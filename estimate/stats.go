@@ -1,0 +1,229 @@
+package estimate
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
+)
+
+// BigValue is the serialized size, in bytes, from which a value counts as
+// big (Stats.BigValues): 1 MiB, the size from which a single key's load
+// shows up as a latency spike of its own.
+const BigValue = 1 << 20
+
+// Role is the place of a file in what a server loads at startup.
+type Role uint8
+
+const (
+	RoleRDB  Role = iota // a standalone RDB file (dbfilename)
+	RoleBase             // the base file of an AOF set (RDB or RESP)
+	RoleIncr             // an incr file of an AOF set, or an old-style single AOF
+)
+
+var roleNames = [...]string{"rdb", "base", "incr"}
+
+// MarshalText writes the role's name ("rdb", "base", "incr").
+func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+func (r Role) String() string {
+	if int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return "role?"
+}
+
+// Class is a cost class of an RDB record: the logical type and the encoding
+// as serialized, e.g. "hash/listpack" or "zset/skiplist".
+type Class string
+
+// ClassOf returns the class of an RDB key record.
+func ClassOf(kind rdbfile.Kind, enc rdbfile.Encoding) Class {
+	return Class(kind.String() + "/" + enc.String())
+}
+
+// ClassStats counts the keys of one class.
+type ClassStats struct {
+	Keys     int64 `json:"keys"`
+	Elements int64 `json:"elements"` // as rdbfile.Entry.Len
+	// Bytes are the serialized bytes of the records (rdbfile.Entry.Size).
+	Bytes int64 `json:"bytes"`
+	// Payload are Bytes with every LZF string counted at its uncompressed
+	// length: what the server holds in memory as strings and blobs.
+	Payload int64 `json:"payload"`
+}
+
+// CommandStats counts the commands of one name in the AOF part of a file.
+type CommandStats struct {
+	Commands int64 `json:"commands"`
+	ArgBytes int64 `json:"arg_bytes"` // bytes of all arguments, the name included
+}
+
+// Part holds the statistics of one file, in the order the server loads
+// them: an RDB file alone, or an AOF set's base then its incr files. It is
+// filled by one streaming pass: AddHeader and AddEntry for an RDB file or an
+// RDB base or preamble, AddCommand and AddTimestamp for the RESP part. It
+// never reads input itself.
+type Part struct {
+	Name   string `json:"name"`
+	Role   Role   `json:"role"`
+	Format string `json:"format"` // "rdb", "resp" or "rdb+resp" (preamble)
+	Size   int64  `json:"size"`   // bytes of the file
+	// MTime is the file's modification time, ms since the Unix epoch (0:
+	// unknown); the last-write fallback when the file proves no time.
+	MTime int64 `json:"-"`
+
+	// RDB part.
+	Server    string                `json:"server,omitempty"` // writer's release name from redis-ver/valkey-ver, e.g. "redis-7.4"
+	CTime     int64                 `json:"-"`                // ctime AUX, ms since the Unix epoch; 0 when absent
+	UsedMem   int64                 `json:"-"`                // used-mem AUX, bytes; 0 when absent
+	Keys      int64                 `json:"keys"`
+	Expires   int64                 `json:"expires"`
+	KeyNames  int64                 `json:"key_name_bytes"` // bytes of all key names
+	LZFIn     int64                 `json:"lzf_bytes"`      // compressed bytes of LZF strings
+	LZFOut    int64                 `json:"lzf_uncompressed_bytes"`
+	BigValues int64                 `json:"big_values"`    // records of BigValue bytes or more
+	Biggest   int64                 `json:"biggest_value"` // bytes of the biggest record
+	Classes   map[Class]*ClassStats `json:"classes"`
+
+	// RESP part.
+	Commands    map[string]*CommandStats `json:"commands"` // by upper-case name
+	ArgBytes    int64                    `json:"arg_bytes"`
+	MultiBlocks int64                    `json:"multi_blocks"`
+	LastTS      int64                    `json:"-"` // last "#TS:" annotation, Unix seconds; 0 when none
+
+	inMulti bool
+}
+
+// AddHeader takes the writer and ctime from an RDB header's AUX fields.
+func (p *Part) AddHeader(h *rdbfile.Header) {
+	if h == nil {
+		return
+	}
+	p.addAux(h.Aux)
+}
+
+func (p *Part) addAux(aux []rdbfile.Aux) {
+	info := rdbfile.ParseAux(aux)
+	if info.CTime != nil {
+		p.CTime = *info.CTime * 1000
+	}
+	if info.UsedMem != nil {
+		p.UsedMem = *info.UsedMem
+	}
+	if info.Version != "" {
+		if r, ok := release.FromServerVersion(info.Server + " " + info.Version); ok {
+			p.Server = r.Name
+		}
+	}
+}
+
+// AddEntry accounts for one RDB record. For key records call it after the
+// value was consumed (Skip, Value or Walk), when Size, Len and LZFBytes are
+// known. AUX records after the header are read like the header's.
+func (p *Part) AddEntry(e *rdbfile.Entry) {
+	switch e.Kind {
+	case rdbfile.EntryAux:
+		p.addAux([]rdbfile.Aux{{Name: bytes.Clone(e.Key), Value: bytes.Clone(e.Data)}})
+		return
+	case rdbfile.EntryKey:
+	default:
+		return
+	}
+	p.Keys++
+	if e.ExpireAt != rdbfile.NoExpire {
+		p.Expires++
+	}
+	p.KeyNames += int64(len(e.Key))
+	in, out := e.LZFBytes()
+	p.LZFIn += in
+	p.LZFOut += out
+	if e.Size >= BigValue {
+		p.BigValues++
+	}
+	p.Biggest = max(p.Biggest, e.Size)
+	if p.Classes == nil {
+		p.Classes = map[Class]*ClassStats{}
+	}
+	c := ClassOf(e.ValueKind, e.Encoding)
+	s := p.Classes[c]
+	if s == nil {
+		s = &ClassStats{}
+		p.Classes[c] = s
+	}
+	s.Keys++
+	s.Elements += e.Len
+	s.Bytes += e.Size
+	s.Payload += e.Size - in + out
+}
+
+// AddCommand accounts for one AOF command (argv, Args[0] the name in any
+// case): its name, argument bytes, and MULTI/EXEC blocks.
+func (p *Part) AddCommand(args [][]byte) {
+	if len(args) == 0 {
+		return
+	}
+	name := strings.ToUpper(string(args[0]))
+	var n int64
+	for _, a := range args {
+		n += int64(len(a))
+	}
+	if p.Commands == nil {
+		p.Commands = map[string]*CommandStats{}
+	}
+	c := p.Commands[name]
+	if c == nil {
+		c = &CommandStats{}
+		p.Commands[name] = c
+	}
+	c.Commands++
+	c.ArgBytes += n
+	if p.Format == "rdb" {
+		p.Format = "rdb+resp"
+	}
+	p.ArgBytes += n
+	switch name {
+	case "MULTI":
+		p.inMulti = true
+	case "EXEC":
+		if p.inMulti {
+			p.MultiBlocks++
+		}
+		p.inMulti = false
+	}
+}
+
+// AddTimestamp records a "#TS:" annotation (Unix seconds); the last one
+// added is the file's last proven write.
+func (p *Part) AddTimestamp(ts int64) { p.LastTS = ts }
+
+// CommandCount returns the commands of the RESP part.
+func (p *Part) CommandCount() int64 {
+	var n int64
+	for _, c := range p.Commands {
+		n += c.Commands
+	}
+	return n
+}
+
+// ClassNames returns the classes of the RDB part, sorted.
+func (p *Part) ClassNames() []Class {
+	out := make([]Class, 0, len(p.Classes))
+	for c := range p.Classes {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// CommandNames returns the command names of the RESP part, sorted.
+func (p *Part) CommandNames() []string {
+	out := make([]string, 0, len(p.Commands))
+	for c := range p.Commands {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}

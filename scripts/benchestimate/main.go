@@ -1,0 +1,219 @@
+// Command benchestimate fits the estimate model on the measurements of
+// scripts/bench-estimate.sh and prints predicted against measured figures.
+//
+// It reads the measurements TSV, runs the model's statistics pass over
+// each dataset's files, fits the coefficients on the S-size datasets
+// (estimate.Fit), writes them to -coefficients, and predicts every
+// dataset (the L sizes were not fitted on) with them.
+//
+//	go run ./scripts/benchestimate -measurements bench-data/estimate/measurements.tsv -coefficients out.json
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rdbkit/rdbkit/aoffile"
+	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/manifest"
+	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/repair"
+)
+
+func main() {
+	tsv := flag.String("measurements", "bench-data/estimate/measurements.tsv", "measurements of scripts/bench-estimate.sh")
+	out := flag.String("coefficients", "", "write the fitted coefficients here")
+	startCPU := flag.Float64("start-cpu", 0.04, "CPU seconds of a server that loads nothing")
+	machine := flag.String("machine", "", "machine description for the coefficients")
+	build := flag.String("server-build", "", "server build for the coefficients")
+	flag.Parse()
+	if err := run(*tsv, *out, *startCPU, *machine, *build); err != nil {
+		fmt.Fprintln(os.Stderr, "benchestimate:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	name, size, kind, path string
+	wall                   float64
+	sample                 estimate.Sample
+}
+
+func run(tsv, out string, startCPU float64, machine, build string) error {
+	f, err := os.Open(tsv)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var rows []row
+	sc := bufio.NewScanner(f)
+	for first := true; sc.Scan(); first = false {
+		if first {
+			continue
+		}
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 11 {
+			return fmt.Errorf("%s: short line %q", tsv, sc.Text())
+		}
+		num := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
+		r := row{name: c[0], size: c[1], kind: c[2], path: c[3], wall: num(c[4])}
+		parts, err := scan(r.kind, r.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.path, err)
+		}
+		r.sample = estimate.Sample{Name: r.name + "-" + r.size, Parts: parts, LoadSeconds: num(c[5]), StartSeconds: startCPU,
+			UsedMemory: int64(num(c[6])), EmptyMemory: int64(num(c[7])), RSS: int64(num(c[8])), ForkUsec: num(c[9]), SaveSeconds: num(c[10]) / 1000}
+		rows = append(rows, r)
+	}
+	var fitOn []estimate.Sample
+	for _, r := range rows {
+		if r.size == "S" {
+			fitOn = append(fitOn, r.sample)
+		}
+	}
+	meta := estimate.Coefficients{Server: "redis-7.0", ServerBuild: build, Machine: machine,
+		Measured: time.Now().UTC().Format("2006-01-02"), Source: "scripts/bench-estimate.sh", Error: 0.2}
+	c, err := estimate.Fit(fitOn, meta)
+	if err != nil {
+		return err
+	}
+	// The range: the worst load-time error on the held-out L sizes.
+	type pred struct {
+		r             row
+		rep           *estimate.Report
+		loadErr, mErr float64
+	}
+	var preds []pred
+	worst := 0.0
+	for _, r := range rows {
+		rep := estimate.Estimate(r.sample.Parts, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+		p := pred{r: r, rep: rep}
+		measured := r.sample.LoadSeconds - startCPU
+		p.loadErr = rep.Recovery.Seconds.Value/measured - 1
+		p.mErr = rep.Memory.UsedMemory.Value/float64(r.sample.UsedMemory) - 1
+		if r.size == "L" {
+			worst = math.Max(worst, math.Abs(p.loadErr))
+		}
+		preds = append(preds, p)
+	}
+	c.Error = math.Max(0.1, math.Ceil(worst*20)/20)
+	if out != "" {
+		o, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		if err := estimate.WriteCoefficients(o, c); err != nil {
+			o.Close()
+			return err
+		}
+		if err := o.Close(); err != nil {
+			return err
+		}
+	}
+	w := os.Stdout
+	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall (busy machine) | used_memory measured | predicted | error | fork measured | predicted | error |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, p := range preds {
+		s := p.r.sample
+		fork := p.rep.Fork.ForkMs.Value * 1000
+		// Predict fork from the measured RSS too, to separate the fork model from the RSS model.
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% |\n",
+			p.r.name, p.r.size, yes(p.r.size == "S"), s.LoadSeconds-startCPU, p.rep.Recovery.Seconds.Value, 100*p.loadErr, p.r.wall,
+			mib(float64(s.UsedMemory)), mib(p.rep.Memory.UsedMemory.Value), 100*p.mErr,
+			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1))
+	}
+	return nil
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func mib(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
+
+// scan runs the statistics pass over an RDB file or an AOF directory.
+func scan(kind, path string) ([]*estimate.Part, error) {
+	if kind == "rdb" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: st.Size()}
+		r := rdbfile.NewReader(bufio.NewReaderSize(f, 256<<10), &rdbfile.Options{Size: st.Size()})
+		h, err := r.Header()
+		if err != nil {
+			return nil, err
+		}
+		p.AddHeader(h)
+		for {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if e.Kind == rdbfile.EntryKey {
+				if err := e.Skip(); err != nil {
+					return nil, err
+				}
+			}
+			p.AddEntry(e)
+		}
+		return []*estimate.Part{p}, nil
+	}
+	set, err := manifest.Resolve(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	parts := map[*manifest.File]*estimate.Part{}
+	part := func(f *manifest.File) *estimate.Part {
+		if p := parts[f]; p != nil {
+			return p
+		}
+		role := estimate.RoleIncr
+		if f.Type == manifest.TypeBase {
+			role = estimate.RoleBase
+		}
+		p := &estimate.Part{Name: f.Name, Role: role, Format: "resp", Size: f.Size}
+		parts[f] = p
+		return p
+	}
+	s, err := repair.ScanSet(context.Background(), set, &repair.ScanOptions{
+		OnRDB: func(f *manifest.File, h *rdbfile.Header) func(*rdbfile.Entry) {
+			p := part(f)
+			p.Format = "rdb"
+			p.AddHeader(h)
+			return p.AddEntry
+		},
+		Check: func(f *manifest.File, c *aoffile.Command) error { part(f).AddCommand(c.Args); return nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*estimate.Part
+	for _, fs := range s.Files {
+		if fs.Err != nil {
+			return nil, fs.Err
+		}
+		out = append(out, part(fs.File))
+	}
+	return out, nil
+}
