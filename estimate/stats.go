@@ -73,12 +73,12 @@ type Part struct {
 	Size   int64  `json:"size"`   // bytes of the file
 	// MTime is the file's modification time, ms since the Unix epoch (0:
 	// unknown); the last-write fallback when the file proves no time.
-	MTime int64 `json:"-"`
+	MTime int64 `json:"mtime_ms"`
 
 	// RDB part.
 	Server    string                `json:"server,omitempty"` // writer's release name from redis-ver/valkey-ver, e.g. "redis-7.4"
-	CTime     int64                 `json:"-"`                // ctime AUX, ms since the Unix epoch; 0 when absent
-	UsedMem   int64                 `json:"-"`                // used-mem AUX, bytes; 0 when absent
+	CTime     int64                 `json:"ctime_ms"`         // ctime AUX, ms since the Unix epoch; 0 when absent
+	UsedMem   int64                 `json:"used_mem"`         // used-mem AUX, bytes; 0 when absent
 	Keys      int64                 `json:"keys"`
 	Expires   int64                 `json:"expires"`
 	KeyNames  int64                 `json:"key_name_bytes"` // bytes of all key names
@@ -92,7 +92,7 @@ type Part struct {
 	Commands    map[string]*CommandStats `json:"commands"` // by upper-case name
 	ArgBytes    int64                    `json:"arg_bytes"`
 	MultiBlocks int64                    `json:"multi_blocks"`
-	LastTS      int64                    `json:"-"` // last "#TS:" annotation, Unix seconds; 0 when none
+	LastTS      int64                    `json:"last_ts"` // last "#TS:" annotation, Unix seconds; 0 when none
 
 	inMulti bool
 }

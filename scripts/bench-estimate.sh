@@ -14,7 +14,8 @@
 # Then scripts/benchestimate fits the model's coefficients on the S sizes
 # and predicts the L sizes (and the S sizes) from the files alone.
 # Usage: scripts/bench-estimate.sh [outdir]   (SCALE=2 doubles every size; RUNS=3;
-#   REDIS_SERVER=/path/to/redis-server; MEASURE_ONLY=1 skips the report)
+#   REDIS_SERVER=/path/to/redis-server; MEASURE_ONLY=1 skips the report;
+#   SHAPES="name:keys ..." and AOFS="name:commands:CMD ..." choose the datasets)
 set -euo pipefail
 out=${1:-bench-data/estimate}
 scale=${SCALE:-1}
@@ -86,8 +87,8 @@ resp() {
   } }'
 }
 
-shapes="strings-small:150000 strings-large:12000 hash-listpack:20000 hash-hashtable:600 list-quicklist:300 set-intset:3000 set-hashtable:600 zset-listpack:15000 zset-skiplist:600 stream-groups:300"
-aofs="aof-set:300000:SET aof-hset:200000:HSET aof-xadd:150000:XADD"
+shapes=${SHAPES-"strings-small:150000 strings-large:12000 hash-listpack:20000 hash-hashtable:600 list-quicklist:300 set-intset:3000 set-hashtable:600 zset-listpack:15000 zset-skiplist:600 stream-groups:300"}
+aofs=${AOFS-"aof-set:300000:SET aof-hset:200000:HSET aof-xadd:150000:XADD"}
 tsv=$out/measurements.tsv
 printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\n' >"$tsv"
 # Memory of an empty server, subtracted by the model's base.

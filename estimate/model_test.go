@@ -1,0 +1,258 @@
+package estimate_test
+
+import (
+	"io"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/rdbfile"
+)
+
+// scanPart runs the statistics pass over an RDB file.
+func scanPart(t *testing.T, path string) *estimate.Part {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := rdbfile.NewReader(f, nil)
+	h, err := r.Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &estimate.Part{Name: path, Role: estimate.RoleRDB, Format: "rdb"}
+	p.AddHeader(h)
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == rdbfile.EntryKey {
+			if err := e.Skip(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.AddEntry(e)
+	}
+	return p
+}
+
+// scaled returns p with every count multiplied by k.
+func scaled(p *estimate.Part, k int64) *estimate.Part {
+	q := *p
+	q.Classes = map[estimate.Class]*estimate.ClassStats{}
+	for c, s := range p.Classes {
+		q.Classes[c] = &estimate.ClassStats{Keys: s.Keys * k, Elements: s.Elements * k, Bytes: s.Bytes * k, Payload: s.Payload * k}
+	}
+	q.Commands = map[string]*estimate.CommandStats{}
+	for n, s := range p.Commands {
+		q.Commands[n] = &estimate.CommandStats{Commands: s.Commands * k, ArgBytes: s.ArgBytes * k}
+	}
+	q.Keys *= k
+	return &q
+}
+
+func TestDefaultCoefficientsNameTheirOrigin(t *testing.T) {
+	c := estimate.DefaultCoefficients()
+	if c.Server != "redis-7.0" || !strings.Contains(c.ServerBuild, "7.0.15") || c.Machine == "" || c.Measured == "" {
+		t.Errorf("the built-in coefficients must name the server build and the reference machine: %+v", c)
+	}
+	if c.Source != "built-in" {
+		t.Errorf("Source = %q", c.Source)
+	}
+	if c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Fork.UsecPerPageTableMiB <= 0 || c.Memory.RSSRatio < 1 {
+		t.Errorf("implausible built-in coefficients: %+v", c)
+	}
+}
+
+func TestReadCoefficientsRefusesUnknownFields(t *testing.T) {
+	_, err := estimate.ReadCoefficients(strings.NewReader(`{"server":"redis-7.0","error":0.2,"load":{"ns_per_kee":1}}`))
+	if err == nil {
+		t.Fatal("a misspelt field was accepted")
+	}
+	var b strings.Builder
+	if err := estimate.WriteCoefficients(&b, estimate.DefaultCoefficients()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := estimate.ReadCoefficients(strings.NewReader(b.String()))
+	if err != nil || c.Load.NsPerKey != estimate.DefaultCoefficients().Load.NsPerKey {
+		t.Fatalf("round trip: %v %+v", err, c)
+	}
+}
+
+// TestModelUnitsAndShares checks the model on the committed sample: the
+// recovery time is the sum of its parts and of its classes, the shares
+// add up to 100 %, and the figures follow the documented formulas.
+func TestModelUnitsAndShares(t *testing.T) {
+	p := scanPart(t, sample)
+	if p.Keys == 0 || p.Server != "redis-7.4" || p.CTime == 0 {
+		t.Fatalf("statistics pass: keys=%d server=%q ctime=%d", p.Keys, p.Server, p.CTime)
+	}
+	c := estimate.DefaultCoefficients()
+	rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Config: estimate.DefaultConfig()})
+	var sumParts, sumClasses, shares float64
+	for _, pt := range rep.Recovery.Parts {
+		sumParts += pt.Seconds
+	}
+	for _, cl := range rep.Recovery.Classes {
+		sumClasses += cl.Seconds
+		shares += cl.Share
+	}
+	total := rep.Recovery.Seconds.Value
+	if total <= 0 || math.Abs(sumParts-total) > 1e-12 || math.Abs(sumClasses-total) > 1e-12 {
+		t.Errorf("total %g, parts %g, classes %g", total, sumParts, sumClasses)
+	}
+	if math.Abs(shares-100) > 1e-9 {
+		t.Errorf("shares add up to %g %%", shares)
+	}
+	// The formula, by hand, in ns.
+	var want float64
+	for cl, s := range p.Classes {
+		e := c.Load.NsPerElementDefault
+		if v, ok := c.Load.NsPerElement[cl]; ok {
+			e = v
+		}
+		if cl == "string/string" {
+			e = 0
+		}
+		want += c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*float64(s.Payload) + e*float64(s.Elements)
+	}
+	if math.Abs(total-want/1e9) > 1e-12 {
+		t.Errorf("recovery %g s, formula gives %g s", total, want/1e9)
+	}
+	r := rep.Recovery.Seconds
+	if !(r.Low < r.Value && r.Value < r.High) {
+		t.Errorf("range %+v", r)
+	}
+	if rep.Memory.UsedMemory.Value < float64(c.Memory.BaseBytes) || rep.Memory.RSS.Value < rep.Memory.UsedMemory.Value {
+		t.Errorf("memory %+v", rep.Memory)
+	}
+	if rep.Fork.PageTableBytes != int64(estimate.PageTableBytes(int64(rep.Memory.RSS.Value), 4096)) || rep.Fork.PageTableBytesTHP >= rep.Fork.PageTableBytes {
+		t.Errorf("page tables %+v", rep.Fork)
+	}
+}
+
+// TestModelMonotonic: more data never costs less time, memory or fork.
+func TestModelMonotonic(t *testing.T) {
+	p := scanPart(t, sample)
+	p.AddCommand([][]byte{[]byte("xadd"), []byte("s"), []byte("*"), []byte("f"), []byte("v")})
+	c := estimate.DefaultCoefficients()
+	var prev *estimate.Report
+	for _, k := range []int64{1, 2, 10, 1000, 100000} {
+		rep := estimate.Estimate([]*estimate.Part{scaled(p, k)}, c, estimate.Options{WriteRate: 1000})
+		if prev != nil {
+			if rep.Recovery.Seconds.Value <= prev.Recovery.Seconds.Value || rep.Memory.UsedMemory.Value <= prev.Memory.UsedMemory.Value ||
+				rep.Fork.ForkMs.Value < prev.Fork.ForkMs.Value || rep.Fork.SaveSeconds.Value <= prev.Fork.SaveSeconds.Value ||
+				rep.Fork.COWAtRate < prev.Fork.COWAtRate || rep.Fork.PeakRSS <= prev.Fork.PeakRSS {
+				t.Errorf("×%d costs less than before: %+v vs %+v", k, rep.Recovery, prev.Recovery)
+			}
+		}
+		if rep.Fork.COWAtRate > rep.Fork.COWWorst || rep.Fork.COWAtRateTHP > rep.Fork.COWWorst || rep.Fork.COWAtRate > rep.Fork.COWAtRateTHP {
+			t.Errorf("×%d: copy-on-write %+v", k, rep.Fork)
+		}
+		prev = rep
+	}
+}
+
+// TestCalibrationWidensRanges: uncalibrated output says so and its range
+// is wider; so is an estimate for a server nobody measured.
+func TestCalibrationWidensRanges(t *testing.T) {
+	p := scanPart(t, sample)
+	c := estimate.DefaultCoefficients()
+	cal := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	unc := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "redis-7.0"})
+	other := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "valkey-8.0"})
+	if len(cal.Calibration.Notes) != 0 || len(unc.Calibration.Notes) != 1 || len(other.Calibration.Notes) != 2 {
+		t.Errorf("notes: %q / %q / %q", cal.Calibration.Notes, unc.Calibration.Notes, other.Calibration.Notes)
+	}
+	w := func(r *estimate.Report) float64 { return r.Recovery.Seconds.High - r.Recovery.Seconds.Low }
+	if !(w(cal) < w(unc) && w(unc) < w(other)) {
+		t.Errorf("range widths %g, %g, %g", w(cal), w(unc), w(other))
+	}
+	if other.Server != "valkey-8.0" || other.Calibration.SameServer {
+		t.Errorf("server %q same=%v", other.Server, other.Calibration.SameServer)
+	}
+	if def := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{}); def.Server != "redis-7.4" {
+		t.Errorf("default server %q, want the writer redis-7.4", def.Server)
+	}
+}
+
+func TestMaxMemoryFits(t *testing.T) {
+	p := scanPart(t, sample)
+	c := estimate.DefaultCoefficients()
+	base := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{})
+	u := base.Memory.UsedMemory
+	for _, x := range []struct {
+		limit int64
+		want  string
+	}{{int64(u.High) + 1, "yes"}, {int64(u.Low) - 1, "no"}, {int64(u.Value), "maybe"}} {
+		rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{MaxMemory: x.limit})
+		if rep.Memory.Fits != x.want || rep.Memory.MaxMemorySource != "flag" {
+			t.Errorf("limit %d: fits %q from %q, want %q", x.limit, rep.Memory.Fits, rep.Memory.MaxMemorySource, x.want)
+		}
+	}
+	cfg, err := estimate.ParseConfig(strings.NewReader("maxmemory 1mb\n"), "redis.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Config: cfg})
+	if rep.Memory.MaxMemory != 1<<20 || rep.Memory.MaxMemorySource != "config" {
+		t.Errorf("config maxmemory: %+v", rep.Memory)
+	}
+}
+
+// TestLossWindowPolicies covers appendfsync always / everysec / no,
+// snapshots only, and nothing at all.
+func TestLossWindowPolicies(t *testing.T) {
+	p := scanPart(t, sample)
+	c := estimate.DefaultCoefficients()
+	for _, x := range []struct {
+		conf     string
+		seconds  float64
+		commands int64
+		aof      bool
+	}{
+		{"appendonly yes\nappendfsync always\n", 0, 1, true},
+		{"appendonly yes\nappendfsync everysec\n", 1, 0, true},
+		{"appendonly yes\nappendfsync no\n", estimate.OSFlushSeconds, 0, true},
+		{"appendonly yes\n", 1, 0, true}, // everysec is the default
+		{"save 900 1\nsave 300 10\n", 900, 0, false},
+		{"save 900 1\nsave \"\"\n", -1, 0, false},
+		{"", 3600, 0, false}, // the defaults: save 3600 1 300 100 60 10000
+	} {
+		cfg, err := estimate.ParseConfig(strings.NewReader(x.conf), "redis.conf")
+		if err != nil {
+			t.Fatalf("%q: %v", x.conf, err)
+		}
+		l := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Config: cfg, Now: p.CTime + 90_000}).Loss
+		if l.WindowSeconds != x.seconds || l.WindowCommands != x.commands || l.AppendOnly != x.aof || l.Window == "" {
+			t.Errorf("%q: window %g s / %d commands, appendonly %v (%s)", x.conf, l.WindowSeconds, l.WindowCommands, l.AppendOnly, l.Window)
+		}
+		if l.Last == nil || l.Last.Source != "ctime" || l.Last.TimeMs != p.CTime || l.BehindSeconds == nil || *l.BehindSeconds != 90 {
+			t.Errorf("%q: last write %+v behind %v", x.conf, l.Last, l.BehindSeconds)
+		}
+	}
+	if _, err := estimate.ParseConfig(strings.NewReader("appendfsync sometimes\n"), "r.conf"); err == nil {
+		t.Error("a bad appendfsync was accepted")
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"100": 100, "1k": 1000, "1kb": 1024, "2MB": 2 << 20, "1g": 1e9, "3gb": 3 << 30} {
+		if got, err := estimate.ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "1tb"} {
+		if _, err := estimate.ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) accepted", in)
+		}
+	}
+}
