@@ -3,7 +3,7 @@
 GO       ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build test bench bench-data bench-compare bench-replay soak fuzz lint
+.PHONY: all build test bench bench-data bench-compare bench-replay bench-estimate soak fuzz lint
 
 all: build
 
@@ -32,6 +32,13 @@ bench-compare: build
 # needs make bench-data with KEYS_MIXED for the RDB and scripts/bench-aof.sh for the AOF).
 bench-replay: build
 	scripts/bench-replay.sh
+
+# The estimate model against the real redis-server: builds datasets of ten
+# shapes (and three AOF sets) at two sizes, measures load (CPU and wall), used_memory,
+# fork and SAVE, fits the coefficients on the small sizes and predicts all
+# (scripts/bench-estimate.sh; SCALE, RUNS, REDIS_SERVER tune it; docs/benchmarks.md).
+bench-estimate:
+	scripts/bench-estimate.sh bench-data/estimate
 
 # Longer differential run of the engine against a real redis-server with a random
 # seed (printed on failure; RDBKIT_SOAK_SEED=N reproduces it).

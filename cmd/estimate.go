@@ -126,16 +126,9 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 		opts.MaxMemory = n
 	}
 	if o.config != "" {
-		f, err := os.Open(o.config)
-		if err != nil {
+		if err := readEstimateConfig(o.config, &opts.Config); err != nil {
 			return err
 		}
-		cfg, err := estimate.ParseConfig(f, o.config)
-		f.Close()
-		if err != nil {
-			return usageErrorf("--config: %v", err)
-		}
-		opts.Config = cfg
 	}
 	coeffs, calibrated, err := loadCoefficients(o.calibration)
 	if err != nil {
@@ -170,6 +163,31 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 	if damaged {
 		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s is damaged; the estimate covers what could be read; run 'rdbkit verify %s'\n", path, path)
 		return errDamaged
+	}
+	return nil
+}
+
+// readEstimateConfig applies the directives of a redis.conf to c, lines
+// split with the server's rules (manifest.SplitArgs); "include" is not
+// followed.
+func readEstimateConfig(path string, c *estimate.Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	c.FromFile = true
+	for i, ln := range strings.Split(string(data), "\n") {
+		ln = strings.Trim(ln, " \t\r")
+		if ln == "" || ln[0] == '#' {
+			continue
+		}
+		argv, ok := manifest.SplitArgs(ln)
+		if !ok {
+			continue
+		}
+		if err := c.Apply(argv); err != nil {
+			return usageErrorf("--config %s:%d: %v", path, i+1, err)
+		}
 	}
 	return nil
 }

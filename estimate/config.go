@@ -1,13 +1,9 @@
 package estimate
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
-
-	"github.com/rdbkit/rdbkit/manifest"
 )
 
 // SavePoint is one "save SECONDS CHANGES" point: the server snapshots when
@@ -28,6 +24,8 @@ type Config struct {
 	MaxMemory   int64       `json:"maxmemory"`   // bytes; 0: no limit
 	// FromFile is true when the settings come from a configuration file.
 	FromFile bool `json:"from_file"`
+
+	saveSeen bool
 }
 
 // DefaultConfig returns the settings of a server started without a
@@ -37,87 +35,73 @@ func DefaultConfig() Config {
 	return Config{AppendFsync: "everysec", Save: []SavePoint{{3600, 1}, {300, 100}, {60, 10000}}}
 }
 
-// ParseConfig reads a redis.conf/valkey.conf from r (name is for errors),
-// starting from DefaultConfig: appendonly, appendfsync, save (every line
-// adds its points, `save ""` removes them all, as the server's loader
-// does) and maxmemory (with the k/kb/m/mb/g/gb units of src/util.c
-// memtoull). Lines are split with the server's rules (manifest.SplitArgs);
-// "include" is not followed.
-func ParseConfig(r io.Reader, name string) (Config, error) {
-	c := DefaultConfig()
+// Apply takes one configuration directive, argv as the server splits a
+// line of redis.conf (argv[0] the name, any case): appendonly,
+// appendfsync, save (every line adds its points, the first one replacing
+// the defaults, and `save ""` removes them all, as the server's loader
+// does) and maxmemory (with the units of ParseBytes). Other directives are
+// ignored. Apply sets FromFile.
+func (c *Config) Apply(argv []string) error {
+	if len(argv) == 0 {
+		return nil
+	}
 	c.FromFile = true
-	saveSeen := false
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		ln := strings.TrimSpace(sc.Text())
-		if ln == "" || ln[0] == '#' {
-			continue
-		}
-		argv, ok := manifest.SplitArgs(ln)
-		if !ok || len(argv) == 0 {
-			continue
-		}
-		bad := func(what string) error {
-			return fmt.Errorf("%s:%d: %s: %q", name, n, what, ln)
-		}
-		switch strings.ToLower(argv[0]) {
-		case "appendonly":
-			if len(argv) != 2 {
-				return c, bad("appendonly takes yes or no")
-			}
-			switch strings.ToLower(argv[1]) {
-			case "yes":
-				c.AppendOnly = true
-			case "no":
-				c.AppendOnly = false
-			default:
-				return c, bad("appendonly takes yes or no")
-			}
-		case "appendfsync":
-			if len(argv) != 2 {
-				return c, bad("appendfsync takes always, everysec or no")
-			}
-			v := strings.ToLower(argv[1])
-			if v != "always" && v != "everysec" && v != "no" {
-				return c, bad("appendfsync takes always, everysec or no")
-			}
-			c.AppendFsync = v
-		case "save":
-			if !saveSeen {
-				c.Save, saveSeen = nil, true
-			}
-			args := argv[1:]
-			if len(args) == 1 && args[0] == "" {
-				c.Save = nil
-				continue
-			}
-			if len(args)%2 != 0 {
-				return c, bad("save takes pairs of seconds and changes")
-			}
-			for i := 0; i < len(args); i += 2 {
-				s, err1 := strconv.ParseInt(args[i], 10, 64)
-				ch, err2 := strconv.ParseInt(args[i+1], 10, 64)
-				if err1 != nil || err2 != nil || s <= 0 || ch <= 0 {
-					return c, bad("save takes pairs of positive seconds and changes")
-				}
-				c.Save = append(c.Save, SavePoint{s, ch})
-			}
-		case "maxmemory":
-			if len(argv) != 2 {
-				return c, bad("maxmemory takes one size")
-			}
-			v, err := ParseBytes(argv[1])
-			if err != nil {
-				return c, bad(err.Error())
-			}
-			c.MaxMemory = v
-		}
+	bad := func(what string) error {
+		return fmt.Errorf("%s: %q", what, strings.Join(argv, " "))
 	}
-	if err := sc.Err(); err != nil {
-		return c, fmt.Errorf("%s: %w", name, err)
+	switch strings.ToLower(argv[0]) {
+	case "appendonly":
+		if len(argv) != 2 {
+			return bad("appendonly takes yes or no")
+		}
+		switch strings.ToLower(argv[1]) {
+		case "yes":
+			c.AppendOnly = true
+		case "no":
+			c.AppendOnly = false
+		default:
+			return bad("appendonly takes yes or no")
+		}
+	case "appendfsync":
+		v := ""
+		if len(argv) == 2 {
+			v = strings.ToLower(argv[1])
+		}
+		if v != "always" && v != "everysec" && v != "no" {
+			return bad("appendfsync takes always, everysec or no")
+		}
+		c.AppendFsync = v
+	case "save":
+		if !c.saveSeen {
+			c.Save, c.saveSeen = nil, true
+		}
+		args := argv[1:]
+		if len(args) == 1 && args[0] == "" {
+			c.Save = nil
+			return nil
+		}
+		if len(args) == 0 || len(args)%2 != 0 {
+			return bad("save takes pairs of seconds and changes")
+		}
+		for i := 0; i < len(args); i += 2 {
+			s, err1 := strconv.ParseInt(args[i], 10, 64)
+			ch, err2 := strconv.ParseInt(args[i+1], 10, 64)
+			if err1 != nil || err2 != nil || s <= 0 || ch <= 0 {
+				return bad("save takes pairs of positive seconds and changes")
+			}
+			c.Save = append(c.Save, SavePoint{s, ch})
+		}
+	case "maxmemory":
+		if len(argv) != 2 {
+			return bad("maxmemory takes one size")
+		}
+		v, err := ParseBytes(argv[1])
+		if err != nil {
+			return err
+		}
+		c.MaxMemory = v
 	}
-	return c, nil
+	return nil
 }
 
 // ParseBytes reads a size as redis.conf writes it: a number with an
