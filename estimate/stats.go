@@ -95,6 +95,12 @@ type Part struct {
 	LastTS      int64                    `json:"last_ts"` // last "#TS:" annotation, Unix seconds; 0 when none
 
 	inMulti bool
+	byEnc   map[classKey]*ClassStats // Classes by kind and encoding, without building the name per key
+}
+
+type classKey struct {
+	kind rdbfile.Kind
+	enc  rdbfile.Encoding
 }
 
 // AddHeader takes the writer and ctime from an RDB header's AUX fields.
@@ -144,14 +150,18 @@ func (p *Part) AddEntry(e *rdbfile.Entry) {
 		p.BigValues++
 	}
 	p.Biggest = max(p.Biggest, e.Size)
-	if p.Classes == nil {
-		p.Classes = map[Class]*ClassStats{}
-	}
-	c := ClassOf(e.ValueKind, e.Encoding)
-	s := p.Classes[c]
+	k := classKey{e.ValueKind, e.Encoding}
+	s := p.byEnc[k]
 	if s == nil {
-		s = &ClassStats{}
-		p.Classes[c] = s
+		if p.Classes == nil {
+			p.Classes, p.byEnc = map[Class]*ClassStats{}, map[classKey]*ClassStats{}
+		}
+		c := ClassOf(e.ValueKind, e.Encoding)
+		if s = p.Classes[c]; s == nil {
+			s = &ClassStats{}
+			p.Classes[c] = s
+		}
+		p.byEnc[k] = s
 	}
 	s.Keys++
 	s.Elements += e.Len
