@@ -37,12 +37,14 @@ type Coefficients struct {
 
 // LoadCoefficients give the CPU time of loading, in nanoseconds:
 //
-//	RDB:  NsPerKey × keys + NsPerPayloadByte × payload + Σ NsPerElement[class] × elements
+//	RDB:  NsPerKey × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
 //
 // (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
 // value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
-// command). A class or command not in the maps costs the Default figure.
+// command). Strings (StringClass) cost per byte of payload, every other
+// class per element. A class or command not in the maps costs the Default
+// figure.
 type LoadCoefficients struct {
 	NsPerKey            float64            `json:"ns_per_key"`
 	NsPerPayloadByte    float64            `json:"ns_per_payload_byte"`
@@ -55,7 +57,7 @@ type LoadCoefficients struct {
 
 // MemoryCoefficients give used_memory (INFO memory) after loading, bytes:
 //
-//	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × payload + Σ BytesPerElement[class] × elements
+//	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × string payload + Σ BytesPerElement[class] × elements
 //
 // and, for the commands of an AOF, BytesPerCommand[name] per command (an
 // upper bound: a command that overwrites a key adds nothing). RSSRatio is

@@ -28,7 +28,7 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 
 // Fit makes coefficients from samples. It needs the two string shapes of
 // the benchmark (many small strings, fewer big ones: an RDB whose keys are
-// all strings), which fix the per-key and per-byte figures; every other
+// all strings), which fix the per-key and per-string-byte figures; every other
 // sample whose keys are all of one class gives that class's per-element
 // figure, and every AOF sample of one command that command's figure.
 // Fork and RSS figures are fitted over all samples. meta gives the
@@ -116,22 +116,40 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	}
 	c.Memory.BaseBytes = str[0].s.EmptyMemory
 	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
-	var nsElems, memElems []float64
-	var nsCmds, memCmds []float64
+	// Samples of the same class or command are pooled: Σ cost / Σ count.
+	type pool struct{ ns, mem, n float64 }
+	byClass, byCmd := map[Class]*pool{}, map[string]*pool{}
+	get := func(m map[string]*pool, k string) *pool {
+		if m[k] == nil {
+			m[k] = &pool{}
+		}
+		return m[k]
+	}
 	for _, a := range all {
 		switch {
-		case a.class != "" && a.class != "string/string" && a.elems > 0:
-			ns := (load(a) - c.Load.NsPerKey*a.keys - c.Load.NsPerPayloadByte*a.payload) / a.elems
-			by := (mem(a) - c.Memory.BytesPerKey*a.keys - c.Memory.BytesPerPayloadByte*a.payload) / a.elems
-			c.Load.NsPerElement[a.class] = max(ns, 0)
-			c.Memory.BytesPerElement[a.class] = max(by, 0)
-			nsElems, memElems = append(nsElems, max(ns, 0)), append(memElems, max(by, 0))
+		case a.class != "" && a.class != StringClass && a.elems > 0:
+			if byClass[a.class] == nil {
+				byClass[a.class] = &pool{}
+			}
+			p := byClass[a.class]
+			p.ns += load(a) - c.Load.NsPerKey*a.keys
+			p.mem += mem(a) - c.Memory.BytesPerKey*a.keys
+			p.n += a.elems
 		case a.command != "" && a.commands > 0:
-			ns := (load(a) - c.Load.NsPerArgByte*a.argBytes) / a.commands
-			c.Load.NsPerCommand[a.command] = max(ns, 0)
-			c.Memory.BytesPerCommand[a.command] = max(mem(a)/a.commands, 0)
-			nsCmds, memCmds = append(nsCmds, max(ns, 0)), append(memCmds, max(mem(a)/a.commands, 0))
+			p := get(byCmd, a.command)
+			p.ns += load(a) - c.Load.NsPerArgByte*a.argBytes
+			p.mem += mem(a)
+			p.n += a.commands
 		}
+	}
+	var nsElems, memElems, nsCmds, memCmds []float64
+	for cl, p := range byClass {
+		c.Load.NsPerElement[cl], c.Memory.BytesPerElement[cl] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
+		nsElems, memElems = append(nsElems, c.Load.NsPerElement[cl]), append(memElems, c.Memory.BytesPerElement[cl])
+	}
+	for name, p := range byCmd {
+		c.Load.NsPerCommand[name], c.Memory.BytesPerCommand[name] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
+		nsCmds, memCmds = append(nsCmds, c.Load.NsPerCommand[name]), append(memCmds, c.Memory.BytesPerCommand[name])
 	}
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)

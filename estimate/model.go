@@ -184,24 +184,27 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		var partNs float64
 		for _, cl := range p.ClassNames() {
 			s := p.Classes[cl]
+			// Strings cost per byte; every other class per element
+			// (its blob or its members).
 			e, ok := c.Load.NsPerElement[cl]
 			if !ok {
 				e = c.Load.NsPerElementDefault
 			}
-			if cl == "string/string" {
-				e = 0
+			var payload float64
+			if cl == StringClass {
+				e, payload = 0, float64(s.Payload)
 			}
-			ns := c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*float64(s.Payload) + e*float64(s.Elements)
+			ns := c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
 			partNs += ns
 			add(string(cl), "rdb", "keys", s.Keys, ns)
 			m, ok := c.Memory.BytesPerElement[cl]
 			if !ok {
 				m = c.Memory.BytesPerElementDefault
 			}
-			if cl == "string/string" {
+			if cl == StringClass {
 				m = 0
 			}
-			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*float64(s.Payload) + m*float64(s.Elements)
+			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + m*float64(s.Elements)
 			keys += s.Keys
 			serialized += s.Bytes
 		}

@@ -119,10 +119,11 @@ func TestModelUnitsAndShares(t *testing.T) {
 		if v, ok := c.Load.NsPerElement[cl]; ok {
 			e = v
 		}
+		var payload float64
 		if cl == "string/string" {
-			e = 0
+			e, payload = 0, float64(s.Payload)
 		}
-		want += c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*float64(s.Payload) + e*float64(s.Elements)
+		want += c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
 	}
 	if math.Abs(total-want/1e9) > 1e-12 {
 		t.Errorf("recovery %g s, formula gives %g s", total, want/1e9)

@@ -39,6 +39,10 @@ func (r Role) String() string {
 // as serialized, e.g. "hash/listpack" or "zset/skiplist".
 type Class string
 
+// StringClass is the class of string values, the only class whose cost
+// the model counts per byte of payload rather than per element.
+const StringClass Class = "string/string"
+
 // ClassOf returns the class of an RDB key record.
 func ClassOf(kind rdbfile.Kind, enc rdbfile.Encoding) Class {
 	return Class(kind.String() + "/" + enc.String())
