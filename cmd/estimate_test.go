@@ -193,3 +193,42 @@ func writeConf(t *testing.T, text string) string {
 	}
 	return p
 }
+
+// TestEstimateStyled renders the styled form (what a terminal gets) with
+// the same facts as the plain form.
+func TestEstimateStyled(t *testing.T) {
+	f, err := os.Open(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := &estimate.Part{Name: "dump.rdb", Role: estimate.RoleRDB, Format: "rdb"}
+	r := rdbfile.NewReader(f, nil)
+	h, err := r.Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.AddHeader(h)
+	for {
+		e, err := r.Next()
+		if err != nil {
+			break
+		}
+		if e.Kind == rdbfile.EntryKey {
+			if err := e.Skip(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.AddEntry(e)
+	}
+	rep := estimate.Estimate([]*estimate.Part{p}, estimate.DefaultCoefficients(), estimate.Options{MaxMemory: 1})
+	var b bytes.Buffer
+	if err := renderEstimate(&b, newStyles(&b, false), "dump.rdb", []*estimate.Part{p}, rep, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"recovery", "used_memory", "fits: no", "fork", "loss window", "advice"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("styled output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
