@@ -60,9 +60,10 @@ type LoadCoefficients struct {
 //	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × string payload + Σ BytesPerElement[class] × elements
 //
 // and, for the commands of an AOF, BytesPerCommand[name] per command (an
-// upper bound: a command that overwrites a key adds nothing). RSSRatio is
-// used_memory_rss / used_memory after a load with jemalloc; RSSRatioLibc
-// the same with the libc allocator.
+// upper bound: a command that overwrites a key adds nothing). RSS after a
+// load with jemalloc is RSSBaseBytes + RSSRatio × used_memory (the base is
+// the process's code, stacks and allocator metadata); RSSRatioLibc
+// replaces RSSRatio for the libc allocator.
 type MemoryCoefficients struct {
 	BaseBytes              int64              `json:"base_bytes"`
 	BytesPerKey            float64            `json:"bytes_per_key"`
@@ -71,6 +72,7 @@ type MemoryCoefficients struct {
 	BytesPerElementDefault float64            `json:"bytes_per_element_default"`
 	BytesPerCommand        map[string]float64 `json:"bytes_per_command"`
 	BytesPerCommandDefault float64            `json:"bytes_per_command_default"`
+	RSSBaseBytes           float64            `json:"rss_base_bytes"`
 	RSSRatio               float64            `json:"rss_ratio"`
 	RSSRatioLibc           float64            `json:"rss_ratio_libc"`
 	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.

@@ -154,11 +154,11 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
 	// Fork: least squares of fork µs over page-table MiB; RSS ratio: median.
-	var xs, ys, ratios []float64
+	var xs, ys, us, rs []float64
 	var sk, sb, sy []float64
 	for _, a := range all {
 		if a.s.RSS > 0 && a.s.UsedMemory > 0 {
-			ratios = append(ratios, float64(a.s.RSS)/float64(a.s.UsedMemory))
+			us, rs = append(us, float64(a.s.UsedMemory)), append(rs, float64(a.s.RSS))
 		}
 		if a.s.ForkUsec > 0 && a.s.RSS > 0 {
 			xs = append(xs, PageTableBytes(a.s.RSS, 4096)/(1<<20))
@@ -168,7 +168,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			sk, sb, sy = append(sk, a.keys), append(sb, a.bytes), append(sy, a.s.SaveSeconds*1e9)
 		}
 	}
-	c.Memory.RSSRatio = median(ratios)
+	c.Memory.RSSBaseBytes, c.Memory.RSSRatio = line(us, rs)
 	if c.Memory.RSSRatio == 0 {
 		c.Memory.RSSRatio = 1
 	}

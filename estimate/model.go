@@ -269,7 +269,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	if !m.RSSCalibrated {
 		rssRel *= 2
 	}
-	m.RSS = spread(used*ratio, rssRel)
+	m.RSS = spread(c.Memory.RSSBaseBytes+used*ratio, rssRel)
 	switch {
 	case o.MaxMemory > 0:
 		m.MaxMemory, m.MaxMemorySource = o.MaxMemory, "flag"

@@ -67,7 +67,7 @@ func TestDefaultCoefficientsNameTheirOrigin(t *testing.T) {
 	if c.Source != "built-in" {
 		t.Errorf("Source = %q", c.Source)
 	}
-	if c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Fork.UsecPerPageTableMiB <= 0 || c.Memory.RSSRatio < 1 {
+	if c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Fork.UsecPerPageTableMiB <= 0 || c.Memory.RSSRatio <= 0 {
 		t.Errorf("implausible built-in coefficients: %+v", c)
 	}
 }
