@@ -31,7 +31,8 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // all strings), which fix the per-key and per-string-byte figures; every other
 // sample whose keys are all of one class gives that class's per-element
 // figure, and every AOF sample of one command that command's figure.
-// Fork and RSS figures are fitted over all samples. meta gives the
+// Fork figures are fitted over all samples by Theil–Sen, RSS by least
+// squares. meta gives the
 // descriptive fields (Server, ServerBuild, Machine, Measured, Source,
 // Error).
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
@@ -175,7 +176,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	if c.Memory.RSSRatioLibc == 0 {
 		c.Memory.RSSRatioLibc = c.Memory.RSSRatio
 	}
-	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = line(xs, ys)
+	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = robustLine(xs, ys)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
 }
@@ -225,6 +226,27 @@ func line(x, y []float64) (a, b float64) {
 		return 0, sxy / sxx
 	}
 	return a, b
+}
+
+// robustLine fits y = a + b·x by Theil–Sen (b the median of the pairwise
+// slopes, a the median of y − b·x), with a, b >= 0: fork times on a busy
+// machine have outliers several times the typical value, which least
+// squares follows.
+func robustLine(x, y []float64) (a, b float64) {
+	var slopes []float64
+	for i := range x {
+		for j := i + 1; j < len(x); j++ {
+			if x[j] != x[i] {
+				slopes = append(slopes, (y[j]-y[i])/(x[j]-x[i]))
+			}
+		}
+	}
+	b = max(median(slopes), 0)
+	var rest []float64
+	for i := range x {
+		rest = append(rest, y[i]-b*x[i])
+	}
+	return max(median(rest), 0), b
 }
 
 // plane fits y = a·u + b·v through the origin by least squares, a, b >= 0.
