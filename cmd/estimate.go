@@ -136,12 +136,17 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 	}
 	opts.Calibrated = calibrated
 
+	in, err := app.openInput(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
 	var parts []*estimate.Part
 	damaged := false
-	if isAOFPath(path) {
-		parts, damaged, err = estimateAOF(ctx, app, path, o.config)
+	if in.Kind.IsAOF() {
+		parts, damaged, err = estimateAOF(ctx, app, in, o.config)
 	} else {
-		parts, damaged, err = estimateRDB(ctx, app, path)
+		parts, damaged, err = estimateRDB(ctx, app, in)
 	}
 	if err != nil || parts == nil {
 		return err
@@ -227,18 +232,15 @@ func mtimeMs(path string) int64 {
 	return st.ModTime().UnixMilli()
 }
 
-func estimateRDB(ctx context.Context, app *App, path string) ([]*estimate.Part, bool, error) {
-	in, err := app.openInput(ctx, path)
-	if err != nil {
-		return nil, false, err
-	}
-	defer in.Close()
-	p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: in.FileSize}
-	if path != "-" {
-		p.MTime = mtimeMs(path)
+func estimateRDB(ctx context.Context, app *App, in *input) ([]*estimate.Part, bool, error) {
+	p := &estimate.Part{Name: filepath.Base(in.Name), Role: estimate.RoleRDB, Format: "rdb", Size: in.FileSize}
+	if in.Regular {
+		p.MTime = mtimeMs(in.Name)
 	}
 	done := app.startProgress(in, "estimate")
-	res, err := scanRDB(ctx, in, p.AddHeader, p.AddEntry)
+	res, err := app.scanRDB(ctx, in, false,
+		func(h *rdbfile.Header) error { p.AddHeader(h); return nil },
+		func(e *rdbfile.Entry) error { p.AddEntry(e); return nil })
 	done()
 	if err != nil {
 		return nil, false, err
@@ -252,23 +254,24 @@ func estimateRDB(ctx context.Context, app *App, path string) ([]*estimate.Part, 
 	return []*estimate.Part{p}, res.Damaged(), nil
 }
 
-func estimateAOF(ctx context.Context, app *App, path, config string) ([]*estimate.Part, bool, error) {
-	set, err := manifest.Resolve(path, &manifest.ResolveOptions{ConfigPath: config})
+func estimateAOF(ctx context.Context, app *App, in *input, config string) ([]*estimate.Part, bool, error) {
+	as, err := resolveAOF(ctx, in, config)
 	if err != nil {
 		var pe *manifest.ParseError
 		if errors.As(err, &pe) {
-			fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: %v\n", path, err)
+			fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: %v\n", in.Name, err)
 			return nil, false, errDamaged
 		}
 		return nil, false, err
 	}
+	set := as.set
 	byFile := map[*manifest.File]*estimate.Part{}
 	part := func(f *manifest.File) *estimate.Part {
 		if p := byFile[f]; p != nil {
 			return p
 		}
 		role := estimate.RoleIncr
-		if f.Type == manifest.TypeBase {
+		if f.Type == manifest.TypeBase && !set.Legacy {
 			role = estimate.RoleBase
 		}
 		p := &estimate.Part{Name: f.Name, Role: role, Format: "resp", Size: f.Size, MTime: mtimeMs(f.Path)}
@@ -292,21 +295,26 @@ func estimateAOF(ctx context.Context, app *App, path, config string) ([]*estimat
 			return nil
 		},
 		Progress: update,
+		Source:   as.src,
 	})
 	done()
+	if err == nil {
+		err = as.finish()
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	var parts []*estimate.Part
 	for _, fs := range s.Files {
 		p := part(fs.File)
+		p.Size = fs.File.Size
 		if fs.LastTS != aoffile.NoTimestamp {
 			p.AddTimestamp(fs.LastTS)
 		}
 		parts = append(parts, p)
 	}
 	if parts == nil {
-		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: the AOF set has no readable file\n", path)
+		fmt.Fprintf(app.IO.ErrOut, "rdbkit: %s: the AOF set has no readable file\n", in.Name)
 		return nil, false, errDamaged
 	}
 	_, _, torn := s.TornTail()
