@@ -91,12 +91,15 @@ EXIT STATUS
 func newRootCmd(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "rdbkit",
-		Short: "Inspect, verify, repair and replay Redis and Valkey persistence files",
+		Short: "Inspect, verify, repair, replay, convert and estimate Redis and Valkey persistence files",
 		Long: `rdbkit reads Redis and Valkey RDB files and AOF sets (single, RDB-preamble or
 multi-part with a manifest) offline, without a server: it summarises them
 (inspect), checks every byte of them (verify), repairs AOF sets without losing
 a good command (repair) and rebuilds the dataset a restart would bring back,
-with the server's own DEBUG DIGEST (replay). Inputs are read once, so files,
+with the server's own DEBUG DIGEST (replay). It converts RDB files to another
+RDB version or dialect, naming everything the target cannot hold (convert), and
+predicts a restart's load time, memory, fork cost and loss window (estimate).
+Inputs are read once, so files,
 "-" for standard input, FIFOs and <(process substitution) all work, plain or
 gzip, zstd or Valkey LZ4 ("VCS") compressed (repair needs files on disk).` + exitStatusHelp +
 			`  0    success
@@ -104,6 +107,7 @@ gzip, zstd or Valkey LZ4 ("VCS") compressed (repair needs files on disk).` + exi
   2    usage error
   3    the input is corrupt or cannot be loaded
   4    repair: repaired, and complete commands were dropped
+  5    replay --get: no such key
   130  interrupted`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
