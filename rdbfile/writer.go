@@ -360,20 +360,13 @@ func (w *Writer) writeString(s []byte) {
 		return
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
-		if c := lzfCompress(w.lzfScratch(len(s)), s); c != nil {
-			w.writeByte(0xC3)
-			w.writeLen(uint64(len(c)))
-			w.writeLen(uint64(len(s)))
-			w.raw(c)
-			return
-		}
+		w.writeLzfBlob(s)
+		return
 	}
 	w.writeLen(uint64(len(s)))
 	w.raw(s)
 }
 
-// writeLzfBlob writes s LZF-compressed even when compression is off (a
-// compressed quicklist node, rdbSaveLzfBlob); plain if it does not shrink.
 // lzfScratch returns a buffer lzfCompress can use for an n-byte input
 // without allocating; buffers up to 1 MiB are kept for the next string.
 func (w *Writer) lzfScratch(n int) []byte {
@@ -387,6 +380,8 @@ func (w *Writer) lzfScratch(n int) []byte {
 	return b
 }
 
+// writeLzfBlob writes s LZF-compressed even when compression is off (a
+// compressed quicklist node, rdbSaveLzfBlob); plain if it does not shrink.
 func (w *Writer) writeLzfBlob(s []byte) {
 	if c := lzfCompress(w.lzfScratch(len(s)), s); c != nil {
 		w.writeByte(0xC3)
