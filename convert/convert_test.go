@@ -22,30 +22,7 @@ import (
 )
 
 // rdbInputs lists the readable RDB files of the corpus and of testdata.
-func rdbInputs(t testing.TB) []string {
-	t.Helper()
-	var out []string
-	add := func(root string) {
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rdb") || strings.Contains(p, "damaged") ||
-				strings.Contains(p, "appendonlydir") || strings.Contains(p, "corrupt") {
-				return nil
-			}
-			out = append(out, p)
-			return nil
-		})
-	}
-	add(filepath.Join("..", "testdata"))
-	if dir := testcorpus.Path(); dir != "" {
-		if _, err := os.Stat(dir); err == nil {
-			add(dir)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no RDB files found")
-	}
-	return out
-}
+func rdbInputs(t testing.TB) []string { return testcorpus.GoodRDBs(t) }
 
 func trailerZero(data []byte) bool {
 	return len(data) >= 8 && bytes.Equal(data[len(data)-8:], make([]byte, 8))

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/internal/testcorpus"
@@ -20,30 +19,7 @@ import (
 )
 
 // goodRDBs lists the readable RDB files of the corpus and of testdata.
-func goodRDBs(t testing.TB) []string {
-	t.Helper()
-	var out []string
-	add := func(root string) {
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rdb") || strings.Contains(p, "damaged") ||
-				strings.Contains(p, "appendonlydir") || strings.Contains(p, "corrupt") {
-				return nil
-			}
-			out = append(out, p)
-			return nil
-		})
-	}
-	add(filepath.Join("..", "testdata"))
-	if dir := testcorpus.Path(); dir != "" {
-		if _, err := os.Stat(dir); err == nil {
-			add(dir)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no RDB files found")
-	}
-	return out
-}
+func goodRDBs(t testing.TB) []string { return testcorpus.GoodRDBs(t) }
 
 type keyRec struct {
 	db  int

@@ -7,6 +7,7 @@ package testcorpus
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,4 +47,33 @@ func Dir(tb testing.TB) string {
 		tb.Skip("corpus not found: ../shared/corpus beside the repository is absent (set RDBKIT_CORPUS to run this test)")
 	}
 	return d
+}
+
+// GoodRDBs lists the readable RDB files of the repository's testdata/ and
+// of the corpus (when present): every *.rdb outside damaged/, AOF
+// directories and upstream corrupt_* assets. Run from a package directory
+// one level below the module root.
+func GoodRDBs(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	add := func(root string) {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rdb") || strings.Contains(p, "damaged") ||
+				strings.Contains(p, "appendonlydir") || strings.Contains(p, "corrupt") {
+				return nil
+			}
+			out = append(out, p)
+			return nil
+		})
+	}
+	add(filepath.Join("..", "testdata"))
+	if dir := Path(); dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			add(dir)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no RDB files found")
+	}
+	return out
 }
