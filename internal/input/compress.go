@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -22,7 +23,20 @@ type DecompressError struct {
 	Err   error
 }
 
-func (e *DecompressError) Error() string { return e.Codec + " data is damaged: " + e.Err.Error() }
+func (e *DecompressError) Error() string {
+	if errors.Is(e.Err, zstd.ErrWindowSizeExceeded) {
+		return "zstd frame needs a window over " + strconv.Itoa(zstdMaxWindow>>20) +
+			" MiB (compressed with --long=28 or more): decompress it first with `zstd -d --memory=NNNMB`"
+	}
+	return e.Codec + " data is damaged: " + e.Err.Error()
+}
+
+// zstdMaxWindow caps the window a zstd frame may ask for: 128 MiB, the
+// default limit of the zstd command line tool's decompressor (--memory), so
+// a few header bytes cannot make us allocate gigabytes. Frames written with
+// --long=28 and above need more and are refused with a clear message.
+const zstdMaxWindow = 128 << 20
+
 func (e *DecompressError) Unwrap() error { return e.Err }
 
 // decompressReader tags decompressor errors, leaving io.EOF and
@@ -62,7 +76,7 @@ func (in *Input) openGzip(br *bufio.Reader) error {
 }
 
 func (in *Input) openZstd(br *bufio.Reader) error {
-	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow))
 	if err != nil {
 		return &DecompressError{Codec: CompZstd, Err: err}
 	}

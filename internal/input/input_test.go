@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -406,6 +408,44 @@ func TestManifestSniffIsShort(t *testing.T) {
 		got := errors.Is(err, ErrManifestStream)
 		if got != tt.want || (err != nil && !got) {
 			t.Errorf("%q: kind %v, err %v; want manifest %v", tt.s, in, err, tt.want)
+		}
+	}
+}
+
+// A zstd frame header may ask for any window up to 3.75 TB. Fourteen bytes
+// asking for 256 MiB (windowLog 28, found by FuzzInput) made the decoder
+// allocate 400 MB; now a window over zstdMaxWindow is refused, with a message
+// that says how to get the data read, and a real frame of that window size
+// (zstd --long=28) is refused the same way.
+func TestZstdWindowLimit(t *testing.T) {
+	hdr := []byte("(\xb5/\xfd\x84\x94\x0e\x0e\x0e\x0e\xf2\x0e\x0e\x00")
+	var buf bytes.Buffer
+	enc, err := zstd.NewWriter(&buf, zstd.WithWindowSize(256<<20), zstd.WithSingleSegment(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.Write(bytes.Repeat(readSample(t), 1+(1<<20)/len(readSample(t)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	long := buf.Bytes()
+	for name, data := range map[string][]byte{"header": hdr, "long-window": long} {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		in, err := Open(context.Background(), writeFile(t, name, data), nil)
+		if err == nil {
+			_, err = io.ReadAll(in.R)
+			in.Close()
+		}
+		runtime.ReadMemStats(&ms)
+		if !errors.Is(err, zstd.ErrWindowSizeExceeded) || !strings.Contains(err.Error(), "--memory") {
+			t.Errorf("%s: %v, want the window refused with a hint", name, err)
+		}
+		if a := ms.TotalAlloc - before; a > 64<<20 {
+			t.Errorf("%s: %d bytes allocated", name, a)
 		}
 	}
 }
