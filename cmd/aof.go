@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -261,7 +262,19 @@ func runAOF(ctx context.Context, app *App, in *input, o aofOptions) (int, error)
 		return known.Validate(c.Args)
 	}
 	update, done := app.startSetProgress(total, "verify")
-	s, err := repair.ScanSet(ctx, set, &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update, Source: as.src})
+	so := &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update, Source: as.src}
+	if as.src != nil && in.Regular && in.Name != "-" {
+		// A single file on disk: read again (decompressed as the first
+		// time) for the duplicate key check's confirming pass.
+		so.Reopen = func() (io.ReadCloser, error) {
+			in2, err := app.openInput(ctx, in.Name)
+			if err != nil {
+				return nil, err
+			}
+			return readCloser{in2.R, in2.Close}, nil
+		}
+	}
+	s, err := repair.ScanSet(ctx, set, so)
 	done()
 	if err == nil {
 		err = as.finish()
@@ -474,3 +487,11 @@ func rdbChecksumText(c rdbfile.ChecksumStatus) string {
 	}
 	return "mismatch"
 }
+
+// readCloser joins a reader and the Close of what it reads.
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }

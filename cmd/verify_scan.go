@@ -11,10 +11,6 @@ import (
 
 // What "verify" says about the duplicate key check and the sizes of a scan.
 
-// dupServerMsg is the server's own words when it meets a duplicated key
-// (Redis and Valkey src/rdb.c, rdbLoadRioWithLoadingCtx).
-const dupServerMsg = `"Duplicated key found in RDB file"`
-
 // dupFindings reports each duplicated key at the offset of its second copy,
 // naming every copy's offset.
 func dupFindings(res *rdbscan.Result) []finding {
@@ -22,17 +18,17 @@ func dupFindings(res *rdbscan.Result) []finding {
 	for _, d := range res.Duplicates {
 		if d.Unconfirmed {
 			out = append(out, finding{Severity: "error", Field: "key", Message: strconv.Itoa(d.N) + " keys of db " + strconv.Itoa(d.DB) +
-				" have the same 64-bit hash: almost certainly one key stored twice, and the server aborts while loading (" + dupServerMsg +
+				" have the same 64-bit hash: almost certainly one key stored twice, and the server aborts while loading (" + rdbscan.DupServerMsg +
 				"); this input cannot be read a second time to name the key and its offsets: verify a copy saved as a regular file"})
 			continue
 		}
-		f := finding{Severity: "error", Field: "key", Key: d.Key, Offset: d.Copies[1].Offset, Message: dupWhere(d) + ": "}
+		f := finding{Severity: "error", Field: "key", Key: d.Key, Offset: d.Copies[1].Offset, Message: d.Where() + ": "}
 		switch d.Outcome {
 		case rdbscan.DupAborts:
-			f.Message += "the server aborts while loading (" + dupServerMsg + ")"
+			f.Message += "the server aborts while loading (" + rdbscan.DupServerMsg + ")"
 		case rdbscan.DupAbortsUnlessExpired:
 			f.Severity = "warning"
-			f.Message += "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + dupServerMsg + ")"
+			f.Message += "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + rdbscan.DupServerMsg + ")"
 		default:
 			f.Severity = "warning"
 			f.Message += "all copies but one are empty, which the server skips, so it loads the file"
@@ -41,24 +37,9 @@ func dupFindings(res *rdbscan.Result) []finding {
 	}
 	if more := res.DupCount - int64(len(res.Duplicates)); more > 0 {
 		out = append(out, finding{Severity: "error", Field: "key", Message: strconv.FormatInt(more, 10) +
-			" more keys appear twice in one database (not listed); the server aborts while loading (" + dupServerMsg + ")"})
+			" more keys appear twice in one database (not listed); the server aborts while loading (" + rdbscan.DupServerMsg + ")"})
 	}
 	return out
-}
-
-// dupWhere is "key appears twice in db 0, at offsets 25 (0x19) and 40 (0x28)".
-func dupWhere(d rdbscan.Duplicate) string {
-	offs := make([]string, len(d.Copies))
-	for i, c := range d.Copies {
-		offs[i] = offsetText(c.Offset)
-	}
-	last := len(offs) - 1
-	times := strconv.Itoa(len(d.Copies)) + " times"
-	if len(d.Copies) == 2 {
-		times = "twice"
-	}
-	return "key appears " + times + " in db " + strconv.Itoa(d.DB) + ", at offsets " +
-		strings.Join(offs[:last], ", ") + " and " + offs[last]
 }
 
 // dupBlocks reports whether a duplicated key stops every server loading the file.
@@ -86,7 +67,7 @@ func dupDamage(res *rdbscan.Result) string {
 		if d.Unconfirmed {
 			return s + " (a key appears twice in db " + strconv.Itoa(d.DB) + ", see the findings)"
 		}
-		s = "key " + quoteKey(d.Key) + " " + strings.TrimPrefix(dupWhere(d), "key ") + ": " + s
+		s = "key " + quoteKey(d.Key) + " " + strings.TrimPrefix(d.Where(), "key ") + ": " + s
 		if n := res.DupCount - 1; n > 0 {
 			s += " (and " + plural(int(n), "more duplicated key") + ")"
 		}

@@ -178,21 +178,7 @@ func TestInteropDuplicateKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !c.loads {
-				// No TCP port: a Unix socket in the test's directory.
-				logf := filepath.Join(dir, "server.log")
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				defer cancel()
-				args := []string{"--port", "0", "--unixsocket", filepath.Join(dir, "s.sock"),
-					"--dir", dir, "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", logf}
-				if major >= 7 { // no crash report (its memory test takes seconds)
-					args = append(args, "--crash-log-enabled", "no", "--crash-memcheck-enabled", "no")
-				}
-				cmd := exec.CommandContext(ctx, bin, args...)
-				err := cmd.Run()
-				log, _ := os.ReadFile(logf)
-				if err == nil || ctx.Err() != nil || !strings.Contains(string(log), "Duplicated key found in RDB file") {
-					t.Fatalf("redis-server %s: %v, want an abort on the duplicated key\n%s", version, err, log)
-				}
+				serverAbortsOnDup(t, bin, major, version, dir, "--dbfilename", "dump.rdb", "--appendonly", "no")
 				return
 			}
 			srv := testserver.Start(t, bin, dir, "--dbfilename", "dump.rdb", "--appendonly", "no")
@@ -212,6 +198,67 @@ func TestInteropDuplicateKeys(t *testing.T) {
 			if n := rc.num(t, "DBSIZE"); n != c.dbsize[1] {
 				t.Errorf("db 1: %d keys, want %d", n, c.dbsize[1])
 			}
+		})
+	}
+}
+
+// serverAbortsOnDup starts the server on dir with the extra arguments and
+// wants it to abort on a duplicated key while loading.
+func serverAbortsOnDup(t *testing.T, bin string, major int, version, dir string, extra ...string) {
+	t.Helper()
+	// No TCP port: a Unix socket in the test's directory.
+	logf := filepath.Join(dir, "server.log")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{"--port", "0", "--unixsocket", filepath.Join(dir, "s.sock"),
+		"--dir", dir, "--save", "", "--daemonize", "no", "--logfile", logf}, extra...)
+	if major >= 7 { // no crash report (its memory test takes seconds)
+		args = append(args, "--crash-log-enabled", "no", "--crash-memcheck-enabled", "no")
+	}
+	err := exec.CommandContext(ctx, bin, args...).Run()
+	log, _ := os.ReadFile(logf)
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(log), "Duplicated key found in RDB file") {
+		t.Fatalf("redis-server %s: %v, want an abort on the duplicated key\n%s", version, err, log)
+	}
+}
+
+// TestVerifyDuplicateKeysAOFBase: the server loads an AOF base or preamble
+// with the RDB loader, so a key stored twice there aborts it too, even when
+// one copy expired (a preamble keeps expired keys). verify of the set says
+// so; the real server is started on each set and aborts.
+func TestVerifyDuplicateKeysAOFBase(t *testing.T) {
+	incr := []byte("*3\r\n$3\r\nSET\r\n$1\r\ny\r\n$1\r\n1\r\n")
+	cases := []struct {
+		name, find string
+		file       []byte
+	}{
+		{"dup-key", `key appears twice in db 0, at offsets 11 (0xb) and 21 (0x15): the server aborts while loading ("Duplicated key found in RDB file")`, dupCases[0].file},
+		{"dup-key-first-expired", `key appears twice in db 0, at offsets 11 (0xb) and 25 (0x19): the server aborts while loading`, dupCases[2].file},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := aofSet(t, c.file, true, incr)
+			r := run(t, nil, "verify", dir)
+			if r.code != 3 || !strings.Contains(r.out, c.find) {
+				t.Errorf("verify: exit %d, want 3 and %q\n%s%s", r.code, c.find, r.out, r.err)
+			}
+			// A single AOF with an RDB preamble.
+			single := filepath.Join(t.TempDir(), "appendonly.aof")
+			if err := os.WriteFile(single, append(bytes.Clone(c.file), incr...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := run(t, nil, "verify", single); r.code != 3 || !strings.Contains(r.out, c.find) {
+				t.Errorf("verify preamble: exit %d, want 3 and %q\n%s%s", r.code, c.find, r.out, r.err)
+			}
+			if testing.Short() {
+				return
+			}
+			bin := testserver.Bin(t)
+			major, _, version := testserver.Version(t, bin)
+			if major < 7 {
+				t.Skipf("redis-server %s has no multi-part AOF", version)
+			}
+			serverAbortsOnDup(t, bin, major, version, filepath.Dir(dir), "--appendonly", "yes", "--appenddirname", "appendonlydir")
 		})
 	}
 }

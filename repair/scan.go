@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
@@ -60,6 +61,12 @@ type ScanOptions struct {
 	// single-file set (Set.Legacy), already open (a pipe, standard input,
 	// a decompressed stream): it is read instead of opening the file.
 	Source io.Reader
+	// Reopen, when set with Source, opens the same content again from its
+	// first byte, for the second pass of the duplicate key check of its
+	// RDB preamble (DeepRDB). Leave it nil for a stream that cannot be read
+	// twice: duplicated keys are then reported by their hash. The scan
+	// closes what it returns.
+	Reopen func() (io.ReadCloser, error)
 
 	counter *ctxio.Counter
 }
@@ -187,6 +194,12 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 		defer fh.Close()
 		h = fh
 	}
+	var again []io.Closer
+	defer func() {
+		for _, c := range again {
+			c.Close()
+		}
+	}()
 	src := bufio.NewReaderSize(ctxio.NewReader(ctx, h, o.counter), 64<<10)
 	r := aoffile.NewReader(src, &aoffile.Options{Size: f.Size, Line: line, NoPreamble: !preamble})
 	rdb, err := r.Preamble()
@@ -201,7 +214,31 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 		if o.OnRDB != nil {
 			onHeader = func(h *rdbfile.Header) func(*rdbfile.Entry) { return o.OnRDB(f, h) }
 		}
-		if err := walkRDB(ctx, rdb, part, o.DeepRDB, onHeader); err != nil {
+		var reopen func() (*rdbfile.Reader, error)
+		if o.Source == nil || !set.Legacy || o.Reopen != nil {
+			// A file of the set, or a Source that can be read again: for
+			// the duplicate check's confirming pass.
+			reopen = func() (*rdbfile.Reader, error) {
+				var fh io.ReadCloser
+				var err error
+				if o.Source != nil && set.Legacy {
+					fh, err = o.Reopen()
+				} else {
+					fh, err = set.Open(f)
+				}
+				if err != nil {
+					return nil, err
+				}
+				again = append(again, fh)
+				r2, err := aoffile.NewReader(bufio.NewReaderSize(ctxio.NewReader(ctx, fh, nil), 64<<10),
+					&aoffile.Options{Size: f.Size, Line: line, NoPreamble: !preamble}).Preamble()
+				if err == nil && r2 == nil {
+					err = errors.New(f.Name + ": the file changed while it was being read (is a server writing it?)")
+				}
+				return r2, err
+			}
+		}
+		if err := walkRDB(ctx, rdb, part, o.DeepRDB, onHeader, reopen); err != nil {
 			part.Err = err
 			fs.Err = err
 			fs.OKUpTo = aoffile.Position{Offset: 0, Line: line}
@@ -210,7 +247,12 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 		part.End = rdb.Offset()
 		if part.NErrors > 0 {
 			// Deep errors: the server would refuse the base too.
-			fs.Err = &rdbfile.CorruptError{Offset: part.Findings[0].Err.Offset, Field: part.Findings[0].Err.Field, Err: part.Findings[0].Err}
+			for _, fd := range part.Findings {
+				if fd.Severity == rdbfile.SevError {
+					fs.Err = fd.Err
+					break
+				}
+			}
 		}
 	}
 	dbs := map[int]bool{}
@@ -299,12 +341,19 @@ func atoi(b []byte) (int, bool) {
 // returns, if not nil, sees every record after its value was consumed (and
 // so checked, deep or not). The error is the fatal one: the file's
 // (*rdbfile.CorruptError) or an I/O or context error.
-func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry)) error {
+//
+// When deep, keys stored twice in one database are looked for too, as the
+// server aborts on them while loading an AOF base or preamble as it does an
+// RDB file; reopen, if not nil, reads the part again for the confirming
+// pass. Every copy counts as live: a preamble keeps expired keys. Each
+// duplicated key becomes a finding at its second copy.
+func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry), reopen func() (*rdbfile.Reader, error)) error {
 	var sum *rdbscan.Summary
 	var each func(*rdbfile.Entry)
 	o := &rdbscan.Options{Shallow: !deep && onHeader == nil}
 	if deep {
 		sum = &rdbscan.Summary{TopN: 5}
+		o.Duplicates, o.Reopen = true, reopen
 	}
 	if onHeader != nil {
 		o.OnHeader = func(h *rdbfile.Header) error { each = onHeader(h); return nil }
@@ -324,6 +373,14 @@ func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep bool, o
 	part.Header = res.Header
 	part.Records, part.Keys = res.Records, res.Keys
 	part.Findings, part.NErrors = res.Findings, res.NErrors
+	if res.DupCount > 0 {
+		part.Findings = append(part.Findings, dupFindings(res)...)
+		for _, f := range part.Findings[len(res.Findings):] {
+			if f.Severity == rdbfile.SevError {
+				part.NErrors++
+			}
+		}
+	}
 	part.Checksum = res.Checksum
 	part.Summary = sum
 	if err == nil {
@@ -375,4 +432,32 @@ func (s *Scan) TornTail() (file string, dropped int64, ok bool) {
 		return "", 0, false
 	}
 	return l.File.Name, l.File.Size - se.OKUpTo.Offset, true
+}
+
+// dupFindings turns the duplicated keys of a base or preamble into findings
+// at each key's second copy.
+func dupFindings(res *rdbscan.Result) []rdbfile.Finding {
+	var out []rdbfile.Finding
+	for _, d := range res.Duplicates {
+		sev := rdbfile.SevError
+		msg := "the server aborts while loading (" + rdbscan.DupServerMsg + ")"
+		if d.Outcome == rdbscan.DupLoads {
+			sev, msg = rdbfile.SevWarning, "all copies but one are empty, which the server skips, so it loads the file"
+		}
+		e := &rdbfile.CorruptError{Field: "key", Err: rdbfile.ErrInvalid}
+		if d.Unconfirmed {
+			e.Offset = res.RecordStart
+			e.Detail = strconv.Itoa(d.N) + " keys of db " + strconv.Itoa(d.DB) + " have the same 64-bit hash: almost certainly one key stored twice, and " + msg +
+				"; this input cannot be read a second time to name the key and its offsets"
+		} else {
+			e.Offset, e.Key = d.Copies[1].Offset, d.Key
+			e.Detail = d.Where() + ": " + msg
+		}
+		out = append(out, rdbfile.Finding{Severity: sev, Err: e})
+	}
+	if more := res.DupCount - int64(len(res.Duplicates)); more > 0 {
+		out = append(out, rdbfile.Finding{Severity: rdbfile.SevError, Err: &rdbfile.CorruptError{Offset: res.RecordStart, Field: "key", Err: rdbfile.ErrInvalid,
+			Detail: strconv.FormatInt(more, 10) + " more keys appear twice in one database (not listed); the server aborts while loading (" + rdbscan.DupServerMsg + ")"}})
+	}
+	return out
 }
