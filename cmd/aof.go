@@ -95,6 +95,7 @@ type aofOptions struct {
 	verify  bool               // verify (suggests repairs) rather than inspect
 	strict  bool               // a torn last command is damage (exit 3)
 	oneLine bool               // --quiet with several inputs: one line per set with a problem
+	noDups  bool               // --no-dup-check: no duplicate key check of the RDB base or preamble
 }
 
 func fileKind(set *manifest.Set, f *manifest.File) string {
@@ -262,7 +263,7 @@ func runAOF(ctx context.Context, app *App, in *input, o aofOptions) (int, error)
 		return known.Validate(c.Args)
 	}
 	update, done := app.startSetProgress(total, "verify")
-	so := &repair.ScanOptions{DeepRDB: true, Check: check, OnRDB: onRDB, Progress: update, Source: as.src}
+	so := &repair.ScanOptions{DeepRDB: true, NoDupCheck: o.noDups, Check: check, OnRDB: onRDB, Progress: update, Source: as.src}
 	if as.src != nil && in.Regular && in.Name != "-" {
 		// A single file on disk: read again (decompressed as the first
 		// time) for the duplicate key check's confirming pass.

@@ -49,7 +49,8 @@ A key stored twice in one database is an error: the server aborts while
 loading such a file. Verify names the key and the offsets of its copies. The
 check keeps 8 bytes of memory per key (160 MB for 20 million keys) and, only
 when it finds a candidate, reads a regular file a second time to confirm it;
---no-dup-check turns it off.
+--no-dup-check turns it off. The RDB base or preamble of an AOF set is checked
+the same way (a preamble keeps expired copies, so those abort too).
 
 For an AOF set, an incomplete command at the end of the last file is what a
 crash or a full disk leaves; the server loads such a set by default
@@ -158,7 +159,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 			return openErr
 		}
 		if openErr == nil && in.Kind.IsAOF() {
-			code, err := runAOF(ctx, app, in, aofOptions{config: o.config, targets: targets, maxKeys: o.maxKeys, verify: true, strict: o.strict, oneLine: oneLine && app.mode() != modeJSON})
+			code, err := runAOF(ctx, app, in, aofOptions{config: o.config, targets: targets, maxKeys: o.maxKeys, verify: true, strict: o.strict, noDups: o.noDupCheck, oneLine: oneLine && app.mode() != modeJSON})
 			in.Close()
 			if err != nil {
 				return err

@@ -242,6 +242,9 @@ func TestVerifyDuplicateKeysAOFBase(t *testing.T) {
 			if r.code != 3 || !strings.Contains(r.out, c.find) {
 				t.Errorf("verify: exit %d, want 3 and %q\n%s%s", r.code, c.find, r.out, r.err)
 			}
+			if r := run(t, nil, "verify", "--no-dup-check", dir); r.code != 0 || strings.Contains(r.out, "appears twice") {
+				t.Errorf("verify --no-dup-check: exit %d\n%s%s", r.code, r.out, r.err)
+			}
 			// A single AOF with an RDB preamble.
 			single := filepath.Join(t.TempDir(), "appendonly.aof")
 			if err := os.WriteFile(single, append(bytes.Clone(c.file), incr...), 0o644); err != nil {

@@ -61,6 +61,9 @@ type ScanOptions struct {
 	// single-file set (Set.Legacy), already open (a pipe, standard input,
 	// a decompressed stream): it is read instead of opening the file.
 	Source io.Reader
+	// NoDupCheck turns off the duplicate key check of the RDB base or
+	// preamble that DeepRDB does (8 bytes of memory per key).
+	NoDupCheck bool
 	// Reopen, when set with Source, opens the same content again from its
 	// first byte, for the second pass of the duplicate key check of its
 	// RDB preamble (DeepRDB). Leave it nil for a stream that cannot be read
@@ -238,7 +241,7 @@ func scanFile(ctx context.Context, set *manifest.Set, f *manifest.File, preamble
 				return r2, err
 			}
 		}
-		if err := walkRDB(ctx, rdb, part, o.DeepRDB, onHeader, reopen); err != nil {
+		if err := walkRDB(ctx, rdb, part, o.DeepRDB, !o.NoDupCheck, onHeader, reopen); err != nil {
 			part.Err = err
 			fs.Err = err
 			fs.OKUpTo = aoffile.Position{Offset: 0, Line: line}
@@ -342,18 +345,18 @@ func atoi(b []byte) (int, bool) {
 // so checked, deep or not). The error is the fatal one: the file's
 // (*rdbfile.CorruptError) or an I/O or context error.
 //
-// When deep, keys stored twice in one database are looked for too, as the
+// When deep and dups, keys stored twice in one database are looked for too, as the
 // server aborts on them while loading an AOF base or preamble as it does an
 // RDB file; reopen, if not nil, reads the part again for the confirming
 // pass. Every copy counts as live: a preamble keeps expired keys. Each
 // duplicated key becomes a finding at its second copy.
-func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry), reopen func() (*rdbfile.Reader, error)) error {
+func walkRDB(ctx context.Context, r *rdbfile.Reader, part *RDBPart, deep, dups bool, onHeader func(*rdbfile.Header) func(*rdbfile.Entry), reopen func() (*rdbfile.Reader, error)) error {
 	var sum *rdbscan.Summary
 	var each func(*rdbfile.Entry)
 	o := &rdbscan.Options{Shallow: !deep && onHeader == nil}
 	if deep {
 		sum = &rdbscan.Summary{TopN: 5}
-		o.Duplicates, o.Reopen = true, reopen
+		o.Duplicates, o.Reopen = dups, reopen
 	}
 	if onHeader != nil {
 		o.OnHeader = func(h *rdbfile.Header) error { each = onHeader(h); return nil }
