@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"github.com/rdbkit/rdbkit/internal/testcorpus"
 	"os"
 	"path/filepath"
@@ -37,6 +38,9 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		out, err := Format(m)
+		if errors.Is(err, ErrLineTooLong) {
+			return // quoting made a line too long for the server to read
+		}
 		if err != nil {
 			for _, e := range append(append([]Entry{}, m.History...), m.Incr...) {
 				if strings.HasPrefix(e.Name, "'") {

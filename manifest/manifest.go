@@ -36,6 +36,7 @@ package manifest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -429,14 +430,16 @@ func isKnownKey(k string) bool {
 // then "startoffset <n>" and "endoffset <n>" when set, then the entry's
 // unknown pairs. Names are written bare unless they need quoting, then as
 // sdscatrepr does. It refuses (see Validate) a manifest the server could not
-// read back. An empty manifest formats as zero bytes, which the server
+// read back, and one with a line longer than MaxLine (ErrLineTooLong). An empty manifest formats as zero bytes, which the server
 // refuses to load: callers write at least one entry.
 func Format(m *Manifest) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	var b []byte
+	var long *Entry
 	line := func(e *Entry) {
+		start := len(b)
 		b = append(b, "file "...)
 		b = appendToken(b, e.Name)
 		b = append(b, " seq "...)
@@ -458,6 +461,9 @@ func Format(m *Manifest) ([]byte, error) {
 			b = appendToken(b, kv.Value)
 		}
 		b = append(b, '\n')
+		if len(b)-start > MaxLine && long == nil {
+			long = e
+		}
 	}
 	if m.Base != nil {
 		line(m.Base)
@@ -467,6 +473,10 @@ func Format(m *Manifest) ([]byte, error) {
 	}
 	for i := range m.Incr {
 		line(&m.Incr[i])
+	}
+	if long != nil {
+		// Quoting can make a line that parsed fit no more.
+		return nil, fmt.Errorf("%w: the line of %q would be over %d bytes", ErrLineTooLong, long.Name, MaxLine)
 	}
 	return b, nil
 }
