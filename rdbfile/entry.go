@@ -92,6 +92,9 @@ type Entry struct {
 	count    int64 // element count from the value's header, -1 if none
 	lzfIn0   int64 // Reader.lzfIn when the record started
 	lzfOut0  int64
+	// lzfDone: the record was checked apart (Checker), and lzfIn0 and
+	// lzfOut0 hold its LZF byte counts themselves.
+	lzfDone bool
 }
 
 // LZFBytes returns the compressed and uncompressed bytes of the
@@ -101,6 +104,9 @@ type Entry struct {
 // (Redis src/rdb.c rdbSaveRawString, rdbLoadLzfStringObject); the
 // difference is the bytes the server inflates while loading it.
 func (e *Entry) LZFBytes() (compressed, uncompressed int64) {
+	if e.lzfDone {
+		return e.lzfIn0, e.lzfOut0
+	}
 	if e.r == nil {
 		return 0, 0
 	}
@@ -132,7 +138,7 @@ func (e *Entry) reset(r *Reader) {
 		e.softErr, e.stream, e.arr = nil, nil, nil
 	}
 	e.elems, e.count = 0, -1
-	e.lzfIn0, e.lzfOut0 = r.lzfIn, r.lzfOut
+	e.lzfIn0, e.lzfOut0, e.lzfDone = r.lzfIn, r.lzfOut, false
 }
 
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {

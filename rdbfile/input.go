@@ -30,7 +30,17 @@ type input struct {
 	pin int
 	// tee, when set, receives every consumed byte (in flushCRC order).
 	tee func([]byte)
+	// frame: a value is being framed (Entry.frame). Its bytes, from pin
+	// on, stay in buf and out of the CRC until it is either handed on or
+	// read again from pin; fill refuses to hold more than frameMax of
+	// them (errFrameTooBig).
+	frame    bool
+	frameMax int
 }
+
+// errFrameTooBig stops the framing of a value too big for a Checker's
+// budget; the value is then checked where it is, as Skip checks it.
+var errFrameTooBig = errors.New("rdbfile: value over the check budget")
 
 const (
 	minBuf = 256 << 10
@@ -66,15 +76,19 @@ func (in *input) remaining() int64 {
 
 // flushCRC folds consumed bytes into the CRC.
 func (in *input) flushCRC() {
-	if in.r > in.crcFrom {
+	end := in.r
+	if in.frame && in.pin < end {
+		end = in.pin
+	}
+	if end > in.crcFrom {
 		if in.crcOn {
-			in.crc = crc64Update(in.crc, in.buf[in.crcFrom:in.r])
+			in.crc = crc64Update(in.crc, in.buf[in.crcFrom:end])
 		}
 		if in.tee != nil {
-			in.tee(in.buf[in.crcFrom:in.r])
+			in.tee(in.buf[in.crcFrom:end])
 		}
 	}
-	in.crcFrom = in.r
+	in.crcFrom = end
 }
 
 // startCapture starts copying every byte consumed from now on.
@@ -123,6 +137,9 @@ const maxEmptyReads = 100
 func (in *input) fill(n int) error {
 	if in.w-in.r >= n {
 		return nil
+	}
+	if in.frame && in.r+n-in.pin > in.frameMax {
+		return errFrameTooBig
 	}
 	empty := 0
 	for in.w-in.r < n {

@@ -162,6 +162,15 @@ type Reader struct {
 	numBuf [24]byte
 	// LZF strings read so far: compressed and uncompressed bytes.
 	lzfIn, lzfOut int64
+	// Checker state. frame mirrors walker.frame for readStringEx;
+	// ownStreams
+	// gives every skipped stream a Stream of its own (the Checker hands
+	// it out after the Reader moved on); hold keeps findings in held
+	// (at most MaxFindings, counted in heldAll and heldErrs) until the
+	// Checker commits them in file order.
+	frame, ownStreams, hold bool
+	held                             []Finding
+	heldAll, heldErrs                int
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.
@@ -202,6 +211,18 @@ func (r *Reader) Checksum() ChecksumStatus { return r.sum }
 func (r *Reader) Tail() io.Reader { return r.in.tail() }
 
 func (r *Reader) addFinding(sev Severity, e *CorruptError) {
+	if r.hold {
+		r.heldAll++
+		if sev == SevError {
+			r.heldErrs++
+		}
+		if len(r.held) < r.opts.MaxFindings {
+			ce := *e
+			ce.Key = append([]byte(nil), e.Key...)
+			r.held = append(r.held, Finding{Severity: sev, Err: &ce})
+		}
+		return
+	}
 	r.nFindings++
 	if sev == SevError {
 		r.nErrors++
@@ -664,6 +685,17 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		}
 		if err := r.checkStrLen(off, field, clen); err != nil {
 			return nil, false, err
+		}
+		if r.frame {
+			// Framing only: the data is decompressed by whoever checks
+			// the value (Checker), and must fit its budget.
+			if ulen > clen*90+64 || ulen > uint64(in.frameMax) {
+				return nil, false, errFrameTooBig
+			}
+			if _, err := in.next(int(clen)); err != nil {
+				return nil, false, r.ioErr(in.offset(), field, err)
+			}
+			return nil, true, nil
 		}
 		r.lzfIn += int64(clen)
 		r.lzfOut += int64(ulen)

@@ -114,7 +114,8 @@ func corpusSeeds(tb testing.TB) *seedSet {
 }
 
 // FuzzReader: any input gives entries, io.EOF or a *CorruptError, never a
-// panic, and allocation stays bounded by the input.
+// panic, and allocation stays bounded by the input; a Checker reports
+// what one goroutine reports (checkCheckerEqualsSkip).
 func FuzzReader(f *testing.F) {
 	s := corpusSeeds(f)
 	for _, b := range append(s.records, s.files...) {
@@ -150,6 +151,7 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 		checkSkipEqualsWalk(t, data)
+		checkCheckerEqualsSkip(t, data)
 	})
 }
 

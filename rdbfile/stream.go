@@ -28,7 +28,7 @@ func (w *walker) stream() error {
 	// A value read with Value, Walk or WalkPacked gets a Stream of its
 	// own, which the caller may keep; a skipped one reuses the walker's.
 	var st *Stream
-	if w.fn == nil && !w.want {
+	if w.fn == nil && !w.want && !r.ownStreams {
 		w.stScratch = Stream{Groups: w.stScratch.Groups[:0]}
 		st = &w.stScratch
 	} else {
@@ -55,6 +55,9 @@ func (w *walker) stream() error {
 		b, base, lzf, err := w.readBlob("stream listpack")
 		if err != nil {
 			return err
+		}
+		if w.frame {
+			continue
 		}
 		n, ok := w.streamNode(b, base, lzf, master, &last, &haveLast, se)
 		if ok {

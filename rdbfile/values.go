@@ -31,6 +31,23 @@ type walker struct {
 	pel       pelIndex
 	stScratch Stream
 	se        StreamEntry // the entry a stream Element points to
+	// frame: only the framing of the value is read (Entry.frame): LZF
+	// strings are not decompressed, blobs not walked, members not
+	// deduplicated, and no finding is recorded. A Checker hands the
+	// value's bytes to a worker for those checks.
+	frame bool
+}
+
+// dupReset and dupAdd are r.dup.reset and r.dup.add, skipped when only
+// the framing is read.
+func (w *walker) dupReset(n uint64) {
+	if !w.frame {
+		w.r.dup.reset(int(min(n, 1<<20)))
+	}
+}
+
+func (w *walker) dupAdd(b []byte) bool {
+	return w.frame || w.r.dup.add(b)
 }
 
 func (w *walker) emit() {
@@ -46,6 +63,9 @@ func (w *walker) emit() {
 
 // soft records a recoverable problem in the current value.
 func (w *walker) soft(off int64, field, detail string) {
+	if w.frame {
+		return
+	}
 	ce := w.r.corrupt(off, field, ErrInvalid, detail)
 	w.r.addFinding(SevError, ce)
 	if w.e.softErr == nil {
@@ -54,6 +74,9 @@ func (w *walker) soft(off int64, field, detail string) {
 }
 
 func (w *walker) warn(off int64, field, detail string) {
+	if w.frame {
+		return
+	}
 	w.r.addFinding(SevWarning, w.r.corrupt(off, field, ErrInvalid, detail))
 }
 
@@ -163,14 +186,14 @@ func (w *walker) plainSet() error {
 	}
 	w.e.count = int64(n)
 	w.emptyCheck(n)
-	r.dup.reset(int(min(n, 1<<20)))
+	w.dupReset(n)
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		b, err := r.readString("set member")
 		if err != nil {
 			return err
 		}
-		if !r.dup.add(b) {
+		if !w.dupAdd(b) {
 			w.soft(off, "set member", "duplicate set member")
 		}
 		w.el.Member = b
@@ -187,7 +210,7 @@ func (w *walker) plainZSet(binaryScores bool) error {
 	}
 	w.e.count = int64(n)
 	w.emptyCheck(n)
-	r.dup.reset(int(min(n, 1<<20)))
+	w.dupReset(n)
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		m, err := r.readString("zset member")
@@ -197,7 +220,7 @@ func (w *walker) plainZSet(binaryScores bool) error {
 		if w.fn != nil { // the next read may move m
 			w.sc = append(w.sc[:0], m...)
 		}
-		if !r.dup.add(m) {
+		if !w.dupAdd(m) {
 			w.soft(off, "zset member", "duplicate zset member")
 		}
 		soff := r.in.offset()
@@ -243,6 +266,9 @@ func (w *walker) stringDouble() (float64, error) {
 	if err != nil {
 		return 0, r.ioErr(off, "zset score", err)
 	}
+	if w.frame {
+		return 0, nil
+	}
 	f, ok := parseCDouble(b)
 	if !ok {
 		w.soft(off, "zset score", "score "+strconv.Quote(string(b))+" is not a number")
@@ -281,14 +307,14 @@ func (w *walker) plainHash() error {
 	}
 	w.e.count = int64(n)
 	w.emptyCheck(n)
-	r.dup.reset(int(min(n, 1<<20)))
+	w.dupReset(n)
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		f, err := r.readString("hash field")
 		if err != nil {
 			return err
 		}
-		if !r.dup.add(f) {
+		if !w.dupAdd(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
 		if w.fn != nil { // the next read may move f
@@ -323,7 +349,7 @@ func (w *walker) hashMetadata(ga bool) error {
 	}
 	w.e.count = int64(n)
 	w.emptyCheck(n)
-	r.dup.reset(int(min(n, 1<<20)))
+	w.dupReset(n)
 	for i := uint64(0); i < n; i++ {
 		toff := r.in.offset()
 		ttl, err := r.readLen("hash field TTL")
@@ -346,7 +372,7 @@ func (w *walker) hashMetadata(ga bool) error {
 		if err != nil {
 			return err
 		}
-		if !r.dup.add(f) {
+		if !w.dupAdd(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
 		if w.fn != nil { // the next read may move f
@@ -372,14 +398,14 @@ func (w *walker) valkeyHash2() error {
 	}
 	w.e.count = int64(n)
 	w.emptyCheck(n)
-	r.dup.reset(int(min(n, 1<<20)))
+	w.dupReset(n)
 	for i := uint64(0); i < n; i++ {
 		off := r.in.offset()
 		f, err := r.readString("hash field")
 		if err != nil {
 			return err
 		}
-		if !r.dup.add(f) {
+		if !w.dupAdd(f) {
 			w.soft(off, "hash field", "duplicate hash field")
 		}
 		if w.fn != nil { // the next read may move f
@@ -454,7 +480,7 @@ func (w *walker) readBlob(field string) ([]byte, int64, bool, error) {
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if r.blobHook != nil {
+	if r.blobHook != nil && !w.frame {
 		r.blobHook(b)
 	}
 	if lzf {
@@ -572,7 +598,7 @@ func (p *packSink) finish() {
 
 func (w *walker) listpackBlob(kind blobKind) error {
 	b, base, lzf, err := w.readBlob("listpack")
-	if err != nil {
+	if err != nil || w.frame {
 		return err
 	}
 	w.r.dup.reset(blobCountHint(b, 4))
@@ -596,6 +622,9 @@ type packIter interface {
 // Valid blobs take lpCheck's one-pass fast path; anything it refuses is
 // walked again with lpIter, which names the exact finding.
 func (w *walker) walkListpack(b []byte, base int64, lzf bool, p *packSink) int {
+	if w.frame {
+		return 1
+	}
 	if n, ok := w.lpFast(b, p); ok {
 		return n
 	}
@@ -706,6 +735,9 @@ func (w *walker) lpEmit(b []byte, n int, p *packSink) {
 
 // walkZiplist iterates a ziplist blob into p; returns the entry count.
 func (w *walker) walkZiplist(b []byte, base int64, lzf bool, p *packSink) int {
+	if w.frame {
+		return 1
+	}
 	it, err := zlOpen(b)
 	if err != nil {
 		w.blobErr(base, lzf, "ziplist", err)
@@ -738,7 +770,7 @@ func (w *walker) walkPack(it packIter, name string, base int64, lzf bool, p *pac
 
 func (w *walker) ziplistBlob(kind blobKind) error {
 	b, base, lzf, err := w.readBlob("ziplist")
-	if err != nil {
+	if err != nil || w.frame {
 		return err
 	}
 	w.r.dup.reset(blobCountHint(b, 8))
@@ -755,7 +787,7 @@ func (w *walker) ziplistBlob(kind blobKind) error {
 func (w *walker) intsetBlob() error {
 	r := w.r
 	b, base, lzf, err := w.readBlob("intset")
-	if err != nil {
+	if err != nil || w.frame {
 		return err
 	}
 	it, err := isOpen(b)
@@ -783,7 +815,7 @@ func (w *walker) intsetBlob() error {
 func (w *walker) zipmapHash() error {
 	r := w.r
 	b, base, lzf, err := w.readBlob("zipmap")
-	if err != nil {
+	if err != nil || w.frame {
 		return err
 	}
 	it, err := zmOpen(b)
@@ -873,7 +905,7 @@ func (w *walker) listpackEx(ga bool) error {
 		}
 	}
 	b, base, lzf, err := w.readBlob("listpack")
-	if err != nil {
+	if err != nil || w.frame {
 		return err
 	}
 	it, err := lpOpen(b)

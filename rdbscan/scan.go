@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -45,6 +46,14 @@ type Options struct {
 	// MaxDuplicates caps the duplicated keys kept in Result.Duplicates
 	// (0 = 1000); Result.DupCount counts them all.
 	MaxDuplicates int
+	// Jobs is how many goroutines check values (0 = runtime.NumCPU()).
+	// With 1, or with Shallow, one goroutine reads and checks each value
+	// in turn (Reader.Next, Entry.Skip). With more, the calling goroutine
+	// reads the records and the workers of an rdbfile.Checker check their
+	// values; the Result, the hooks' calls and everything they see are the
+	// same, record for record. The Checker's budget (rdbfile.CheckMaxValues
+	// records, CheckMaxBytes bytes in flight) bounds the memory it adds.
+	Jobs int
 }
 
 // Result is what one pass over an RDB stream found.
@@ -116,20 +125,21 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 		o = *opts
 	}
 	res := &Result{IntactUpTo: -1}
+	var src records = r // the Reader, or a Checker over it
 	var dups *dupSet
 	if o.Duplicates {
 		dups = newDupSet()
 	}
 	finish := func(err error) (*Result, error) {
-		res.Findings = r.Findings()
-		res.NAll, res.NErrors = r.FindingCount()
-		res.Checksum = r.Checksum()
-		res.Size = r.Offset()
+		res.Findings = src.Findings()
+		res.NAll, res.NErrors = src.FindingCount()
+		res.Checksum = src.Checksum()
+		res.Size = src.Offset()
 		var ce *rdbfile.CorruptError
 		if err != nil && errors.As(err, &ce) {
 			res.Err = err
 			if errors.Is(err, rdbfile.ErrChecksum) {
-				res.End = r.Offset() // every record was read, the trailer too
+				res.End = src.Offset() // every record was read, the trailer too
 			} else {
 				res.markDamage(min(ce.Offset, res.RecordStart))
 			}
@@ -151,14 +161,24 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 		}
 	}
 	res.RecordStart = r.Offset()
+	jobs := o.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	var chk *rdbfile.Checker
+	if jobs > 1 && !o.Shallow {
+		chk = rdbfile.NewChecker(r, jobs)
+		defer chk.Close()
+		src = chk
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return finish(err)
 			}
 		}
-		_, errsBefore := r.FindingCount()
-		e, err := r.Next()
+		_, errsBefore := src.FindingCount()
+		e, err := src.Next()
 		if err == io.EOF {
 			break
 		}
@@ -168,20 +188,25 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 		res.Records++
 		if e.Kind == rdbfile.EntryKey {
 			res.Keys++
-			if !o.Shallow {
-				if err := e.Skip(); err != nil {
-					var ce *rdbfile.CorruptError
-					if !errors.As(err, &ce) {
-						return finish(err)
-					}
-					res.markDamage(e.Offset)
+			var err error
+			switch {
+			case chk != nil:
+				err = chk.ValueErr()
+			case !o.Shallow:
+				err = e.Skip()
+			}
+			if err != nil {
+				var ce *rdbfile.CorruptError
+				if !errors.As(err, &ce) {
+					return finish(err)
 				}
+				res.markDamage(e.Offset)
 			}
 			if dups != nil {
 				dups.add(e.DB, e.Key)
 			}
 		}
-		if _, errsAfter := r.FindingCount(); errsAfter > errsBefore {
+		if _, errsAfter := src.FindingCount(); errsAfter > errsBefore {
 			res.markDamage(e.Offset)
 		}
 		if o.OnEntry != nil {
@@ -189,26 +214,26 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 				return finish(err)
 			}
 		}
-		res.RecordStart = r.Offset()
+		res.RecordStart = src.Offset()
 	}
-	res.End = r.Offset()
+	res.End = src.Offset()
 	if dups != nil {
 		res.DupChecked = true
 	}
 	if o.Tail {
-		n, err := io.Copy(io.Discard, r.Tail())
+		n, err := io.Copy(io.Discard, src.Tail())
 		res.Trailing = n
 		if err != nil {
-			res.Findings = r.Findings()
-			res.NAll, res.NErrors = r.FindingCount()
-			res.Checksum = r.Checksum()
+			res.Findings = src.Findings()
+			res.NAll, res.NErrors = src.FindingCount()
+			res.Checksum = src.Checksum()
 			res.Size = res.End + n
 			return res, err
 		}
 	}
-	res.Findings = r.Findings()
-	res.NAll, res.NErrors = r.FindingCount()
-	res.Checksum = r.Checksum()
+	res.Findings = src.Findings()
+	res.NAll, res.NErrors = src.FindingCount()
+	res.Checksum = src.Checksum()
 	res.Size = res.End + res.Trailing
 	if dups != nil {
 		if err := res.resolveDuplicates(ctx, dups, &o); err != nil {
@@ -216,4 +241,14 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 		}
 	}
 	return res, nil
+}
+
+// records is what Scan reads: the Reader itself, or a Checker over it.
+type records interface {
+	Next() (*rdbfile.Entry, error)
+	Offset() int64
+	Findings() []rdbfile.Finding
+	FindingCount() (all, errs int)
+	Checksum() rdbfile.ChecksumStatus
+	Tail() io.Reader
 }

@@ -1,0 +1,377 @@
+package rdbfile
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The budget of a Checker: what is in flight between the goroutine that
+// reads and the ones that check, whatever the file's size.
+const (
+	// CheckMaxValues is the most records read ahead of the one handed out.
+	CheckMaxValues = 256
+	// CheckMaxBytes is the most value bytes held for the workers (bytes);
+	// reading ahead pauses once they hold more.
+	CheckMaxBytes = 8 << 20
+	// CheckMaxValue is the largest value handed to a worker (bytes, also
+	// the largest uncompressed LZF string in it); a bigger value is
+	// checked by the reading goroutine, streamed as Entry.Skip does.
+	CheckMaxValue = 1 << 20
+)
+
+// A Checker reads the records of a Reader and checks their values, as
+// Entry.Skip does, on several goroutines: the calling goroutine reads each
+// record and the framing of its value (lengths, the CRC-64 of every byte),
+// and workers, each with buffers of its own, decompress its LZF strings and
+// check its content (listpacks, ziplists, intsets, zipmaps, stream nodes,
+// duplicate members). Records come back from Next in file order with their
+// values consumed, and everything observable is what a single goroutine
+// calling Reader.Next and Entry.Skip would see: the same entries, the same
+// findings in the same order and with the same offsets, the same error at
+// the same offset (ValueErr, then Next's error), the same Offset,
+// Findings, FindingCount and Checksum after each record.
+//
+// Memory is bounded by the budget (CheckMaxValues records and
+// CheckMaxBytes value bytes in flight, values up to CheckMaxValue each)
+// plus what one Reader needs per worker, not by the file's size. Values
+// whose framing depends on their content (hash templates), that have
+// nothing to check beyond their framing (plain strings, modules, arrays,
+// GCRA), that are bigger than CheckMaxValue, or whose framing fails are
+// checked by the reading goroutine itself.
+//
+// While a Checker is in use, its Reader must not be used directly. Close
+// stops the workers; call it when done, also after an error.
+type Checker struct {
+	r     *Reader
+	work  chan *ticket
+	wg    sync.WaitGroup
+	quit  atomic.Bool
+	q     []*ticket // read, not yet handed out; q[0] is next
+	free  []*ticket
+	bytes int  // value bytes of q waiting for or held by workers
+	read  bool // the Reader returned its last record or error (queued)
+	// the budget: CheckMaxValues, CheckMaxBytes, CheckMaxValue (tests
+	// make it smaller)
+	maxValues, maxBytes, maxValue int
+	// values sent to workers, and values framed but then checked here
+	// (too big, or their framing failed): for tests
+	sent, refused int
+
+	cur      Entry
+	valErr   error
+	off      int64
+	err      error // sticky once handed out
+	byWorker bool  // err came from a worker, inside a value
+	closed   bool
+}
+
+// ticket is one record on its way from the reading goroutine, through a
+// worker when job is set, to Next.
+type ticket struct {
+	ent  Entry  // the record as Next hands it out
+	key  []byte // storage of ent.Key
+	job  bool   // raw goes to a worker
+	raw  []byte // the value's bytes, from ent.ValueOffset
+	size int64  // input size (Options.Size), for the length checks
+
+	valErr error // what Skip returned
+	hard   error // the worker lost the value's framing (a *CorruptError)
+	err    error // the Reader's Next error: the last record (io.EOF, ...)
+	end    int64 // offset after the record, or where reading stopped
+
+	held              []Finding // findings made by the reading goroutine
+	heldAll, heldErrs int
+	vf                []Finding // findings made by the worker
+	vAll, vErrs       int
+
+	done  chan struct{}
+	ready bool
+}
+
+// NewChecker returns a Checker reading r with jobs workers (0 or less: one
+// per CPU). r's header must have been read (Reader.Header) and no record
+// yet, or only records whose values were consumed.
+func NewChecker(r *Reader, jobs int) *Checker {
+	if jobs < 1 {
+		jobs = runtime.NumCPU()
+	}
+	c := &Checker{r: r, work: make(chan *ticket, CheckMaxValues+1), off: r.Offset(),
+		maxValues: CheckMaxValues, maxBytes: CheckMaxBytes, maxValue: CheckMaxValue}
+	r.hold, r.ownStreams = true, true
+	hdr := Header{Magic: r.hdr.Magic, Version: r.hdr.Version, Dialect: r.hdr.Dialect}
+	for range jobs {
+		c.wg.Add(1)
+		sub := &Reader{hdr: hdr, opts: r.opts, headerDone: true, ownStreams: true}
+		go func() {
+			defer c.wg.Done()
+			for t := range c.work {
+				if !c.quit.Load() {
+					sub.check(t)
+				}
+				t.done <- struct{}{}
+			}
+		}()
+	}
+	return c
+}
+
+// Close stops the workers and gives the Reader back. Records read ahead
+// and not handed out are dropped.
+func (c *Checker) Close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.quit.Store(true)
+	close(c.work)
+	c.wg.Wait()
+	c.q, c.free = nil, nil
+	r := c.r
+	r.hold, r.ownStreams = false, false
+	r.held, r.heldAll, r.heldErrs = nil, 0, 0
+}
+
+// Offset is Reader.Offset as of the last record handed out.
+func (c *Checker) Offset() int64 { return c.off }
+
+// Findings is Reader.Findings as of the last record handed out.
+func (c *Checker) Findings() []Finding { return c.r.Findings() }
+
+// FindingCount is Reader.FindingCount as of the last record handed out.
+func (c *Checker) FindingCount() (all, errs int) { return c.r.FindingCount() }
+
+// Checksum is Reader.Checksum: meaningful once Next returned io.EOF.
+func (c *Checker) Checksum() ChecksumStatus {
+	if c.err == nil || c.byWorker {
+		return ChecksumStatus{}
+	}
+	return c.r.Checksum()
+}
+
+// Tail is Reader.Tail, for use after Next returned io.EOF.
+func (c *Checker) Tail() io.Reader { return c.r.Tail() }
+
+// ValueErr returns what Entry.Skip returned for the record Next returned
+// last: nil, the value's first recoverable problem, or the
+// *CorruptError that lost its framing (which Next then returns).
+func (c *Checker) ValueErr() error { return c.valErr }
+
+// Next returns the next record, its value consumed and checked (see
+// ValueErr), or the error Reader.Next returns at that point (io.EOF at the
+// end). The Entry is valid until the next call to Next; its value can no
+// longer be read (Value, Walk and WalkPacked give ErrConsumed), but Size,
+// Len, Count, LZFBytes, StreamMeta and Module are those Skip leaves.
+func (c *Checker) Next() (*Entry, error) {
+	c.valErr = nil
+	if c.err != nil {
+		return nil, c.err
+	}
+	for {
+		if len(c.q) > 0 {
+			h := c.q[0]
+			if !h.ready && h.job {
+				select {
+				case <-h.done:
+					h.ready = true
+				default:
+				}
+			}
+			if h.ready || c.read || len(c.q) >= c.maxValues || c.bytes >= c.maxBytes {
+				return c.handOut()
+			}
+		}
+		c.readOne()
+	}
+}
+
+// handOut waits for the first record of the queue and hands it out,
+// committing its findings to the Reader in file order.
+func (c *Checker) handOut() (*Entry, error) {
+	t := c.q[0]
+	c.q[0] = nil
+	c.q = c.q[1:]
+	if t.job && !t.ready {
+		<-t.done
+	}
+	c.bytes -= len(t.raw)
+	r := c.r
+	r.commit(t.held, t.heldAll, t.heldErrs)
+	r.commit(t.vf, t.vAll, t.vErrs)
+	c.off = t.end
+	if t.err != nil {
+		c.err = t.err
+		c.release(t)
+		return nil, c.err
+	}
+	c.cur, c.valErr = t.ent, t.valErr
+	if t.hard != nil {
+		c.err, c.byWorker = t.hard, true
+	}
+	c.release(t)
+	return &c.cur, nil
+}
+
+// commit adds findings made apart, in file order, as addFinding would
+// have: all are counted, the first MaxFindings kept.
+func (r *Reader) commit(f []Finding, all, errs int) {
+	r.nFindings += all
+	r.nErrors += errs
+	for _, x := range f {
+		if len(r.findings) >= r.opts.MaxFindings {
+			break
+		}
+		r.findings = append(r.findings, x)
+	}
+}
+
+func (c *Checker) ticket() *ticket {
+	if n := len(c.free); n > 0 {
+		t := c.free[n-1]
+		c.free = c.free[:n-1]
+		return t
+	}
+	return &ticket{done: make(chan struct{}, 1)}
+}
+
+func (c *Checker) release(t *ticket) {
+	raw, key := t.raw[:0], t.key[:0]
+	if cap(raw) > 16<<10 {
+		raw = nil
+	}
+	*t = ticket{done: t.done, raw: raw, key: key}
+	c.free = append(c.free, t)
+}
+
+// readOne reads one record and queues it: checked already, or sent to a
+// worker, or the Reader's last word.
+func (c *Checker) readOne() {
+	r := c.r
+	t := c.ticket()
+	e, err := r.Next()
+	if err != nil {
+		t.err, t.end = err, r.Offset()
+		c.take(t)
+		c.q = append(c.q, t)
+		c.read = true
+		return
+	}
+	if e.Kind == EntryKey && e.frameable() {
+		if raw, ok := e.frame(c.maxValue); ok {
+			t.raw = append(t.raw, raw...)
+			t.size, t.job = r.in.total, true
+			c.keep(t, e)
+			c.take(t)
+			c.bytes += len(t.raw)
+			c.q = append(c.q, t)
+			c.sent++
+			c.work <- t
+			return
+		}
+		c.refused++
+	}
+	t.valErr = ownKey(e.Skip())
+	c.keep(t, e)
+	t.ent.lzfIn0, t.ent.lzfOut0 = e.LZFBytes()
+	t.ent.lzfDone = true
+	t.end = r.Offset()
+	c.take(t)
+	c.q = append(c.q, t)
+}
+
+// keep copies the Reader's entry into t.
+func (c *Checker) keep(t *ticket, e *Entry) {
+	t.key = append(t.key, e.Key...)
+	t.ent = *e
+	t.ent.Key = t.key
+	if e.KeyMeta != nil {
+		t.ent.KeyMeta = append([]KeyMeta(nil), e.KeyMeta...)
+	}
+	t.ent.keyMeta = nil
+}
+
+// take moves the findings the Reader held for this record to t.
+func (c *Checker) take(t *ticket) {
+	r := c.r
+	t.held, t.heldAll, t.heldErrs = r.held, r.heldAll, r.heldErrs
+	r.held, r.heldAll, r.heldErrs = nil, 0, 0
+}
+
+// frameable reports whether a Checker hands this value to a worker: one
+// whose framing does not depend on its content and that has content to
+// check (an LZF string, a blob, members to deduplicate).
+func (e *Entry) frameable() bool {
+	switch e.Type {
+	case TypeString:
+		in := &e.r.in
+		return in.r < in.w && in.buf[in.r] == 0xC3 // an LZF string (RDB_ENC_LZF)
+	case TypeList, TypeSet, TypeZSet, TypeZSet2, TypeHash, TypeHashZipmap, TypeListZiplist,
+		TypeSetIntset, TypeZSetZiplist, TypeHashZiplist, TypeListQuicklist, TypeListQuicklist2,
+		TypeHashListpack, TypeZSetListpack, TypeSetListpack, TypeStreamListpacks,
+		TypeStreamListpacks2, TypeStreamListpacks3, TypeStreamListpacks4, TypeStreamListpacks5,
+		TypeHashMetadataPreGA, TypeHashLpExPreGA, TypeHashMetadata, TypeHashListpackEx:
+		return true
+	}
+	return false
+}
+
+// frame reads the framing of e's value (walker.frame) and returns its
+// bytes, which stay in the input buffer until the next read. When the
+// framing fails, or the value is bigger than max, it puts the value back
+// unread and returns false: the caller checks it with Skip, which reads
+// the same bytes again and reports what a single pass reports.
+func (e *Entry) frame(max int) ([]byte, bool) {
+	r := e.r
+	in := &r.in
+	in.pin, in.frame, in.frameMax = in.r, true, max
+	r.frame = true
+	e.consumed, e.softErr, e.elems = true, nil, 0
+	w := &r.walker
+	w.r, w.e, w.fn, w.fnErr, w.want, w.frame = r, e, nil, nil, false, true
+	err := w.value()
+	w.e, w.frame = nil, false
+	r.frame, in.frame = false, false
+	start := in.pin
+	in.pin = -1
+	if err != nil {
+		in.r = start // the CRC has not gone past start (input.flushCRC)
+		e.consumed, e.softErr, e.elems, e.count = false, nil, 0, -1
+		e.stream, e.arr, e.Module = nil, nil, nil
+		return nil, false
+	}
+	return in.buf[start:in.r], true
+}
+
+// check runs on a worker: it checks t's value with Skip, over the bytes
+// captured by frame, at the value's offset in the file, as if it were
+// reading the file itself.
+func (r *Reader) check(t *ticket) {
+	r.in = input{buf: t.raw, w: len(t.raw), base: t.ent.ValueOffset, total: t.size, srcErr: io.EOF, pin: -1}
+	r.err, r.findings, r.nFindings, r.nErrors = nil, nil, 0, 0
+	r.lzfIn, r.lzfOut = 0, 0
+	e := &r.entry
+	r.db = t.ent.DB
+	e.reset(r)
+	e.Kind, e.Offset, e.Key, e.ValueOffset = t.ent.Kind, t.ent.Offset, t.ent.Key, t.ent.ValueOffset
+	e.Type, e.TypeName, e.ValueKind, e.Encoding = t.ent.Type, t.ent.TypeName, t.ent.ValueKind, t.ent.Encoding
+	r.cur = e
+	t.valErr = ownKey(e.skip())
+	t.hard = r.err
+	t.vf, t.vAll, t.vErrs = r.findings, r.nFindings, r.nErrors
+	t.ent.Len, t.ent.Size, t.ent.count = e.Len, e.Size, e.count
+	t.ent.stream, t.ent.arr, t.ent.Module = e.stream, e.arr, e.Module
+	t.ent.lzfIn0, t.ent.lzfOut0, t.ent.lzfDone = r.lzfIn, r.lzfOut, true
+	t.end = r.in.offset()
+	r.in.buf, r.cur = nil, nil
+}
+
+// ownKey gives a *CorruptError a copy of its key, which aliases an Entry
+// that is reused before the error is handed out.
+func ownKey(err error) error {
+	if ce, ok := err.(*CorruptError); ok {
+		ce.Key = bytes.Clone(ce.Key) // nil stays nil: no key
+	}
+	return err
+}
