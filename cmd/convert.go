@@ -326,7 +326,7 @@ func verifyOutput(ctx context.Context, app *App, path string) error {
 		return err
 	}
 	defer in.Close()
-	res, err := app.scanRDB(ctx, in, true, nil, nil)
+	res, err := app.scanRDB(ctx, in, true, 0, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ type inspectOptions struct {
 	match  string   // --match GLOB (keys mode)
 	nocase bool     // --match-nocase
 	top    int      // --top N
+	jobs   int      // --jobs: goroutines checking values (rdbscan.Options.Jobs)
 }
 
 func newInspectCmd(app *App) *cobra.Command {
@@ -79,12 +80,16 @@ the error that stopped reading. See docs/json.md.` + exitStatusHelp +
 	f.IntVar(&o.top, "top", 10, "how many of the biggest keys to show (0 = none)")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
 	addNowFlag(c, app)
+	addJobsFlag(c, &o.jobs)
 	return c
 }
 
 func runInspect(ctx context.Context, app *App, o inspectOptions, path string) error {
 	if o.top < 0 {
 		return usageErrorf("--top must be >= 0, got %d", o.top)
+	}
+	if err := checkJobs(o.jobs); err != nil {
+		return err
 	}
 	if !o.keys && (len(o.dbs) > 0 || len(o.types) > 0 || o.match != "") {
 		return usageErrorf("--db, --type and --match need --keys")
@@ -109,10 +114,10 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	}
 	done := app.startProgress(in, "inspect")
 	if o.keys {
-		return inspectKeys(ctx, app, in, filt, done)
+		return inspectKeys(ctx, app, in, filt, o.jobs, done)
 	}
 	sum := &rdbscan.Summary{TopN: o.top, Now: app.Now().UnixMilli()}
-	res, err := app.scanRDB(ctx, in, false, nil, func(e *rdbfile.Entry) error { sum.Add(e); return nil })
+	res, err := app.scanRDB(ctx, in, false, o.jobs, nil, func(e *rdbfile.Entry) error { sum.Add(e); return nil })
 	done()
 	if err != nil {
 		return err
@@ -611,7 +616,7 @@ func (f *keyFilter) want(e *rdbfile.Entry) bool {
 }
 
 // inspectKeys streams the key list.
-func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, done func()) error {
+func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, jobs int, done func()) error {
 	out := app.IO.Out
 	mode := app.mode()
 	now := app.Now().UnixMilli()
@@ -631,7 +636,7 @@ func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, done fu
 			expireText(&k), k.Bytes, k.Elements)
 		return err
 	}
-	res, err := app.scanRDB(ctx, in, false, nil, each)
+	res, err := app.scanRDB(ctx, in, false, jobs, nil, each)
 	done()
 	if err != nil {
 		return err

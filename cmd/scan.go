@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 
+	"github.com/spf13/cobra"
+
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/rdbscan"
 )
@@ -13,10 +15,11 @@ import (
 // second time for that check's confirming pass when the first pass found
 // candidates, other inputs get unconfirmed candidates. A problem with the
 // file is reported in the result; the returned error is for everything else
-// (I/O, interruption, a hook's error).
-func (a *App) scanRDB(ctx context.Context, in *input, dups bool, onHeader func(*rdbfile.Header) error, each func(*rdbfile.Entry) error) (*rdbscan.Result, error) {
+// (I/O, interruption, a hook's error). jobs is rdbscan.Options.Jobs: how
+// many goroutines check values (0 = one per CPU, 1 = the reading one).
+func (a *App) scanRDB(ctx context.Context, in *input, dups bool, jobs int, onHeader func(*rdbfile.Header) error, each func(*rdbfile.Entry) error) (*rdbscan.Result, error) {
 	r := rdbfile.NewReader(in.R, &rdbfile.Options{Size: in.Size, MaxFindings: maxFindingsKept})
-	o := &rdbscan.Options{OnHeader: onHeader, OnEntry: each, Tail: true, Duplicates: dups, Now: a.Now().UnixMilli()}
+	o := &rdbscan.Options{OnHeader: onHeader, OnEntry: each, Tail: true, Duplicates: dups, Now: a.Now().UnixMilli(), Jobs: jobs}
 	var again []*input
 	defer func() {
 		for _, in := range again {
@@ -45,4 +48,18 @@ type fileChangedError struct{ name string }
 
 func (e *fileChangedError) Error() string {
 	return e.name + ": the file changed while it was being read (is a server writing it?)"
+}
+
+// addJobsFlag adds --jobs (rdbscan.Options.Jobs): 0, the default, is one
+// per CPU.
+func addJobsFlag(c *cobra.Command, jobs *int) {
+	c.Flags().IntVar(jobs, "jobs", 0, "goroutines that check the values of an RDB file: 1 reads and checks on one; more read on one and check on the others (default: one per CPU)")
+}
+
+// checkJobs refuses a negative --jobs.
+func checkJobs(jobs int) error {
+	if jobs < 0 {
+		return usageErrorf("--jobs must be >= 1 (or 0: one per CPU), got %d", jobs)
+	}
+	return nil
 }

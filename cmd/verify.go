@@ -22,6 +22,7 @@ type verifyOptions struct {
 	strict  bool     // AOF: a torn last command is damage too (exit 3)
 	// noDupCheck turns off the duplicate key check (8 bytes of memory a key).
 	noDupCheck bool
+	jobs       int // --jobs: goroutines checking values (rdbscan.Options.Jobs)
 }
 
 // maxFindingsKept is how many findings per file the reader keeps (and
@@ -97,6 +98,7 @@ Lines: "finding", "target" and "file" records per file and a final "summary"
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname, appendfilename and aof-load-truncated from (AOF inputs)")
 	f.BoolVar(&o.strict, "strict", false, "AOF: count an incomplete last command as damage (exit 3), as a server with aof-load-truncated no does")
 	f.BoolVar(&o.noDupCheck, "no-dup-check", false, "do not look for keys that appear twice in one database (saves 8 bytes of memory per key)")
+	addJobsFlag(c, &o.jobs)
 	return c
 }
 
@@ -139,6 +141,9 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 	}
 	if o.maxKeys < 0 {
 		return usageErrorf("--max-keys must be >= 0")
+	}
+	if err := checkJobs(o.jobs); err != nil {
+		return err
 	}
 	inputs := len(paths)
 	oneLine := app.Quiet && inputs > 1
@@ -302,7 +307,7 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 		}
 		return nil
 	}
-	res, err := v.app.scanRDB(ctx, in, !v.opts.noDupCheck, onHeader, each)
+	res, err := v.app.scanRDB(ctx, in, !v.opts.noDupCheck, v.opts.jobs, onHeader, each)
 	done()
 	rep.Res = res
 	rep.Keys = res.Keys
