@@ -46,11 +46,14 @@ const (
 // stops the workers; call it when done, also after an error.
 type Checker struct {
 	r     *Reader
-	work  chan *ticket
+	work  chan *batch
 	wg    sync.WaitGroup
 	quit  atomic.Bool
-	q     []*ticket // read, not yet handed out; q[0] is next
+	q     []*ticket // read, not yet handed out; q[qh] is next
+	qh    int
 	free  []*ticket
+	open  *batch // tickets for the workers, not sent yet
+	freeB []*batch
 	bytes int  // value bytes of q waiting for or held by workers
 	read  bool // the Reader returned its last record or error (queued)
 	// the budget: CheckMaxValues, CheckMaxBytes, CheckMaxValue (tests
@@ -87,9 +90,21 @@ type ticket struct {
 	vf                []Finding // findings made by the worker
 	vAll, vErrs       int
 
+	b *batch // the batch of a ticket for a worker
+}
+
+// batch is a few tickets sent to a worker together (checkBatch), so that
+// waking a worker and waiting for it is paid once for all of them.
+type batch struct {
+	ts    []*ticket
+	bytes int
+	left  int // tickets of ts not yet handed out
 	done  chan struct{}
 	ready bool
 }
+
+// checkBatch is the most tickets, and value bytes, of one batch.
+const checkBatch, checkBatchBytes = 32, 256 << 10
 
 // NewChecker returns a Checker reading r with jobs workers (0 or less: one
 // per CPU). r's header must have been read (Reader.Header) and no record
@@ -98,7 +113,7 @@ func NewChecker(r *Reader, jobs int) *Checker {
 	if jobs < 1 {
 		jobs = runtime.NumCPU()
 	}
-	c := &Checker{r: r, work: make(chan *ticket, CheckMaxValues+1), off: r.Offset(),
+	c := &Checker{r: r, work: make(chan *batch, CheckMaxValues+1), off: r.Offset(),
 		maxValues: CheckMaxValues, maxBytes: CheckMaxBytes, maxValue: CheckMaxValue}
 	r.hold, r.ownStreams = true, true
 	hdr := Header{Magic: r.hdr.Magic, Version: r.hdr.Version, Dialect: r.hdr.Dialect}
@@ -107,11 +122,13 @@ func NewChecker(r *Reader, jobs int) *Checker {
 		sub := &Reader{hdr: hdr, opts: r.opts, headerDone: true, ownStreams: true}
 		go func() {
 			defer c.wg.Done()
-			for t := range c.work {
-				if !c.quit.Load() {
-					sub.check(t)
+			for b := range c.work {
+				for _, t := range b.ts {
+					if !c.quit.Load() {
+						sub.check(t)
+					}
 				}
-				t.done <- struct{}{}
+				b.done <- struct{}{}
 			}
 		}()
 	}
@@ -170,31 +187,64 @@ func (c *Checker) Next() (*Entry, error) {
 		return nil, c.err
 	}
 	for {
-		if len(c.q) > 0 {
-			h := c.q[0]
-			if !h.ready && h.job {
-				select {
-				case <-h.done:
-					h.ready = true
-				default:
+		if c.queued() > 0 {
+			h := c.q[c.qh]
+			ready := h.b == nil
+			if !ready && h.b != c.open {
+				if !h.b.ready {
+					select {
+					case <-h.b.done:
+						h.b.ready = true
+					default:
+					}
 				}
+				ready = h.b.ready
 			}
-			if h.ready || c.read || len(c.q) >= c.maxValues || c.bytes >= c.maxBytes {
+			if ready || c.read || c.queued() >= c.maxValues || c.bytes >= c.maxBytes {
 				return c.handOut()
 			}
 		}
-		c.readOne()
+		if e := c.readOne(); e != nil {
+			return e, nil
+		}
+	}
+}
+
+// queued is how many records wait to be handed out.
+func (c *Checker) queued() int { return len(c.q) - c.qh }
+
+// send hands the open batch to the workers.
+func (c *Checker) send() {
+	if b := c.open; b != nil {
+		c.open = nil
+		c.work <- b
 	}
 }
 
 // handOut waits for the first record of the queue and hands it out,
 // committing its findings to the Reader in file order.
 func (c *Checker) handOut() (*Entry, error) {
-	t := c.q[0]
-	c.q[0] = nil
-	c.q = c.q[1:]
-	if t.job && !t.ready {
-		<-t.done
+	t := c.q[c.qh]
+	c.q[c.qh] = nil
+	if c.qh++; c.qh == len(c.q) {
+		c.q, c.qh = c.q[:0], 0
+	} else if c.qh >= 64 && 2*c.qh >= len(c.q) {
+		n := copy(c.q, c.q[c.qh:])
+		clear(c.q[n:])
+		c.q, c.qh = c.q[:n], 0
+	}
+	if b := t.b; b != nil {
+		if b == c.open {
+			c.send()
+		}
+		if !b.ready {
+			<-b.done
+			b.ready = true
+		}
+		if b.left--; b.left == 0 {
+			*b = batch{ts: b.ts[:0], done: b.done}
+			c.freeB = append(c.freeB, b)
+		}
 	}
 	c.bytes -= len(t.raw)
 	r := c.r
@@ -233,7 +283,7 @@ func (c *Checker) ticket() *ticket {
 		c.free = c.free[:n-1]
 		return t
 	}
-	return &ticket{done: make(chan struct{}, 1)}
+	return &ticket{}
 }
 
 func (c *Checker) release(t *ticket) {
@@ -241,44 +291,71 @@ func (c *Checker) release(t *ticket) {
 	if cap(raw) > 16<<10 {
 		raw = nil
 	}
-	*t = ticket{done: t.done, raw: raw, key: key}
+	*t = ticket{raw: raw, key: key}
 	c.free = append(c.free, t)
 }
 
-// readOne reads one record and queues it: checked already, or sent to a
-// worker, or the Reader's last word.
-func (c *Checker) readOne() {
+// readOne reads one record and queues it: checked already, or for a
+// worker, or the Reader's last word. A record checked here while nothing
+// is queued is handed out as it is, the Reader's own entry, and returned.
+func (c *Checker) readOne() *Entry {
 	r := c.r
-	t := c.ticket()
 	e, err := r.Next()
 	if err != nil {
+		t := c.ticket()
 		t.err, t.end = err, r.Offset()
 		c.take(t)
 		c.q = append(c.q, t)
 		c.read = true
-		return
+		return nil
 	}
 	if e.Kind == EntryKey && e.frameable() {
 		if raw, ok := e.frame(c.maxValue); ok {
+			t := c.ticket()
 			t.raw = append(t.raw, raw...)
-			t.size, t.job = r.in.total, true
+			t.size = r.in.total
 			c.keep(t, e)
 			c.take(t)
 			c.bytes += len(t.raw)
 			c.q = append(c.q, t)
 			c.sent++
-			c.work <- t
-			return
+			b := c.open
+			if b == nil {
+				if n := len(c.freeB); n > 0 {
+					b = c.freeB[n-1]
+					c.freeB = c.freeB[:n-1]
+				} else {
+					b = &batch{done: make(chan struct{}, 1)}
+				}
+				c.open = b
+			}
+			t.b = b
+			b.ts = append(b.ts, t)
+			b.left++
+			b.bytes += len(t.raw)
+			if len(b.ts) >= checkBatch || b.bytes >= checkBatchBytes {
+				c.send()
+			}
+			return nil
 		}
 		c.refused++
 	}
-	t.valErr = ownKey(e.Skip())
+	valErr := e.Skip()
+	if c.queued() == 0 {
+		r.commit(r.held, r.heldAll, r.heldErrs)
+		r.held, r.heldAll, r.heldErrs = nil, 0, 0
+		c.off, c.valErr = r.Offset(), valErr
+		return e
+	}
+	t := c.ticket()
+	t.valErr = ownKey(valErr)
 	c.keep(t, e)
 	t.ent.lzfIn0, t.ent.lzfOut0 = e.LZFBytes()
 	t.ent.lzfDone = true
 	t.end = r.Offset()
 	c.take(t)
 	c.q = append(c.q, t)
+	return nil
 }
 
 // keep copies the Reader's entry into t.

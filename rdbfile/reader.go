@@ -169,8 +169,8 @@ type Reader struct {
 	// (at most MaxFindings, counted in heldAll and heldErrs) until the
 	// Checker commits them in file order.
 	frame, ownStreams, hold bool
-	held                             []Finding
-	heldAll, heldErrs                int
+	held                    []Finding
+	heldAll, heldErrs       int
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.

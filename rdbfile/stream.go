@@ -28,7 +28,7 @@ func (w *walker) stream() error {
 	// A value read with Value, Walk or WalkPacked gets a Stream of its
 	// own, which the caller may keep; a skipped one reuses the walker's.
 	var st *Stream
-	if w.fn == nil && !w.want && !r.ownStreams {
+	if w.fn == nil && !w.want && (!r.ownStreams || w.frame) {
 		w.stScratch = Stream{Groups: w.stScratch.Groups[:0]}
 		st = &w.stScratch
 	} else {
@@ -543,7 +543,7 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 			if err != nil {
 				return err
 			}
-			if !pel.add(id) {
+			if !w.frame && !pel.add(id) {
 				w.soft(poff, "stream PEL id", "duplicated PEL entry "+id.String()+" in group "+strconv.Quote(string(grp.Name)))
 			}
 			grp.PEL = append(grp.PEL, StreamPending{ID: id, DeliveryTime: dt, DeliveryCount: dc})
@@ -578,7 +578,7 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 				if err != nil {
 					return err
 				}
-				switch at := pel.find(id); {
+				switch at := pel.find(id); { // none when framing (no pel.add)
 				case at < 0:
 					w.soft(ioff, "stream consumer PEL id", "consumer PEL entry "+id.String()+" not found in the group PEL")
 				case pel.owner[at] >= 0:
