@@ -110,7 +110,8 @@ func (s *Result) markDamage(off int64) {
 
 // Scan reads every record of r to the end of the stream in one pass,
 // consuming each value with Entry.Skip (so checking it) unless
-// Options.Shallow, and calling the hooks. Problems of the file are in the
+// Options.Shallow, or through an rdbfile.Checker when Options.Jobs is
+// above 1, and calling the hooks in file order on the calling goroutine. Problems of the file are in the
 // Result: a fatal *rdbfile.CorruptError in Err, non-fatal ones in Findings,
 // and IntactUpTo says how far the records are intact. The returned error is
 // for everything else: a read error that is not a CorruptError (I/O,
