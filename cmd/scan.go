@@ -19,6 +19,9 @@ import (
 // many goroutines check values (0 = one per CPU, 1 = the reading one).
 func (a *App) scanRDB(ctx context.Context, in *input, dups bool, jobs int, onHeader func(*rdbfile.Header) error, each func(*rdbfile.Entry) error) (*rdbscan.Result, error) {
 	r := rdbfile.NewReader(in.R, &rdbfile.Options{Size: in.Size, MaxFindings: maxFindingsKept})
+	if jobs == 0 {
+		jobs = -1 // --jobs 0: one per CPU
+	}
 	o := &rdbscan.Options{OnHeader: onHeader, OnEntry: each, Tail: true, Duplicates: dups, Now: a.Now().UnixMilli(), Jobs: jobs}
 	var again []*input
 	defer func() {
@@ -53,7 +56,7 @@ func (e *fileChangedError) Error() string {
 // addJobsFlag adds --jobs (rdbscan.Options.Jobs): 0, the default, is one
 // per CPU.
 func addJobsFlag(c *cobra.Command, jobs *int) {
-	c.Flags().IntVar(jobs, "jobs", 0, "goroutines that check the values of an RDB file: 1 reads and checks on one; more read on one and check on the others (default: one per CPU)")
+	c.Flags().IntVar(jobs, "jobs", 1, "goroutines that check the values of an RDB file: 1 reads and checks on one; more read on one and check on the others; 0: one per CPU (costs more CPU than 1 for no gain in wall time on 2 cores so far, docs/benchmarks.md)")
 }
 
 // checkJobs refuses a negative --jobs.

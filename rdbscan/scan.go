@@ -46,8 +46,8 @@ type Options struct {
 	// MaxDuplicates caps the duplicated keys kept in Result.Duplicates
 	// (0 = 1000); Result.DupCount counts them all.
 	MaxDuplicates int
-	// Jobs is how many goroutines check values (0 = runtime.NumCPU()).
-	// With 1, or with Shallow, one goroutine reads and checks each value
+	// Jobs is how many goroutines check values (0 or 1 = one; a negative
+	// value = runtime.NumCPU()). With 1, or with Shallow, one goroutine reads and checks each value
 	// in turn (Reader.Next, Entry.Skip). With more, the calling goroutine
 	// reads the records and the workers of an rdbfile.Checker check their
 	// values; the Result, the hooks' calls and everything they see are the
@@ -163,7 +163,7 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 	}
 	res.RecordStart = r.Offset()
 	jobs := o.Jobs
-	if jobs <= 0 {
+	if jobs < 0 {
 		jobs = runtime.NumCPU()
 	}
 	var chk *rdbfile.Checker
