@@ -1,9 +1,14 @@
 // Command benchgen writes a RESP command stream for `redis-cli --pipe` that
-// builds the "mixed" benchmark dataset: about N keys of every type and
+// builds a benchmark dataset. Used by `make bench-data`
+// (scripts/bench-data.sh); not part of rdbkit.
+//
+// -shape mixed (the default) builds about N keys of every type and
 // encoding a Redis 7.x server has, with TTLs on a fifth of them. With the
 // default 2 M keys a Redis 7.0 SAVE of it is about 1 GB, the size the
-// benchmark targets are stated for. Used by `make bench-data`
-// (scripts/bench-data.sh); not part of rdbkit.
+// benchmark targets are stated for.
+//
+// -shape shaped builds the mix described in shaped.go: 1.94 M keys by
+// default, about 1.16 GB once saved by Redis 7.4.1.
 //
 // The first version (-v1, kept so that older figures can be reproduced)
 // made collections about twice as large, a 2.17 GB file for 2 M keys, and
@@ -20,12 +25,32 @@ import (
 )
 
 func main() {
-	keys := flag.Int("keys", 2_000_000, "number of keys")
+	keys := flag.Int("keys", 0, "number of keys (0: 2 M for mixed, 1.94 M for shaped)")
 	seed := flag.Uint64("seed", 1, "random seed")
-	v1 := flag.Bool("v1", false, "the first version's dataset (2.17 GB for 2 M keys, few TTLs)")
+	shape := flag.String("shape", "mixed", "dataset: mixed or shaped")
+	v1 := flag.Bool("v1", false, "the first version's mixed dataset (2.17 GB for 2 M keys, few TTLs)")
 	flag.Parse()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()
+	switch *shape {
+	case "mixed":
+		if *keys == 0 {
+			*keys = 2_000_000
+		}
+	case "shaped":
+		if *v1 {
+			fmt.Fprintln(os.Stderr, "benchgen: -v1 applies to -shape mixed only")
+			os.Exit(2)
+		}
+		if *keys == 0 {
+			*keys = shapeFull
+		}
+		writeShaped(w, *keys, *seed)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "benchgen: unknown -shape %q (mixed or shaped)\n", *shape)
+		os.Exit(2)
+	}
 	rng := rand.New(rand.NewPCG(*seed, 42))
 	args := make([][]byte, 0, 512)
 	emit := func() {
