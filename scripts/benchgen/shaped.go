@@ -65,8 +65,9 @@ func shapePlan(n int) [nClasses]int {
 	rest := n
 	for c := classInt; c < nClasses; c++ {
 		k := int(math.Round(float64(shapeCounts[c]) * float64(n) / shapeFull))
-		if k == 0 && n >= int(nClasses) {
-			k = 1
+		if n >= int(nClasses) {
+			// One at least, and one left for each class after this one.
+			k = min(max(k, 1), rest-int(nClasses-c))
 		}
 		k = min(k, rest)
 		plan[c] = k
