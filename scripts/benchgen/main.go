@@ -51,7 +51,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "benchgen: unknown -shape %q (mixed or shaped)\n", *shape)
 		os.Exit(2)
 	}
-	rng := rand.New(rand.NewPCG(*seed, 42))
+	writeMixed(w, *keys, *seed, *v1)
+}
+
+// writeMixed writes the commands that build the mixed dataset of n keys
+// (the first version's with v1) for the given seed.
+func writeMixed(w *bufio.Writer, keys int, seed uint64, v1 bool) {
+	rng := rand.New(rand.NewPCG(seed, 42))
 	args := make([][]byte, 0, 512)
 	emit := func() {
 		fmt.Fprintf(w, "*%d\r\n", len(args))
@@ -87,18 +93,18 @@ func main() {
 	// the big variants stay past the listpack limits (128 entries), so
 	// every encoding is still present.
 	between := func(v1lo, v1span, lo, span int) int {
-		if *v1 {
+		if v1 {
 			return v1lo + rng.IntN(v1span)
 		}
 		return lo + rng.IntN(span)
 	}
-	if !*v1 {
+	if !v1 {
 		// The redis.conf default (the compiled-in one is 512), so that the
 		// big hashes below are hashtable-encoded.
 		add("CONFIG", "SET", "hash-max-listpack-entries", "128")
 		emit()
 	}
-	for i := 0; i < *keys; i++ {
+	for i := 0; i < keys; i++ {
 		k := "k:" + strconv.Itoa(i)
 		var name string // the key just written
 		switch p := rng.IntN(100); {
@@ -124,7 +130,7 @@ func main() {
 		case p < 52:
 			name = k + ":si"
 			add("SADD", name)
-			if *v1 { // the bound was redrawn at every iteration
+			if v1 { // the bound was redrawn at every iteration
 				for j := 0; j < 10+rng.IntN(100); j++ {
 					add(strconv.FormatInt(rng.Int64N(1<<40), 10))
 				}
@@ -176,7 +182,7 @@ func main() {
 		}
 		emit()
 		if rng.IntN(5) == 0 {
-			if *v1 { // the bug: a random suffix, so mostly a key that does not exist
+			if v1 { // the bug: a random suffix, so mostly a key that does not exist
 				name = k + []string{":s", ":t", ":i", ":l", ":si", ":ss", ":z", ":h", ":x"}[rng.IntN(9)]
 			}
 			add("PEXPIREAT", name, strconv.FormatInt(4102444800000+int64(rng.IntN(1e9)), 10))
