@@ -17,19 +17,26 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Builds two large RDBs with the real redis-server (needs redis-server and
-# redis-tools): bench-data/small-strings.rdb (~20 M DEBUG POPULATE keys) and
-# bench-data/mixed.rdb (~2 M keys of every type and encoding with TTLs).
+# Builds three large RDBs with a real redis-server (needs redis-server and
+# redis-tools): bench-data/small-strings.rdb (~20 M DEBUG POPULATE keys),
+# bench-data/mixed.rdb (~2 M keys of every type and encoding with TTLs) and
+# bench-data/shaped.rdb (1.94 M keys of another mix, `benchgen -shape shaped`).
+# REDIS_SERVER/REDIS_CLI choose the server (the shaped file of the benchmarks
+# is saved by Redis 7.4.1: REDIS_SERVER=$$RDBKIT_SERVERS/redis-7.4.1/redis-server
+# REDIS_CLI=$$RDBKIT_SERVERS/redis-7.4.1/redis-cli ONLY=shaped make bench-data).
 bench-data:
 	scripts/bench-data.sh bench-data
 
-# Times rdbkit verify against redis-check-rdb on the bench-data files, side by
-# side, on one core, with peak RSS (needs GNU time: apt-get install time).
+# Times rdbkit verify (every core, and one core) against redis-check-rdb (the
+# one on PATH, and 7.4.1 from $$RDBKIT_SERVERS when set) on the three bench-data
+# files, side by side: wall, CPU, peak RSS (needs GNU time: apt-get install time).
 bench-compare: build
 	scripts/bench-compare.sh bench-data
 
-# Replay vs the real server's load time on >= 500 MB inputs (scripts/bench-replay.sh;
-# needs make bench-data with KEYS_MIXED for the RDB and scripts/bench-aof.sh for the AOF).
+# Replay vs the real servers' load (redis-server on PATH, and 7.4.1 built with libc
+# malloc from $$RDBKIT_SERVERS when set) on bench-data/mixed.rdb, bench-data/shaped.rdb
+# (RDBS overrides the list) and the AOF set of scripts/bench-aof.sh: wall, CPU, peak RSS
+# vs used_memory, replay --digest vs load + DEBUG DIGEST (scripts/bench-replay.sh).
 bench-replay: build
 	scripts/bench-replay.sh
 

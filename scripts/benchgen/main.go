@@ -1,9 +1,14 @@
 // Command benchgen writes a RESP command stream for `redis-cli --pipe` that
-// builds the "mixed" benchmark dataset: about N keys of every type and
+// builds a benchmark dataset. Used by `make bench-data`
+// (scripts/bench-data.sh); not part of rdbkit.
+//
+// -shape mixed (the default) builds about N keys of every type and
 // encoding a Redis 7.x server has, with TTLs on a fifth of them. With the
 // default 2 M keys a Redis 7.0 SAVE of it is about 1 GB, the size the
-// benchmark targets are stated for. Used by `make bench-data`
-// (scripts/bench-data.sh); not part of rdbkit.
+// benchmark targets are stated for.
+//
+// -shape shaped builds the mix described in shaped.go: 1.94 M keys by
+// default, about 1.16 GB once saved by Redis 7.4.1.
 //
 // The first version (-v1, kept so that older figures can be reproduced)
 // made collections about twice as large, a 2.17 GB file for 2 M keys, and
@@ -20,13 +25,39 @@ import (
 )
 
 func main() {
-	keys := flag.Int("keys", 2_000_000, "number of keys")
+	keys := flag.Int("keys", 0, "number of keys (0: 2 M for mixed, 1.94 M for shaped)")
 	seed := flag.Uint64("seed", 1, "random seed")
-	v1 := flag.Bool("v1", false, "the first version's dataset (2.17 GB for 2 M keys, few TTLs)")
+	shape := flag.String("shape", "mixed", "dataset: mixed or shaped")
+	v1 := flag.Bool("v1", false, "the first version's mixed dataset (2.17 GB for 2 M keys, few TTLs)")
 	flag.Parse()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()
-	rng := rand.New(rand.NewPCG(*seed, 42))
+	switch *shape {
+	case "mixed":
+		if *keys == 0 {
+			*keys = 2_000_000
+		}
+	case "shaped":
+		if *v1 {
+			fmt.Fprintln(os.Stderr, "benchgen: -v1 applies to -shape mixed only")
+			os.Exit(2)
+		}
+		if *keys == 0 {
+			*keys = shapeFull
+		}
+		writeShaped(w, *keys, *seed)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "benchgen: unknown -shape %q (mixed or shaped)\n", *shape)
+		os.Exit(2)
+	}
+	writeMixed(w, *keys, *seed, *v1)
+}
+
+// writeMixed writes the commands that build the mixed dataset of n keys
+// (the first version's with v1) for the given seed.
+func writeMixed(w *bufio.Writer, keys int, seed uint64, v1 bool) {
+	rng := rand.New(rand.NewPCG(seed, 42))
 	args := make([][]byte, 0, 512)
 	emit := func() {
 		fmt.Fprintf(w, "*%d\r\n", len(args))
@@ -62,18 +93,18 @@ func main() {
 	// the big variants stay past the listpack limits (128 entries), so
 	// every encoding is still present.
 	between := func(v1lo, v1span, lo, span int) int {
-		if *v1 {
+		if v1 {
 			return v1lo + rng.IntN(v1span)
 		}
 		return lo + rng.IntN(span)
 	}
-	if !*v1 {
+	if !v1 {
 		// The redis.conf default (the compiled-in one is 512), so that the
 		// big hashes below are hashtable-encoded.
 		add("CONFIG", "SET", "hash-max-listpack-entries", "128")
 		emit()
 	}
-	for i := 0; i < *keys; i++ {
+	for i := 0; i < keys; i++ {
 		k := "k:" + strconv.Itoa(i)
 		var name string // the key just written
 		switch p := rng.IntN(100); {
@@ -99,7 +130,7 @@ func main() {
 		case p < 52:
 			name = k + ":si"
 			add("SADD", name)
-			if *v1 { // the bound was redrawn at every iteration
+			if v1 { // the bound was redrawn at every iteration
 				for j := 0; j < 10+rng.IntN(100); j++ {
 					add(strconv.FormatInt(rng.Int64N(1<<40), 10))
 				}
@@ -151,7 +182,7 @@ func main() {
 		}
 		emit()
 		if rng.IntN(5) == 0 {
-			if *v1 { // the bug: a random suffix, so mostly a key that does not exist
+			if v1 { // the bug: a random suffix, so mostly a key that does not exist
 				name = k + []string{":s", ":t", ":i", ":l", ":si", ":ss", ":z", ":h", ":x"}[rng.IntN(9)]
 			}
 			add("PEXPIREAT", name, strconv.FormatInt(4102444800000+int64(rng.IntN(1e9)), 10))
