@@ -3,7 +3,7 @@
 # RDBs (small-strings, mixed, shaped), in one run: wall time, user and system
 # CPU and peak RSS (GNU time), and the ratios of each checker's wall time and CPU time
 # (user + system) to rdbkit's (CPU time is the fairer figure on a loaded machine).
-#   rdbkit verify               default settings (every core; --jobs at its default where verify has it)
+#   rdbkit verify               every core: --jobs 0 (one per CPU) where verify has it
 #   rdbkit verify, one core     GOMAXPROCS=1 taskset -c 1, with --jobs 1 where verify has it
 #   redis-check-rdb <version>   the one on PATH (Debian's 7.0.15 here; CHECK_RDB overrides it)
 #   redis-check-rdb 7.4.1       $RDBKIT_SERVERS/redis-7.4.1/redis-check-rdb, when RDBKIT_SERVERS is set
@@ -58,11 +58,11 @@ for f in "$dir"/small-strings.rdb "$dir"/mixed.rdb "$dir"/shaped.rdb; do
   cat "$f" > /dev/null # warm the page cache for every tool alike
   labels=(); results=()
   if [ -n "$jobs" ]; then
-    labels+=("rdbkit verify (--jobs default, $(nproc) CPUs)")
+    labels+=("rdbkit verify (--jobs 0, $(nproc) CPUs)")
   else
     labels+=("rdbkit verify ($(nproc) CPUs)")
   fi
-  results+=("$(measure "$bin" verify --quiet "$f")")
+  results+=("$(measure "$bin" verify --quiet ${jobs:+--jobs 0} "$f")")
   labels+=("rdbkit verify, one core${jobs:+ (--jobs 1)}")
   results+=("$(measure env GOMAXPROCS=1 taskset -c 1 "$bin" verify --quiet ${jobs:+--jobs 1} "$f")")
   for c in "${checkers[@]}"; do
