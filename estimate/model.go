@@ -306,9 +306,10 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	if o.WriteRate > 0 {
 		// Each write dirties at least one page the child still reads; at
 		// most every page is copied once.
+		// The server's own copy-on-write (cow_base_bytes) comes on top.
 		pages := o.WriteRate * saveS
-		f.COWAtRate = int64(math.Min(pages*4096, float64(rss)))
-		f.COWAtRateTHP = int64(math.Min(pages*(2<<20), float64(rss)))
+		f.COWAtRate = int64(math.Min(c.Fork.COWBaseBytes+pages*4096, float64(rss)))
+		f.COWAtRateTHP = int64(math.Min(c.Fork.COWBaseBytes+pages*(2<<20), float64(rss)))
 		f.PeakRSS = rss + f.COWAtRate
 	}
 	if m.MaxMemory > 0 && f.PeakRSS > m.MaxMemory {
