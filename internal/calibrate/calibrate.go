@@ -1,8 +1,8 @@
 // Package calibrate measures the estimate model's coefficients on this
 // machine (rdbkit estimate --calibrate): it starts the given server on
 // generated samples of each cost class (estimate.CalibrationShapes), one
-// server process per sample, reads what the server reports about each
-// load, and fits the coefficients with estimate.Fit, the fit
+// server process per sample and two at a time, reads what the server
+// reports about each load, and fits the coefficients with estimate.Fit, the fit
 // scripts/bench-estimate.sh uses.
 package calibrate
 
@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rdbkit/rdbkit/estimate"
@@ -45,12 +47,17 @@ type Options struct {
 
 // Measurement is what the server reported about one sample.
 type Measurement struct {
-	Shape    string  `json:"shape"`
-	Kind     string  `json:"kind"`  // "rdb" or "aof"
-	Count    int64   `json:"count"` // keys (rdb) or commands (aof)
-	Bytes    int64   `json:"bytes"` // of the file
-	LoadCPU  float64 `json:"load_cpu_seconds"`
-	LoadWall float64 `json:"load_wall_seconds"` // the log's "DB loaded" line (-1 when absent)
+	Shape string `json:"shape"`
+	Kind  string `json:"kind"`  // "rdb" or "aof"
+	Count int64  `json:"count"` // keys (rdb) or commands (aof)
+	Bytes int64  `json:"bytes"` // of the file
+	// LoadCPU is the server's CPU time for the load alone, seconds: for an
+	// RDB sample that of DEBUG RELOAD NOSAVE into the empty server, for an
+	// AOF sample the CPU time until loaded minus an empty server's start.
+	LoadCPU float64 `json:"load_cpu_seconds"`
+	// LoadWall is the wall time of the DEBUG RELOAD call, or for an AOF the
+	// log's "DB loaded from append only file" figure (-1 when absent).
+	LoadWall float64 `json:"load_wall_seconds"`
 	// UsedMemory and RSS are INFO memory used_memory and used_memory_rss after the load, bytes.
 	UsedMemory int64 `json:"used_memory"`
 	RSS        int64 `json:"rss"`
@@ -118,38 +125,14 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 		aux = append(aux, [2]string{"valkey-ver", b.Version})
 	}
 	opts := rdbfile.ReleaseOptions(rel)
-	// The samples are written one ahead of the server that loads them.
-	type written struct {
-		sh   estimate.Shape
-		dir  string
-		part *estimate.Part
-		args []string
-		err  error
+	// DEBUG RELOAD loads an RDB sample into a server started empty, so
+	// that its CPU time is the load's alone (Redis 7.0 turned DEBUG off by
+	// default).
+	var debugArgs []string
+	if rel.Version >= release.V(7, 0) {
+		debugArgs = []string{"--enable-debug-command", "yes"}
 	}
-	queue := make(chan written, 1)
-	go func() {
-		defer close(queue)
-		for _, sh := range estimate.CalibrationShapes(o.Scale) {
-			w := written{sh: sh, dir: filepath.Join(tmp, sh.Name)}
-			if w.err = os.Mkdir(w.dir, 0o700); w.err == nil {
-				w.part, w.args, w.err = writeSample(w.dir, sh, &opts, aux)
-			}
-			select {
-			case queue <- w:
-			case <-ctx.Done():
-				return
-			}
-			if w.err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		cancel()
-		for range queue { // wait for the writer before the directory goes
-		}
-	}()
-	// An empty server: its start CPU is subtracted from every load, its
+	// An empty server: its start CPU is subtracted from the AOF loads, its
 	// used_memory is the model's base.
 	var cpus []float64
 	for i := range 2 {
@@ -157,7 +140,7 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 		if err := os.Mkdir(dir, 0o700); err != nil {
 			return nil, err
 		}
-		m, err := measure(ctx, bin, dir, nil, false)
+		m, err := measure(ctx, bin, dir, debugArgs, false, false)
 		if err != nil {
 			return nil, wrap("empty server", err)
 		}
@@ -166,29 +149,60 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 	}
 	res.StartCPU = (cpus[0] + cpus[1]) / 2
 
+	// Two workers each write a sample and measure it, so that a busy
+	// machine's wall time goes to the servers rather than to waiting.
+	shapes := estimate.CalibrationShapes(o.Scale)
+	res.Samples = make([]Measurement, len(shapes))
+	parts := make([]*estimate.Part, len(shapes))
+	errs := make([]error, len(shapes))
+	var next atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(shapes) || ctx.Err() != nil {
+					return
+				}
+				sh := shapes[i]
+				m, part, err := sample(ctx, bin, filepath.Join(tmp, sh.Name), sh, &opts, aux, debugArgs)
+				if err != nil {
+					errs[i] = wrap("sample "+sh.Name, err)
+					cancel()
+					return
+				}
+				if sh.AOF() {
+					m.LoadCPU -= res.StartCPU
+				}
+				res.Samples[i], parts[i] = m, part
+				if o.Progress != nil {
+					mu.Lock()
+					o.Progress(m)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err // the cause, rather than the other worker's cancellation
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("calibration", err)
+	}
 	var samples []estimate.Sample
-	for w := range queue {
-		sh, dir, part, args := w.sh, w.dir, w.part, w.args
-		if w.err != nil {
-			return nil, fmt.Errorf("calibrate: sample %s: %w", sh.Name, w.err)
-		}
-		m, err := measure(ctx, bin, dir, args, true)
-		if err != nil {
-			return nil, wrap("sample "+sh.Name, err)
-		}
-		m.Shape, m.Kind, m.Bytes = sh.Name, "rdb", part.Size
-		m.Count = part.Keys
-		if sh.AOF() {
-			m.Kind, m.Count = "aof", part.CommandCount()
-		}
-		m.LoadCPU -= res.StartCPU
-		res.Samples = append(res.Samples, m)
-		res.parts[sh.Name] = []*estimate.Part{part}
-		if o.Progress != nil {
-			o.Progress(m)
-		}
-		samples = append(samples, estimate.Sample{Name: sh.Name, Parts: []*estimate.Part{part},
-			LoadSeconds: m.LoadCPU + res.StartCPU, StartSeconds: res.StartCPU,
+	for i, m := range res.Samples {
+		res.parts[m.Shape] = []*estimate.Part{parts[i]}
+		samples = append(samples, estimate.Sample{Name: m.Shape, Parts: []*estimate.Part{parts[i]}, LoadSeconds: m.LoadCPU,
 			UsedMemory: m.UsedMemory, EmptyMemory: res.EmptyMemory, RSS: m.RSS, ForkUsec: m.ForkUsec,
 			COWBytes: m.COWBytes, SaveSeconds: m.SaveSeconds})
 	}
@@ -204,6 +218,26 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 	return res, nil
 }
 
+// sample writes shape sh into dir and measures it.
+func sample(ctx context.Context, bin, dir string, sh estimate.Shape, opts *rdbfile.WriterOptions, aux [][2]string, debugArgs []string) (Measurement, *estimate.Part, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return Measurement{}, nil, err
+	}
+	part, args, err := writeSample(dir, sh, opts, aux)
+	if err != nil {
+		return Measurement{}, nil, err
+	}
+	m, err := measure(ctx, bin, dir, append(args, debugArgs...), !sh.AOF(), true)
+	if err != nil {
+		return m, nil, err
+	}
+	m.Shape, m.Kind, m.Bytes, m.Count = sh.Name, "rdb", part.Size, part.Keys
+	if sh.AOF() {
+		m.Kind, m.Count = "aof", part.CommandCount()
+	}
+	return m, part, nil
+}
+
 // Parts returns the statistics of sample shape (nil for an unknown one),
 // as the estimate of its files sees them.
 func (r *Result) Parts(shape string) []*estimate.Part { return r.parts[shape] }
@@ -213,12 +247,12 @@ func (r *Result) Parts(shape string) []*estimate.Part { return r.parts[shape] }
 // the server arguments that load them.
 func writeSample(dir string, sh estimate.Shape, opts *rdbfile.WriterOptions, aux [][2]string) (*estimate.Part, []string, error) {
 	if !sh.AOF() {
-		path := filepath.Join(dir, "dump.rdb")
+		path := filepath.Join(dir, "sample.rdb")
 		if err := writeFile(path, func(f *os.File) error { return sh.WriteRDB(f, opts, aux...) }); err != nil {
 			return nil, nil, err
 		}
 		p := &estimate.Part{Name: sh.Name + ".rdb", Role: estimate.RoleRDB, Format: "rdb"}
-		return p, []string{"--dbfilename", "dump.rdb"}, readBack(path, p, estimate.ReadRDB)
+		return p, nil, readBack(path, p, estimate.ReadRDB)
 	}
 	ad := filepath.Join(dir, "appendonlydir")
 	if err := os.Mkdir(ad, 0o700); err != nil {
@@ -271,11 +305,15 @@ func readBack(path string, p *estimate.Part, read func(io.Reader, *estimate.Part
 
 var loadedLine = regexp.MustCompile(`DB loaded from (?:disk|append only file|base file [^:]*): ([0-9.]+) seconds`)
 
-// measure starts the server in dir with args, waits until it has loaded,
-// and reads its CPU time (LoadCPU, not yet minus the start), memory and,
-// with save, the fork, copy-on-write and RDB-write figures of a BGSAVE;
-// then stops it by its PID.
-func measure(ctx context.Context, bin, dir string, args []string, save bool) (Measurement, error) {
+// measure starts the server in dir with args and waits until it has
+// loaded. With reload, the server starts empty and loads dir/sample.rdb
+// (renamed to dump.rdb) by DEBUG RELOAD NOSAVE: LoadCPU and LoadWall are
+// that call's (src/debug.c, "reload"); without it LoadCPU is the CPU time
+// since the start (the caller subtracts an empty server's) and LoadWall
+// the log's "DB loaded" figure. It then reads the memory and, with save,
+// the fork, copy-on-write and RDB-write figures of a BGSAVE, and stops the
+// server by its PID.
+func measure(ctx context.Context, bin, dir string, args []string, reload, save bool) (Measurement, error) {
 	m := Measurement{LoadWall: -1}
 	deadline, _ := ctx.Deadline()
 	p, err := serverproc.Start(ctx, bin, serverproc.Options{Dir: dir, LogFile: filepath.Join(dir, "server.log"),
@@ -284,19 +322,35 @@ func measure(ctx context.Context, bin, dir string, args []string, save bool) (Me
 		return m, err
 	}
 	defer p.Stop()
-	cpu, err := p.Info("cpu")
-	if err != nil {
+	cpuTime := func() (float64, error) {
+		cpu, err := p.Info("cpu")
+		return num(cpu["used_cpu_user"]) + num(cpu["used_cpu_sys"]), err
+	}
+	if m.LoadCPU, err = cpuTime(); err != nil {
 		return m, err
 	}
-	m.LoadCPU = num(cpu["used_cpu_user"]) + num(cpu["used_cpu_sys"])
+	if reload {
+		if err := os.Rename(filepath.Join(dir, "sample.rdb"), filepath.Join(dir, "dump.rdb")); err != nil {
+			return m, err
+		}
+		t0 := time.Now()
+		if _, err := p.Do(time.Until(deadline), "DEBUG", "RELOAD", "NOSAVE"); err != nil {
+			return m, err
+		}
+		m.LoadWall = time.Since(t0).Seconds()
+		cpu1, err := cpuTime()
+		if err != nil {
+			return m, err
+		}
+		m.LoadCPU = cpu1 - m.LoadCPU
+	} else if sm := loadedLine.FindStringSubmatch(p.Log()); sm != nil {
+		m.LoadWall = num(sm[1])
+	}
 	mem, err := p.Info("memory")
 	if err != nil {
 		return m, err
 	}
 	m.UsedMemory, m.RSS = int64(num(mem["used_memory"])), int64(num(mem["used_memory_rss"]))
-	if sm := loadedLine.FindStringSubmatch(p.Log()); sm != nil {
-		m.LoadWall = num(sm[1])
-	}
 	if !save {
 		return m, nil
 	}

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -103,5 +104,19 @@ func TestCalibrateSmoke(t *testing.T) {
 		if rep.Recovery.Seconds.Value <= 0 {
 			t.Errorf("%s: no load time predicted", m.Shape)
 		}
+	}
+}
+
+// TestCalibrateTimeout: a run that cannot finish in time ends with
+// ErrTimeout, its servers stopped, rather than overrunning.
+func TestCalibrateTimeout(t *testing.T) {
+	bin := testserver.Bin(t)
+	t0 := time.Now()
+	_, err := Run(context.Background(), bin, Options{Timeout: 300 * time.Millisecond, TempDir: t.TempDir()})
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+	if d := time.Since(t0); d > 20*time.Second {
+		t.Errorf("a 300 ms calibration ended after %s", d)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -32,7 +31,7 @@ import (
 func main() {
 	tsv := flag.String("measurements", "bench-data/estimate/measurements.tsv", "measurements of scripts/bench-estimate.sh")
 	out := flag.String("coefficients", "", "write the fitted coefficients here")
-	startCPU := flag.Float64("start-cpu", 0.04, "CPU seconds of a server that loads nothing")
+	startCPU := flag.Float64("start-cpu", 0, "CPU seconds to subtract from every load_cpu_s (0: the measurements are already the loads alone)")
 	machine := flag.String("machine", "", "machine description for the coefficients")
 	build := flag.String("server-build", "", "server build for the coefficients")
 	flag.Parse()
@@ -156,26 +155,8 @@ func scan(kind, path string) ([]*estimate.Part, error) {
 			return nil, err
 		}
 		p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: st.Size()}
-		r := rdbfile.NewReader(bufio.NewReaderSize(f, 256<<10), &rdbfile.Options{Size: st.Size()})
-		h, err := r.Header()
-		if err != nil {
+		if err := estimate.ReadRDB(f, p); err != nil {
 			return nil, err
-		}
-		p.AddHeader(h)
-		for {
-			e, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			if e.Kind == rdbfile.EntryKey {
-				if err := e.Skip(); err != nil {
-					return nil, err
-				}
-			}
-			p.AddEntry(e)
 		}
 		return []*estimate.Part{p}, nil
 	}
