@@ -151,7 +151,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		SameServer: rep.Server == c.Server, Notes: []string{}}
 	if !o.Calibrated {
 		rel *= 2
-		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (a coefficients file measured here, --calibration FILE, narrows it)", c.Machine, rel*100))
+		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (rdbkit estimate --calibrate SERVER_BINARY measures this machine's)", c.Machine, rel*100))
 	}
 	if !cal.SameServer {
 		rel *= 1.5

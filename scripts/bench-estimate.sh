@@ -20,7 +20,7 @@
 #   REDIS_SERVER=/path/to/redis-server; MEASURE_ONLY=1 skips the report;
 #   SHAPES="name:keys ..." and AOFS="name:commands:CMD ..." choose the datasets;
 #   REUSE=dir takes the datasets of an earlier run's outdir instead of building
-#   them again, where it has them)
+#   them again, where it has them; SAVE=0 skips the timed SAVE)
 set -euo pipefail
 out=${1:-bench-data/estimate}
 scale=${SCALE:-1}
@@ -126,7 +126,7 @@ for spec in $shapes; do
       keep fork "$(bgsave_fork)"
       stop
     done
-    start "$dir"; t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
+    t0=0; t1=0; [ "${SAVE:-1}" = 0 ] || { start "$dir"; t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop; }
     cp "$dir/dump.rdb" "$out/$shape-$size.rdb"
     printf '%s\t%s\trdb\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" $size "$out/$shape-$size.rdb" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" $((t1 - t0)) >>"$tsv"
     echo "$shape $size: $n keys, load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us, save $((t1 - t0))ms"

@@ -213,6 +213,12 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
+	if strings.HasPrefix(b.Malloc, "libc") {
+		// A libc build measures the libc ratio (--allocator libc); the
+		// jemalloc one stays the built-in figure.
+		c.Memory.RSSRatioLibc, c.Memory.RSSRatioLibcMeasured = c.Memory.RSSRatio, true
+		c.Memory.RSSRatio = def.Memory.RSSRatio
+	}
 	res.Coefficients = c
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
