@@ -33,9 +33,10 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // sample whose keys are all of one class gives that class's per-element
 // figure, and every AOF sample of one command that command's figure.
 // Fork figures are fitted over all samples by Theil–Sen, RSS by least
-// squares; when the samples' sizes span less than a factor of two (too
-// little to tell the fork line's slope from its base) and meta has a fork
-// line, that line is scaled to the samples' median ratio. meta gives the
+// squares; when the samples' sizes span less than a factor of four (too
+// little to tell the fork line's slope from its base) or the fit finds no
+// slope, and meta has a fork line, that line is scaled to the samples'
+// median ratio. meta gives the
 // descriptive fields (Server, ServerBuild, Machine, Measured, Source,
 // Error) and that prior fork line.
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
@@ -183,9 +184,11 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		c.Memory.RSSRatioLibc = c.Memory.RSSRatio
 	}
 	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = robustLine(xs, ys)
-	if lo, hi := minMax(xs); hi < 2*lo && meta.Fork.UsecPerPageTableMiB > 0 {
-		// Samples of about one size cannot tell the slope from the base
-		// (a calibration's small samples): meta's line, scaled to them.
+	if lo, hi := minMax(xs); (hi < 4*lo || c.Fork.UsecPerPageTableMiB == 0) && meta.Fork.UsecPerPageTableMiB > 0 {
+		// Samples within a factor of four in size cannot tell the slope
+		// from the base on a noisy machine (a calibration's small
+		// samples), nor can a fit that found no slope: meta's line,
+		// scaled to the samples.
 		var r []float64
 		for i := range xs {
 			r = append(r, ys[i]/(meta.Fork.BaseUsec+meta.Fork.UsecPerPageTableMiB*xs[i]))

@@ -82,7 +82,7 @@ func TestFitForkPrior(t *testing.T) {
 	if r := c.Fork.UsecPerPageTableMiB / c.Fork.BaseUsec; r < 19.99 || r > 20.01 {
 		t.Errorf("fork line %+v: not the prior's shape", c.Fork)
 	}
-	samples[1].RSS, samples[1].ForkUsec = 400<<20, 30000
+	samples[1].RSS, samples[1].ForkUsec = 400<<20, 40000
 	if c, err = estimate.Fit(samples, meta); err != nil {
 		t.Fatal(err)
 	}
