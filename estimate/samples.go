@@ -25,27 +25,28 @@ type Shape struct {
 func (s Shape) AOF() bool { return s.Command != "" }
 
 // CalibrationShapes returns the shapes a calibration loads, each sized
-// (at scale 1) for 0.05 to 0.1 s of load CPU on the reference machine of
-// DefaultCoefficients: enough to stand out of the 0.03 to 0.05 s a server
-// needs to start, few enough for a calibration well within a minute on a
-// busy machine. Two string shapes (16-byte and 2 KiB values) fix the per-key and
+// (at scale 1) for 0.03 to 0.06 s of load CPU on the reference machine of
+// DefaultCoefficients: an RDB sample's load is measured alone (DEBUG
+// RELOAD), an AOF sample's stands out of the 0.03 to 0.06 s a server needs
+// to start; few enough for a calibration within a minute on a machine
+// whose two cores are shared by a load average of 30. Two string shapes (16-byte and 2 KiB values) fix the per-key and
 // per-byte figures, which Fit needs; every other shape one class or command.
 func CalibrationShapes(scale float64) []Shape {
 	n := func(k int) int { return max(1, int(float64(k)*scale)) }
 	return []Shape{
-		{Name: "strings-small", N: n(60000)},
-		{Name: "strings-large", N: n(4000)},
-		{Name: "hash-listpack", N: n(12000)},
-		{Name: "hash-hashtable", N: n(150)},
-		{Name: "list-quicklist", N: n(1000)},
-		{Name: "set-intset", N: n(12000)},
-		{Name: "set-hashtable", N: n(700)},
-		{Name: "zset-listpack", N: n(15000)},
-		{Name: "zset-skiplist", N: n(400)},
-		{Name: "stream-groups", N: n(900)},
-		{Name: "aof-set", N: n(30000), Command: "SET"},
-		{Name: "aof-hset", N: n(30000), Command: "HSET"},
-		{Name: "aof-xadd", N: n(30000), Command: "XADD"},
+		{Name: "strings-small", N: n(40000)},
+		{Name: "strings-large", N: n(2500)},
+		{Name: "hash-listpack", N: n(8000)},
+		{Name: "hash-hashtable", N: n(100)},
+		{Name: "list-quicklist", N: n(600)},
+		{Name: "set-intset", N: n(8000)},
+		{Name: "set-hashtable", N: n(400)},
+		{Name: "zset-listpack", N: n(9000)},
+		{Name: "zset-skiplist", N: n(250)},
+		{Name: "stream-groups", N: n(600)},
+		{Name: "aof-set", N: n(20000), Command: "SET"},
+		{Name: "aof-hset", N: n(20000), Command: "HSET"},
+		{Name: "aof-xadd", N: n(20000), Command: "XADD"},
 	}
 }
 
