@@ -31,6 +31,7 @@ type estimateOptions struct {
 	writeRate   float64 // --write-rate KEYS/s
 	calibration string  // --calibration FILE
 	calibrate   string  // --calibrate SERVER_BINARY
+	calTimeout  time.Duration
 }
 
 func newEstimateCmd(app *App) *cobra.Command {
@@ -61,7 +62,7 @@ single old-style AOF) in one streaming pass, and predicts from the files alone:
 The model's coefficients are data: the built-in set was measured on one
 reference machine with one server (docs/estimate.md). --calibrate
 SERVER_BINARY measures them on this machine with that server binary (in at
-most 60 s: it starts the server on 127.0.0.1, a free port and a temporary
+most 60 s, --calibrate-timeout: it starts the server on 127.0.0.1, a free port and a temporary
 directory, once per generated sample of each cost class, reads its load
 CPU time, used_memory, latest_fork_usec and copy-on-write, and stops it by
 its PID) and writes them to --calibration FILE, else to
@@ -110,7 +111,8 @@ JSON with --json (docs/json.md).` + exitStatusHelp +
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf: maxmemory, save, appendonly, appendfsync (and appenddirname/appendfilename for AOF inputs)")
 	f.Float64Var(&o.writeRate, "write-rate", 0, "expected writes per second during a BGSAVE, for the copy-on-write estimate")
 	f.StringVar(&o.calibration, "calibration", "", "coefficients file (JSON, docs/estimate.md) to read instead of the user's calibration or the built-in set; with --calibrate, the file to write")
-	f.StringVar(&o.calibrate, "calibrate", "", "measure this machine's coefficients with this redis-server or valkey-server binary (at most 60 s) and write them")
+	f.StringVar(&o.calibrate, "calibrate", "", "measure this machine's coefficients with this redis-server or valkey-server binary (at most --calibrate-timeout) and write them")
+	f.DurationVar(&o.calTimeout, "calibrate-timeout", time.Minute, "give up a --calibrate run after this long")
 	addNowFlag(c, app)
 	return c
 }
@@ -546,7 +548,10 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 		fmt.Fprintf(app.IO.ErrOut, "calibrate: %s: %s %s, load CPU %s, used_memory %s, fork %s\n", m.Shape, countText(m.Count), unit,
 			secondsText(m.LoadCPU), humanBytes(m.UsedMemory), secondsText(m.ForkUsec/1e6))
 	}
-	opts := calibrate.Options{Date: app.Now().UTC().Format("2006-01-02")}
+	if o.calTimeout <= 0 {
+		return usageErrorf("--calibrate-timeout must be > 0, got %s", o.calTimeout)
+	}
+	opts := calibrate.Options{Date: app.Now().UTC().Format("2006-01-02"), Timeout: o.calTimeout}
 	if !app.Quiet && app.mode() != modeJSON {
 		opts.Progress = progress
 	}
@@ -554,6 +559,9 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(err, calibrate.ErrTimeout) {
+			return fmt.Errorf("%w (the machine is too busy for it now: try again later, or allow longer with --calibrate-timeout)", err)
 		}
 		return err
 	}

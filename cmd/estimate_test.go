@@ -138,6 +138,7 @@ func TestEstimateCalibrationFile(t *testing.T) {
 func TestEstimateUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--calibrate", "/usr/bin/redis-server", sample},
+		{"--calibrate", "/usr/bin/redis-server", "--calibrate-timeout", "0s"},
 		{},
 		{"--allocator", "tcmalloc", sample},
 		{"--server", "redis-6.2", sample},
