@@ -407,3 +407,34 @@ func TestPrefixesHandmade(t *testing.T) {
 	pre := append([]byte("REDIS0009\xfa\x09redis-ver\x057.0.0\xff\x00\x00\x00\x00\x00\x00\x00\x00"), data...)
 	checkPrefixes(t, "preamble", pre, 1)
 }
+
+// TestAppendCommand: what AppendCommand writes, the Reader reads back
+// argument for argument, binary and empty arguments included.
+func TestAppendCommand(t *testing.T) {
+	cmds := [][][]byte{{[]byte("SET"), []byte("k"), []byte("a\r\nb\x00")}, {[]byte("PING")}, {[]byte("SET"), []byte(""), []byte("")}}
+	var buf []byte
+	for _, c := range cmds {
+		buf = AppendCommand(buf, c...)
+	}
+	if got := string(AppendCommand(nil, []byte("PING"))); got != "*1\r\n$4\r\nPING\r\n" {
+		t.Fatalf("AppendCommand(PING) = %q", got)
+	}
+	r := NewReader(bytes.NewReader(buf), nil)
+	for i, want := range cmds {
+		c, err := r.Next()
+		if err != nil {
+			t.Fatalf("command %d: %v", i, err)
+		}
+		if len(c.Args) != len(want) {
+			t.Fatalf("command %d: %q, want %q", i, c.Args, want)
+		}
+		for j := range want {
+			if !bytes.Equal(c.Args[j], want[j]) {
+				t.Fatalf("command %d: %q, want %q", i, c.Args, want)
+			}
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the commands: %v, want io.EOF", err)
+	}
+}

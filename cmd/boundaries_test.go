@@ -25,7 +25,9 @@ func TestPackageBoundaries(t *testing.T) {
 		"rdbscan":              {"rdbfile", "aoffile", "release"},
 		"repair":               {"rdbfile", "rdbscan", "aoffile", "manifest", "release", "internal/input/ctxio"},
 		"replay":               {"rdbfile", "aoffile", "manifest", "engine", "release", "internal/input/ctxio"},
-		"estimate":             {"rdbfile", "release"},
+		"estimate":             {"rdbfile", "aoffile", "release"},
+		"internal/serverproc":  {"aoffile", "rdbfile", "release"},
+		"internal/calibrate":   {"estimate", "internal/serverproc", "aoffile", "manifest", "rdbfile", "release"},
 		"convert":              {"rdbfile", "rdbscan", "aoffile", "release", "internal/glob"},
 	}
 	for pkg, ok := range allowed {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/internal/calibrate"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/release"
@@ -29,6 +30,8 @@ type estimateOptions struct {
 	config      string  // --config redis.conf
 	writeRate   float64 // --write-rate KEYS/s
 	calibration string  // --calibration FILE
+	calibrate   string  // --calibrate SERVER_BINARY
+	calTimeout  time.Duration
 }
 
 func newEstimateCmd(app *App) *cobra.Command {
@@ -57,10 +60,17 @@ single old-style AOF) in one streaming pass, and predicts from the files alone:
   - advice lines, each with the number behind it.
 
 The model's coefficients are data: the built-in set was measured on one
-reference machine with one server (docs/estimate.md). --calibration FILE
-reads a set measured elsewhere; without it, ` + "`" + `os.UserConfigDir()/rdbkit/estimate.json` + "`" + `
-is read when it exists. Output made with coefficients not measured on this
-machine, or for a server nobody measured, says so and widens its ranges.
+reference machine with one server (docs/estimate.md). --calibrate
+SERVER_BINARY measures them on this machine with that server binary (in at
+most 60 s, --calibrate-timeout: it starts the server on 127.0.0.1, a free port and a temporary
+directory, once per generated sample of each cost class, reads its load
+CPU time, used_memory, latest_fork_usec and copy-on-write, and stops it by
+its PID) and writes them to --calibration FILE, else to
+` + "`" + `os.UserConfigDir()/rdbkit/estimate-<release>.json` + "`" + ` (e.g. estimate-redis-7.0.json).
+An estimate reads --calibration FILE, else the user's file for the release
+the estimate is for, else the built-in set, and says which it used. Output
+made with coefficients not measured on this machine, or for a server nobody
+measured, says so and widens its ranges.
 
 Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
 JSON with --json (docs/json.md).` + exitStatusHelp +
@@ -73,9 +83,24 @@ JSON with --json (docs/json.md).` + exitStatusHelp +
 		Example: `  rdbkit estimate dump.rdb
   rdbkit estimate --config /etc/redis/redis.conf /var/lib/redis
   rdbkit estimate --server valkey-8.0 --maxmemory 8gb --write-rate 20000 dump.rdb
-  rdbkit estimate --json appendonlydir`,
-		Args: cobra.ExactArgs(1),
+  rdbkit estimate --json appendonlydir
+  rdbkit estimate --calibrate /usr/bin/redis-server`,
+		Args: func(c *cobra.Command, args []string) error {
+			if o.calibrate != "" {
+				if len(args) > 0 {
+					return usageErrorf("--calibrate takes no PATH (it measures the server, not a file)")
+				}
+				return nil
+			}
+			if len(args) != 1 {
+				return usageErrorf("estimate needs exactly one PATH (or --calibrate SERVER_BINARY)")
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if o.calibrate != "" {
+				return runCalibrate(c.Context(), app, o)
+			}
 			return runEstimate(c.Context(), app, o, args[0])
 		},
 	}
@@ -85,7 +110,9 @@ JSON with --json (docs/json.md).` + exitStatusHelp +
 	f.StringVar(&o.maxmemory, "maxmemory", "", "memory limit to compare with, bytes or with a k/kb/m/mb/g/gb unit (overrides --config)")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf: maxmemory, save, appendonly, appendfsync (and appenddirname/appendfilename for AOF inputs)")
 	f.Float64Var(&o.writeRate, "write-rate", 0, "expected writes per second during a BGSAVE, for the copy-on-write estimate")
-	f.StringVar(&o.calibration, "calibration", "", "coefficients file (JSON, docs/estimate.md) instead of the built-in ones")
+	f.StringVar(&o.calibration, "calibration", "", "coefficients file (JSON, docs/estimate.md) to read instead of the user's calibration or the built-in set; with --calibrate, the file to write")
+	f.StringVar(&o.calibrate, "calibrate", "", "measure this machine's coefficients with this redis-server or valkey-server binary (at most --calibrate-timeout) and write them")
+	f.DurationVar(&o.calTimeout, "calibrate-timeout", time.Minute, "give up a --calibrate run after this long")
 	addNowFlag(c, app)
 	return c
 }
@@ -130,12 +157,6 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 			return err
 		}
 	}
-	coeffs, calibrated, err := loadCoefficients(o.calibration)
-	if err != nil {
-		return err
-	}
-	opts.Calibrated = calibrated
-
 	in, err := app.openInput(ctx, path)
 	if err != nil {
 		return err
@@ -151,6 +172,17 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 	if err != nil || parts == nil {
 		return err
 	}
+	target := opts.Server
+	for _, p := range parts {
+		if target == "" {
+			target = p.Server
+		}
+	}
+	coeffs, calibrated, err := loadCoefficients(o.calibration, target)
+	if err != nil {
+		return err
+	}
+	opts.Calibrated = calibrated
 	rep := estimate.Estimate(parts, coeffs, opts)
 	out := app.IO.Out
 	switch app.mode() {
@@ -197,16 +229,30 @@ func readEstimateConfig(path string, c *estimate.Config) error {
 	return nil
 }
 
+// calibrationPath is the user's calibration file for release rel
+// ("redis-7.0"): os.UserConfigDir()/rdbkit/estimate-<rel>.json.
+func calibrationPath(rel string) (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "rdbkit", "estimate-"+rel+".json"), nil
+}
+
 // loadCoefficients reads --calibration, else the user's calibration file
-// when there is one, else the built-in set. calibrated is true for a file.
-func loadCoefficients(path string) (*estimate.Coefficients, bool, error) {
+// for release target when there is one, else the built-in set. calibrated
+// is true for a file.
+func loadCoefficients(path, target string) (*estimate.Coefficients, bool, error) {
 	explicit := path != ""
 	if !explicit {
-		dir, err := os.UserConfigDir()
+		if target == "" {
+			target = estimate.DefaultCoefficients().Server
+		}
+		p, err := calibrationPath(target)
 		if err != nil {
 			return estimate.DefaultCoefficients(), false, nil
 		}
-		path = filepath.Join(dir, "rdbkit", "estimate.json")
+		path = p
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -481,4 +527,120 @@ func renderEstimate(w io.Writer, s *styles, path string, parts []*estimate.Part,
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// jsonCalibration is the JSON document of "rdbkit estimate --calibrate
+// --json". Field names are pinned by TestEstimateJSONFieldNames.
+type jsonCalibration struct {
+	Written     string            `json:"written"` // the coefficients file
+	Calibration *calibrate.Result `json:"calibration"`
+}
+
+// runCalibrate measures this machine's coefficients with server binary
+// o.calibrate and writes them (temp file, fsync, rename) to
+// o.calibration, else to the user's file for the binary's release.
+func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
+	progress := func(m calibrate.Measurement) {
+		unit := "keys"
+		if m.Kind == "aof" {
+			unit = "commands"
+		}
+		fmt.Fprintf(app.IO.ErrOut, "calibrate: %s: %s %s, load CPU %s, used_memory %s, fork %s\n", m.Shape, countText(m.Count), unit,
+			secondsText(m.LoadCPU), humanBytes(m.UsedMemory), secondsText(m.ForkUsec/1e6))
+	}
+	if o.calTimeout <= 0 {
+		return usageErrorf("--calibrate-timeout must be > 0, got %s", o.calTimeout)
+	}
+	opts := calibrate.Options{Date: app.Now().UTC().Format("2006-01-02"), Timeout: o.calTimeout}
+	if !app.Quiet && app.mode() != modeJSON {
+		opts.Progress = progress
+	}
+	res, err := calibrate.Run(ctx, o.calibrate, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, calibrate.ErrTimeout) {
+			return fmt.Errorf("%w (the machine is too busy for it now: try again later, or allow longer with --calibrate-timeout)", err)
+		}
+		return err
+	}
+	path := o.calibration
+	if path == "" {
+		if path, err = calibrationPath(res.Release); err != nil {
+			return fmt.Errorf("no user config directory for the calibration (give --calibration FILE): %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := writeFileAtomic(path, func(w io.Writer) error { return estimate.WriteCoefficients(w, res.Coefficients) }); err != nil {
+		return err
+	}
+	out := app.IO.Out
+	if app.mode() == modeJSON {
+		return writeJSONIndent(out, jsonCalibration{Written: path, Calibration: res})
+	}
+	c, def := res.Coefficients, estimate.DefaultCoefficients()
+	kv := [][2]string{
+		{"server", res.Binary + " (" + res.Build + ")"},
+		{"release", res.Release},
+		{"machine", c.Machine},
+		{"start", "CPU " + secondsText(res.StartCPU) + ", used_memory " + humanBytes(res.EmptyMemory) + " (an empty server)"},
+	}
+	for _, m := range res.Samples {
+		unit := "keys"
+		if m.Kind == "aof" {
+			unit = "commands"
+		}
+		kv = append(kv, [2]string{"sample", strings.Join([]string{m.Shape, m.Kind, countText(m.Count) + " " + unit,
+			"load CPU " + secondsText(m.LoadCPU), "used_memory " + humanBytes(m.UsedMemory),
+			"fork " + secondsText(m.ForkUsec/1e6), "cow " + humanBytes(m.COWBytes)}, "\t")})
+	}
+	ratio := func(name string, got, builtin float64) {
+		kv = append(kv, [2]string{"coefficient", name + "\t" + strconv.FormatFloat(got, 'f', 1, 64) +
+			"\t(built-in " + strconv.FormatFloat(builtin, 'f', 1, 64) + ")"})
+	}
+	ratio("load ns per key", c.Load.NsPerKey, def.Load.NsPerKey)
+	ratio("load ns per string byte", c.Load.NsPerPayloadByte, def.Load.NsPerPayloadByte)
+	ratio("memory bytes per key", c.Memory.BytesPerKey, def.Memory.BytesPerKey)
+	ratio("fork µs per page-table MiB", c.Fork.UsecPerPageTableMiB, def.Fork.UsecPerPageTableMiB)
+	kv = append(kv, [2]string{"took", secondsText(res.Seconds)}, [2]string{"written", path})
+	for _, x := range kv {
+		plainLine(out, x[0], x[1])
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file in its directory:
+// write, fsync, rename, so a reader sees the old file or the new one.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
 }

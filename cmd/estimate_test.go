@@ -25,6 +25,7 @@ func TestEstimateJSONFieldNames(t *testing.T) {
 		v    any
 	}{
 		{"estimate", jsonEstimate{}},
+		{"estimate --calibrate", jsonCalibration{}},
 		{"estimate class", estimate.ClassStats{}},
 		{"estimate command", estimate.CommandStats{}},
 	} {
@@ -50,6 +51,7 @@ func estimateJSON(t *testing.T, args ...string) map[string]any {
 }
 
 func TestEstimateSample(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no calibration of the user's
 	m := estimateJSON(t, "--maxmemory", "1gb", "--write-rate", "5000", sample)
 	est := m["estimate"].(map[string]any)
 	if est["server"] != "redis-7.4" {
@@ -84,8 +86,60 @@ func TestEstimateSample(t *testing.T) {
 	}
 }
 
+// TestEstimateCalibrationFile: an estimate reads the user's calibration
+// file of the release it is for (os.UserConfigDir()/rdbkit/estimate-<release>.json),
+// names it and does not widen its range for the machine; for another
+// release, or with a broken file given by --calibration, it does not use it.
+func TestEstimateCalibrationFile(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", home)
+	c := estimate.DefaultCoefficients()
+	c.Server, c.Machine, c.Source = "redis-7.4", "this machine", "rdbkit estimate --calibrate"
+	c.Load.NsPerKey *= 10
+	path := filepath.Join(home, "rdbkit", "estimate-redis-7.4.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := estimate.WriteCoefficients(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cal := func(m map[string]any) map[string]any {
+		return m["estimate"].(map[string]any)["calibration"].(map[string]any)
+	}
+	seconds := func(m map[string]any) float64 {
+		return m["estimate"].(map[string]any)["recovery"].(map[string]any)["seconds"].(map[string]any)["value"].(float64)
+	}
+	mine := estimateJSON(t, sample) // written by 7.4: the 7.4 file
+	if got := cal(mine); got["source"] != path || got["calibrated"] != true || got["server"] != "redis-7.4" ||
+		len(got["notes"].([]any)) != 0 || got["relative_error"].(float64) != c.Error {
+		t.Errorf("with the user's 7.4 calibration: %v", got)
+	}
+	other := estimateJSON(t, "--server", "redis-7.0", sample)
+	if got := cal(other); got["source"] != "built-in" || got["calibrated"] != false || len(got["notes"].([]any)) != 1 {
+		t.Errorf("for 7.0, without a 7.0 calibration: %v", got)
+	}
+	if seconds(mine) <= seconds(other) {
+		t.Errorf("the calibration's figures were not used: %g s with it, %g s built-in", seconds(mine), seconds(other))
+	}
+	if r := run(t, nil, "estimate", sample); !strings.Contains(r.out, "coefficients:\t"+path) {
+		t.Errorf("text output does not name the calibration:\n%s", r.out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"server":"redis-7.4","load":{"ns_per_keys":1}}`), 0o644)
+	if r := run(t, nil, "estimate", "--calibration", bad, sample); r.code != 2 || !strings.Contains(r.err, "bad coefficients") {
+		t.Errorf("a misspelt coefficients file: exit %d: %s", r.code, r.err)
+	}
+}
+
 func TestEstimateUsage(t *testing.T) {
 	for _, args := range [][]string{
+		{"--calibrate", "/usr/bin/redis-server", sample},
+		{"--calibrate", "/usr/bin/redis-server", "--calibrate-timeout", "0s"},
+		{},
 		{"--allocator", "tcmalloc", sample},
 		{"--server", "redis-6.2", sample},
 		{"--maxmemory", "lots", sample},

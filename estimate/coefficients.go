@@ -89,6 +89,10 @@ type MemoryCoefficients struct {
 type ForkCoefficients struct {
 	BaseUsec            float64 `json:"base_usec"`
 	UsecPerPageTableMiB float64 `json:"usec_per_page_table_mib"`
+	// COWBaseBytes is the copy-on-write of a BGSAVE during which no client
+	// writes (INFO persistence rdb_last_cow_size: the server's own cron,
+	// allocator and buffers), bytes; writes add to it (0: not measured).
+	COWBaseBytes float64 `json:"cow_base_bytes,omitempty"`
 }
 
 // SaveCoefficients give the time to write the RDB file of the loaded data

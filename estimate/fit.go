@@ -20,6 +20,7 @@ type Sample struct {
 	EmptyMemory  int64   // used_memory of a server that loaded nothing
 	RSS          int64   // used_memory_rss after the load
 	ForkUsec     float64 // latest_fork_usec after a BGSAVE of the loaded data
+	COWBytes     int64   // rdb_last_cow_size after that BGSAVE, bytes (0: not measured)
 	SaveSeconds  float64 // wall time of a foreground SAVE of the loaded data (0: not measured)
 }
 
@@ -32,9 +33,12 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // sample whose keys are all of one class gives that class's per-element
 // figure, and every AOF sample of one command that command's figure.
 // Fork figures are fitted over all samples by Theil–Sen, RSS by least
-// squares. meta gives the
+// squares; when the samples' sizes span less than a factor of four (too
+// little to tell the fork line's slope from its base) or the fit finds no
+// slope, and meta has a fork line, that line is scaled to the samples'
+// median ratio. meta gives the
 // descriptive fields (Server, ServerBuild, Machine, Measured, Source,
-// Error).
+// Error) and that prior fork line.
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c := meta
 	c.Load.NsPerElement = map[Class]float64{}
@@ -155,11 +159,14 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
 	// Fork: least squares of fork µs over page-table MiB; RSS ratio: median.
-	var xs, ys, us, rs []float64
+	var xs, ys, us, rs, cows []float64
 	var sk, sb, sy []float64
 	for _, a := range all {
 		if a.s.RSS > 0 && a.s.UsedMemory > 0 {
 			us, rs = append(us, float64(a.s.UsedMemory)), append(rs, float64(a.s.RSS))
+		}
+		if a.s.COWBytes > 0 {
+			cows = append(cows, float64(a.s.COWBytes))
 		}
 		if a.s.ForkUsec > 0 && a.s.RSS > 0 {
 			xs = append(xs, PageTableBytes(a.s.RSS, 4096)/(1<<20))
@@ -177,6 +184,19 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		c.Memory.RSSRatioLibc = c.Memory.RSSRatio
 	}
 	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = robustLine(xs, ys)
+	if lo, hi := minMax(xs); (hi < 4*lo || c.Fork.UsecPerPageTableMiB == 0) && meta.Fork.UsecPerPageTableMiB > 0 {
+		// Samples within a factor of four in size cannot tell the slope
+		// from the base on a noisy machine (a calibration's small
+		// samples), nor can a fit that found no slope: meta's line,
+		// scaled to the samples.
+		var r []float64
+		for i := range xs {
+			r = append(r, ys[i]/(meta.Fork.BaseUsec+meta.Fork.UsecPerPageTableMiB*xs[i]))
+		}
+		k := median(r)
+		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = meta.Fork.BaseUsec*k, meta.Fork.UsecPerPageTableMiB*k
+	}
+	c.Fork.COWBaseBytes = median(cows)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
 }
@@ -189,6 +209,17 @@ func PageTableBytes(rss int64, pageSize int64) float64 {
 		return 0
 	}
 	return float64((rss+pageSize-1)/pageSize) * 8
+}
+
+func minMax(v []float64) (lo, hi float64) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
 }
 
 func median(v []float64) float64 {

@@ -151,7 +151,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		SameServer: rep.Server == c.Server, Notes: []string{}}
 	if !o.Calibrated {
 		rel *= 2
-		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (a coefficients file measured here, --calibration FILE, narrows it)", c.Machine, rel*100))
+		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (rdbkit estimate --calibrate SERVER_BINARY measures this machine's)", c.Machine, rel*100))
 	}
 	if !cal.SameServer {
 		rel *= 1.5
@@ -306,9 +306,10 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	if o.WriteRate > 0 {
 		// Each write dirties at least one page the child still reads; at
 		// most every page is copied once.
+		// The server's own copy-on-write (cow_base_bytes) comes on top.
 		pages := o.WriteRate * saveS
-		f.COWAtRate = int64(math.Min(pages*4096, float64(rss)))
-		f.COWAtRateTHP = int64(math.Min(pages*(2<<20), float64(rss)))
+		f.COWAtRate = int64(math.Min(c.Fork.COWBaseBytes+pages*4096, float64(rss)))
+		f.COWAtRateTHP = int64(math.Min(c.Fork.COWBaseBytes+pages*(2<<20), float64(rss)))
 		f.PeakRSS = rss + f.COWAtRate
 	}
 	if m.MaxMemory > 0 && f.PeakRSS > m.MaxMemory {

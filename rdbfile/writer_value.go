@@ -179,6 +179,9 @@ type ValueWriter struct {
 	str    []byte
 	strSet bool
 	borrow bool // Add's bytes stay valid until Close (WriteKey)
+	// nonInts counts the buffered set members that are not canonical
+	// integers (allInts without a rescan per Add).
+	nonInts int
 }
 
 // own returns b, copied unless the caller keeps it valid until Close.
@@ -355,6 +358,11 @@ func (vw *ValueWriter) Add(el *Element) error {
 		return vw.flushErr()
 	}
 	vw.a = append(vw.a, vw.own(el.Member))
+	if vw.h.Kind == KindSet {
+		if _, ok := isCanonicalInt(el.Member); !ok {
+			vw.nonInts++
+		}
+	}
 	switch vw.h.Kind {
 	case KindZSet:
 		vw.score = append(vw.score, el.Score)
@@ -493,14 +501,8 @@ func (vw *ValueWriter) compactPossible() bool {
 	return true
 }
 
-func (vw *ValueWriter) allInts() bool {
-	for _, m := range vw.a {
-		if _, ok := isCanonicalInt(m); !ok {
-			return false
-		}
-	}
-	return true
-}
+// allInts reports whether every buffered set member is a canonical integer.
+func (vw *ValueWriter) allInts() bool { return vw.nonInts == 0 }
 
 func (vw *ValueWriter) maxLen(s [][]byte) int {
 	m := 0

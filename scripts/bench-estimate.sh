@@ -3,19 +3,24 @@
 # (make bench-estimate). For each dataset shape, at two sizes (S, and L = 2 × S):
 #   - builds the data in a fresh server (DEBUG POPULATE, EVAL loops, or RESP
 #     commands through redis-cli --pipe for the AOF sets), saves it;
-#   - restarts the server on the file RUNS times and keeps the fastest load:
-#     the log's "DB loaded from disk: N seconds" ("... append only file" for
-#     AOF sets), INFO used_memory and used_memory_rss after load, and
-#     latest_fork_usec after a BGSAVE of the loaded data; and the CPU time the
-#     server spent until then (INFO cpu used_cpu_user + used_cpu_sys), which
-#     on a busy machine is a steadier measure of the load's cost than the wall
-#     time;
+#   - loads the file RUNS times, each in a fresh server, and keeps the
+#     cheapest load: the CPU time the server spent loading (INFO cpu
+#     used_cpu_user + used_cpu_sys), which on a busy machine is a steadier
+#     measure of the load's cost than the wall time, and that wall time;
+#     INFO used_memory and used_memory_rss after load, and latest_fork_usec
+#     after a BGSAVE of the loaded data. An RDB file is loaded by DEBUG
+#     RELOAD NOSAVE into a server started empty (CPU and wall time of that
+#     call alone, without the server's start); an AOF set at startup (CPU
+#     time until loaded minus the median CPU time of an empty server's start,
+#     and the log's "DB loaded from append only file: N seconds");
 #   - times a foreground SAVE of the loaded data (the RDB write).
 # Then scripts/benchestimate fits the model's coefficients on the S sizes
 # and predicts the L sizes (and the S sizes) from the files alone.
 # Usage: scripts/bench-estimate.sh [outdir]   (SCALE=2 doubles every size; RUNS=3;
 #   REDIS_SERVER=/path/to/redis-server; MEASURE_ONLY=1 skips the report;
-#   SHAPES="name:keys ..." and AOFS="name:commands:CMD ..." choose the datasets)
+#   SHAPES="name:keys ..." and AOFS="name:commands:CMD ..." choose the datasets;
+#   REUSE=dir takes the datasets of an earlier run's outdir instead of building
+#   them again, where it has them; SAVE=0 skips the timed SAVE)
 set -euo pipefail
 out=${1:-bench-data/estimate}
 scale=${SCALE:-1}
@@ -94,26 +99,34 @@ shapes=${SHAPES-"strings-small:150000 strings-large:12000 hash-listpack:20000 ha
 aofs=${AOFS-"aof-set:300000:SET aof-hset:200000:HSET aof-xadd:150000:XADD"}
 tsv=$out/measurements.tsv
 printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\n' >"$tsv"
-# Memory of an empty server, subtracted by the model's base.
-mkdir -p "$work/empty"; start "$work/empty"; empty=$(info memory used_memory); cpu0=$(cpu); stop
-echo "empty server used_memory: $empty, CPU at start ${cpu0}s"
+# Memory of an empty server (the model's base) and the median CPU time of
+# its start (subtracted from an AOF set's load at startup).
+mkdir -p "$work/empty"; starts=
+for _ in 1 2 3; do start "$work/empty"; empty=$(info memory used_memory); starts="$starts $(cpu)"; stop; done
+cpu0=$(printf '%s\n' $starts | sort -n | sed -n 2p)
+echo "empty server used_memory: $empty, CPU at start${starts} s (median ${cpu0} s)"
+reuse=${REUSE:-}
 
 for spec in $shapes; do
   shape=${spec%%:*}; base=${spec#*:}
   for size in S L; do
     n=$((base * scale)); [ $size = L ] && n=$((n * 2))
     dir=$work/$shape-$size; rm -rf "$dir"; mkdir -p "$dir"
-    start "$dir"; gen "$shape" "$n"; cli save >/dev/null; stop
+    if [ -n "$reuse" ] && [ -f "$reuse/$shape-$size.rdb" ]; then cp "$reuse/$shape-$size.rdb" "$dir/dump.rdb"
+    else start "$dir"; gen "$shape" "$n"; cli save >/dev/null; stop; fi
     best=; bestcpu=; mem=; rss=; fork=
     for _ in $(seq "$runs"); do
+      mv "$dir/dump.rdb" "$dir/sample.rdb"
       start "$dir"
-      keep best "$(grep -o 'DB loaded from disk: [0-9.]* seconds' "$dir/log" | awk '{print $5}')"
-      keep bestcpu "$(cpu)"
+      c0=$(cpu); mv "$dir/sample.rdb" "$dir/dump.rdb"
+      t0=$(now_ms); cli debug reload nosave >/dev/null; t1=$(now_ms)
+      keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
+      keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
       mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
       keep fork "$(bgsave_fork)"
       stop
     done
-    start "$dir"; t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
+    t0=0; t1=0; [ "${SAVE:-1}" = 0 ] || { start "$dir"; t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop; }
     cp "$dir/dump.rdb" "$out/$shape-$size.rdb"
     printf '%s\t%s\trdb\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" $size "$out/$shape-$size.rdb" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" $((t1 - t0)) >>"$tsv"
     echo "$shape $size: $n keys, load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us, save $((t1 - t0))ms"
@@ -125,14 +138,17 @@ for spec in $aofs; do
   for size in S L; do
     n=$((base * scale)); [ $size = L ] && n=$((n * 2))
     dir=$work/$shape-$size; rm -rf "$dir"; mkdir -p "$dir"
-    start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
-    resp "$n" "$cmd" | cli --pipe >/dev/null
-    stop
+    if [ -n "$reuse" ] && [ -d "$reuse/$shape-$size" ]; then cp -r "$reuse/$shape-$size" "$dir/appendonlydir"
+    else
+      start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
+      resp "$n" "$cmd" | cli --pipe >/dev/null
+      stop
+    fi
     best=; bestcpu=; mem=; rss=; fork=
     for _ in $(seq "$runs"); do
       start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
       keep best "$(grep -o 'DB loaded from append only file: [0-9.]* seconds' "$dir/log" | awk '{print $7}')"
-      keep bestcpu "$(cpu)"
+      keep bestcpu "$(awk -v a="$(cpu)" -v b="$cpu0" 'BEGIN{printf "%.6f", a-b}')"
       mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
       keep fork "$(bgsave_fork)"
       stop

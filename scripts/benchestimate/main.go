@@ -14,10 +14,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +32,7 @@ import (
 func main() {
 	tsv := flag.String("measurements", "bench-data/estimate/measurements.tsv", "measurements of scripts/bench-estimate.sh")
 	out := flag.String("coefficients", "", "write the fitted coefficients here")
-	startCPU := flag.Float64("start-cpu", 0.04, "CPU seconds of a server that loads nothing")
+	startCPU := flag.Float64("start-cpu", 0, "CPU seconds to subtract from every load_cpu_s (0: the measurements are already the loads alone)")
 	machine := flag.String("machine", "", "machine description for the coefficients")
 	build := flag.String("server-build", "", "server build for the coefficients")
 	flag.Parse()
@@ -131,7 +131,51 @@ func run(tsv, out string, startCPU float64, machine, build string) error {
 			mib(float64(s.UsedMemory)), mib(p.rep.Memory.UsedMemory.Value), 100*p.mErr,
 			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1))
 	}
+	// The summary over the held-out (L) datasets.
+	var le, me, fe []float64
+	for _, p := range preds {
+		if p.r.size != "L" {
+			continue
+		}
+		le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
+		if p.r.sample.ForkUsec > 0 {
+			fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
+		}
+	}
+	fmt.Fprintf(w, "\nSummary: on the %d held-out datasets (the L sizes), load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
+		len(le), 100*median(le), 100*maxOf(le), within(le, 0.2), len(le), 100*median(me), 100*maxOf(me), within(me, 0.1), len(me),
+		100*median(fe), 100*maxOf(fe), within(fe, 0.3), len(fe))
 	return nil
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func maxOf(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+func within(v []float64, lim float64) int {
+	n := 0
+	for _, x := range v {
+		if x <= lim {
+			n++
+		}
+	}
+	return n
 }
 
 func yes(b bool) string {
@@ -156,26 +200,8 @@ func scan(kind, path string) ([]*estimate.Part, error) {
 			return nil, err
 		}
 		p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: st.Size()}
-		r := rdbfile.NewReader(bufio.NewReaderSize(f, 256<<10), &rdbfile.Options{Size: st.Size()})
-		h, err := r.Header()
-		if err != nil {
+		if err := estimate.ReadRDB(f, p); err != nil {
 			return nil, err
-		}
-		p.AddHeader(h)
-		for {
-			e, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			if e.Kind == rdbfile.EntryKey {
-				if err := e.Skip(); err != nil {
-					return nil, err
-				}
-			}
-			p.AddEntry(e)
 		}
 		return []*estimate.Part{p}, nil
 	}
