@@ -83,11 +83,13 @@ drop (keys already expired at --now, as a primary drops them when it loads),
 --min-bytes and --max-bytes (a key's serialized size in IN, the bytes column
 of 'inspect --keys', which shares these filters).
 
---config redis.conf takes the target's encoding limits from a server's
-configuration file instead of the release's defaults: hash-, zset- and
-set-max-listpack-entries/-value, set-max-intset-entries,
+--config redis.conf takes the encoding limits of re-encoded keys from a
+server's configuration file instead of the release's defaults: hash-, zset-
+and set-max-listpack-entries/-value, set-max-intset-entries,
 list-max-listpack-size, list-compress-depth, stream-node-max-bytes/-entries
-(and their *-ziplist-* aliases). Other directives are ignored.
+(and their *-ziplist-* aliases); other directives are ignored. Keys copied
+byte for byte keep their encoding (the server converts an oversized listpack
+when it loads it); --reencode applies the limits to every key.
 
 The output never replaces IN: it is written to a temporary file next to OUT,
 synced, re-read by the verifier (unless --no-verify) and renamed. "-o -"
@@ -130,7 +132,7 @@ be "-", gzip, zstd or Valkey LZ4 ("VCS") compressed. --json writes one
 	f.IntVar(&o.maxKeys, "max-keys", 20, "keys named per loss category in the report")
 	f.StringVar(&o.minBytes, "min-bytes", "", "keep only keys whose serialized size is at least this (512, 4kb, 1mb)")
 	f.StringVar(&o.maxBytes, "max-bytes", "", "keep only keys whose serialized size is at most this")
-	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to take the target's listpack, intset and quicklist limits from")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to take the listpack, intset and quicklist limits of re-encoded keys from")
 	addNowFlag(c, app) // for --expired drop
 	return c
 }
