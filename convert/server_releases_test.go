@@ -217,6 +217,31 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 				cells[ti].pass++
 			}
 		}
+		// A Redis 7.0 release candidate's pre-release FUNCTION record
+		// (0xF6), written as FUNCTION2 for every target after RDB 10: the
+		// server loads the library and runs its function. (RDB 10 keeps
+		// the record as it is, for Redis 7.0; these servers refuse it, as
+		// they refuse the input.)
+		for _, tg := range targets {
+			if tg.opts.Dialect == rdbfile.DialectRedis && tg.opts.Version <= 10 {
+				continue
+			}
+			name := fmt.Sprintf("%s: pre-release FUNCTION -> %s", s.name, tg)
+			out, _, err := run(t, preGAFunctionRDB(), tg.opts, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := os.WriteFile(filepath.Join(s.dir, "dump.rdb"), out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.c.do("DEBUG", "RELOAD", "NOSAVE"); err != nil {
+				t.Fatalf("%s: the server refused the output: %v", name, err)
+			}
+			if got, err := s.c.do("FCALL", "f", "0"); err != nil || got != int64(1) {
+				t.Errorf("%s: FCALL f: %v %v", name, got, err)
+			}
+			s.c.do("FUNCTION", "FLUSH")
+		}
 		for ti, tg := range targets {
 			c := cells[ti]
 			res := "pass"
