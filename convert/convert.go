@@ -459,7 +459,7 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 		}
 		return err
 	}
-	if writing {
+	if c.writing() {
 		c.rep.KeysWritten++
 		c.rep.Reencoded++
 		c.rep.Encodings[e.TypeName]++

@@ -169,6 +169,9 @@ func distinctGoodRDBs(t *testing.T) []string {
 //
 // It logs a table of server x target x result.
 func TestConvertReleaseServersLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the newer-server load test runs for minutes")
+	}
 	root := os.Getenv("RDBKIT_SERVERS")
 	var bins []string
 	for _, b := range testserver.Releases(t) {
@@ -187,6 +190,7 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 	var table []string
 	start := time.Now()
 	for _, bin := range bins {
+		began := time.Now()
 		s := startLocal(t, bin)
 		targets := loadableTargets(s.rel)
 		cells := make([]cell, len(targets))
@@ -251,6 +255,7 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 			table = append(table, fmt.Sprintf("| %s (%s) | %s | %s | %d |", s.name, s.rel, tg, res, c.dumps))
 		}
 		s.srv.Stop()
+		t.Logf("%s: %d targets in %s", s.name, len(targets), time.Since(began).Round(time.Second))
 	}
 	t.Logf("%d files, %s\n| server | target | result | dumps loaded |\n|---|---|---|---|\n%s",
 		len(files), time.Since(start).Round(time.Second), strings.Join(table, "\n"))
