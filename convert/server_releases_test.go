@@ -183,10 +183,7 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 		t.Skip("RDBKIT_SERVERS names no server binaries (one folder per release, each holding redis-server or valkey-server): the newer-server load test is skipped")
 	}
 	files := distinctGoodRDBs(t)
-	type cell struct {
-		pass, fail, dumps int
-		blocked           int // outputs a policy left without any key
-	}
+	type cell struct{ pass, fail, dumps int }
 	var table []string
 	start := time.Now()
 	for _, bin := range bins {
