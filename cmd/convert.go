@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +20,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdbkit/rdbkit/convert"
+	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/release"
 )
@@ -39,6 +42,9 @@ type convertOptions struct {
 	types         []string
 	expired       string
 	maxKeys       int
+	minBytes      string // --min-bytes, --max-bytes: bounds of a key's serialized size
+	maxBytes      string
+	config        string // --config redis.conf: encoding limits of the target
 }
 
 // policyFlags are the loss cases with a fail|drop policy, by flag name.
@@ -73,7 +79,17 @@ Targets: ` + strings.Join(names, ", ") + `, or "rdb-N" (Redis RDB
 version N, 1..15) and "valkey-rdb-80".
 
 Filters: --db (repeatable), --db-map SRC:DST, --match GLOB, --type, --expired
-drop (keys already expired at --now, as a primary drops them when it loads).
+drop (keys already expired at --now, as a primary drops them when it loads),
+--min-bytes and --max-bytes (a key's serialized size in IN, the bytes column
+of 'inspect --keys', which shares these filters).
+
+--config redis.conf takes the encoding limits of re-encoded keys from a
+server's configuration file instead of the release's defaults: hash-, zset-
+and set-max-listpack-entries/-value, set-max-intset-entries,
+list-max-listpack-size, list-compress-depth, stream-node-max-bytes/-entries
+(and their *-ziplist-* aliases); other directives are ignored. Keys copied
+byte for byte keep their encoding (the server converts an oversized listpack
+when it loads it); --reencode applies the limits to every key.
 
 The output never replaces IN: it is written to a temporary file next to OUT,
 synced, re-read by the verifier (unless --no-verify) and renamed. "-o -"
@@ -114,6 +130,9 @@ be "-", gzip, zstd or Valkey LZ4 ("VCS") compressed. --json writes one
 	f.StringSliceVar(&o.types, "type", nil, "keep only keys of these types (string, list, set, zset, hash, stream, module, array)")
 	f.StringVar(&o.expired, "expired", "keep", "keep|drop keys already expired at --now")
 	f.IntVar(&o.maxKeys, "max-keys", 20, "keys named per loss category in the report")
+	f.StringVar(&o.minBytes, "min-bytes", "", "keep only keys whose serialized size is at least this (512, 4kb, 1mb)")
+	f.StringVar(&o.maxBytes, "max-bytes", "", "keep only keys whose serialized size is at most this")
+	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to take the listpack, intset and quicklist limits of re-encoded keys from")
 	addNowFlag(c, app) // for --expired drop
 	return c
 }
@@ -173,6 +192,10 @@ func (o *convertOptions) library(app *App) (*convert.Options, error) {
 	if o.match != "" {
 		co.Match = []byte(o.match)
 	}
+	var err error
+	if co.MinBytes, co.MaxBytes, err = sizeBounds(o.minBytes, o.maxBytes); err != nil {
+		return nil, err
+	}
 	for _, t := range o.types {
 		k, ok := kindByName[strings.ToLower(t)]
 		if !ok {
@@ -206,6 +229,11 @@ func runConvert(ctx context.Context, app *App, o convertOptions, inPath string) 
 		return err
 	}
 	tgt.NoCompression, tgt.NoChecksum = o.noCompression, o.noChecksum
+	if o.config != "" {
+		if tgt.Limits, err = configLimits(o.config, tgt); err != nil {
+			return err
+		}
+	}
 	if o.compress != "" && o.compress != compGzip && o.compress != compZstd {
 		return usageErrorf("--compress must be gzip or zstd, not %q", o.compress)
 	}
@@ -423,4 +451,50 @@ func renderConvert(app *App, o convertOptions, tname, inPath string, rep *conver
 		fmt.Fprintf(w, "lost %s:\t%d (policy %s): %s%s\n", l.Category, l.Count, l.Policy, strings.Join(ks, ", "), more)
 	}
 	return nil
+}
+
+// configLimits returns the encoding limits of target tgt (its release's
+// defaults, else rdbfile.DefaultLimits) as the redis.conf at path changes
+// them (the last occurrence of a directive wins, as in the server).
+// Sizes in bytes take redis.conf units (estimate.ParseBytes); entry counts
+// are plain numbers, list-max-listpack-size may be negative.
+func configLimits(path string, tgt rdbfile.WriterOptions) (*rdbfile.Limits, error) {
+	lim := rdbfile.DefaultLimits(tgt.Dialect, tgt.Version)
+	if tgt.Limits != nil {
+		lim = *tgt.Limits
+	}
+	err := manifest.ConfigDirectives(path, func(line int, argv []string) error {
+		name := strings.ToLower(argv[0])
+		if probe := lim; !probe.Set(name, 0) {
+			return nil // not an encoding limit
+		}
+		bad := func(want string) error {
+			return usageErrorf("--config %s:%d: %s takes %s, not %q", path, line, argv[0], want, strings.Join(argv[1:], " "))
+		}
+		if len(argv) != 2 {
+			return bad("one value")
+		}
+		var n int64
+		var err error
+		switch {
+		case strings.HasSuffix(name, "-value") || strings.HasSuffix(name, "-bytes"):
+			if n, err = estimate.ParseBytes(argv[1]); err != nil || n > math.MaxInt32 {
+				return bad("a size in bytes")
+			}
+		case name == "list-max-listpack-size" || name == "list-max-ziplist-size":
+			if n, err = strconv.ParseInt(argv[1], 10, 32); err != nil {
+				return bad("a number")
+			}
+		default:
+			if n, err = strconv.ParseInt(argv[1], 10, 32); err != nil || n < 0 {
+				return bad("a number >= 0")
+			}
+		}
+		lim.Set(name, int(n))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &lim, nil
 }

@@ -208,25 +208,13 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 // split with the server's rules (manifest.SplitArgs); "include" is not
 // followed.
 func readEstimateConfig(path string, c *estimate.Config) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	c.FromFile = true
-	for i, ln := range strings.Split(string(data), "\n") {
-		ln = strings.Trim(ln, " \t\r")
-		if ln == "" || ln[0] == '#' {
-			continue
-		}
-		argv, ok := manifest.SplitArgs(ln)
-		if !ok {
-			continue
-		}
+	return manifest.ConfigDirectives(path, func(line int, argv []string) error {
 		if err := c.Apply(argv); err != nil {
-			return usageErrorf("--config %s:%d: %v", path, i+1, err)
+			return usageErrorf("--config %s:%d: %v", path, line, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // calibrationPath is the user's calibration file for release rel

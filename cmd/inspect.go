@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rdbkit/rdbkit/internal/glob"
+	"github.com/rdbkit/rdbkit/estimate"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/rdbscan"
 )
@@ -24,8 +24,10 @@ type inspectOptions struct {
 	types  []string // --type filter (keys mode)
 	match  string   // --match GLOB (keys mode)
 	nocase bool     // --match-nocase
-	top    int      // --top N
-	jobs   int      // --jobs: goroutines checking values (rdbscan.Options.Jobs)
+	// --min-bytes, --max-bytes (keys mode): bounds of a key's serialized size
+	minBytes, maxBytes string
+	top                int // --top N
+	jobs               int // --jobs: goroutines checking values (rdbscan.Options.Jobs)
 }
 
 func newInspectCmd(app *App) *cobra.Command {
@@ -46,8 +48,9 @@ checksum status. For an AOF set it prints the manifest and, per file, its
 RDB part, command counts, databases, #TS range, MULTI blocks and ok_up_to.
 
 With --keys it lists every key instead: db, key, type, encoding, RDB type,
-expire time, serialized size and elements; --db, --type and --match filter
-the list. Keys are shown escaped in text ("\xff") and exact in JSON (a JSON
+expire time, serialized size and elements; --db, --type, --match,
+--min-bytes and --max-bytes (on the serialized size) filter the list, with
+the filter code convert uses. Keys are shown escaped in text ("\xff") and exact in JSON (a JSON
 string when valid UTF-8, else {"b64": "..."}).
 
 Output is styled on a terminal, plain "key:<TAB>value" text otherwise, and
@@ -77,6 +80,8 @@ the error that stopped reading. See docs/json.md.` + exitStatusHelp +
 	f.StringSliceVar(&o.types, "type", nil, "with --keys: only these types: string, list, set, zset, hash, stream, module, array, gcra, or an RDB type name such as HASH_LISTPACK")
 	f.StringVar(&o.match, "match", "", "with --keys: only keys matching this Redis glob pattern (*, ?, [a-z], \\x)")
 	f.BoolVar(&o.nocase, "match-nocase", false, "with --match: ignore ASCII case")
+	f.StringVar(&o.minBytes, "min-bytes", "", "with --keys: only keys whose serialized size (the bytes column) is at least this (512, 4kb, 1mb)")
+	f.StringVar(&o.maxBytes, "max-bytes", "", "with --keys: only keys whose serialized size is at most this")
 	f.IntVar(&o.top, "top", 10, "how many of the biggest keys to show (0 = none)")
 	f.StringVar(&o.config, "config", "", "redis.conf/valkey.conf to read appenddirname and appendfilename from (AOF inputs)")
 	addNowFlag(c, app)
@@ -91,10 +96,10 @@ func runInspect(ctx context.Context, app *App, o inspectOptions, path string) er
 	if err := checkJobs(o.jobs); err != nil {
 		return err
 	}
-	if !o.keys && (len(o.dbs) > 0 || len(o.types) > 0 || o.match != "") {
-		return usageErrorf("--db, --type and --match need --keys")
+	if !o.keys && (len(o.dbs) > 0 || len(o.types) > 0 || o.match != "" || o.minBytes != "" || o.maxBytes != "") {
+		return usageErrorf("--db, --type, --match, --min-bytes and --max-bytes need --keys")
 	}
-	var filt *keyFilter
+	var filt *rdbscan.KeyFilter
 	if o.keys {
 		var err error
 		if filt, err = newKeyFilter(o); err != nil {
@@ -549,28 +554,22 @@ func renderInspectStyled(w io.Writer, s *styles, rep *inspectReport) error {
 	return err
 }
 
-// keyFilter selects keys for --keys.
-type keyFilter struct {
-	dbs    map[int]bool
-	kinds  map[rdbfile.Kind]bool
-	rtypes map[string]bool
-	match  []byte
-	nocase bool
-}
-
-func newKeyFilter(o inspectOptions) (*keyFilter, error) {
-	f := &keyFilter{nocase: o.nocase}
+// newKeyFilter builds the --keys filter (rdbscan.KeyFilter, which convert
+// shares) from the flags.
+func newKeyFilter(o inspectOptions) (*rdbscan.KeyFilter, error) {
+	f := &rdbscan.KeyFilter{NoCase: o.nocase}
 	if o.match != "" {
-		f.match = []byte(o.match)
+		f.Match = []byte(o.match)
 	}
 	for _, d := range o.dbs {
 		if d < 0 {
 			return nil, usageErrorf("--db must be >= 0, got %d", d)
 		}
-		if f.dbs == nil {
-			f.dbs = map[int]bool{}
-		}
-		f.dbs[d] = true
+		f.DBs = append(f.DBs, d)
+	}
+	var err error
+	if f.MinBytes, f.MaxBytes, err = sizeBounds(o.minBytes, o.maxBytes); err != nil {
+		return nil, err
 	}
 	kinds := map[string]rdbfile.Kind{}
 	for k := rdbfile.KindString; k <= rdbfile.KindGCRA; k++ {
@@ -585,17 +584,11 @@ func newKeyFilter(o inspectOptions) (*keyFilter, error) {
 	for _, t := range o.types {
 		t = strings.TrimSpace(t)
 		if k, ok := kinds[strings.ToLower(t)]; ok {
-			if f.kinds == nil {
-				f.kinds = map[rdbfile.Kind]bool{}
-			}
-			f.kinds[k] = true
+			f.Kinds = append(f.Kinds, k)
 			continue
 		}
 		if up := strings.ToUpper(t); rtypes[up] {
-			if f.rtypes == nil {
-				f.rtypes = map[string]bool{}
-			}
-			f.rtypes[up] = true
+			f.TypeNames = append(f.TypeNames, up)
 			continue
 		}
 		return nil, usageErrorf("unknown --type %q (want string, list, set, zset, hash, stream, module, array, gcra or an RDB type name such as HASH_LISTPACK)", t)
@@ -603,20 +596,28 @@ func newKeyFilter(o inspectOptions) (*keyFilter, error) {
 	return f, nil
 }
 
-func (f *keyFilter) want(e *rdbfile.Entry) bool {
-	if f.dbs != nil && !f.dbs[e.DB] {
-		return false
-	}
-	if f.kinds != nil || f.rtypes != nil {
-		if !f.kinds[e.ValueKind] && !f.rtypes[e.TypeName] {
-			return false
+// sizeBounds parses --min-bytes and --max-bytes: sizes as redis.conf
+// writes them (estimate.ParseBytes: 512, 4kb, 1mb); "" is no bound (0).
+func sizeBounds(minText, maxText string) (lo, hi int64, err error) {
+	for _, b := range []struct {
+		flag, text string
+		n          *int64
+	}{{"min-bytes", minText, &lo}, {"max-bytes", maxText, &hi}} {
+		if b.text == "" {
+			continue
+		}
+		if *b.n, err = estimate.ParseBytes(b.text); err != nil {
+			return 0, 0, usageErrorf("--%s: %v", b.flag, err)
 		}
 	}
-	return f.match == nil || glob.Match(f.match, e.Key, f.nocase)
+	if hi > 0 && lo > hi {
+		return 0, 0, usageErrorf("--min-bytes %d is above --max-bytes %d", lo, hi)
+	}
+	return lo, hi, nil
 }
 
 // inspectKeys streams the key list.
-func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, jobs int, done func()) error {
+func inspectKeys(ctx context.Context, app *App, in *input, f *rdbscan.KeyFilter, jobs int, done func()) error {
 	out := app.IO.Out
 	mode := app.mode()
 	now := app.Now().UnixMilli()
@@ -625,7 +626,7 @@ func inspectKeys(ctx context.Context, app *App, in *input, f *keyFilter, jobs in
 		fmt.Fprintln(out, s.Header.UnsetPadding().Render("db\tkey\ttype\tencoding\trdb type\texpire\tbytes\telements"))
 	}
 	each := func(e *rdbfile.Entry) error {
-		if e.Kind != rdbfile.EntryKey || !f.want(e) {
+		if e.Kind != rdbfile.EntryKey || !f.Want(e) {
 			return nil
 		}
 		k := keyJSON(e.DB, e.Key, e.ValueKind, e.Encoding, e.TypeName, e.ExpireAt, e.Size, e.Len, e.Offset, now)

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/rdbkit/rdbkit/internal/glob"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/rdbscan"
 )
@@ -55,12 +54,18 @@ type Options struct {
 	FieldTTL, StreamMeta, Functions, Modules, Types, SlotInfo, KeyMeta Policy
 
 	// Filters. A nil DBs keeps every database.
-	DBs     []int       // databases to keep
-	DBMap   map[int]int // source database -> target database
-	Match   []byte      // glob pattern a key must match (Redis KEYS syntax)
-	Kinds   []rdbfile.Kind
-	Expired bool  // drop keys already expired at Now (as a primary does when it loads)
-	Now     int64 // ms since the Unix epoch, for Expired
+	DBs   []int       // databases to keep
+	DBMap map[int]int // source database -> target database
+	Match []byte      // glob pattern a key must match (Redis KEYS syntax)
+	Kinds []rdbfile.Kind
+	// MinBytes and MaxBytes bound the serialized size of a key's record in
+	// the input (rdbscan.KeyFilter, as `inspect --keys` shows it); 0: no
+	// bound. The size is known once the key was read: its output is held
+	// in memory until then (Writer.Hold), at most the converted bytes of
+	// MinBytes (MaxBytes when set) of input.
+	MinBytes, MaxBytes int64
+	Expired            bool  // drop keys already expired at Now (as a primary does when it loads)
+	Now                int64 // ms since the Unix epoch, for Expired
 
 	// NoRaw re-encodes every key even where a raw copy is possible.
 	NoRaw bool
@@ -141,7 +146,8 @@ func Convert(r *rdbfile.Reader, w *rdbfile.Writer, opts *Options) (*Report, erro
 	if o.MaxNamed == 0 {
 		o.MaxNamed = 20
 	}
-	c := &conv{r: r, w: w, o: &o, rep: &Report{Encodings: map[string]int64{}}, db: -1}
+	c := &conv{r: r, w: w, o: &o, rep: &Report{Encodings: map[string]int64{}}, db: -1,
+		f: rdbscan.KeyFilter{DBs: o.DBs, Kinds: o.Kinds, Match: o.Match, MinBytes: o.MinBytes, MaxBytes: o.MaxBytes}}
 	err := c.run()
 	c.rep.BytesRead = r.Offset()
 	c.rep.BytesWritten = w.Offset()
@@ -156,8 +162,9 @@ type conv struct {
 	w   *rdbfile.Writer
 	o   *Options
 	rep *Report
-	db  int // source database of the records being read
-	out int // target database selected in the output, -1 before any
+	f   rdbscan.KeyFilter // Options' filters
+	db  int               // source database of the records being read
+	out int               // target database selected in the output, -1 before any
 	sel bool
 }
 
@@ -192,10 +199,6 @@ func (c *conv) run() error {
 
 // writing reports whether output is still produced (nothing is, once blocked).
 func (c *conv) writing() bool { return !c.rep.Blocked }
-
-func (c *conv) keepDB(db int) bool {
-	return c.o.DBs == nil || slices.Contains(c.o.DBs, db)
-}
 
 func (c *conv) targetDB(db int) int {
 	if d, ok := c.o.DBMap[db]; ok {
@@ -246,7 +249,7 @@ func (c *conv) record(e *rdbfile.Entry, td rdbfile.Dialect, tv int) error {
 // filtering reports whether a filter may leave keys out.
 func (c *conv) filtering() bool {
 	o := c.o
-	return o.DBs != nil || o.DBMap != nil || o.Match != nil || o.Kinds != nil || o.Expired
+	return o.DBs != nil || o.DBMap != nil || o.Match != nil || o.Kinds != nil || o.Expired || c.f.Sized()
 }
 
 // opcode copies a non-key record raw, else re-writes it with rewrite, else
@@ -319,12 +322,19 @@ func (c *conv) selectDB(db int) error {
 
 func (c *conv) key(e *rdbfile.Entry) error {
 	c.rep.KeysRead++
-	o := c.o
-	if !c.keepDB(e.DB) || (o.Match != nil && !glob.Match(o.Match, e.Key, false)) ||
-		(o.Kinds != nil && !slices.Contains(o.Kinds, e.ValueKind)) {
+	if !c.f.Head(e) {
 		c.rep.KeysFiltered++
 		return nil
 	}
+	if c.f.Sized() {
+		return c.sizedKey(e)
+	}
+	return c.keyBody(e)
+}
+
+// keyBody converts a key that passed the filters.
+func (c *conv) keyBody(e *rdbfile.Entry) error {
+	o := c.o
 	if o.Expired && e.ExpireAt != rdbfile.NoExpire && e.ExpireAt < o.Now {
 		c.rep.loss(LossExpired, Drop, e.Key, o.MaxNamed)
 		return nil
@@ -413,8 +423,11 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 	var vw *rdbfile.ValueWriter
 	ttlLost := false
 	var cp rdbfile.Element
+	// A key begun is written to its end even if it blocks the output
+	// (which is then abandoned): a held key (sizedKey) may be taken back.
+	writing := c.writing()
 	err := e.Walk(func(el *rdbfile.Element) error {
-		if vw == nil && c.writing() {
+		if vw == nil && writing {
 			h.Count = e.Count()
 			var err error
 			if vw, err = c.w.BeginKey(h); err != nil {
@@ -430,12 +443,12 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 			cp.ExpireAt = rdbfile.NoExpire
 			el = &cp
 		}
-		if vw != nil && c.writing() {
+		if vw != nil {
 			return vw.Add(el)
 		}
 		return nil
 	})
-	if vw != nil && c.writing() { // (once blocked, the output is abandoned)
+	if vw != nil {
 		if cerr := vw.Close(); err == nil {
 			err = cerr
 		}

@@ -15,7 +15,7 @@ import (
 // convert to a target picked by the input: whatever the input, no panic;
 // when the input reads clean, the conversion (drop policies) succeeds and
 // its output reads clean too: convert never produces a file the reader
-// refuses.
+// refuses. Size filters included.
 func FuzzConvert(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "rdbfile", "testdata", "fuzz", "FuzzReader", "*"))
 	for _, p := range seeds {
@@ -35,6 +35,12 @@ func FuzzConvert(f *testing.F) {
 		clean := readsClean(data)
 		tg := targets[int(pick)%len(targets)]
 		o := allDrop
+		// The upper bits of pick set a size filter (Writer.Hold):
+		// --max-bytes, --min-bytes or both, at 16, 64 or 256 bytes.
+		if n := int64(16) << (2 * (pick >> 6 % 3)); pick&0x30 != 0 {
+			o.MaxBytes = map[bool]int64{true: n}[pick&0x10 != 0]
+			o.MinBytes = map[bool]int64{true: n / 2}[pick&0x20 != 0]
+		}
 		out, _, err := run(t, data, tg, &o)
 		if !clean {
 			return // an error is expected; a panic would have failed the test

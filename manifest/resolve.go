@@ -420,23 +420,11 @@ func (s *Set) scanDir(root *os.Root, listed map[string]bool) {
 // redis.conf or valkey.conf (the last occurrence wins, like the server's
 // config loader; values may be quoted). Empty results mean "not set".
 func ReadConfig(path string) (appendFilename, appendDirname string, err error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", "", err
-	}
-	for i, ln := range strings.Split(string(data), "\n") {
-		ln = strings.Trim(ln, " \t\r\n")
-		if ln == "" || ln[0] == '#' {
-			continue
-		}
-		argv, ok := SplitArgs(ln)
-		if !ok || len(argv) == 0 {
-			continue
-		}
+	err = ConfigDirectives(path, func(line int, argv []string) error {
 		switch strings.ToLower(argv[0]) {
 		case "appendfilename", "appenddirname":
 			if len(argv) != 2 || !isBaseName(argv[1]) {
-				return "", "", errors.New("manifest: " + path + ":" + strconv.Itoa(i+1) + ": " + argv[0] + " must be one plain file name")
+				return errors.New("manifest: " + path + ":" + strconv.Itoa(line) + ": " + argv[0] + " must be one plain file name")
 			}
 			if strings.EqualFold(argv[0], "appendfilename") {
 				appendFilename = argv[1]
@@ -444,6 +432,10 @@ func ReadConfig(path string) (appendFilename, appendDirname string, err error) {
 				appendDirname = argv[1]
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return "", "", err
 	}
 	return appendFilename, appendDirname, nil
 }

@@ -465,6 +465,17 @@ func (w *Writer) ResizeDB(keys, expires uint64) error {
 
 // WriteFunction writes a function library (FUNCTION2, 0xF5, RDB 10+): its
 // code, starting with the "#!<engine> name=<library>" line.
+//
+// The Writer never writes the pre-release FUNCTION record (0xF6: library
+// name, engine name, optional description, code), because no release
+// needs it: only Redis 7.0 release candidates wrote it (RDB 10); Redis 7.0
+// (the one release of package release that reads it, rdbFunctionLoad in
+// its src/rdb.c) reads FUNCTION2 as well and writes FUNCTION2 itself, and
+// Redis 7.2+ and every Valkey stop at 0xF6 ("Pre-release function format
+// not supported"). A 0xF6 record read from a 7.0 release candidate's file
+// is copied raw only to RDB 10 (CopyEntry) and otherwise written here as
+// FUNCTION2, with the code the reader rebuilt ("#!<engine>
+// name=<library>\n<code>", as Redis 7.0 rebuilds it when it loads one).
 func (w *Writer) WriteFunction(code []byte) error {
 	if err := w.begin(); err != nil {
 		return err

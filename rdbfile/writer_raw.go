@@ -149,6 +149,11 @@ func (w *Writer) rawOK(e *Entry) error {
 		if w.d == DialectRedis && w.v < 10 {
 			return w.unsupported("opcode FUNCTION2 (functions)", nil)
 		}
+		if e.Opcode == OpFunctionPre && !(w.d == DialectRedis && w.v == 10) {
+			// Only Redis 7.0 reads the pre-release record; WriteFunction
+			// writes its library as FUNCTION2.
+			return w.unsupported("opcode FUNCTION_PRE_GA (raw copy)", nil)
+		}
 	case EntryModuleAux:
 		if w.d == DialectRedis && w.v < 9 {
 			return w.unsupported("opcode MODULE_AUX", nil)
