@@ -121,16 +121,18 @@ func soakRun(t *testing.T, bin string, seed uint64, n int, o soakOpts) {
 	c.do(t, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
 	rel, ev := serverRelease(t, c, v, dir)
 	var limits *release.Limits
+	var limitArgs []string
 	if o.tiny {
 		l := tinyLimits(rel)
 		limits = &l
 		for _, name := range limitSettings {
 			if n, _ := l.Get(name); n != 0 {
 				c.do(t, "CONFIG", "SET", name, strconv.Itoa(n))
+				limitArgs = append(limitArgs, "--"+name, strconv.Itoa(n))
 			}
 		}
 	}
-	d := &diffRun{t: t, c: c, v: ev, dir: dir, seed: seed, limits: limits}
+	d := &diffRun{t: t, c: c, v: ev, dir: dir, seed: seed, limits: limits, bin: bin, limitArgs: limitArgs}
 	g := &gen{r: rand.New(rand.NewPCG(seed, 1)), now: func() int64 { return time.Now().UnixMilli() }, query: d.query,
 		xlast: map[string]uint64{}, dbs: 4, longTTL: !o.shortTTL, rel: rel}
 	t.Logf("%v (%s, engine %v), seed %d, %d commands, %v", v, rel.Name, ev, seed, n, o)
@@ -195,8 +197,8 @@ func (d *diffRun) rdbCheckpoint(what string) {
 	if err := e.LoadRDB(rdbfile.NewReader(f, &rdbfile.Options{Size: st.Size()})); err != nil {
 		d.t.Fatalf("seed %d: %s: %v", d.seed, what, err)
 	}
-	d.replay = true
-	defer func() { d.replay = false }()
+	d.replay, d.loadFrom = true, "rdb"
+	defer d.endLoad()
 	if d.compare(what, e, false) {
 		d.t.Logf("%s: DEBUG DIGEST equal (%s), %d keys", what, e.Digest(), totalKeys(e))
 	}
