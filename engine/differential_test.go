@@ -1094,7 +1094,7 @@ func (d *diffRun) compare(what string, e *Engine, full bool) bool {
 			rep := d.query(args...).([]any)
 			for j, k := range batch {
 				if w, g := rep[j].(string), e.DigestValue(db, k); w != g {
-					if d.negZeroOnly(db, string(k), e) {
+					if d.negZeroOnly(db, string(k), e, w) {
 						quirks++
 						continue
 					}
@@ -1140,9 +1140,39 @@ func (d *diffRun) compare(what string, e *Engine, full bool) bool {
 // zsetTypeCreate, zsetAdd), and a listpack stores -0 as 0 (FORMATS.md
 // §5.3). Which -0 survive depends on the order of the rewrite's pairs, so
 // the loading server is the judge.
-func (d *diffRun) negZeroOnly(db int, key string, e *Engine) bool {
-	v, _, ok := e.Lookup(db, []byte(key))
+//
+// A key whose expire time has passed is not read on the live server (the
+// lookup would delete it, as lazy expiry does): the server's DIGEST-VALUE
+// live must then be that of the engine's value with some zero scores made
+// -0; a restarted server drops such a key anyway.
+func (d *diffRun) negZeroOnly(db int, key string, e *Engine, live string) bool {
+	v, exp, ok := e.Lookup(db, []byte(key))
 	if !ok || v.Kind != rdbfile.KindZSet || !d.replay {
+		return false
+	}
+	if exp != rdbfile.NoExpire && exp <= time.Now().UnixMilli() {
+		var zeros []int
+		for i, z := range v.ZSet {
+			if z.Score == 0 && !math.Signbit(z.Score) {
+				zeros = append(zeros, i)
+			}
+		}
+		if len(zeros) == 0 || len(zeros) > 12 {
+			return false
+		}
+		for mask := 1; mask < 1<<len(zeros); mask++ {
+			w := *v
+			w.ZSet = append([]rdbfile.ZMember(nil), v.ZSet...)
+			for j, i := range zeros {
+				if mask&(1<<j) != 0 {
+					w.ZSet[i].Score = math.Copysign(0, -1)
+				}
+			}
+			if dv, err := ValueDigest(d.v, &w, true); err == nil && dv == live {
+				d.t.Logf("seed %d: db %d key %q (expired, not read): the server's DIGEST-VALUE is the engine's value with -0 scores", d.seed, db, key)
+				return true
+			}
+		}
 		return false
 	}
 	d.query("SELECT", strconv.Itoa(db))
