@@ -47,12 +47,24 @@ bench-replay: build
 bench-estimate:
 	scripts/bench-estimate.sh bench-data/estimate
 
-# Longer differential run of the engine against a real redis-server with a random
-# seed (printed on failure; RDBKIT_SOAK_SEED=N reproduces it).
-SOAK_COMMANDS ?= 200000
+# The differential matrix (engine/soak_test.go): the seeded workload against
+# the installed redis-server and every release folder of SERVERS (one folder per
+# release holding redis-server or valkey-server; RDBKIT_SERVERS), for SEEDS seeds
+# from a random one (RDBKIT_SOAK_SEED=N reproduces a run), under every
+# combination of #TS annotations, short TTLs and tiny listpack limits, each run
+# compared at four AOF states (empty, RESP, RDB-preamble and RESP-alone bases)
+# and after SAVE; SOAK_COMMANDS commands per run, SOAK_PARALLEL servers at a
+# time. It ends with the table server x seed x options -> equal/DIFFERENT.
+# Then TestDifferentialDirect executes the workload in the engine as it is sent.
+SERVERS       ?=
+SEEDS         ?= 8
+SOAK_COMMANDS ?= 20000
+SOAK_PARALLEL ?= 2
 soak:
+	RDBKIT_SERVERS=$(SERVERS) RDBKIT_SOAK_SEEDS=$(SEEDS) \
 	RDBKIT_SOAK_SEED=$${RDBKIT_SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
-	RDBKIT_SOAK_COMMANDS=$(SOAK_COMMANDS) $(GO) test -count=1 -run 'TestDifferential' -v -timeout 60m ./engine
+	RDBKIT_SOAK_COMMANDS=$(SOAK_COMMANDS) $(GO) test -count=1 -run 'TestDifferential' -v \
+		-parallel $(SOAK_PARALLEL) -timeout 600m ./engine
 
 # Runs every fuzz target of every package for $(FUZZTIME) each (a duration
 # such as 60s, or a count such as 10000x); targets are discovered with

@@ -268,7 +268,7 @@ func TestZSetCommands(t *testing.T) {
 // TestZSetModel checks the chunked sorted set against a sorted slice.
 func TestZSetModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	v := ServerVersion{Major: 7, Minor: 2}
+	v := defaultZSetLimits
 	z := &zsetObj{}
 	m := map[string]float64{}
 	for i := 0; i < 30000; i++ {

@@ -367,7 +367,7 @@ func (e *Engine) geoSearch(a [][]byte, kind int) error {
 			ss[i] = pts[i].dist / shape.conv
 		}
 	}
-	d.put(store, newZSetSized(e.v, ms, ss), noExpire)
+	d.put(store, newZSetSized(e.zl, ms, ss), noExpire)
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (e *Engine) zset(key []byte) (*zsetObj, error) {
 // listpack holds.
 func (e *Engine) newZSetHint(n, maxLen int) *zsetObj {
 	z := &zsetObj{}
-	if n > zsetMaxPacked || maxLen > packedMaxValueLen {
+	if n > e.zl.entries || maxLen > e.zl.value {
 		z.dict = newHdict(0, 0)
 	}
 	return z
@@ -159,9 +159,9 @@ func (e *Engine) zadd(a [][]byte, zincrby bool) error {
 func (e *Engine) zaddConverts(n, maxLen int) bool {
 	switch {
 	case e.v.Valkey && e.v.AtLeast(8, 0):
-		return n > zsetMaxPacked || maxLen > packedMaxValueLen
+		return n > e.zl.entries || maxLen > e.zl.value
 	case e.v.UsesFpconv():
-		return n > zsetMaxPacked
+		return n > e.zl.entries
 	}
 	return false
 }
@@ -187,14 +187,14 @@ func (e *Engine) zsetAdd(z *zsetObj, s float64, m []byte, flags int) error {
 		}
 		if s != cur {
 			z.remove(m, cur)
-			z.insert(e.v, m, s)
+			z.insert(e.zl, m, s)
 		}
 		return nil
 	}
 	if flags&zaddXX != 0 {
 		return nil
 	}
-	z.insert(e.v, m, s)
+	z.insert(e.zl, m, s)
 	return nil
 }
 
@@ -744,7 +744,7 @@ func (e *Engine) zsetOpStore(a [][]byte, op int) error {
 		d.del(a[1])
 		return nil
 	}
-	d.put(a[1], newZSetSized(e.v, ms, ss), noExpire)
+	d.put(a[1], newZSetSized(e.zl, ms, ss), noExpire)
 	return nil
 }
 
@@ -902,7 +902,7 @@ func cmdZRangeStore(e *Engine, a [][]byte) error {
 	}
 	dst := e.newZSetHint(hint, 0)
 	for i, m := range ms {
-		dst.insert(e.v, m, ss[i])
+		dst.insert(e.zl, m, ss[i])
 	}
 	d.put(a[1], dst, noExpire)
 	return nil

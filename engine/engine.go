@@ -32,6 +32,13 @@ type Options struct {
 	Now func() int64
 	// HLLSparseMaxBytes is hll-sparse-max-bytes (default 3000).
 	HLLSparseMaxBytes int
+	// Limits are the server's encoding limits (redis.conf
+	// *-max-listpack-*), nil for the defaults every release ships with. Of
+	// them only zset-max-listpack-entries and zset-max-listpack-value change
+	// results: a -0 score survives in a skiplist but not in a listpack
+	// (src/t_zset.c zzlInsertAt), so the encoding the server picks shows.
+	// A value <= 0 keeps that limit's default.
+	Limits *release.Limits
 }
 
 // Engine is an in-memory keyspace that executes write commands with the
@@ -41,6 +48,7 @@ type Engine struct {
 	opts Options
 	dbs  []db
 	libs map[string][]byte // function libraries: name → code
+	zl   zsetLimits        // Options.Limits of sorted sets
 
 	sel     int        // selected database of the replaying client
 	multi   bool       // inside MULTI
@@ -83,7 +91,15 @@ func NewWithOptions(v ServerVersion, o Options) *Engine {
 	if o.HLLSparseMaxBytes <= 0 {
 		o.HLLSparseMaxBytes = 3000
 	}
-	e := &Engine{v: v, opts: o, dbs: make([]db, o.Databases), libs: map[string][]byte{}}
+	e := &Engine{v: v, opts: o, dbs: make([]db, o.Databases), libs: map[string][]byte{}, zl: defaultZSetLimits}
+	if l := o.Limits; l != nil {
+		if l.ZSetMaxListpackEntries > 0 {
+			e.zl.entries = l.ZSetMaxListpackEntries
+		}
+		if l.ZSetMaxListpackValue > 0 {
+			e.zl.value = l.ZSetMaxListpackValue
+		}
+	}
 	for i := range e.dbs {
 		e.dbs[i].reset()
 	}

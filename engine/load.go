@@ -420,7 +420,7 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 			for i := rec.lo; i < rec.hi; i++ {
 				ms = append(ms, a.at(i))
 			}
-			o = newZSetSized(e.v, ms, b.ss[rec.sx:rec.sx+n])
+			o = newZSetSized(e.zl, ms, b.ss[rec.sx:rec.sx+n])
 			clear(ms)
 			e.loadMS = ms[:0]
 		}
@@ -739,7 +739,7 @@ func (e *Engine) walkValue(ent *rdbfile.Entry) (object, error) {
 			ms = append(ms, ld.p.at(i))
 		}
 		ld.ms = ms
-		z := newZSetSized(e.v, ms, ld.ss)
+		z := newZSetSized(e.zl, ms, ld.ss)
 		clear(ms) // do not keep the scratch arena reachable twice
 		return z, nil
 	}
@@ -840,7 +840,7 @@ func (e *Engine) fromValue(v *rdbfile.Value) (object, error) {
 			ms = append(ms, z.Member)
 			ss = append(ss, z.Score)
 		}
-		return newZSetSized(e.v, ms, ss), nil
+		return newZSetSized(e.zl, ms, ss), nil
 	case rdbfile.KindHash:
 		if len(v.Hash) == 0 {
 			return nil, nil

@@ -30,8 +30,18 @@ type zchunk struct {
 
 const (
 	zsetChunk     = 128
-	zsetMaxPacked = 128 // zset-max-listpack-entries
+	zsetMaxPacked = 128 // zset-max-listpack-entries, the default
 )
+
+// zsetLimits are the listpack limits of a sorted set that decide its
+// encoding (zset-max-listpack-entries, zset-max-listpack-value in bytes):
+// they change results, as -0 survives only in a skiplist.
+type zsetLimits struct {
+	entries, value int
+}
+
+// defaultZSetLimits are the limits every release ships with.
+var defaultZSetLimits = zsetLimits{entries: zsetMaxPacked, value: packedMaxValueLen}
 
 func (*zsetObj) kind() rdbfile.Kind { return rdbfile.KindZSet }
 func (z *zsetObj) length() int      { return z.n }
@@ -107,7 +117,7 @@ func (z *zsetObj) search(s float64, m []byte) (int, int) {
 
 // fixZero turns -0 into 0 where the server's listpack would (checked on
 // Redis 7.0.15: ZADD -0 into a listpack zset reads back 0).
-func (z *zsetObj) fixZero(v ServerVersion, s float64) float64 {
+func (z *zsetObj) fixZero(s float64) float64 {
 	if s == 0 && z.small() {
 		return 0
 	}
@@ -115,11 +125,11 @@ func (z *zsetObj) fixZero(v ServerVersion, s float64) float64 {
 }
 
 // insert adds a member known to be absent (m copied).
-func (z *zsetObj) insert(v ServerVersion, m []byte, s float64) {
-	if z.small() && (z.n >= zsetMaxPacked || len(m) > packedMaxValueLen) {
+func (z *zsetObj) insert(l zsetLimits, m []byte, s float64) {
+	if z.small() && (z.n >= l.entries || len(m) > l.value) {
 		z.toBig()
 	}
-	s = z.fixZero(v, s)
+	s = z.fixZero(s)
 	if z.dict != nil {
 		z.dictAdd(m, s)
 	}
@@ -181,15 +191,15 @@ func (z *zsetObj) removeAt(k, j int) {
 
 // add sets m's score, inserting it if needed; it reports whether the
 // member was added and whether an existing score changed.
-func (z *zsetObj) add(v ServerVersion, m []byte, s float64) (added, changed bool) {
+func (z *zsetObj) add(l zsetLimits, m []byte, s float64) (added, changed bool) {
 	cur, ok := z.score(m)
 	if !ok {
-		z.insert(v, m, s)
+		z.insert(l, m, s)
 		return true, false
 	}
 	if cur != s {
 		z.remove(m, cur)
-		z.insert(v, m, s)
+		z.insert(l, m, s)
 		return false, true
 	}
 	return false, false
@@ -328,13 +338,13 @@ func (z *zsetObj) each(fn func(m []byte, s float64) bool) {
 
 // newZSetSized builds a sorted set from members (copied) in any order,
 // choosing the encoding the server picks for a result of that size.
-func newZSetSized(v ServerVersion, ms [][]byte, ss []float64) *zsetObj {
+func newZSetSized(l zsetLimits, ms [][]byte, ss []float64) *zsetObj {
 	z := &zsetObj{}
 	maxLen := 0
 	for _, m := range ms {
 		maxLen = max(maxLen, len(m))
 	}
-	if len(ms) > zsetMaxPacked || maxLen > packedMaxValueLen {
+	if len(ms) > l.entries || maxLen > l.value {
 		nb := 0
 		for _, m := range ms {
 			nb += len(m) + 8
@@ -356,7 +366,7 @@ func newZSetSized(v ServerVersion, ms [][]byte, ss []float64) *zsetObj {
 		}
 		ch := &zchunk{m: pack{data: make([]byte, 0, nb), ends: make([]uint32, 0, len(part))}, s: make([]float64, 0, len(part))}
 		for _, i := range part {
-			s := z.fixZero(v, ss[i])
+			s := z.fixZero(ss[i])
 			ch.m.push(ms[i])
 			ch.s = append(ch.s, s)
 			if z.dict != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rdbkit/rdbkit/internal/testserver"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // negZeroCase is a command sequence after which member m of key k holds a
@@ -154,5 +155,88 @@ func TestZSetNegZeroServers(t *testing.T) {
 			}
 		}
 		t.Logf("%v (%s): %d cases", v, bin, len(negZeroCases))
+	}
+}
+
+// limitCases are negZeroCases under zset-max-listpack-entries 4 and
+// zset-max-listpack-value 8: the conversion points move with the limits.
+var limitCases = []negZeroCase{
+	{
+		name: "ZADD -0 as the 5th member",
+		cmds: [][]string{{"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"}, {"ZADD", "z", "-0", "neg"}},
+		k:    "z", m: "neg",
+	},
+	{
+		name: "ZADD 5 pairs on a new key",
+		cmds: [][]string{append([]string{"ZADD", "z"}, pairs(5, "neg")...)},
+		k:    "z", m: "neg",
+	},
+	{
+		name: "ZADD 3 pairs onto a zset of 2",
+		cmds: [][]string{{"ZADD", "z", "1", "a", "2", "b"}, append([]string{"ZADD", "z"}, pairs(3, "neg")...)},
+		k:    "z", m: "neg",
+	},
+	{
+		name: "ZADD -0 x 1 <9 bytes> on a new key",
+		cmds: [][]string{{"ZADD", "z", "-0", "x", "1", "123456789"}},
+		k:    "z", m: "x",
+	},
+	{
+		name: "ZADD -0 <9 bytes> on a new key",
+		cmds: [][]string{{"ZADD", "z", "-0", "123456789"}},
+		k:    "z", m: "123456789",
+	},
+	{
+		name: "ZUNIONSTORE of 5 members",
+		cmds: [][]string{append([]string{"ZADD", "src"}, pairs(5, "neg")...), {"ZUNIONSTORE", "z", "1", "src"}},
+		k:    "z", m: "neg",
+	},
+	{
+		name: "ZRANGESTORE by rank, 5 members",
+		cmds: [][]string{append([]string{"ZADD", "src"}, pairs(6, "neg")...), {"ZRANGESTORE", "z", "src", "0", "4"}},
+		k:    "z", m: "neg",
+	},
+}
+
+// TestZSetLimitsServers runs limitCases on the installed redis-server and
+// on every release of RDBKIT_SERVERS configured with tiny zset limits, and
+// compares ZSCORE and DEBUG DIGEST-VALUE with an engine given the same
+// limits (Options.Limits). An engine with the default limits gets some
+// case wrong on every release: the limits change results.
+func TestZSetLimitsServers(t *testing.T) {
+	bins := testserver.Releases(t)
+	if len(bins) == 0 {
+		t.Skip("no redis-server installed and RDBKIT_SERVERS unset")
+	}
+	for _, bin := range bins {
+		c, v, _ := startServerBin(t, bin, "--zset-max-listpack-entries", "4", "--zset-max-listpack-value", "8")
+		l := release.Limits{ZSetMaxListpackEntries: 4, ZSetMaxListpackValue: 8}
+		defaultsWrong := 0
+		for _, nc := range limitCases {
+			c.do(t, "FLUSHALL")
+			e := NewWithOptions(v, Options{Limits: &l})
+			def := New(v)
+			for _, a := range nc.cmds {
+				c.do(t, a...)
+				do(t, e, a...)
+				do(t, def, a...)
+			}
+			s, _ := zscoreOf(e, nc.k, nc.m)
+			srvScore := c.do(t, "ZSCORE", nc.k, nc.m).(string)
+			if got := FormatScore(v, s); got != srvScore {
+				t.Errorf("%v: %s: engine score %s, server %s", v, nc.name, got, srvScore)
+			}
+			want := c.do(t, "DEBUG", "DIGEST-VALUE", nc.k).([]any)[0].(string)
+			if got := e.DigestValue(0, []byte(nc.k)); got != want {
+				t.Errorf("%v: %s: DIGEST-VALUE %s, server %s", v, nc.name, got, want)
+			}
+			if def.DigestValue(0, []byte(nc.k)) != want {
+				defaultsWrong++
+			}
+		}
+		if defaultsWrong == 0 {
+			t.Errorf("%v: an engine with the default limits gets every case right: the cases do not exercise the limits", v)
+		}
+		t.Logf("%v (%s): %d cases, %d of them wrong with the default limits", v, bin, len(limitCases), defaultsWrong)
 	}
 }
