@@ -20,9 +20,10 @@ func holdOpen(t *testing.T, path string) bool {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	// Wait until the descriptor is there.
-	for i := 0; i < 200; i++ {
-		if hs, _ := OpenBy([]string{path}); len(hs) > 0 {
+	// Wait until the descriptor is there, held by sleep (sh opens it
+	// first, then execs sleep).
+	for i := 0; i < 500; i++ {
+		if hs, _ := OpenBy([]string{path}); len(hs) > 0 && hs[0].Command == "sleep" {
 			return true
 		}
 		time.Sleep(10 * time.Millisecond)
