@@ -2,10 +2,14 @@ package rdbscan
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"io"
+	"math"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -19,6 +23,9 @@ import (
 // found in RDB file" (src/rdb.c, rdbLoadRioWithLoadingCtx; rdbLoadRio
 // before 7.0). The same key in two databases is fine.
 type Duplicate struct {
+	// DB is the database; -1 when Unconfirmed and the database is not one
+	// of the first 255 of the file that hold keys (the check then knows
+	// only a hash of the database and the key).
 	DB  int
 	Key []byte // nil when Unconfirmed
 	// Copies are the key's records in file order (nil when Unconfirmed).
@@ -93,153 +100,598 @@ func outcome(copies []Copy, now int64) DupOutcome {
 	return DupLoads
 }
 
-// dupSet remembers a 64-bit hash of every key, per database: 8 bytes a key.
-// The hashes go into 256 buckets by their top byte, each a list of blocks
-// that grow from 16 to 8192 slots, so the memory is 8 bytes per key plus at
-// most one partly used block per bucket (64 KiB, so 16 MiB per database at
-// most), and nothing is ever copied to grow. At the end the hashes of each
-// bucket in turn go into a small open-addressing table (twice the bucket's
-// size, reused): a hash already there is a candidate duplicate.
+// DefaultDupMemory is the memory budget of the duplicate check when
+// Options.DupMemory is 0: 16 MiB, the hashes of 2 Mi keys.
+const DefaultDupMemory = 16 << 20
+
+// MinDupMemory is the smallest budget the duplicate check takes; a smaller
+// Options.DupMemory is raised to it.
+const MinDupMemory = 64 << 10
+
+// dupSet remembers a 64-bit hash (hash/maphash) of every key together with
+// its database, 8 bytes a key, in a fixed budget of memory (the pool) and,
+// beyond it, in one temporary file.
+//
+// The database is a tag of 8 bits: the first 255 databases met get tags 0
+// to 254 in order; keys of any further database get the tag 255 and their
+// database number mixed into the hash (h + db*dbMix, which keeps equal keys
+// of one database equal and keys of two databases apart). A slot holds the
+// tag in its top byte and the hash's low 56 bits: the hash's top byte is the
+// bucket (of 256) the slot is kept in, so no bit of the hash is lost.
+//
+// The pool is cut into chunks of 1/1024 of it that the buckets take in
+// turn. When the pool is full, every bucket's chunks are written to the
+// temporary file as one run (the buckets one after the other, their sizes
+// kept in memory: 1 KiB a run) and the pool is used again from its start,
+// so its pages are touched once. At the end, each bucket in turn is read
+// back from every run into an open-addressing table laid out in the pool
+// (twice its size); a value met twice is a candidate. A bucket too big for
+// the table is first split the same way into 256 by the next byte of the
+// hash, and so on down (partitionLevels): memory stays within the budget
+// up to about 128 × budget/8 keys in one pass over the file (268 M keys
+// at 16 MiB) and at any number of keys with more passes.
+//
+// When nothing was written to the file, each bucket goes through a small
+// table of its own (twice the bucket, about 1/128 of the budget) instead.
 type dupSet struct {
-	seed   maphash.Seed
-	dbs    map[int]*dupDB
-	lastN  int
-	lastDB *dupDB
+	seed  maphash.Seed
+	dir   string // for the temporary file; "" = os.TempDir()
+	pool  []uint64
+	chunk int
+
+	top     parts // the first level: buckets by the hash's top byte
+	lastDB  int
+	lastTag uint64 // tag << 56
+	lastMix uint64 // added to the hash (databases beyond the 255 first)
+	tags    map[int]uint64
+	dbOf    []int // tag -> database
+
+	f       *os.File
+	name    string // the file's name while it still exists on disk
+	end     int64  // bytes written to f
+	wbuf    []byte
+	rbuf    []byte
+	rvals   []uint64
+	err     error // sticky: the first error writing or reading f
+	creates func(dir string) (*os.File, error)
 }
 
-type dupDB struct {
-	cur  [256][]uint64   // the block being filled, per bucket
-	full [256][][]uint64 // the bucket's full blocks
+// parts is one level of the partition: 256 buckets of chunks taken from the
+// pool, and the runs already written to the file.
+type parts struct {
+	s     *dupSet
+	shift uint // bucket = slot >> shift & 0xff (not used for the first level)
+	used  int  // slots of the pool handed out as chunks
+	cur   [256][]uint64
+	full  [256][][]uint64
+	runs  []dupRun
+}
+
+// dupRun is one run in the file: the slots of bucket 0, then of bucket 1,
+// and so on, from offset start.
+type dupRun struct {
+	start int64
+	n     [256]uint32
+}
+
+// section is a range of slots in the file.
+type section struct {
+	off int64
+	n   int
 }
 
 const (
-	dupFirstBlock = 16
-	dupMaxBlock   = 8192
+	dupTagBits     = 8
+	dupLowMask     = 1<<(64-dupTagBits) - 1
+	dupOverflowTag = 1<<dupTagBits - 1
+	dupMix         = 0x9e3779b97f4a7c15 // odd: db -> db*dupMix is one-to-one
+	dupIOBuf       = 64 << 10
+	// partitionLevels: the first level splits by the hash's top byte, the
+	// next ones by bytes 6, 5, ... 0 of the slot; then only the tag is
+	// left, so a partition holds at most 256 distinct slots.
+	partitionLevels = 8
 )
 
-func newDupSet() *dupSet { return &dupSet{seed: maphash.MakeSeed(), dbs: map[int]*dupDB{}, lastN: -1} }
+func newDupSet(o *Options) *dupSet {
+	budget := DefaultDupMemory
+	dir := ""
+	if o != nil {
+		if o.DupMemory > 0 {
+			budget = max(o.DupMemory, MinDupMemory)
+		}
+		dir = o.TempDir
+	}
+	s := &dupSet{seed: maphash.MakeSeed(), dir: dir, lastDB: -1, tags: map[int]uint64{}}
+	s.setBudget(budget / 8)
+	return s
+}
+
+// setBudget sets the pool to n slots (tests use tiny pools).
+func (s *dupSet) setBudget(n int) {
+	// The pool is allocated once and its pages are touched as the chunks
+	// are handed out, so a small file costs little.
+	s.pool = make([]uint64, n)
+	s.chunk = max(n/1024, 1)
+	s.top = parts{s: s}
+}
 
 func (s *dupSet) hash(key []byte) uint64 { return maphash.Bytes(s.seed, key) }
 
+// tagOf returns the tag (shifted to the top byte) and the hash offset of
+// database db, giving it a tag when assign is set and it has none.
+func (s *dupSet) tagOf(db int, assign bool) (tag, mix uint64) {
+	if t, ok := s.tags[db]; ok {
+		return t << (64 - dupTagBits), 0
+	}
+	if assign && len(s.dbOf) < dupOverflowTag {
+		t := uint64(len(s.dbOf))
+		s.tags[db] = t
+		s.dbOf = append(s.dbOf, db)
+		return t << (64 - dupTagBits), 0
+	}
+	return dupOverflowTag << (64 - dupTagBits), uint64(db) * dupMix
+}
+
 // add records one key of database db.
 func (s *dupSet) add(db int, key []byte) {
-	d := s.lastDB
-	if db != s.lastN {
-		d = s.dbs[db]
-		if d == nil {
-			d = &dupDB{}
-			s.dbs[db] = d
-		}
-		s.lastN, s.lastDB = db, d
+	if db != s.lastDB {
+		s.lastDB = db
+		s.lastTag, s.lastMix = s.tagOf(db, true)
 	}
-	h := s.hash(key)
-	b := h >> 56
-	if c := d.cur[b]; len(c) < cap(c) {
-		d.cur[b] = append(c, h)
+	h := maphash.Bytes(s.seed, key) + s.lastMix
+	b := h >> (64 - dupTagBits)
+	v := s.lastTag | h&dupLowMask
+	p := &s.top
+	if c := p.cur[b]; len(c) < cap(c) {
+		p.cur[b] = append(c, v)
 		return
 	}
-	size := dupFirstBlock
-	if c := d.cur[b]; c != nil {
-		d.full[b] = append(d.full[b], c)
-		size = min(2*cap(c), dupMaxBlock)
-	}
-	blk := make([]uint64, 1, size)
-	blk[0] = h
-	d.cur[b] = blk
+	p.grow(int(b), v)
 }
+
+// put adds a slot to a lower level.
+func (p *parts) put(v uint64) {
+	b := v >> p.shift & 0xff
+	if c := p.cur[b]; len(c) < cap(c) {
+		p.cur[b] = append(c, v)
+		return
+	}
+	p.grow(int(b), v)
+}
+
+// grow gives bucket b a new chunk for v, writing a run first when the pool
+// is full. After an error writing the file, it drops v: the check has
+// failed and says so at the end.
+func (p *parts) grow(b int, v uint64) {
+	s := p.s
+	if s.err != nil {
+		return
+	}
+	if c := p.cur[b]; c != nil {
+		p.full[b] = append(p.full[b], c)
+		p.cur[b] = nil
+	}
+	if p.used+s.chunk > len(s.pool) {
+		if p.spill(); s.err != nil {
+			return
+		}
+	}
+	c := s.pool[p.used : p.used : p.used+s.chunk]
+	p.used += s.chunk
+	p.cur[b] = append(c, v)
+}
+
+// spill writes every bucket's slots to the file as one run and empties the
+// pool.
+func (p *parts) spill() {
+	s := p.s
+	if s.err != nil {
+		return
+	}
+	if s.f == nil {
+		s.create()
+		if s.err != nil {
+			return
+		}
+	}
+	r := dupRun{start: s.end}
+	w := s.wbuf[:0]
+	for b := range p.cur {
+		for _, c := range append(p.full[b], p.cur[b]) {
+			r.n[b] += uint32(len(c))
+			for len(c) > 0 {
+				if len(w) == cap(w) {
+					s.write(w)
+					w = w[:0]
+				}
+				k := min(len(c), (cap(w)-len(w))/8)
+				for _, v := range c[:k] {
+					w = binary.LittleEndian.AppendUint64(w, v)
+				}
+				c = c[k:]
+			}
+		}
+		clear(p.full[b])
+		p.full[b], p.cur[b] = p.full[b][:0], nil
+	}
+	s.write(w)
+	p.used = 0
+	p.runs = append(p.runs, r)
+}
+
+// flush writes what is left in the pool as a last run, when the level has
+// runs already: then all of it is in the file.
+func (p *parts) flush() {
+	if len(p.runs) > 0 && p.used > 0 {
+		p.spill()
+	}
+}
+
+// create opens the temporary file and removes its name at once where the
+// system allows it (it then goes away with the process, however it ends).
+func (s *dupSet) create() {
+	create := s.creates
+	if create == nil {
+		create = func(dir string) (*os.File, error) { return os.CreateTemp(dir, "rdbkit-dup-*") }
+	}
+	f, err := create(s.dir)
+	if err != nil {
+		s.err = &DupTempError{Dir: s.tempDir(), Err: err}
+		return
+	}
+	s.f, s.wbuf, s.rbuf, s.rvals = f, make([]byte, dupIOBuf), make([]byte, dupIOBuf), make([]uint64, dupIOBuf/8)
+	if os.Remove(f.Name()) != nil {
+		s.name = f.Name() // removed by close
+	}
+}
+
+func (s *dupSet) tempDir() string {
+	if s.dir != "" {
+		return s.dir
+	}
+	return os.TempDir()
+}
+
+func (s *dupSet) write(w []byte) {
+	if s.err != nil || len(w) == 0 {
+		return
+	}
+	if _, err := s.f.WriteAt(w, s.end); err != nil {
+		s.err = &DupTempError{Dir: s.tempDir(), Written: s.end, Err: err}
+		return
+	}
+	s.end += int64(len(w))
+}
+
+// close closes and removes the temporary file, if any, and drops the pool.
+// Scan calls it on every way out.
+func (s *dupSet) close() {
+	if s.f != nil {
+		s.f.Close()
+		if s.name != "" {
+			os.Remove(s.name)
+		}
+		s.f, s.name = nil, ""
+	}
+	s.pool = nil
+}
+
+// A DupTempError reports that the duplicate check could not use its
+// temporary file: the budget of Options.DupMemory was exceeded and the
+// hashes beyond it (8 bytes a key) could not be written or read back, for
+// instance because the disk is full. The check did not run to the end; the
+// rest of the scan's Result stands.
+type DupTempError struct {
+	Dir     string // the directory of the temporary file
+	Written int64  // bytes written to it before the error
+	Err     error  // from the os package, e.g. syscall.ENOSPC
+}
+
+func (e *DupTempError) Error() string {
+	return "duplicate key check: temporary file in " + e.Dir + " (8 bytes a key beyond the memory budget, " +
+		strconv.FormatInt(e.Written, 10) + " bytes written): " + e.Err.Error()
+}
+
+func (e *DupTempError) Unwrap() error { return e.Err }
 
 // candidate is a hash seen more than once in one database.
 type candidate struct {
-	db int
-	h  uint64
-	n  int
+	db  int // -1: a database beyond the 255 first (tag dupOverflowTag)
+	tag uint64
+	h   uint64
+	n   int
+}
+
+type candKey struct{ tag, h uint64 }
+
+// collector keeps the first keep candidates in the order of database and
+// hash, with their number of copies, and counts all of them.
+type collector struct {
+	keep  int
+	total int64
+	cands []candidate
+	n     map[candKey]int
+}
+
+func (c *collector) order(a, b candidate) int {
+	da, db := a.db, b.db
+	if da < 0 {
+		da = math.MaxInt
+	}
+	if db < 0 {
+		db = math.MaxInt
+	}
+	if da != db {
+		return cmp.Compare(da, db)
+	}
+	return cmp.Compare(a.h, b.h)
+}
+
+// first records a slot met for the second time.
+func (c *collector) first(x candidate) {
+	c.total++
+	c.cands = append(c.cands, x)
+	c.n[candKey{x.tag, x.h}] = 2
+	if len(c.cands) >= 2*c.keep {
+		c.prune()
+	}
+}
+
+// again records one more copy of a slot already recorded.
+func (c *collector) again(tag, h uint64) {
+	k := candKey{tag, h}
+	if n, ok := c.n[k]; ok {
+		c.n[k] = n + 1
+	}
+}
+
+func (c *collector) prune() {
+	slices.SortFunc(c.cands, c.order)
+	if len(c.cands) > c.keep {
+		for _, x := range c.cands[c.keep:] {
+			delete(c.n, candKey{x.tag, x.h})
+		}
+		c.cands = c.cands[:c.keep]
+	}
+}
+
+// cand makes the candidate of slot v of first-level bucket top.
+func (s *dupSet) cand(top, v uint64) candidate {
+	tag := v >> (64 - dupTagBits)
+	db := -1
+	if tag < uint64(len(s.dbOf)) {
+		db = s.dbOf[tag]
+	}
+	return candidate{db: db, tag: tag, h: top<<(64-dupTagBits) | v&dupLowMask}
 }
 
 // candidates returns the hashes seen more than once (at most keep of them,
-// in database order) and how many there are in all. It frees the blocks as
-// it goes.
-func (s *dupSet) candidates(keep int) ([]candidate, int64) {
-	dbs := make([]int, 0, len(s.dbs))
-	for n := range s.dbs {
-		dbs = append(dbs, n)
+// in database order) and how many there are in all. It frees the pool and
+// closes the file.
+func (s *dupSet) candidates(ctx context.Context, keep int) ([]candidate, int64, error) {
+	c := &collector{keep: keep, n: map[candKey]int{}}
+	err := s.scanBuckets(ctx, c)
+	s.close()
+	if err != nil {
+		return nil, 0, err
 	}
-	sort.Ints(dbs)
-	var out []candidate
-	var total int64
-	var tab []uint64 // open addressing on the hash's low bits; 0 = empty
-	var zeros int    // copies of the hash 0, counted apart
-	seen := map[uint64]int{}
-	for _, n := range dbs {
-		d := s.dbs[n]
-		for b := range d.cur {
-			blocks := append(d.full[b], d.cur[b])
-			d.full[b], d.cur[b] = nil, nil
-			size := 0
-			for _, blk := range blocks {
-				size += len(blk)
-			}
-			want := 16
-			for want < 2*size {
-				want *= 2
-			}
-			if cap(tab) < want {
-				tab = make([]uint64, want)
-			} else {
-				tab = tab[:want]
-				clear(tab)
-			}
-			mask := uint64(want - 1)
-			zeros = 0
-			clear(seen)
-			for _, blk := range blocks {
-				for _, h := range blk {
-					if h == 0 {
-						if zeros++; zeros >= 2 {
-							seen[0] = zeros - 1
-						}
-						continue
-					}
-					for i := h & mask; ; i = (i + 1) & mask {
-						if tab[i] == 0 {
-							tab[i] = h
-							break
-						}
-						if tab[i] == h {
-							seen[h]++
-							break
-						}
-					}
+	c.prune()
+	for i := range c.cands {
+		c.cands[i].n = c.n[candKey{c.cands[i].tag, c.cands[i].h}]
+	}
+	return c.cands, c.total, nil
+}
+
+func (s *dupSet) scanBuckets(ctx context.Context, c *collector) error {
+	p := &s.top
+	if s.err != nil {
+		return s.err
+	}
+	if len(p.runs) == 0 {
+		// Everything is in the pool: a table of its own for each bucket,
+		// unless a bucket is too big for a small table (many copies of
+		// one key), then the pool goes to the file and serves as table.
+		most := 0
+		for b := range p.cur {
+			most = max(most, bucketLen(p.full[b], p.cur[b]))
+		}
+		if tableSize(most) <= len(s.pool)/16 {
+			var tab, marks []uint64
+			for b := range p.cur {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				n := bucketLen(p.full[b], p.cur[b])
+				if n < 2 {
+					continue
+				}
+				size := tableSize(n)
+				if cap(tab) < size {
+					tab, marks = make([]uint64, size), make([]uint64, size/64+1)
+				}
+				if err := s.tableCheck(ctx, tab[:size], marks, append(p.full[b], p.cur[b]), nil, uint64(b), c); err != nil {
+					return err
 				}
 			}
-			if len(seen) == 0 {
+			return nil
+		}
+		p.spill()
+	} else {
+		p.flush()
+	}
+	if s.err != nil {
+		return s.err
+	}
+	return s.walk(ctx, p, 0, 0, c)
+}
+
+func bucketLen(full [][]uint64, cur []uint64) int {
+	n := len(cur)
+	for _, c := range full {
+		n += len(c)
+	}
+	return n
+}
+
+// tableSize is the power of two at least twice n (and at least 16).
+func tableSize(n int) int {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return size
+}
+
+// walk resolves each bucket of level p, whose slots are all in the file.
+// top is the first-level bucket the level is in (for levels below the
+// first).
+func (s *dupSet) walk(ctx context.Context, p *parts, level int, top uint64, c *collector) error {
+	cursor := make([]int64, len(p.runs))
+	for i := range p.runs {
+		cursor[i] = p.runs[i].start
+	}
+	var secs []section
+	for b := range 256 {
+		secs = secs[:0]
+		total := 0
+		for i := range p.runs {
+			if n := int(p.runs[i].n[b]); n > 0 {
+				secs = append(secs, section{off: cursor[i], n: n})
+				cursor[i] += 8 * int64(n)
+				total += n
+			}
+		}
+		if total < 2 {
+			continue
+		}
+		t := top
+		if level == 0 {
+			t = uint64(b)
+		}
+		if err := s.resolvePart(ctx, secs, total, level+1, t, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolvePart finds the slots met twice among the total slots of secs, a
+// bucket of level-1: in a table in the pool when it fits, else by
+// splitting it into the 256 buckets of the next level.
+func (s *dupSet) resolvePart(ctx context.Context, secs []section, total, level int, top uint64, c *collector) error {
+	if size := tableSize(total); size <= len(s.pool) || level >= partitionLevels {
+		var tab, marks []uint64
+		if level >= partitionLevels {
+			// At most 256 distinct slots are left (one per tag).
+			size = tableSize(min(total, 256))
+		}
+		if size <= len(s.pool) {
+			tab = s.pool[:size]
+		} else {
+			tab = make([]uint64, size)
+		}
+		marks = make([]uint64, size/64+1)
+		return s.tableCheck(ctx, tab, marks, nil, secs, top, c)
+	}
+	sub := &parts{s: s, shift: uint(64 - dupTagBits - 8*level)}
+	err := s.each(ctx, nil, secs, func(vals []uint64) {
+		for _, v := range vals {
+			sub.put(v)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if sub.spill(); s.err != nil {
+		return s.err
+	}
+	return s.walk(ctx, sub, level, top, c)
+}
+
+// each hands the slots of mem and then of secs to fn, a piece at a time.
+func (s *dupSet) each(ctx context.Context, mem [][]uint64, secs []section, fn func([]uint64)) error {
+	for _, m := range mem {
+		fn(m)
+	}
+	for _, sec := range secs {
+		off, n := sec.off, sec.n
+		for n > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := min(n, len(s.rvals))
+			if _, err := s.f.ReadAt(s.rbuf[:8*k], off); err != nil {
+				s.err = &DupTempError{Dir: s.tempDir(), Written: s.end, Err: err}
+				return s.err
+			}
+			for i := range s.rvals[:k] {
+				s.rvals[i] = binary.LittleEndian.Uint64(s.rbuf[8*i:])
+			}
+			fn(s.rvals[:k])
+			off += 8 * int64(k)
+			n -= k
+		}
+	}
+	return nil
+}
+
+// tableCheck puts the slots into tab, an open-addressing table on their low
+// bits (0 = empty; the slot 0 is counted apart) at most half full, and
+// reports those met more than once to c. marks has a bit per entry of tab:
+// set when its slot was met twice.
+func (s *dupSet) tableCheck(ctx context.Context, tab, marks []uint64, mem [][]uint64, secs []section, top uint64, c *collector) error {
+	clear(tab)
+	clear(marks)
+	mask := uint64(len(tab) - 1)
+	zeros := 0
+	return s.each(ctx, mem, secs, func(vals []uint64) {
+		for _, v := range vals {
+			if v == 0 {
+				if zeros++; zeros == 2 {
+					c.first(s.cand(top, 0))
+				} else if zeros > 2 {
+					x := s.cand(top, 0)
+					c.again(x.tag, x.h)
+				}
 				continue
 			}
-			hs := make([]uint64, 0, len(seen))
-			for h := range seen {
-				hs = append(hs, h)
-			}
-			slices.Sort(hs)
-			for _, h := range hs {
-				total++
-				if len(out) < keep {
-					out = append(out, candidate{db: n, h: h, n: seen[h] + 1})
+			for i := v & mask; ; i = (i + 1) & mask {
+				t := tab[i]
+				if t == 0 {
+					tab[i] = v
+					break
+				}
+				if t == v {
+					x := s.cand(top, v)
+					if marks[i/64]&(1<<(i%64)) == 0 {
+						marks[i/64] |= 1 << (i % 64)
+						c.first(x)
+					} else {
+						c.again(x.tag, x.h)
+					}
+					break
 				}
 			}
 		}
-	}
-	s.dbs = nil
-	return out, total
+	})
 }
 
 // resolveDuplicates turns the candidate hashes of the first pass into
 // Duplicates: confirmed by a second pass when Options.Reopen is set,
 // reported as unconfirmed otherwise.
 func (s *Result) resolveDuplicates(ctx context.Context, set *dupSet, o *Options) error {
+	defer set.close()
 	keep := o.MaxDuplicates
 	if keep <= 0 {
 		keep = 1000
 	}
-	cands, total := set.candidates(keep)
+	spilled := set.end
+	cands, total, err := set.candidates(ctx, keep)
+	s.DupTempBytes = max(spilled, set.end)
+	if err != nil {
+		s.DupChecked = false
+		return err
+	}
 	if total == 0 {
 		return nil
 	}
@@ -250,12 +702,9 @@ func (s *Result) resolveDuplicates(ctx context.Context, set *dupSet, o *Options)
 		}
 		return nil
 	}
-	want := map[int]map[uint64]bool{}
+	want := make(map[candKey]bool, len(cands))
 	for _, c := range cands {
-		if want[c.db] == nil {
-			want[c.db] = map[uint64]bool{}
-		}
-		want[c.db][c.h] = true
+		want[candKey{c.tag, c.h}] = true
 	}
 	type occ struct {
 		db  int
@@ -263,6 +712,7 @@ func (s *Result) resolveDuplicates(ctx context.Context, set *dupSet, o *Options)
 		c   Copy
 	}
 	var occs []occ
+	lastDB, tag, mix := -1, uint64(0), uint64(0)
 	r, err := o.Reopen()
 	if err != nil {
 		return err
@@ -287,7 +737,14 @@ func (s *Result) resolveDuplicates(ctx context.Context, set *dupSet, o *Options)
 			}
 			break
 		}
-		if e.Kind != rdbfile.EntryKey || !want[e.DB][set.hash(e.Key)] {
+		if e.Kind != rdbfile.EntryKey {
+			continue
+		}
+		if e.DB != lastDB {
+			lastDB = e.DB
+			tag, mix = set.tagOf(e.DB, false)
+		}
+		if !want[candKey{tag >> (64 - dupTagBits), set.hash(e.Key) + mix}] {
 			continue
 		}
 		if err := e.Skip(); err != nil {

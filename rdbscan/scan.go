@@ -30,9 +30,22 @@ type Options struct {
 	Tail bool
 	// Duplicates looks for keys that appear twice in one database, which a
 	// server refuses to load (see Duplicate). It keeps a 64-bit hash of
-	// every key: 8 bytes of memory per key, plus at most 16 MiB per
-	// database of partly filled blocks.
+	// every key, 8 bytes a key: in memory up to DupMemory, beyond it in a
+	// temporary file in TempDir (8 bytes per key beyond the budget; the
+	// file is removed when Scan returns, and on Unix at once after it is
+	// created, so that it never outlives the process). A failure to write
+	// or read that file is returned as a *DupTempError.
 	Duplicates bool
+	// DupMemory is the memory budget of the duplicate check in bytes: 0 is
+	// DefaultDupMemory (16 MiB, the hashes of 2 Mi keys), and a budget
+	// below MinDupMemory (64 KiB) is raised to it. Up to 128 × DupMemory/8
+	// keys per file (268 M at 16 MiB) the temporary file is written once
+	// and read once; beyond, the biggest parts of it are split again.
+	DupMemory int
+	// TempDir is the directory of the duplicate check's temporary file; ""
+	// is os.TempDir() ($TMPDIR or /tmp on Unix). Never the input's
+	// directory: inputs are read-only.
+	TempDir string
 	// Reopen, when set, returns a new Reader over the same stream from its
 	// first byte. The duplicate check calls it for a second pass, and only
 	// when the first found keys with equal hashes, to compare them byte
@@ -91,8 +104,11 @@ type Result struct {
 	// DupCount is the number of duplicated keys, kept or not.
 	DupCount int64
 	// DupChecked reports whether the duplicate check ran over every key of
-	// the file (it is off, or stopped early, when false).
+	// the file (it is off, stopped early, or failed, when false).
 	DupChecked bool
+	// DupTempBytes is the size in bytes of the duplicate check's temporary
+	// file (0 when the hashes fit in Options.DupMemory).
+	DupTempBytes int64
 }
 
 // Done reports whether the reader reached the end of the stream.
@@ -129,7 +145,8 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 	var src records = r // the Reader, or a Checker over it
 	var dups *dupSet
 	if o.Duplicates {
-		dups = newDupSet()
+		dups = newDupSet(&o)
+		defer dups.close()
 	}
 	finish := func(err error) (*Result, error) {
 		res.Findings = src.Findings()
