@@ -152,7 +152,8 @@ type dupSet struct {
 	wbuf    []byte
 	rbuf    []byte
 	rvals   []uint64
-	err     error // sticky: the first error writing or reading f
+	marks   []uint64 // a bit per slot of the pool, for tableCheck
+	err     error    // sticky: the first error writing or reading f
 	creates func(dir string) (*os.File, error)
 }
 
@@ -580,18 +581,22 @@ func (s *dupSet) walk(ctx context.Context, p *parts, level int, top uint64, c *c
 // splitting it into the 256 buckets of the next level.
 func (s *dupSet) resolvePart(ctx context.Context, secs []section, total, level int, top uint64, c *collector) error {
 	if size := tableSize(total); size <= len(s.pool) || level >= partitionLevels {
-		var tab, marks []uint64
 		if level >= partitionLevels {
 			// At most 256 distinct slots are left (one per tag).
 			size = tableSize(min(total, 256))
 		}
-		if size <= len(s.pool) {
-			tab = s.pool[:size]
-		} else {
-			tab = make([]uint64, size)
+		tab := s.pool
+		if size > len(tab) {
+			tab = make([]uint64, size) // a tiny pool (tests)
 		}
-		marks = make([]uint64, size/64+1)
-		return s.tableCheck(ctx, tab, marks, nil, secs, top, c)
+		if s.marks == nil {
+			s.marks = make([]uint64, len(tab)/64+1) // the pool's, reused
+		}
+		marks := s.marks
+		if len(marks) < size/64+1 {
+			marks = make([]uint64, size/64+1)
+		}
+		return s.tableCheck(ctx, tab[:size], marks[:size/64+1], nil, secs, top, c)
 	}
 	sub := &parts{s: s, shift: uint(64 - dupTagBits - 8*level)}
 	err := s.each(ctx, nil, secs, func(vals []uint64) {
