@@ -152,9 +152,10 @@ type dupSet struct {
 	wbuf    []byte
 	rbuf    []byte
 	rvals   []uint64
-	marks   []uint64 // a bit per slot of the pool, for tableCheck
-	err     error    // sticky: the first error writing or reading f
-	creates func(dir string) (*os.File, error)
+	marks   []uint64                                   // a bit per slot of the pool, for tableCheck
+	err     error                                      // sticky: the first error writing or reading f
+	creates func(dir string) (*os.File, string, error) // createTemp; tests replace it
+	splits  int                                        // buckets split to a lower level
 }
 
 // parts is one level of the partition: 256 buckets of chunks taken from the
@@ -328,22 +329,33 @@ func (p *parts) flush() {
 	}
 }
 
-// create opens the temporary file and removes its name at once where the
-// system allows it (it then goes away with the process, however it ends).
+// create opens the temporary file.
 func (s *dupSet) create() {
 	create := s.creates
 	if create == nil {
-		create = func(dir string) (*os.File, error) { return os.CreateTemp(dir, "rdbkit-dup-*") }
+		create = createTemp
 	}
-	f, err := create(s.dir)
+	f, name, err := create(s.dir)
 	if err != nil {
 		s.err = &DupTempError{Dir: s.tempDir(), Err: err}
 		return
 	}
-	s.f, s.wbuf, s.rbuf, s.rvals = f, make([]byte, dupIOBuf), make([]byte, dupIOBuf), make([]uint64, dupIOBuf/8)
-	if os.Remove(f.Name()) != nil {
-		s.name = f.Name() // removed by close
+	s.f, s.name = f, name
+	s.wbuf, s.rbuf, s.rvals = make([]byte, dupIOBuf), make([]byte, dupIOBuf), make([]uint64, dupIOBuf/8)
+}
+
+// createTemp creates a file in dir (or os.TempDir()) and removes its name at
+// once where the system allows it: the file then goes away with the
+// process, however it ends. It returns the name still to remove, if any.
+func createTemp(dir string) (*os.File, string, error) {
+	f, err := os.CreateTemp(dir, "rdbkit-dup-*")
+	if err != nil {
+		return nil, "", err
 	}
+	if os.Remove(f.Name()) != nil {
+		return f, f.Name(), nil // removed by close
+	}
+	return f, "", nil
 }
 
 func (s *dupSet) tempDir() string {
@@ -374,7 +386,7 @@ func (s *dupSet) close() {
 		}
 		s.f, s.name = nil, ""
 	}
-	s.pool = nil
+	s.pool, s.marks = nil, nil
 }
 
 // A DupTempError reports that the duplicate check could not use its
@@ -598,6 +610,7 @@ func (s *dupSet) resolvePart(ctx context.Context, secs []section, total, level i
 		}
 		return s.tableCheck(ctx, tab[:size], marks[:size/64+1], nil, secs, top, c)
 	}
+	s.splits++
 	sub := &parts{s: s, shift: uint(64 - dupTagBits - 8*level)}
 	err := s.each(ctx, nil, secs, func(vals []uint64) {
 		for _, v := range vals {
