@@ -38,17 +38,24 @@
 // expired when a primary loads it (see DupOutcome). The same key in two
 // databases is fine.
 //
-// The check costs 8 bytes of memory per key and runs in up to two passes.
-// The first pass, the scan itself, keeps a 64-bit hash (hash/maphash) of
-// every key per database, in blocks that are never copied to grow; at the
-// end, the hashes of each of 256 buckets go through a small table and a
-// hash seen twice is a candidate. A file without candidates (the usual
-// case) is done: equal keys have equal hashes. Only when there are
-// candidates does a second pass (Options.Reopen) read the stream again to
-// compare the keys byte for byte and find every copy's offset; an input that
-// cannot be read twice (a pipe) gets them reported as unconfirmed, by
-// database and hash only. Keeping the offset or the key with each hash
-// would have cost 16 bytes or more per key for a rare event.
+// The check keeps a 64-bit hash (hash/maphash) of every key with its
+// database, 8 bytes a key, and runs in up to two passes. The first pass,
+// the scan itself, keeps the hashes in 256 buckets by their top byte, in a
+// fixed budget of memory (Options.DupMemory, 16 MiB by default: 2 Mi keys).
+// When the budget is full, the buckets are appended to one temporary file
+// (Options.TempDir) and the budget is used again; at the end, each bucket
+// in turn, read back, goes through an open-addressing table laid out in
+// the budget, and a hash seen twice is a candidate. A bucket too big for
+// the table is split again by the next byte of the hash, so memory stays
+// within the budget at any number of keys; the file holds 8 bytes per key.
+// A file without candidates (the usual case) is done: equal keys have
+// equal hashes. Only when there are candidates does a second pass
+// (Options.Reopen) read the stream again to compare the keys byte for byte
+// and find every copy's offset; an input that cannot be read twice (a pipe)
+// gets them reported as unconfirmed, by database and hash only. Keeping the
+// offset or the key with each hash would have cost 16 bytes or more per
+// key for a rare event. A temporary file that cannot be written (a full
+// disk) is an error (*DupTempError), never "no duplicates".
 //
 // # Summary and Compat
 //

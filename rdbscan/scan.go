@@ -30,11 +30,12 @@ type Options struct {
 	Tail bool
 	// Duplicates looks for keys that appear twice in one database, which a
 	// server refuses to load (see Duplicate). It keeps a 64-bit hash of
-	// every key, 8 bytes a key: in memory up to DupMemory, beyond it in a
-	// temporary file in TempDir (8 bytes per key beyond the budget; the
+	// every key, 8 bytes a key, in DupMemory; when they do not fit, all of
+	// them go to a temporary file in TempDir (8 bytes per key on disk; the
 	// file is removed when Scan returns, and on Unix at once after it is
-	// created, so that it never outlives the process). A failure to write
-	// or read that file is returned as a *DupTempError.
+	// created, so that it never outlives the process). A failure to
+	// create, write or read that file is returned as a *DupTempError, with
+	// the rest of the Result filled.
 	Duplicates bool
 	// DupMemory is the memory budget of the duplicate check in bytes: 0 is
 	// DefaultDupMemory (16 MiB, the hashes of 2 Mi keys), and a budget
