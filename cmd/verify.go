@@ -316,10 +316,15 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 	rep.Res = res
 	rep.Keys = res.Keys
 	var de *decompressError
+	var dupErr *rdbscan.DupTempError
 	switch {
 	case err == nil:
 	case isContextErr(err):
 		return rep, err
+	case errors.As(err, &dupErr):
+		// The duplicate check could not use its temporary file; the rest
+		// of the file was checked.
+		err = nil
 	case errors.As(err, &de):
 		if res.IntactUpTo < 0 || res.RecordStart < res.IntactUpTo {
 			res.IntactUpTo = res.RecordStart
@@ -346,6 +351,15 @@ func (v *verifier) verifyFile(ctx context.Context, path string, in *input, err e
 		rep.Damage = dupDamage(res)
 	} else {
 		rep.Status = statusIntact
+	}
+	if dupErr != nil {
+		// Never "intact" without the duplicate check; damage found
+		// otherwise stands.
+		rep.Error = dupErr
+		if rep.Status == statusIntact {
+			rep.Status = statusError
+			rep.Hint = "the duplicate key check needs 8 bytes of temporary disk per key: set TMPDIR to a directory with room, or skip the check with --no-dup-check"
+		}
 	}
 	return rep, nil
 }
