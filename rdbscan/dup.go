@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -208,11 +209,21 @@ func newDupSet(o *Options) *dupSet {
 	return s
 }
 
+// dupPools keeps the pool of a finished check for the next one (verify
+// reads many files in a row): its pages are already in memory, and a new
+// pool is not allocated while the garbage collector has yet to free the
+// last one.
+var dupPools sync.Pool
+
 // setBudget sets the pool to n slots (tests use tiny pools).
 func (s *dupSet) setBudget(n int) {
 	// The pool is allocated once and its pages are touched as the chunks
 	// are handed out, so a small file costs little.
-	s.pool = make([]uint64, n)
+	if p, ok := dupPools.Get().(*[]uint64); ok && len(*p) == n {
+		s.pool = *p
+	} else {
+		s.pool = make([]uint64, n)
+	}
 	s.chunk = max(n/1024, 1)
 	s.top = parts{s: s}
 }
@@ -385,6 +396,9 @@ func (s *dupSet) close() {
 			os.Remove(s.name)
 		}
 		s.f, s.name = nil, ""
+	}
+	if pool := s.pool; pool != nil {
+		dupPools.Put(&pool)
 	}
 	s.pool, s.marks = nil, nil
 }
