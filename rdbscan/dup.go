@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"weak"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -135,10 +136,11 @@ const MinDupMemory = 64 << 10
 // When nothing was written to the file, each bucket goes through a small
 // table of its own (twice the bucket, about 1/128 of the budget) instead.
 type dupSet struct {
-	seed  maphash.Seed
-	dir   string // for the temporary file; "" = os.TempDir()
-	pool  []uint64
-	chunk int
+	seed    maphash.Seed
+	dir     string // for the temporary file; "" = os.TempDir()
+	pool    []uint64
+	poolRef *[]uint64 // keeps the pool's weak reference (lastPool) valid
+	chunk   int
 
 	top     parts // the first level: buckets by the hash's top byte
 	lastDB  int
@@ -209,21 +211,29 @@ func newDupSet(o *Options) *dupSet {
 	return s
 }
 
-// dupPools keeps the pool of a finished check for the next one (verify
-// reads many files in a row): its pages are already in memory, and a new
-// pool is not allocated while the garbage collector has yet to free the
-// last one.
-var dupPools sync.Pool
+// lastPool is the pool of the last finished check, until the garbage
+// collector frees it: the next check (verify reads many files in a row)
+// takes it, instead of allocating a second one while the first is not yet
+// freed.
+var lastPool struct {
+	sync.Mutex
+	p weak.Pointer[[]uint64]
+}
 
 // setBudget sets the pool to n slots (tests use tiny pools).
 func (s *dupSet) setBudget(n int) {
 	// The pool is allocated once and its pages are touched as the chunks
 	// are handed out, so a small file costs little.
-	if p, ok := dupPools.Get().(*[]uint64); ok && len(*p) == n {
-		s.pool = *p
+	lastPool.Lock()
+	p := lastPool.p.Value()
+	if p != nil && len(*p) == n {
+		lastPool.p = weak.Pointer[[]uint64]{}
 	} else {
-		s.pool = make([]uint64, n)
+		p = &[]uint64{}
+		*p = make([]uint64, n)
 	}
+	lastPool.Unlock()
+	s.poolRef, s.pool = p, *p
 	s.chunk = max(n/1024, 1)
 	s.top = parts{s: s}
 }
@@ -397,10 +407,12 @@ func (s *dupSet) close() {
 		}
 		s.f, s.name = nil, ""
 	}
-	if pool := s.pool; pool != nil {
-		dupPools.Put(&pool)
+	if s.poolRef != nil {
+		lastPool.Lock()
+		lastPool.p = weak.Make(s.poolRef)
+		lastPool.Unlock()
 	}
-	s.pool, s.marks = nil, nil
+	s.pool, s.poolRef, s.marks = nil, nil, nil
 }
 
 // A DupTempError reports that the duplicate check could not use its
