@@ -116,7 +116,7 @@ const MinDupMemory = 64 << 10
 //
 // The database is a tag of 8 bits: the first 255 databases met get tags 0
 // to 254 in order; keys of any further database get the tag 255 and their
-// database number mixed into the hash (h + db*dbMix, which keeps equal keys
+// database number mixed into the hash (h + db*dupMix, which keeps equal keys
 // of one database equal and keys of two databases apart). A slot holds the
 // tag in its top byte and the hash's low 56 bits: the hash's top byte is the
 // bucket (of 256) the slot is kept in, so no bit of the hash is lost.
@@ -130,7 +130,7 @@ const MinDupMemory = 64 << 10
 // (twice its size); a value met twice is a candidate. A bucket too big for
 // the table is first split the same way into 256 by the next byte of the
 // hash, and so on down (partitionLevels): memory stays within the budget
-// up to about 128 × budget/8 keys in one pass over the file (268 M keys
+// up to about 128 × budget/8 keys with one read of the file (250 M keys
 // at 16 MiB) and at any number of keys with more passes.
 //
 // When nothing was written to the file, each bucket goes through a small
