@@ -195,7 +195,7 @@ func runVerify(ctx context.Context, app *App, o verifyOptions, paths []string) e
 		} else if err := v.render(rep); err != nil {
 			return err
 		}
-		if rep.Status == statusError {
+		if rep.Error != nil { // status error, or a damaged file whose duplicate check failed
 			fmt.Fprintf(app.IO.ErrOut, "rdbkit: %v\n", rep.Error)
 		}
 		switch rep.Status {
@@ -632,7 +632,8 @@ func (v *verifier) renderJSON(rep *verifyReport) error {
 			off := res.IntactUpTo
 			j.IntactUpTo = &off
 		}
-		j.DuplicateKeys = dupCount(res, !v.opts.noDupCheck)
+		var dupErr *rdbscan.DupTempError
+		j.DuplicateKeys = dupCount(res, !v.opts.noDupCheck && !errors.As(rep.Error, &dupErr))
 	}
 	if rep.Hint != "" {
 		h := rep.Hint

@@ -47,9 +47,16 @@ func TestVerifyDupTempError(t *testing.T) {
 		!strings.Contains(r.out, "set TMPDIR to a directory with room") || !strings.Contains(r.err, "no such file or directory") {
 		t.Errorf("exit %d\n%s%s", r.code, r.out, r.err)
 	}
-	recs, code := verifyJSONRecords(t, cut)
+	if r := run(t, nil, "verify", cut); r.code != 3 || !strings.Contains(r.out, "status:\tDAMAGED") || !strings.Contains(r.err, "duplicate key check: temporary file") {
+		t.Errorf("truncated: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	recs, code := verifyJSONRecords(t, p)
+	if file := recs[len(recs)-2]; code != 1 || file["status"] != "error" || file["duplicate_keys"] != nil {
+		t.Errorf("JSON: exit %d, %v", code, file)
+	}
+	recs, code = verifyJSONRecords(t, cut)
 	file := recs[len(recs)-2]
-	if code != 3 || file["status"] != "damaged" || !strings.Contains(file["error"].(string), "duplicate key check") {
+	if code != 3 || file["status"] != "damaged" || !strings.Contains(file["error"].(string), "duplicate key check") || file["duplicate_keys"] != nil {
 		t.Errorf("truncated: exit %d, %v", code, file)
 	}
 	if r := run(t, nil, "verify", "--quiet", "--no-dup-check", p); r.code != 0 {

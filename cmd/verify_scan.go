@@ -82,7 +82,8 @@ func dupHint(res *rdbscan.Result) string {
 	return "every record is intact, but " + dupDamage(res) + ". Loading it needs all copies but one of each duplicated key removed; rdbkit cannot repair RDB files yet."
 }
 
-// dupCount is the JSON duplicate_keys: null when the check did not run.
+// dupCount is the JSON duplicate_keys: null when the check did not run (or
+// failed).
 func dupCount(res *rdbscan.Result, ran bool) *int64 {
 	if !ran {
 		return nil
