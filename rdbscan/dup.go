@@ -110,6 +110,9 @@ const DefaultDupMemory = 16 << 20
 // Options.DupMemory is raised to it.
 const MinDupMemory = 64 << 10
 
+// maxDupMemory keeps a run's counts within uint32.
+const maxDupMemory = 16 << 30
+
 // dupSet remembers a 64-bit hash (hash/maphash) of every key together with
 // its database, 8 bytes a key, in a fixed budget of memory (the pool) and,
 // beyond it, in one temporary file.
@@ -202,7 +205,7 @@ func newDupSet(o *Options) *dupSet {
 	dir := ""
 	if o != nil {
 		if o.DupMemory > 0 {
-			budget = max(o.DupMemory, MinDupMemory)
+			budget = min(max(o.DupMemory, MinDupMemory), maxDupMemory)
 		}
 		dir = o.TempDir
 	}

@@ -39,7 +39,8 @@ type Options struct {
 	Duplicates bool
 	// DupMemory is the memory budget of the duplicate check in bytes: 0 is
 	// DefaultDupMemory (16 MiB, the hashes of 2 Mi keys), and a budget
-	// below MinDupMemory (64 KiB) is raised to it. Up to 128 × DupMemory/8
+	// below MinDupMemory (64 KiB) is raised to it, one above 16 GiB lowered
+	// to it. Up to 128 × DupMemory/8
 	// keys (about 250 M at 16 MiB) the temporary file is written once and
 	// read once; beyond, its parts too big for the budget are split again.
 	DupMemory int
