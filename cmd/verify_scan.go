@@ -17,7 +17,7 @@ func dupFindings(res *rdbscan.Result) []finding {
 	var out []finding
 	for _, d := range res.Duplicates {
 		if d.Unconfirmed {
-			out = append(out, finding{Severity: "error", Field: "key", Message: strconv.Itoa(d.N) + " keys of db " + strconv.Itoa(d.DB) +
+			out = append(out, finding{Severity: "error", Field: "key", Message: strconv.Itoa(d.N) + " keys of " + d.DBName() +
 				" have the same 64-bit hash: almost certainly one key stored twice, and the server aborts while loading (" + rdbscan.DupServerMsg +
 				"); this input cannot be read a second time to name the key and its offsets: verify a copy saved as a regular file"})
 			continue
@@ -65,7 +65,7 @@ func dupDamage(res *rdbscan.Result) string {
 		}
 		s := "the server aborts while loading"
 		if d.Unconfirmed {
-			return s + " (a key appears twice in db " + strconv.Itoa(d.DB) + ", see the findings)"
+			return s + " (a key appears twice in " + d.DBName() + ", see the findings)"
 		}
 		s = "key " + quoteKey(d.Key) + " " + strings.TrimPrefix(d.Where(), "key ") + ": " + s
 		if n := res.DupCount - 1; n > 0 {

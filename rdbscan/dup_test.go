@@ -281,6 +281,9 @@ func TestDupManyDatabases(t *testing.T) {
 		var dbs []int
 		for _, d := range res.Duplicates {
 			dbs = append(dbs, d.DB)
+			if name := d.DBName(); (d.DB < 0) != (name == "a db beyond the file's first 255") {
+				t.Errorf("db %d named %q", d.DB, name)
+			}
 		}
 		slices.Sort(dbs)
 		if !slices.Equal(dbs, []int{-1, -1, 0, 254}) {

@@ -9,6 +9,15 @@ import (
 // (Redis and Valkey src/rdb.c, rdbLoadRioWithLoadingCtx).
 const DupServerMsg = `"Duplicated key found in RDB file"`
 
+// DBName is "db 3", or for an unconfirmed duplicate whose database the
+// check did not keep (DB -1), "a db beyond the file's first 255".
+func (d Duplicate) DBName() string {
+	if d.DB < 0 {
+		return "a db beyond the file's first 255"
+	}
+	return "db " + strconv.Itoa(d.DB)
+}
+
 // Where is "key appears twice in db 0, at offsets 25 (0x19) and 40 (0x28)"
 // for a confirmed duplicate (Unconfirmed false).
 func (d Duplicate) Where() string {

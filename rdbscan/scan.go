@@ -38,11 +38,11 @@ type Options struct {
 	// the rest of the Result filled.
 	Duplicates bool
 	// DupMemory is the memory budget of the duplicate check in bytes: 0 is
-	// DefaultDupMemory (16 MiB, the hashes of 2 Mi keys), and a budget
-	// below MinDupMemory (64 KiB) is raised to it, one above 16 GiB lowered
-	// to it. Up to 128 × DupMemory/8
-	// keys (about 250 M at 16 MiB) the temporary file is written once and
-	// read once; beyond, its parts too big for the budget are split again.
+	// DefaultDupMemory (16 MiB, the hashes of 2 Mi keys); a budget below
+	// MinDupMemory (64 KiB) is raised to it, one above 16 GiB lowered to
+	// it. Up to 128 × DupMemory/8 keys (about 250 M at 16 MiB) the
+	// temporary file is written once and read once; beyond, its parts too
+	// big for the budget are split again.
 	DupMemory int
 	// TempDir is the directory of the duplicate check's temporary file; ""
 	// is os.TempDir() ($TMPDIR or /tmp on Unix). Never the input's

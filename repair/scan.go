@@ -450,7 +450,7 @@ func dupFindings(res *rdbscan.Result) []rdbfile.Finding {
 		e := &rdbfile.CorruptError{Field: "key", Err: rdbfile.ErrInvalid}
 		if d.Unconfirmed {
 			e.Offset = res.RecordStart
-			e.Detail = strconv.Itoa(d.N) + " keys of db " + strconv.Itoa(d.DB) + " have the same 64-bit hash: almost certainly one key stored twice, and " + msg +
+			e.Detail = strconv.Itoa(d.N) + " keys of " + d.DBName() + " have the same 64-bit hash: almost certainly one key stored twice, and " + msg +
 				"; this input cannot be read a second time to name the key and its offsets"
 		} else {
 			e.Offset, e.Key = d.Copies[1].Offset, d.Key
