@@ -525,21 +525,45 @@ func (e *Engine) hashFromListpack(lp []byte) (object, error) {
 	return &hashObj{small: a.pack(0, hi)}, nil
 }
 
-// buildStream makes the stream of a staged record.
+// buildStream makes the stream of a staged record. Its nodes are cut where
+// streamObj.append would cut them, but each is built once at its exact
+// size: appending entry by entry leaves every node's slices with growth
+// slack and garbage behind (half the memory of a stream-heavy load).
 func (e *Engine) buildStream(b *loadBatch, rec *loadRec) *streamObj {
+	a := &b.a
 	sm := &streamObj{}
-	fields := e.loadMS[:0]
-	j := rec.lo
-	for k := rec.sx; k < rec.sx+rec.maxLen; k++ {
-		fields = fields[:0]
-		for range b.nf[k] {
-			fields = append(fields, b.a.at(j))
-			j++
+	j, k, end := rec.lo, rec.sx, rec.sx+rec.maxLen
+	for k < end {
+		k2, j2, nb := k, j, 0
+		for k2 < end {
+			size := 4
+			for x := j2; x < j2+int(b.nf[k2]); x++ {
+				size += lpEntrySize(a.at(x))
+			}
+			if k2 > k && (k2-k >= streamNodeMax || nb+size > streamNodeMaxBytes) {
+				break
+			}
+			nb += size
+			j2 += int(b.nf[k2])
+			k2++
 		}
-		sm.append(b.ids[k], fields)
+		n := &snode{ids: slices.Clone(b.ids[k:k2]), ends: make([]uint32, k2-k), bytes: nb}
+		if j2 > j {
+			n.vals = a.pack(j, j2)
+		}
+		var m uint32
+		for i := range n.ends {
+			m += uint32(b.nf[k+i])
+			n.ends[i] = m
+		}
+		sm.nodes = append(sm.nodes, n)
+		sm.count += uint64(k2 - k)
+		j, k = j2, k2
 	}
-	clear(fields)
-	e.loadMS = fields[:0]
+	if sm.count > 0 {
+		sm.firstID = sm.nodes[0].ids[0]
+	}
+	sm.nodes = slices.Clip(sm.nodes)
 	m := rdbfile.Stream{}
 	if rec.meta != nil {
 		m = *rec.meta
