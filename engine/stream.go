@@ -146,8 +146,16 @@ func appendID(p []byte, base, id sid) []byte {
 	if dm == 0 {
 		seq -= base.Seq
 	}
-	p = binary.AppendUvarint(p, dm)
-	return binary.AppendUvarint(p, seq)
+	return appendUvarint(appendUvarint(p, dm), seq)
+}
+
+// appendUvarint is binary.AppendUvarint with the one-byte case inline (IDs
+// and string lengths in a node are nearly always below 128).
+func appendUvarint(p []byte, n uint64) []byte {
+	if n < 0x80 {
+		return append(p, byte(n))
+	}
+	return binary.AppendUvarint(p, n)
 }
 
 // readID decodes an ID written by appendID at the start of p and returns it
@@ -236,8 +244,7 @@ func (s *streamObj) append(id sid, fields [][]byte) {
 // stream node's strings, with one byte of overhead for strings under 128
 // bytes (an index of 4-byte ends would take four).
 func appendVarString(p, b []byte) []byte {
-	p = binary.AppendUvarint(p, uint64(len(b)))
-	return append(p, b...)
+	return append(appendUvarint(p, uint64(len(b))), b...)
 }
 
 // appendVarStrings appends to f the strings of p, a run written by
