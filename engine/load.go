@@ -119,7 +119,9 @@ type loadBatch struct {
 	ids  []sid     // stream entry IDs
 	nf   []int32   // stream entry field counts
 	recs []loadRec
-	err  error // the error that ended the file, after recs
+	err  error                                            // the error that ended the file, after recs
+	cur  loadRec                                          // the record stage is filling
+	walk map[rdbfile.Kind]func(el *rdbfile.Element) error // walkFunc's callbacks
 }
 
 type loadRec struct {
@@ -249,7 +251,8 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 		return fmt.Errorf("%w: key %q in database %d (engine has %d)", ErrTooManyDBs, ent.Key, ent.DB, len(e.dbs))
 	}
 	a := &b.a
-	rec := loadRec{ent: ent.Kind, vkind: ent.ValueKind, db: ent.DB, exp: ent.ExpireAt, key: len(a.ends), sx: len(b.ss), offset: ent.Offset}
+	b.cur = loadRec{ent: ent.Kind, vkind: ent.ValueKind, db: ent.DB, exp: ent.ExpireAt, key: len(a.ends), sx: len(b.ss), offset: ent.Offset}
+	rec := &b.cur
 	a.push(ent.Key)
 	rec.lo = len(a.ends)
 	if o.DropExpiredBefore != 0 && ent.ExpireAt != noExpire && ent.ExpireAt < o.DropExpiredBefore {
@@ -266,11 +269,57 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 			rec.skip = SkipEmpty
 		}
 		rec.hi = rec.lo
-		b.recs = append(b.recs, rec)
+		b.recs = append(b.recs, *rec)
 		return nil
 	}
 	var fn func(el *rdbfile.Element) error
 	switch ent.ValueKind {
+	case rdbfile.KindString, rdbfile.KindList, rdbfile.KindSet, rdbfile.KindZSet, rdbfile.KindHash, rdbfile.KindStream:
+		switch ent.ValueKind {
+		case rdbfile.KindHash:
+			rec.sx = len(b.exps)
+		case rdbfile.KindStream:
+			rec.sx = len(b.ids)
+		}
+		fn = b.walkFunc(ent.ValueKind)
+	default:
+		val, err := ent.Value()
+		if err != nil {
+			return err
+		}
+		rec.val = val
+	}
+	if fn != nil {
+		_, errs0 := r.FindingCount()
+		if err := ent.WalkPacked(fn); err != nil && !emptyOnly(r, ent, errs0, err) {
+			return err
+		}
+	}
+	rec.hi = len(a.ends)
+	if rec.hi == rec.lo && isAggregate(ent.ValueKind) {
+		rec.skip = SkipEmpty
+	}
+	if ent.ValueKind == rdbfile.KindStream {
+		rec.meta = ent.StreamMeta()
+		rec.maxLen = len(b.ids) - rec.sx // entries
+	}
+	b.recs = append(b.recs, *rec)
+	return nil
+}
+
+// walkFunc returns the element callback that stages values of kind k into
+// b.cur and the arena. The callbacks are made once per batch: a closure made
+// per value (and the record it captured) was a heap allocation per key.
+func (b *loadBatch) walkFunc(k rdbfile.Kind) func(el *rdbfile.Element) error {
+	if b.walk == nil {
+		b.walk = map[rdbfile.Kind]func(el *rdbfile.Element) error{}
+	}
+	if fn := b.walk[k]; fn != nil {
+		return fn
+	}
+	a, rec := &b.a, &b.cur
+	var fn func(el *rdbfile.Element) error
+	switch k {
 	case rdbfile.KindString, rdbfile.KindList:
 		fn = func(el *rdbfile.Element) error { a.push(el.Member); return nil }
 	case rdbfile.KindSet:
@@ -280,7 +329,6 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 			return nil
 		}
 	case rdbfile.KindZSet:
-		rec.sx = len(b.ss)
 		fn = func(el *rdbfile.Element) error {
 			a.push(el.Member)
 			rec.maxLen = max(rec.maxLen, len(el.Member))
@@ -288,7 +336,6 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 			return nil
 		}
 	case rdbfile.KindHash:
-		rec.sx = len(b.exps)
 		fn = func(el *rdbfile.Element) error {
 			if el.Listpack != nil { // the whole hash, converted by consume
 				a.push(el.Listpack)
@@ -311,7 +358,6 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 			return nil
 		}
 	case rdbfile.KindStream:
-		rec.sx = len(b.ids)
 		fn = func(el *rdbfile.Element) error {
 			for _, f := range el.Stream.Fields {
 				a.push(f)
@@ -320,29 +366,9 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 			b.nf = append(b.nf, int32(len(el.Stream.Fields)))
 			return nil
 		}
-	default:
-		val, err := ent.Value()
-		if err != nil {
-			return err
-		}
-		rec.val = val
 	}
-	if fn != nil {
-		_, errs0 := r.FindingCount()
-		if err := ent.WalkPacked(fn); err != nil && !emptyOnly(r, ent, errs0, err) {
-			return err
-		}
-	}
-	rec.hi = len(a.ends)
-	if rec.hi == rec.lo && isAggregate(ent.ValueKind) {
-		rec.skip = SkipEmpty
-	}
-	if ent.ValueKind == rdbfile.KindStream {
-		rec.meta = ent.StreamMeta()
-		rec.maxLen = len(b.ids) - rec.sx // entries
-	}
-	b.recs = append(b.recs, rec)
-	return nil
+	b.walk[k] = fn
+	return fn
 }
 
 // consume applies the records of b to the keyspace, then returns b's error.
@@ -525,21 +551,55 @@ func (e *Engine) hashFromListpack(lp []byte) (object, error) {
 	return &hashObj{small: a.pack(0, hi)}, nil
 }
 
-// buildStream makes the stream of a staged record.
+// buildStream makes the stream of a staged record. Its nodes are cut where
+// streamObj.append would cut them, but each is built once at its exact
+// size: appending entry by entry leaves every node's slices with growth
+// slack and garbage behind (half the memory of a stream-heavy load).
 func (e *Engine) buildStream(b *loadBatch, rec *loadRec) *streamObj {
+	a := &b.a
 	sm := &streamObj{}
-	fields := e.loadMS[:0]
-	j := rec.lo
-	for k := rec.sx; k < rec.sx+rec.maxLen; k++ {
-		fields = fields[:0]
-		for range b.nf[k] {
-			fields = append(fields, b.a.at(j))
-			j++
+	j, k, end := rec.lo, rec.sx, rec.sx+rec.maxLen
+	for k < end {
+		k2, j2, nb := k, j, 0
+		for k2 < end {
+			size := 4
+			for x := j2; x < j2+int(b.nf[k2]); x++ {
+				size += lpEntrySize(a.at(x))
+			}
+			if k2 > k && (k2-k >= streamNodeMax || nb+size > streamNodeMaxBytes) {
+				break
+			}
+			nb += size
+			j2 += int(b.nf[k2])
+			k2++
 		}
-		sm.append(b.ids[k], fields)
+		base := b.ids[k]
+		size := 0
+		for i := k; i < k2; i++ {
+			size += idLen(base, b.ids[i])
+		}
+		for x := j; x < j2; x++ {
+			l := len(a.at(x))
+			size += uvarintLen64(uint64(l)) + l
+		}
+		n := &snode{base: base, ends: make([]uint32, k2-k), vals: make([]byte, 0, size), bytes: nb}
+		x := j
+		for i := range n.ends {
+			n.vals = appendID(n.vals, base, b.ids[k+i])
+			for range b.nf[k+i] {
+				n.vals = appendVarString(n.vals, a.at(x))
+				x++
+			}
+			n.ends[i] = uint32(len(n.vals))
+		}
+		sm.nodes = append(sm.nodes, n)
+		sm.count += uint64(k2 - k)
+		j, k = j2, k2
 	}
-	clear(fields)
-	e.loadMS = fields[:0]
+	if sm.count > 0 {
+		sm.firstID = sm.nodes[0].id(0)
+	}
+	sm.nodes = slices.Clip(sm.nodes)
 	m := rdbfile.Stream{}
 	if rec.meta != nil {
 		m = *rec.meta
@@ -918,7 +978,7 @@ func streamMeta(s *streamObj, st *rdbfile.Stream) {
 func countEntries(s *streamObj) int {
 	n := 0
 	for _, nd := range s.nodes {
-		n += len(nd.ids)
+		n += nd.len()
 	}
 	return n
 }

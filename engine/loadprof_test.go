@@ -52,6 +52,9 @@ func TestLoadProfile(t *testing.T) {
 		return
 	}
 	e := New(ServerVersion{Major: 7, Minor: 0})
+	var ms0 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
 	t0 := time.Now()
 	if err := e.LoadRDB(r); err != nil {
 		t.Fatal(err)
@@ -63,6 +66,10 @@ func TestLoadProfile(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	t.Logf("after GC: heap in use %d MB, alloc %d MB, objects %d", ms.HeapInuse>>20, ms.HeapAlloc>>20, ms.HeapObjects)
+	if n := e.Len(0); n > 0 {
+		live := ms.HeapAlloc - ms0.HeapAlloc
+		t.Logf("live heap of the keyspace: %d bytes, %d bytes per key (db 0)", live, live/uint64(n))
+	}
 	if p := os.Getenv("RDBKIT_LOAD_HEAPPROFILE"); p != "" {
 		hf, err := os.Create(p)
 		if err != nil {

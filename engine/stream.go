@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"sort"
 
@@ -27,12 +28,17 @@ type streamObj struct {
 
 type sid = rdbfile.StreamID
 
+// snode is a node of entries. Each entry is, in vals: its ID as uvarints
+// relative to base (see appendID), then its field, value, field, value, ...
+// strings, each a uvarint length and the bytes (about 2 + 1 per string
+// bytes of overhead, against 16 + 4 per string for an ID array and a
+// string index).
 type snode struct {
-	ids     []sid
-	ends    []uint32 // ends[i]: end of entry i's strings in vals (index)
-	vals    pack     // field, value, field, value, ... of all entries
-	deleted int      // entries removed from the node since it was created
-	bytes   int      // approximate listpack size, for stream-node-max-bytes
+	base    sid      // the ID of the node's first entry when it was made
+	ends    []uint32 // ends[i]: end of entry i in vals (byte offset)
+	vals    []byte
+	deleted int // entries removed from the node since it was created
+	bytes   int // approximate listpack size, for stream-node-max-bytes
 }
 
 type sgroup struct {
@@ -69,7 +75,7 @@ func (s *streamObj) dup() object {
 	c := *s
 	c.nodes = make([]*snode, len(s.nodes))
 	for i, n := range s.nodes {
-		c.nodes[i] = &snode{ids: slices.Clone(n.ids), ends: slices.Clone(n.ends), vals: n.vals.clone(), deleted: n.deleted, bytes: n.bytes}
+		c.nodes[i] = &snode{base: n.base, ends: slices.Clone(n.ends), vals: clone(n.vals), deleted: n.deleted, bytes: n.bytes}
 	}
 	c.groups = make([]*sgroup, len(s.groups))
 	for i, g := range s.groups {
@@ -110,7 +116,78 @@ func idCmp(a, b sid) int {
 	return 0
 }
 
-// entryStrings returns entry i of node n: its field/value strings.
+// len returns the number of entries of n.
+func (n *snode) len() int { return len(n.ends) }
+
+// id returns the ID of entry i.
+func (n *snode) id(i int) sid {
+	s, _ := n.entry(i)
+	id, _ := readID(n.base, n.vals[s:])
+	return id
+}
+
+// last returns the ID of the last entry (n is not empty).
+func (n *snode) last() sid { return n.id(n.len() - 1) }
+
+// fields appends the field/value strings of entry i to f (slices alias
+// n.vals, capacity-limited) and returns the entry's ID.
+func (n *snode) fields(i int, f [][]byte) (sid, [][]byte) {
+	s, t := n.entry(i)
+	id, w := readID(n.base, n.vals[s:t])
+	return id, appendVarStrings(f, n.vals[s+w:t])
+}
+
+// appendID appends id (>= base) relative to base: the milliseconds
+// difference, then the sequence number (its difference from base's when
+// the milliseconds are equal), both uvarints.
+func appendID(p []byte, base, id sid) []byte {
+	dm := id.Ms - base.Ms
+	seq := id.Seq
+	if dm == 0 {
+		seq -= base.Seq
+	}
+	return appendUvarint(appendUvarint(p, dm), seq)
+}
+
+// appendUvarint is binary.AppendUvarint with the one-byte case inline (IDs
+// and string lengths in a node are nearly always below 128).
+func appendUvarint(p []byte, n uint64) []byte {
+	if n < 0x80 {
+		return append(p, byte(n))
+	}
+	return binary.AppendUvarint(p, n)
+}
+
+// readID decodes an ID written by appendID at the start of p and returns it
+// with its length in bytes.
+func readID(base sid, p []byte) (sid, int) {
+	dm, w := binary.Uvarint(p)
+	seq, w2 := binary.Uvarint(p[w:])
+	if dm == 0 {
+		seq += base.Seq
+	}
+	return sid{Ms: base.Ms + dm, Seq: seq}, w + w2
+}
+
+// idLen is the length of appendID's encoding of id.
+func idLen(base, id sid) int {
+	dm, seq := id.Ms-base.Ms, id.Seq
+	if dm == 0 {
+		seq -= base.Seq
+	}
+	return uvarintLen64(dm) + uvarintLen64(seq)
+}
+
+// uvarintLen64 is the length of binary.AppendUvarint's encoding of n.
+func uvarintLen64(n uint64) int {
+	w := 1
+	for ; n >= 0x80; n >>= 7 {
+		w++
+	}
+	return w
+}
+
+// entry returns the byte range of entry i (ID and strings) in n.vals.
 func (n *snode) entry(i int) (int, int) {
 	s := 0
 	if i > 0 {
@@ -143,19 +220,19 @@ func (s *streamObj) append(id sid, fields [][]byte) {
 	var n *snode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
-		if len(n.ids)+n.deleted >= streamNodeMax || n.bytes+size > streamNodeMaxBytes {
+		if n.len()+n.deleted >= streamNodeMax || n.bytes+size > streamNodeMaxBytes {
 			n = nil
 		}
 	}
 	if n == nil {
-		n = &snode{}
+		n = &snode{base: id}
 		s.nodes = append(s.nodes, n)
 	}
-	n.ids = append(n.ids, id)
+	n.vals = appendID(n.vals, n.base, id)
 	for _, f := range fields {
-		n.vals.push(f)
+		n.vals = appendVarString(n.vals, f)
 	}
-	n.ends = append(n.ends, uint32(n.vals.len()))
+	n.ends = append(n.ends, uint32(len(n.vals)))
 	n.bytes += size
 	s.count++
 	if s.count == 1 {
@@ -163,18 +240,37 @@ func (s *streamObj) append(id sid, fields [][]byte) {
 	}
 }
 
+// appendVarString appends b to p as a uvarint length and the bytes: a
+// stream node's strings, with one byte of overhead for strings under 128
+// bytes (an index of 4-byte ends would take four).
+func appendVarString(p, b []byte) []byte {
+	return append(appendUvarint(p, uint64(len(b))), b...)
+}
+
+// appendVarStrings appends to f the strings of p, a run written by
+// appendVarString (slices alias p, capacity-limited).
+func appendVarStrings(f [][]byte, p []byte) [][]byte {
+	for len(p) > 0 {
+		n, w := binary.Uvarint(p)
+		t := w + int(n)
+		f = append(f, p[w:t:t])
+		p = p[t:]
+	}
+	return f
+}
+
 // find returns the node and position of id.
 func (s *streamObj) find(id sid) (int, int, bool) {
 	k := sort.Search(len(s.nodes), func(i int) bool {
 		n := s.nodes[i]
-		return !idLess(n.ids[len(n.ids)-1], id)
+		return !idLess(n.last(), id)
 	})
 	if k == len(s.nodes) {
 		return k, 0, false
 	}
 	n := s.nodes[k]
-	j := sort.Search(len(n.ids), func(i int) bool { return !idLess(n.ids[i], id) })
-	return k, j, j < len(n.ids) && n.ids[j] == id
+	j := sort.Search(n.len(), func(i int) bool { return !idLess(n.id(i), id) })
+	return k, j, j < n.len() && n.id(j) == id
 }
 
 func (s *streamObj) has(id sid) bool {
@@ -186,15 +282,14 @@ func (s *streamObj) has(id sid) bool {
 func (s *streamObj) removeAt(k, j int) {
 	n := s.nodes[k]
 	a, b := n.entry(j)
-	n.vals.remove(a, b)
-	n.ids = append(n.ids[:j], n.ids[j+1:]...)
+	n.vals = append(n.vals[:a], n.vals[b:]...)
 	n.ends = append(n.ends[:j], n.ends[j+1:]...)
 	for i := j; i < len(n.ends); i++ {
 		n.ends[i] -= uint32(b - a)
 	}
 	n.deleted++
 	s.count--
-	if len(n.ids) == 0 {
+	if n.len() == 0 {
 		s.nodes = append(s.nodes[:k], s.nodes[k+1:]...)
 	}
 }
@@ -205,7 +300,7 @@ func (s *streamObj) updateFirst() {
 		s.firstID = sid{}
 		return
 	}
-	s.firstID = s.nodes[0].ids[0]
+	s.firstID = s.nodes[0].id(0)
 }
 
 // delete removes id if present (XDEL): it maintains max-deleted-entry-id
@@ -229,19 +324,16 @@ func (s *streamObj) maxID() (sid, bool) {
 		return sid{}, false
 	}
 	n := s.nodes[len(s.nodes)-1]
-	return n.ids[len(n.ids)-1], true
+	return n.last(), true
 }
 
 // each calls fn for every entry in ID order until fn returns false.
 func (s *streamObj) each(fn func(id sid, fields [][]byte) bool) {
 	var f [][]byte
 	for _, n := range s.nodes {
-		for i, id := range n.ids {
-			a, b := n.entry(i)
-			f = f[:0]
-			for x := a; x < b; x++ {
-				f = append(f, n.vals.at(x))
-			}
+		for i := range n.len() {
+			var id sid
+			id, f = n.fields(i, f[:0])
 			if !fn(id, f) {
 				return
 			}
@@ -260,7 +352,7 @@ func (s *streamObj) trim(maxlen bool, n uint64, minid sid, approx bool, limit in
 			break
 		}
 		nd := s.nodes[0]
-		entries := int64(len(nd.ids))
+		entries := int64(nd.len())
 		if approx && limit > 0 && deleted+entries > limit {
 			break
 		}
@@ -268,7 +360,7 @@ func (s *streamObj) trim(maxlen bool, n uint64, minid sid, approx bool, limit in
 		if maxlen {
 			whole = s.count-uint64(entries) >= n
 		} else {
-			whole = idLess(nd.ids[len(nd.ids)-1], minid)
+			whole = idLess(nd.last(), minid)
 		}
 		if whole {
 			s.nodes = s.nodes[1:]
@@ -279,12 +371,12 @@ func (s *streamObj) trim(maxlen bool, n uint64, minid sid, approx bool, limit in
 		if approx {
 			break
 		}
-		for len(nd.ids) > 0 {
+		for nd.len() > 0 {
 			if maxlen {
 				if s.count <= n {
 					break
 				}
-			} else if !idLess(nd.ids[0], minid) {
+			} else if !idLess(nd.id(0), minid) {
 				break
 			}
 			s.removeAt(0, 0)
