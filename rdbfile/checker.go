@@ -72,11 +72,10 @@ type Checker struct {
 }
 
 // ticket is one record on its way from the reading goroutine, through a
-// worker when job is set, to Next.
+// worker when its value was copied into raw, to Next.
 type ticket struct {
 	ent  Entry  // the record as Next hands it out
 	key  []byte // storage of ent.Key
-	job  bool   // raw goes to a worker
 	raw  []byte // the value's bytes, from ent.ValueOffset
 	size int64  // input size (Options.Size), for the length checks
 
