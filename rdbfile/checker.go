@@ -361,7 +361,14 @@ func (c *Checker) readOne() *Entry {
 func (c *Checker) keep(t *ticket, e *Entry) {
 	t.key = append(t.key, e.Key...)
 	t.ent = *e
-	t.ent.Key = t.key
+	switch {
+	case e.Key == nil:
+		t.ent.Key = nil // an opcode record
+	case t.key == nil:
+		t.ent.Key = []byte{} // an empty key is still a key: errors name it
+	default:
+		t.ent.Key = t.key
+	}
 	if e.KeyMeta != nil {
 		t.ent.KeyMeta = append([]KeyMeta(nil), e.KeyMeta...)
 	}
