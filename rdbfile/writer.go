@@ -179,6 +179,7 @@ type Writer struct {
 	db      int
 	lzf     []byte
 	num     [24]byte
+	rawFn   func([]byte) // w.raw, made once (CopyEntry)
 }
 
 // NewWriter returns a Writer of the target in opts writing to w. Nothing is
