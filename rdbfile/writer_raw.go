@@ -59,10 +59,9 @@ func (e *Entry) rawTo(emit func([]byte)) error {
 		return nil
 	}
 	emit(in.buf[start : e.ValueOffset-in.base])
-	in.flushCRC() // the header went out above: the tee starts at the value
-	in.tee = emit
+	in.tee, in.teeFrom = emit, in.r // the header went out above: the tee starts at the value
 	err := e.skip()
-	in.flushCRC()
+	in.flushTee()
 	in.tee = nil
 	return err
 }
