@@ -180,6 +180,13 @@ type Writer struct {
 	lzf     []byte
 	num     [24]byte
 	rawFn   func([]byte) // w.raw, made once (CopyEntry)
+	// reused by ValueWriters: the arena their elements are copied into,
+	// their element lists, and the scratch blobs compact encodings are
+	// built in
+	arena  []byte
+	sa, sb [][]byte
+	sscore []float64
+	sexp   []int64
 }
 
 // NewWriter returns a Writer of the target in opts writing to w. Nothing is

@@ -179,17 +179,56 @@ type ValueWriter struct {
 	str    []byte
 	strSet bool
 	borrow bool // Add's bytes stay valid until Close (WriteKey)
-	// nonInts counts the buffered set members that are not canonical
-	// integers (allInts without a rescan per Add).
-	nonInts int
+	// what the buffered elements hold, kept as they are added
+	notInt     bool // a member is not a canonical integer (sets)
+	maxA, maxB int  // longest member / hash value
 }
 
 // own returns b, copied unless the caller keeps it valid until Close.
 func (vw *ValueWriter) own(b []byte) []byte {
-	if vw.borrow {
+	if vw.borrow || b == nil {
 		return b
 	}
-	return bytes.Clone(b)
+	return vw.w.keep(b)
+}
+
+// keep copies b into the Writer's arena, a chunk reused from value to
+// value: buffering a value costs no allocation per element. A chunk that
+// fills up is left to the slices that point into it and a new one starts
+// (as large as b if b is larger), so the arena holds at most one chunk
+// between values: memory bounded by the largest element.
+func (w *Writer) keep(b []byte) []byte {
+	c := w.arena
+	if cap(c)-len(c) < len(b) {
+		c = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	n := len(c)
+	c = append(c, b...)
+	w.arena = c
+	return c[n:len(c):len(c)]
+}
+
+const arenaChunk = 64 << 10
+
+// release returns the ValueWriter's buffers to its Writer for the next value.
+func (vw *ValueWriter) release() {
+	w := vw.w
+	w.arena = w.arena[:0]
+	if vw.a != nil {
+		clear(vw.a)
+		w.sa = vw.a[:0]
+	}
+	if vw.b != nil {
+		clear(vw.b)
+		w.sb = vw.b[:0]
+	}
+	if vw.score != nil {
+		w.sscore = vw.score[:0]
+	}
+	if vw.exp != nil {
+		w.sexp = vw.exp[:0]
+	}
+	vw.a, vw.b, vw.score, vw.exp = nil, nil, nil, nil
 }
 
 // BeginKey starts a key/value record. The prefix opcodes are checked now
@@ -205,7 +244,16 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	if h.Kind == KindModule {
 		return nil, w.unsupported("module value element by element (write it whole with WriteKey, or CopyEntry)", h.Key)
 	}
-	vw := &ValueWriter{w: w, h: h}
+	vw := &ValueWriter{w: w, h: h, a: w.sa}
+	w.sa = nil
+	// (score, b and exp exist only for the kinds that have them)
+	switch h.Kind {
+	case KindZSet:
+		vw.score, w.sscore = w.sscore, nil
+	case KindHash:
+		vw.b, vw.exp, w.sb, w.sexp = w.sb, w.sexp, nil, nil
+	}
+	w.arena = w.arena[:0]
 	if h.Key != nil {
 		vw.h.Key = bytes.Clone(h.Key)
 	}
@@ -326,7 +374,7 @@ func (vw *ValueWriter) Add(el *Element) error {
 		if !vw.borrow {
 			se.Fields = make([][]byte, len(el.Stream.Fields))
 			for i, f := range el.Stream.Fields {
-				se.Fields[i] = bytes.Clone(f)
+				se.Fields[i] = vw.own(f)
 			}
 		}
 		vw.sent = append(vw.sent, se)
@@ -358,16 +406,18 @@ func (vw *ValueWriter) Add(el *Element) error {
 		return vw.flushErr()
 	}
 	vw.a = append(vw.a, vw.own(el.Member))
-	if vw.h.Kind == KindSet {
-		if _, ok := isCanonicalInt(el.Member); !ok {
-			vw.nonInts++
-		}
-	}
+	vw.maxA = max(vw.maxA, len(el.Member))
 	switch vw.h.Kind {
+	case KindSet:
+		if !vw.notInt {
+			_, isInt := isCanonicalInt(el.Member)
+			vw.notInt = !isInt
+		}
 	case KindZSet:
 		vw.score = append(vw.score, el.Score)
 	case KindHash:
 		vw.b = append(vw.b, vw.own(el.Value))
+		vw.maxB = max(vw.maxB, len(el.Value))
 		vw.exp = append(vw.exp, el.ExpireAt)
 	}
 	// A buffered value that can no longer be compact starts streaming.
@@ -415,6 +465,7 @@ func (vw *ValueWriter) Close() error {
 	if !vw.streaming {
 		vw.writeBuffered()
 	}
+	vw.release()
 	if vw.err != nil {
 		return vw.err
 	}
@@ -483,11 +534,10 @@ func (vw *ValueWriter) compactPossible() bool {
 	last := vw.a[len(vw.a)-1]
 	switch vw.h.Kind {
 	case KindSet:
-		_, isInt := isCanonicalInt(last)
-		if isInt && int64(len(vw.a)) <= int64(w.lim.SetMaxIntsetEntries) && vw.allInts() {
+		if !vw.notInt && int64(len(vw.a)) <= int64(w.lim.SetMaxIntsetEntries) {
 			return true
 		}
-		return int64(len(vw.a)) <= int64(w.setListpackMax()) && vw.maxLen(vw.a) <= w.lim.SetMaxListpackValue
+		return int64(len(vw.a)) <= int64(w.setListpackMax()) && vw.maxA <= w.lim.SetMaxListpackValue
 	case KindZSet:
 		return len(last) <= w.lim.ZSetMaxListpackValue
 	case KindHash:
@@ -502,15 +552,7 @@ func (vw *ValueWriter) compactPossible() bool {
 }
 
 // allInts reports whether every buffered set member is a canonical integer.
-func (vw *ValueWriter) allInts() bool { return vw.nonInts == 0 }
-
-func (vw *ValueWriter) maxLen(s [][]byte) int {
-	m := 0
-	for _, b := range s {
-		m = max(m, len(b))
-	}
-	return m
-}
+func (vw *ValueWriter) allInts() bool { return !vw.notInt }
 
 func (vw *ValueWriter) anyTTL() bool {
 	for _, e := range vw.exp {
@@ -676,7 +718,7 @@ func (vw *ValueWriter) writeSet() {
 		w.writeString(isBuild(nil, vals...))
 		return
 	}
-	if n <= w.setListpackMax() && vw.maxLen(vw.a) <= w.lim.SetMaxListpackValue {
+	if n <= w.setListpackMax() && vw.maxA <= w.lim.SetMaxListpackValue {
 		w.writeKeyPrefix(&vw.h, TypeSetListpack)
 		w.writeString(lpBuildStrings(nil, vw.a...))
 		return
@@ -707,7 +749,7 @@ func (w *Writer) scoreText(dst []byte, f float64) []byte {
 func (vw *ValueWriter) writeZSet() {
 	w := vw.w
 	n := len(vw.a)
-	if int64(n) <= w.zsetSmallMax() && vw.maxLen(vw.a) <= w.lim.ZSetMaxListpackValue {
+	if int64(n) <= w.zsetSmallMax() && vw.maxA <= w.lim.ZSetMaxListpackValue {
 		idx := make([]int, n)
 		for i := range idx {
 			idx[i] = i
@@ -767,7 +809,7 @@ func zlFinish(dst []byte, tail, n int) []byte {
 func (vw *ValueWriter) writeHash() {
 	w := vw.w
 	n := len(vw.a)
-	small := int64(n) <= w.hashSmallMax() && vw.maxLen(vw.a) <= w.lim.HashMaxListpackValue && vw.maxLen(vw.b) <= w.lim.HashMaxListpackValue
+	small := int64(n) <= w.hashSmallMax() && vw.maxA <= w.lim.HashMaxListpackValue && vw.maxB <= w.lim.HashMaxListpackValue
 	if vw.anyTTL() {
 		if !w.hasFieldTTL() {
 			vw.fail(w.unsupported("hash field TTL", vw.h.Key))
@@ -912,7 +954,7 @@ func (vw *ValueWriter) writeList() {
 	w := vw.w
 	n := len(vw.a)
 	if !w.quicklist() {
-		if int64(n) <= w.listZiplistMax() && vw.maxLen(vw.a) <= w.lim.ListMaxZiplistValue {
+		if int64(n) <= w.listZiplistMax() && vw.maxA <= w.lim.ListMaxZiplistValue {
 			zl := zlBegin(nil)
 			prev, tail := 0, zlHdrSize
 			for _, m := range vw.a {
