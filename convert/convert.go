@@ -146,6 +146,7 @@ func Convert(r *rdbfile.Reader, w *rdbfile.Writer, opts *Options) (*Report, erro
 	if o.MaxNamed == 0 {
 		o.MaxNamed = 20
 	}
+	w.ReuseLZF(r) // re-encoded strings and blobs that come out unchanged are not compressed again
 	c := &conv{r: r, w: w, o: &o, rep: &Report{Encodings: map[string]int64{}}, db: -1,
 		f: rdbscan.KeyFilter{DBs: o.DBs, Kinds: o.Kinds, Match: o.Match, MinBytes: o.MinBytes, MaxBytes: o.MaxBytes}}
 	err := c.run()

@@ -187,6 +187,13 @@ type Writer struct {
 	sa, sb [][]byte
 	sscore []float64
 	sexp   []int64
+	blob   []byte // scratch for a compact encoding's blob (up to 1 MiB kept)
+	snodes []struct {
+		blob  []byte
+		plain bool
+	}
+	sspans []int
+	src    *Reader // ReuseLZF
 }
 
 // NewWriter returns a Writer of the target in opts writing to w. Nothing is
@@ -368,6 +375,20 @@ func (w *Writer) writeString(s []byte) {
 		return
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
+		if w.src != nil {
+			if c, ok := w.src.lzfq.take(s); ok {
+				if c == nil {
+					w.writeLen(uint64(len(s)))
+					w.raw(s)
+					return
+				}
+				w.writeByte(0xC3)
+				w.writeLen(uint64(len(c)))
+				w.writeLen(uint64(len(s)))
+				w.raw(c)
+				return
+			}
+		}
 		w.writeLzfBlob(s)
 		return
 	}

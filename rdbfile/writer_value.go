@@ -715,12 +715,12 @@ func (vw *ValueWriter) writeSet() {
 		}
 		slices.Sort(vals)
 		w.writeKeyPrefix(&vw.h, TypeSetIntset)
-		w.writeString(isBuild(nil, vals...))
+		w.writeBlob(isBuild(w.blob[:0], vals...))
 		return
 	}
 	if n <= w.setListpackMax() && vw.maxA <= w.lim.SetMaxListpackValue {
 		w.writeKeyPrefix(&vw.h, TypeSetListpack)
-		w.writeString(lpBuildStrings(nil, vw.a...))
+		w.writeBlob(lpBuildStrings(w.blob[:0], vw.a...))
 		return
 	}
 	vw.h.Count = int64(n)
@@ -766,7 +766,7 @@ func (vw *ValueWriter) writeZSet() {
 		})
 		var num []byte
 		if w.has(TypeZSetListpack) {
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for _, i := range idx {
 				lp = lpAppendString(lp, vw.a[i])
 				num = w.scoreText(num[:0], vw.score[i])
@@ -774,10 +774,10 @@ func (vw *ValueWriter) writeZSet() {
 			}
 			lp, _ = lpFinish(lp, 0, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeZSetListpack)
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		}
-		zl := zlBegin(nil)
+		zl := zlBegin(w.blob[:0])
 		prev, tail := 0, zlHdrSize
 		for _, i := range idx {
 			zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
@@ -787,7 +787,7 @@ func (vw *ValueWriter) writeZSet() {
 		}
 		zl = zlFinish(zl, tail, 2*n)
 		w.writeKeyPrefix(&vw.h, TypeZSetZiplist)
-		w.writeString(zl)
+		w.writeBlob(zl)
 		return
 	}
 	vw.h.Count = int64(n)
@@ -798,11 +798,16 @@ func zlBegin(dst []byte) []byte { return append(dst, make([]byte, zlHdrSize)...)
 
 // zlFinish completes a ziplist started by zlBegin at dst[0] whose last entry
 // starts at tail and which holds n entries.
-func zlFinish(dst []byte, tail, n int) []byte {
+func zlFinish(dst []byte, tail, n int) []byte { return zlFinishAt(dst, 0, tail, n) }
+
+// zlFinishAt is zlFinish for a ziplist that starts at dst[start] (tail
+// relative to it).
+func zlFinishAt(dst []byte, start, tail, n int) []byte {
 	dst = append(dst, zlEnd)
-	binary.LittleEndian.PutUint32(dst, uint32(len(dst)))
-	binary.LittleEndian.PutUint32(dst[4:], uint32(tail))
-	binary.LittleEndian.PutUint16(dst[8:], uint16(min(n, zlCountUnknown)))
+	b := dst[start:]
+	binary.LittleEndian.PutUint32(b, uint32(len(b)))
+	binary.LittleEndian.PutUint32(b[4:], uint32(tail))
+	binary.LittleEndian.PutUint16(b[8:], uint16(min(n, zlCountUnknown)))
 	return dst
 }
 
@@ -854,7 +859,7 @@ func (vw *ValueWriter) writeHash() {
 				}
 				return 1
 			})
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for _, i := range idx {
 				lp = lpAppendString(lp, vw.a[i])
 				lp = lpAppendString(lp, vw.b[i])
@@ -867,7 +872,7 @@ func (vw *ValueWriter) writeHash() {
 			lp, _ = lpFinish(lp, 0, 3*n)
 			w.writeKeyPrefix(&vw.h, TypeHashListpackEx)
 			w.writeU64(uint64(minExp))
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		}
 		w.writeKeyPrefix(&vw.h, TypeHashMetadata)
@@ -891,17 +896,17 @@ func (vw *ValueWriter) writeHash() {
 	if small {
 		switch {
 		case w.has(TypeHashListpack):
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for i := range vw.a {
 				lp = lpAppendString(lp, vw.a[i])
 				lp = lpAppendString(lp, vw.b[i])
 			}
 			lp, _ = lpFinish(lp, 0, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeHashListpack)
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		case w.has(TypeHashZiplist):
-			zl := zlBegin(nil)
+			zl := zlBegin(w.blob[:0])
 			prev, tail := 0, zlHdrSize
 			for i := range vw.a {
 				zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
@@ -910,7 +915,7 @@ func (vw *ValueWriter) writeHash() {
 			}
 			zl = zlFinish(zl, tail, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeHashZiplist)
-			w.writeString(zl)
+			w.writeBlob(zl)
 			return
 		case w.has(TypeHashZipmap) && n > 0:
 			kv := make([][]byte, 0, 2*n)
@@ -918,12 +923,21 @@ func (vw *ValueWriter) writeHash() {
 				kv = append(kv, vw.a[i], vw.b[i])
 			}
 			w.writeKeyPrefix(&vw.h, TypeHashZipmap)
-			w.writeString(zmBuild(nil, kv...))
+			w.writeBlob(zmBuild(w.blob[:0], kv...))
 			return
 		}
 	}
 	vw.h.Count = int64(n)
 	vw.startStreaming()
+}
+
+// writeBlob writes a compact encoding's blob built in w.blob and keeps its
+// buffer for the next one (up to 1 MiB).
+func (w *Writer) writeBlob(b []byte) {
+	w.writeString(b)
+	if cap(b) <= 1<<20 {
+		w.blob = b[:0]
+	}
 }
 
 // listNodeLimit returns the quicklist node limits: a byte size, or an
@@ -955,7 +969,7 @@ func (vw *ValueWriter) writeList() {
 	n := len(vw.a)
 	if !w.quicklist() {
 		if int64(n) <= w.listZiplistMax() && vw.maxA <= w.lim.ListMaxZiplistValue {
-			zl := zlBegin(nil)
+			zl := zlBegin(w.blob[:0])
 			prev, tail := 0, zlHdrSize
 			for _, m := range vw.a {
 				tail = len(zl)
@@ -963,7 +977,7 @@ func (vw *ValueWriter) writeList() {
 			}
 			zl = zlFinish(zl, tail, n)
 			w.writeKeyPrefix(&vw.h, TypeListZiplist)
-			w.writeString(zl)
+			w.writeBlob(zl)
 			return
 		}
 		vw.h.Count = int64(n)
@@ -972,30 +986,36 @@ func (vw *ValueWriter) writeList() {
 	}
 	v2 := w.has(TypeListQuicklist2)
 	sizeLim, countLim := w.listNodeLimit()
+	// The nodes are built one after the other in one buffer (the Writer's
+	// scratch blob, reused from value to value); plain nodes point at
+	// their element.
 	type node struct {
 		blob  []byte
 		plain bool
 	}
-	var nodes []node
-	var cur []byte
-	curN, prev, tail := 0, 0, 0
+	nodes := w.snodes[:0]
+	all := w.blob[:0]
+	spans := w.sspans[:0] // [start, end) of each packed node in all; -1 for plain
+	start, curN, prev, tail := 0, 0, 0, 0
 	finish := func() {
 		if curN == 0 {
 			return
 		}
 		if v2 {
-			cur, _ = lpFinish(cur, 0, curN)
+			all, _ = lpFinish(all, start, curN)
 		} else {
-			cur = zlFinish(cur, tail, curN)
+			all = zlFinishAt(all, start, tail, curN)
 		}
-		nodes = append(nodes, node{blob: cur})
-		cur, curN = nil, 0
+		nodes = append(nodes, node{})
+		spans = append(spans, start, len(all))
+		curN = 0
 	}
 	var ent []byte
 	for _, m := range vw.a {
 		if v2 && len(m) >= w.packedThreshold() {
 			finish()
 			nodes = append(nodes, node{blob: m, plain: true})
+			spans = append(spans, -1, -1)
 			continue
 		}
 		if v2 {
@@ -1004,9 +1024,10 @@ func (vw *ValueWriter) writeList() {
 			ent, _ = zlAppendEntry(ent[:0], prev, packEntryOf(m))
 		}
 		if curN > 0 {
-			over := len(cur)+len(ent) > sizeLim
+			size := len(all) - start
+			over := size+len(ent) > sizeLim
 			if countLim > 0 {
-				over = curN >= countLim || len(cur)+len(ent) > sizeLim
+				over = curN >= countLim || size+len(ent) > sizeLim
 			}
 			if over {
 				finish()
@@ -1017,18 +1038,31 @@ func (vw *ValueWriter) writeList() {
 			}
 		}
 		if curN == 0 {
+			start = len(all)
 			if v2 {
-				cur = lpBegin(nil)
+				all = lpBegin(all)
 			} else {
-				cur = zlBegin(nil)
+				all = zlBegin(all)
 			}
 		}
-		tail = len(cur)
-		cur = append(cur, ent...)
+		tail = len(all) - start
+		all = append(all, ent...)
 		prev = len(ent)
 		curN++
 	}
 	finish()
+	for i := range nodes {
+		if !nodes[i].plain {
+			nodes[i].blob = all[spans[2*i]:spans[2*i+1]]
+		}
+	}
+	defer func() {
+		clear(nodes)
+		if cap(all) <= 1<<20 {
+			w.blob = all[:0]
+		}
+		w.snodes, w.sspans = nodes[:0], spans[:0]
+	}()
 	if v2 {
 		w.writeKeyPrefix(&vw.h, TypeListQuicklist2)
 	} else {
@@ -1049,8 +1083,11 @@ func (vw *ValueWriter) writeList() {
 			// A node compressed in memory is saved compressed
 			// (rdbSaveLzfBlob) whatever rdbcompression says, if LZF saved
 			// at least 8 bytes (__quicklistCompressNode).
-			if c := lzfCompress(nil, nd.blob); c != nil && len(c)+8 <= len(nd.blob) {
-				w.writeLzfBlob(nd.blob)
+			if c := lzfCompress(w.lzfScratch(len(nd.blob)), nd.blob); c != nil && len(c)+8 <= len(nd.blob) {
+				w.writeByte(0xC3)
+				w.writeLen(uint64(len(c)))
+				w.writeLen(uint64(len(nd.blob)))
+				w.raw(c)
 				if vw.flushErr() != nil {
 					return
 				}
