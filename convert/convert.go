@@ -146,6 +146,7 @@ func Convert(r *rdbfile.Reader, w *rdbfile.Writer, opts *Options) (*Report, erro
 	if o.MaxNamed == 0 {
 		o.MaxNamed = 20
 	}
+	w.ReuseLZF(r) // re-encoded strings and blobs that come out unchanged are not compressed again
 	c := &conv{r: r, w: w, o: &o, rep: &Report{Encodings: map[string]int64{}}, db: -1,
 		f: rdbscan.KeyFilter{DBs: o.DBs, Kinds: o.Kinds, Match: o.Match, MinBytes: o.MinBytes, MaxBytes: o.MaxBytes}}
 	err := c.run()
@@ -401,11 +402,16 @@ func (c *conv) header(h *rdbfile.KeyHeader) bool {
 	return true
 }
 
-// counted reports whether e's value declares its element count up front
-// (the plain encodings): such values are streamed element by element.
+// counted reports whether e's value is converted element by element
+// (walkKey): strings, lists, sets, sorted sets and hashes. A value of a
+// plain encoding declares its element count up front and is streamed, with
+// memory bounded by the largest element; a compact one (listpack, ziplist,
+// intset, zipmap, quicklist) is buffered by the ValueWriter, whose encoding
+// depends on all its elements. Streams, arrays, GCRA values and modules are
+// decoded whole (writeValue), where the policies need the whole value.
 func counted(e *rdbfile.Entry) bool {
-	switch e.Encoding {
-	case rdbfile.EncLinkedList, rdbfile.EncHashtable, rdbfile.EncSkiplist:
+	switch e.ValueKind {
+	case rdbfile.KindString, rdbfile.KindList, rdbfile.KindSet, rdbfile.KindZSet, rdbfile.KindHash:
 		return true
 	}
 	return false
@@ -448,6 +454,11 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 		}
 		return nil
 	})
+	if vw == nil && err == nil && writing {
+		// No element: the value is empty, written as the target would.
+		h.Count = max(e.Count(), 0)
+		vw, err = c.w.BeginKey(h)
+	}
 	if vw != nil {
 		if cerr := vw.Close(); err == nil {
 			err = cerr

@@ -3,6 +3,7 @@ package convert_test
 import (
 	"bytes"
 	"io"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -102,4 +103,81 @@ func BenchmarkConvertRawFiltered(b *testing.B) {
 // BenchmarkConvertTranscode11: every key decoded and re-encoded for RDB 11.
 func BenchmarkConvertTranscode11(b *testing.B) {
 	benchConvert(b, rdbfile.WriterOptions{Version: 11}, &convert.Options{NoRaw: true})
+}
+
+// benchPath is $RDBKIT_BENCH_RDB (e.g. a file from `make bench-data`): the
+// File benchmarks stream it from disk, as the command does.
+func benchPath(b *testing.B) (string, int64) {
+	path := os.Getenv("RDBKIT_BENCH_RDB")
+	if path == "" {
+		b.Skip("set RDBKIT_BENCH_RDB to a large RDB (make bench-data)")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, st.Size()
+}
+
+func benchConvertFile(b *testing.B, tg func(rdbfile.Dialect, int) rdbfile.WriterOptions, o *convert.Options) {
+	path, size := benchPath(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rdbfile.NewReader(f, &rdbfile.Options{Size: size})
+		h, err := r.Header()
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := tg(h.Dialect, h.Version)
+		if _, err := convert.Convert(r, rdbfile.NewWriter(io.Discard, &opts), o); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+// BenchmarkFileVerify reads and validates every record of $RDBKIT_BENCH_RDB
+// (the reference for the raw copy).
+func BenchmarkFileVerify(b *testing.B) {
+	path, size := benchPath(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rdbfile.NewReader(f, &rdbfile.Options{Size: size})
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		f.Close()
+	}
+}
+
+// BenchmarkFileRawFiltered copies $RDBKIT_BENCH_RDB to its own version
+// through a database filter: every key goes through the raw path.
+func BenchmarkFileRawFiltered(b *testing.B) {
+	benchConvertFile(b, func(d rdbfile.Dialect, v int) rdbfile.WriterOptions {
+		return rdbfile.WriterOptions{Dialect: d, Version: v}
+	}, &convert.Options{DBs: []int{0}})
+}
+
+// BenchmarkFileTranscode11 re-encodes every key of $RDBKIT_BENCH_RDB for
+// RDB 11 (Redis 7.2's limits).
+func BenchmarkFileTranscode11(b *testing.B) {
+	benchConvertFile(b, func(rdbfile.Dialect, int) rdbfile.WriterOptions {
+		return rdbfile.WriterOptions{Version: 11}
+	}, &convert.Options{NoRaw: true})
 }

@@ -139,6 +139,9 @@ func (e *Entry) reset(r *Reader) {
 	}
 	e.elems, e.count = 0, -1
 	e.lzfIn0, e.lzfOut0, e.lzfDone = r.lzfIn, r.lzfOut, false
+	if len(r.lzfq.ents) > 0 {
+		r.lzfq.reset()
+	}
 }
 
 func (r *Reader) readOpcodeRecord(e *Entry, off int64, t byte) (*Entry, error) {

@@ -28,12 +28,18 @@ type input struct {
 	// pin, when >= 0, is a buffer index that compaction keeps: the start of
 	// the current record, so that its raw bytes stay readable (Entry.WriteRaw).
 	pin int
-	// tee, when set, receives every consumed byte (in flushCRC order).
-	tee func([]byte)
+	// tee, when set, receives every consumed byte from teeFrom on
+	// (buf[teeFrom:r] is consumed but not yet handed to it), in pieces as
+	// large as the buffer allows (flushTee; flushCRC also flushes it).
+	tee     func([]byte)
+	teeFrom int
 	// frame: a value is being framed (Entry.frame). Its bytes, from pin
-	// on, stay in buf and out of the CRC until it is either handed on or
-	// read again from pin; fill refuses to hold more than frameMax of
-	// them (errFrameTooBig).
+	// on, stay in buf and out of the CRC (and of the tee) until it is
+	// either handed on or read again from pin; fill refuses to hold more
+	// than frameMax of them (errFrameTooBig). A tee is on only while
+	// rawTo skips a value and framing happens only in Entry.frame, which
+	// ends with pin at -1 (no raw copy after it): the two never overlap,
+	// but flushTee stops at pin as flushCRC does all the same.
 	frame    bool
 	frameMax int
 }
@@ -60,7 +66,7 @@ func (in *input) init(src io.Reader, size int64) {
 	in.r, in.w, in.base, in.crc, in.crcFrom, in.crcOn = 0, 0, 0, 0, 0, true
 	in.srcErr = nil
 	in.total = size
-	in.pin, in.tee = -1, nil
+	in.pin, in.tee, in.teeFrom = -1, nil, 0
 }
 
 // offset is the absolute offset of the next unread byte.
@@ -76,19 +82,32 @@ func (in *input) remaining() int64 {
 
 // flushCRC folds consumed bytes into the CRC.
 func (in *input) flushCRC() {
-	end := in.r
-	if in.frame && in.pin < end {
-		end = in.pin
-	}
+	end := in.consumedEnd()
 	if end > in.crcFrom {
 		if in.crcOn {
 			in.crc = crc64Update(in.crc, in.buf[in.crcFrom:end])
 		}
-		if in.tee != nil {
-			in.tee(in.buf[in.crcFrom:end])
-		}
 	}
 	in.crcFrom = end
+	in.flushTee()
+}
+
+// consumedEnd is the end of the consumed bytes that may be folded into
+// the CRC and handed to the tee: r, or pin while a value is framed.
+func (in *input) consumedEnd() int {
+	if in.frame && in.pin < in.r {
+		return in.pin
+	}
+	return in.r
+}
+
+// flushTee hands consumed bytes to the tee.
+func (in *input) flushTee() {
+	end := in.consumedEnd()
+	if in.tee != nil && end > in.teeFrom {
+		in.tee(in.buf[in.teeFrom:end])
+	}
+	in.teeFrom = end
 }
 
 // startCapture starts copying every byte consumed from now on.
@@ -161,6 +180,7 @@ func (in *input) fill(n int) error {
 			in.base += int64(keep)
 			in.w -= keep
 			in.crcFrom -= keep
+			in.teeFrom -= keep
 			in.capFrom -= keep
 			in.r -= keep
 			if in.pin >= 0 {
@@ -203,6 +223,7 @@ func (in *input) shrink() {
 		in.base += int64(in.r)
 		in.w -= in.r
 		in.crcFrom -= in.r
+		in.teeFrom -= in.r
 		in.capFrom -= in.r
 		in.r = 0
 		in.buf = nb

@@ -112,3 +112,70 @@ func TestEmptyReadsBelowTheLimit(t *testing.T) {
 		t.Fatal("no records read")
 	}
 }
+
+// pieceReader returns its bytes at most n at a time.
+type pieceReader struct {
+	b []byte
+	n int
+}
+
+func (c *pieceReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.b)
+	c.b = c.b[k:]
+	return k, nil
+}
+
+// TestInputTeeWhileFraming: bytes consumed while a value is framed reach
+// neither the CRC nor the tee until the framing ends, whether the framed
+// bytes are then kept or read again from pin; the tee gets every byte of
+// the input once, in order.
+func TestInputTeeWhileFraming(t *testing.T) {
+	data := make([]byte, 3*minBuf+12345)
+	for i := range data {
+		data[i] = byte(i*7 + i>>9)
+	}
+	for _, reread := range []bool{false, true} {
+		var in input
+		in.init(&pieceReader{b: data, n: 4093}, -1)
+		var got []byte
+		in.tee, in.teeFrom = func(p []byte) { got = append(got, p...) }, in.r
+		step := func(n int) {
+			t.Helper()
+			if _, err := in.next(n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 300 {
+			step(1001)
+		}
+		pinAt := in.offset()
+		in.pin, in.frame, in.frameMax = in.r, true, len(data)
+		for range 300 { // past the end of the first buffer
+			step(997)
+			in.flushCRC()
+		}
+		if int64(len(got)) != pinAt || string(got) != string(data[:pinAt]) {
+			t.Fatalf("reread=%v: tee has %d bytes while framing from %d", reread, len(got), pinAt)
+		}
+		if c := in.checksum(); c != crc64Update(0, data[:pinAt]) {
+			t.Fatalf("reread=%v: CRC went past the framed value's start", reread)
+		}
+		start := in.pin
+		in.frame, in.pin = false, -1
+		if reread {
+			in.r = start
+		}
+		if err := in.discard(int64(len(data)) - in.offset()); err != nil {
+			t.Fatal(err)
+		}
+		if c := in.checksum(); c != crc64Update(0, data) {
+			t.Fatalf("reread=%v: CRC of the whole input differs", reread)
+		}
+		if string(got) != string(data) {
+			t.Fatalf("reread=%v: tee got %d bytes, want the input's %d once", reread, len(got), len(data))
+		}
+	}
+}

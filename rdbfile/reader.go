@@ -163,14 +163,18 @@ type Reader struct {
 	// LZF strings read so far: compressed and uncompressed bytes.
 	lzfIn, lzfOut int64
 	// Checker state. frame mirrors walker.frame for readStringEx;
-	// ownStreams
-	// gives every skipped stream a Stream of its own (the Checker hands
-	// it out after the Reader moved on); hold keeps findings in held
-	// (at most MaxFindings, counted in heldAll and heldErrs) until the
-	// Checker commits them in file order.
+	// ownStreams gives every skipped stream a Stream of its own (the
+	// Checker hands it out after the Reader moved on); hold keeps findings
+	// in held (at most MaxFindings, counted in heldAll and heldErrs) until
+	// the Checker commits them in file order.
 	frame, ownStreams, hold bool
 	held                    []Finding
 	heldAll, heldErrs       int
+	// lzfKeep: the value's LZF strings are kept in lzfq for a Writer
+	// (Writer.ReuseLZF). A framed value (frame) keeps none: its strings
+	// are not decompressed while framing.
+	lzfKeep bool
+	lzfq    lzfQueue
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.
@@ -730,6 +734,9 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		}
 		if cap(out) > cap(r.strBuf) {
 			r.strBuf = out[:0]
+		}
+		if r.lzfKeep {
+			r.lzfq.add(src, out)
 		}
 		return out, true, nil
 	}

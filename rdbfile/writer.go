@@ -179,6 +179,21 @@ type Writer struct {
 	db      int
 	lzf     []byte
 	num     [24]byte
+	rawFn   func([]byte) // w.raw, made once (CopyEntry)
+	// reused by ValueWriters: the arena their elements are copied into,
+	// their element lists, and the scratch blobs compact encodings are
+	// built in
+	arena  []byte
+	sa, sb [][]byte
+	sscore []float64
+	sexp   []int64
+	blob   []byte // scratch for a compact encoding's blob (up to 1 MiB kept)
+	snodes []struct {
+		blob  []byte
+		plain bool
+	}
+	sspans []int
+	src    *Reader // ReuseLZF
 }
 
 // NewWriter returns a Writer of the target in opts writing to w. Nothing is
@@ -360,6 +375,20 @@ func (w *Writer) writeString(s []byte) {
 		return
 	}
 	if !w.opts.NoCompression && len(s) > 20 {
+		if w.src != nil {
+			if c, ok := w.src.lzfq.take(s); ok {
+				if c == nil {
+					w.writeLen(uint64(len(s)))
+					w.raw(s)
+					return
+				}
+				w.writeByte(0xC3)
+				w.writeLen(uint64(len(c)))
+				w.writeLen(uint64(len(s)))
+				w.raw(c)
+				return
+			}
+		}
 		w.writeLzfBlob(s)
 		return
 	}

@@ -19,46 +19,51 @@ var errRawGone = errors.New("rdbfile: raw bytes of the record are gone (call Wri
 // before Value, Walk or Skip; it consumes the value. A value found corrupt
 // is reported as Skip reports it, after its bytes were written.
 func (e *Entry) WriteRaw(dst io.Writer) (int64, error) {
-	r := e.r
-	if r == nil || e != &r.entry {
-		return 0, errRawGone
-	}
-	in := &r.in
-	start := e.Offset - in.base
-	if in.pin < 0 || start < int64(in.pin) || start < 0 {
-		return 0, errRawGone
-	}
-	if e.Kind != EntryKey || e.consumed {
-		// Opcode records are read whole by Next and still pinned.
-		if e.consumed && e.Kind == EntryKey {
-			return 0, errRawGone
-		}
-		n, err := dst.Write(in.buf[start : start+e.Size])
-		return int64(n), err
-	}
-	hdr := in.buf[start : e.ValueOffset-in.base]
-	n, err := dst.Write(hdr)
-	total := int64(n)
-	if err != nil {
-		return total, err
-	}
-	in.flushCRC() // the header went out above: the tee starts at the value
+	var total int64
 	var werr error
-	in.tee = func(p []byte) {
+	err := e.rawTo(func(p []byte) {
 		if werr != nil {
 			return
 		}
 		n, err := dst.Write(p)
 		total += int64(n)
 		werr = err
+	})
+	if err == errRawGone {
+		return 0, err
 	}
-	err = e.skip()
-	in.flushCRC()
-	in.tee = nil
 	if werr != nil {
 		return total, werr
 	}
 	return total, err
+}
+
+// rawTo hands the record's bytes to emit in order, in pieces that are
+// only valid during the call (WriteRaw's contract otherwise).
+func (e *Entry) rawTo(emit func([]byte)) error {
+	r := e.r
+	if r == nil || e != &r.entry {
+		return errRawGone
+	}
+	in := &r.in
+	start := e.Offset - in.base
+	if in.pin < 0 || start < int64(in.pin) || start < 0 {
+		return errRawGone
+	}
+	if e.Kind != EntryKey || e.consumed {
+		// Opcode records are read whole by Next and still pinned.
+		if e.consumed && e.Kind == EntryKey {
+			return errRawGone
+		}
+		emit(in.buf[start : start+e.Size])
+		return nil
+	}
+	emit(in.buf[start : e.ValueOffset-in.base])
+	in.tee, in.teeFrom = emit, in.r // the header went out above: the tee starts at the value
+	err := e.skip()
+	in.flushTee()
+	in.tee = nil
+	return err
 }
 
 // CopyEntry writes e, the record the Reader just returned, byte for byte
@@ -79,42 +84,31 @@ func (w *Writer) CopyEntry(e *Entry) error {
 	if e.Kind == EntrySelectDB {
 		w.db = e.DB
 	}
-	if err := w.flush(true); err != nil {
+	// The bytes go through the Writer's buffer (large writes, the CRC
+	// computed per buffer), not to out piece by piece.
+	if w.rawFn == nil {
+		w.rawFn = w.raw
+	}
+	mark, flushed := len(w.buf), w.written
+	err := e.rawTo(w.rawFn)
+	if w.err != nil {
+		return w.err
+	}
+	if err != nil && err != errRawGone {
+		if w.written == flushed {
+			// None of the record's bytes left the buffer: the file can go
+			// on without it.
+			w.buf = w.buf[:mark]
+		} else {
+			// Part of the record went out: the file cannot go on.
+			w.err = err
+		}
 		return err
 	}
-	sink := &crcSink{w: w}
-	_, err := e.WriteRaw(sink)
-	if sink.err != nil {
-		w.err = sink.err
-		return sink.err
+	if err != nil {
+		return err
 	}
-	if err != nil && sink.n > 0 {
-		// Part of the record went out: the file cannot go on.
-		w.err = err
-	}
-	return err
-}
-
-// crcSink passes raw bytes to the Writer's output, keeping its CRC.
-type crcSink struct {
-	w   *Writer
-	n   int64
-	err error
-}
-
-func (s *crcSink) Write(p []byte) (int, error) {
-	w := s.w
-	w.crc = crc64Update(w.crc, p)
-	n, err := w.out.Write(p)
-	w.written += int64(n)
-	s.n += int64(n)
-	if err == nil && n < len(p) {
-		err = io.ErrShortWrite
-	}
-	if err != nil && s.err == nil {
-		s.err = err
-	}
-	return n, err
+	return w.flush(false)
 }
 
 // rawOK refuses a record that the target would not read as the source did.

@@ -124,6 +124,13 @@ func normalize(v *rdbfile.Value) *rdbfile.Value {
 // WriteKey (re-encoded) or, with raw, by CopyEntry where the target allows.
 func rewrite(t *testing.T, name string, data []byte, opts *rdbfile.WriterOptions, raw bool) []byte {
 	t.Helper()
+	return rewriteWith(t, name, data, opts, raw, false)
+}
+
+// rewriteWith is rewrite; with reuse the Writer takes the Reader's LZF
+// bytes (Writer.ReuseLZF).
+func rewriteWith(t *testing.T, name string, data []byte, opts *rdbfile.WriterOptions, raw, reuse bool) []byte {
+	t.Helper()
 	var out bytes.Buffer
 	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
 	hdr, err := r.Header()
@@ -131,6 +138,9 @@ func rewrite(t *testing.T, name string, data []byte, opts *rdbfile.WriterOptions
 		t.Fatal(err)
 	}
 	w := rdbfile.NewWriter(&out, opts)
+	if reuse {
+		w.ReuseLZF(r)
+	}
 	for _, a := range hdr.Aux {
 		if err := w.WriteAux(a.Name, a.Value); err != nil {
 			t.Fatalf("%s: aux: %v", name, err)
@@ -489,5 +499,133 @@ func TestWriterReleaseOptions(t *testing.T) {
 		if d := rdbfile.DefaultLimits(o.Dialect, o.Version); d.SetMaxListpackEntries != l.SetMaxListpackEntries {
 			t.Errorf("%s: DefaultLimits %+v differ from the release's", r.Name, d)
 		}
+	}
+}
+
+// TestWriterReuseLZF: re-encoding every key of every good corpus RDB gives
+// the same bytes whether the Writer compresses its strings itself or takes
+// the input's LZF bytes (and plain verdicts) with ReuseLZF, to the file's
+// own version and to RDB 11; and the reuse is exercised (some file has LZF
+// strings whose bytes are taken).
+func TestWriterReuseLZF(t *testing.T) {
+	lzfSeen := false
+	for _, path := range testcorpus.GoodRDBs(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rdbfile.NewReader(bytes.NewReader(data), nil)
+		hdr, err := r.Header()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			e, err := r.Next()
+			if err != nil {
+				break
+			}
+			if e.Kind == rdbfile.EntryKey {
+				e.Skip()
+				if c, _ := e.LZFBytes(); c > 0 {
+					lzfSeen = true
+				}
+			}
+		}
+		targets := []*rdbfile.WriterOptions{sameTarget(hdr, true)}
+		if hdr.Dialect == rdbfile.DialectRedis && hdr.Version <= 11 {
+			targets = append(targets, &rdbfile.WriterOptions{Version: 11})
+		}
+		for _, tg := range targets {
+			name := filepath.Base(path)
+			a := rewriteWith(t, name, data, tg, false, false)
+			b := rewriteWith(t, name, data, tg, false, true)
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s -> %d: output differs with ReuseLZF (%d vs %d bytes)", name, tg.Version, len(a), len(b))
+			}
+		}
+	}
+	if !lzfSeen {
+		t.Fatal("no corpus file has an LZF string: the reuse is not exercised")
+	}
+}
+
+// TestCopyEntryCorruptValueTakenBack: a value that Skip finds corrupt while
+// CopyEntry copies it (a listpack whose header disagrees with its size,
+// the string framing intact) is reported, and since none of its bytes left
+// the Writer's buffer, the record is taken back out: the Writer goes on and
+// its output reads back clean, without the key.
+func TestCopyEntryCorruptValueTakenBack(t *testing.T) {
+	var src bytes.Buffer
+	w := rdbfile.NewWriter(&src, &rdbfile.WriterOptions{Version: 10, NoCompression: true, NoChecksum: true})
+	w.SelectDB(0)
+	hdr := func(k string) rdbfile.KeyHeader {
+		return rdbfile.KeyHeader{Key: []byte(k), ExpireAt: rdbfile.NoExpire, Idle: -1, Freq: -1}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(w.WriteKey(hdr("a"), &rdbfile.Value{Kind: rdbfile.KindString, String: []byte("x")}))
+	must(w.WriteKey(hdr("b"), &rdbfile.Value{Kind: rdbfile.KindHash, Hash: []rdbfile.HashField{
+		{Field: []byte("f1"), Value: []byte("v1"), ExpireAt: rdbfile.NoExpire},
+		{Field: []byte("f2"), Value: []byte("v2"), ExpireAt: rdbfile.NoExpire}}}))
+	must(w.WriteKey(hdr("c"), &rdbfile.Value{Kind: rdbfile.KindString, String: []byte("y")}))
+	must(w.Close())
+	data := src.Bytes()
+	i := bytes.Index(data, []byte{byte(rdbfile.TypeHashListpack), 1, 'b'})
+	if i < 0 || data[i+3] >= 0x40 {
+		t.Fatalf("HASH_LISTPACK record of b not found as expected in %x", data)
+	}
+	data[i+4]++ // the listpack's total-bytes header: one more than its size
+
+	var out bytes.Buffer
+	r := rdbfile.NewReader(bytes.NewReader(data), nil)
+	if _, err := r.Header(); err != nil {
+		t.Fatal(err)
+	}
+	cw := rdbfile.NewWriter(&out, &rdbfile.WriterOptions{Version: 10})
+	bad := 0
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cw.CopyEntry(e); err != nil {
+			if errors.Is(err, rdbfile.ErrUnsupported) || string(e.Key) != "b" {
+				t.Fatalf("CopyEntry %q: %v", e.Key, err)
+			}
+			bad++
+		}
+	}
+	if bad != 1 {
+		t.Fatalf("corrupt value of b reported %d times, want 1", bad)
+	}
+	if err := cw.Close(); err != nil {
+		t.Fatalf("Close after a taken-back record: %v", err)
+	}
+	rr := rdbfile.NewReader(bytes.NewReader(out.Bytes()), nil)
+	var keys []string
+	for {
+		e, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("output: %v", err)
+		}
+		if e.Kind == rdbfile.EntryKey {
+			if err := e.Skip(); err != nil {
+				t.Fatalf("output key %q: %v", e.Key, err)
+			}
+			keys = append(keys, string(e.Key))
+		}
+	}
+	if all, _ := rr.FindingCount(); all != 0 || !rr.Checksum().Verified || !slices.Equal(keys, []string{"a", "c"}) {
+		t.Fatalf("output: findings %d, checksum verified %v, keys %q; want clean, verified, [a c]", all, rr.Checksum().Verified, keys)
 	}
 }

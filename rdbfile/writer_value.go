@@ -179,17 +179,56 @@ type ValueWriter struct {
 	str    []byte
 	strSet bool
 	borrow bool // Add's bytes stay valid until Close (WriteKey)
-	// nonInts counts the buffered set members that are not canonical
-	// integers (allInts without a rescan per Add).
-	nonInts int
+	// what the buffered elements hold, kept as they are added
+	notInt     bool // a member is not a canonical integer (sets)
+	maxA, maxB int  // longest member / hash value
 }
 
 // own returns b, copied unless the caller keeps it valid until Close.
 func (vw *ValueWriter) own(b []byte) []byte {
-	if vw.borrow {
+	if vw.borrow || b == nil {
 		return b
 	}
-	return bytes.Clone(b)
+	return vw.w.keep(b)
+}
+
+// keep copies b into the Writer's arena, a chunk reused from value to
+// value: buffering a value costs no allocation per element. A chunk that
+// fills up is left to the slices that point into it and a new one starts
+// (as large as b if b is larger), so the arena holds at most one chunk
+// between values: memory bounded by the largest element.
+func (w *Writer) keep(b []byte) []byte {
+	c := w.arena
+	if cap(c)-len(c) < len(b) {
+		c = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	n := len(c)
+	c = append(c, b...)
+	w.arena = c
+	return c[n:len(c):len(c)]
+}
+
+const arenaChunk = 64 << 10
+
+// release returns the ValueWriter's buffers to its Writer for the next value.
+func (vw *ValueWriter) release() {
+	w := vw.w
+	w.arena = w.arena[:0]
+	if vw.a != nil {
+		clear(vw.a)
+		w.sa = vw.a[:0]
+	}
+	if vw.b != nil {
+		clear(vw.b)
+		w.sb = vw.b[:0]
+	}
+	if vw.score != nil {
+		w.sscore = vw.score[:0]
+	}
+	if vw.exp != nil {
+		w.sexp = vw.exp[:0]
+	}
+	vw.a, vw.b, vw.score, vw.exp = nil, nil, nil, nil
 }
 
 // BeginKey starts a key/value record. The prefix opcodes are checked now
@@ -205,7 +244,16 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	if h.Kind == KindModule {
 		return nil, w.unsupported("module value element by element (write it whole with WriteKey, or CopyEntry)", h.Key)
 	}
-	vw := &ValueWriter{w: w, h: h}
+	vw := &ValueWriter{w: w, h: h, a: w.sa}
+	w.sa = nil
+	// (score, b and exp exist only for the kinds that have them)
+	switch h.Kind {
+	case KindZSet:
+		vw.score, w.sscore = w.sscore, nil
+	case KindHash:
+		vw.b, vw.exp, w.sb, w.sexp = w.sb, w.sexp, nil, nil
+	}
+	w.arena = w.arena[:0]
 	if h.Key != nil {
 		vw.h.Key = bytes.Clone(h.Key)
 	}
@@ -326,7 +374,7 @@ func (vw *ValueWriter) Add(el *Element) error {
 		if !vw.borrow {
 			se.Fields = make([][]byte, len(el.Stream.Fields))
 			for i, f := range el.Stream.Fields {
-				se.Fields[i] = bytes.Clone(f)
+				se.Fields[i] = vw.own(f)
 			}
 		}
 		vw.sent = append(vw.sent, se)
@@ -358,16 +406,18 @@ func (vw *ValueWriter) Add(el *Element) error {
 		return vw.flushErr()
 	}
 	vw.a = append(vw.a, vw.own(el.Member))
-	if vw.h.Kind == KindSet {
-		if _, ok := isCanonicalInt(el.Member); !ok {
-			vw.nonInts++
-		}
-	}
+	vw.maxA = max(vw.maxA, len(el.Member))
 	switch vw.h.Kind {
+	case KindSet:
+		if !vw.notInt {
+			_, isInt := isCanonicalInt(el.Member)
+			vw.notInt = !isInt
+		}
 	case KindZSet:
 		vw.score = append(vw.score, el.Score)
 	case KindHash:
 		vw.b = append(vw.b, vw.own(el.Value))
+		vw.maxB = max(vw.maxB, len(el.Value))
 		vw.exp = append(vw.exp, el.ExpireAt)
 	}
 	// A buffered value that can no longer be compact starts streaming.
@@ -415,6 +465,7 @@ func (vw *ValueWriter) Close() error {
 	if !vw.streaming {
 		vw.writeBuffered()
 	}
+	vw.release()
 	if vw.err != nil {
 		return vw.err
 	}
@@ -483,11 +534,10 @@ func (vw *ValueWriter) compactPossible() bool {
 	last := vw.a[len(vw.a)-1]
 	switch vw.h.Kind {
 	case KindSet:
-		_, isInt := isCanonicalInt(last)
-		if isInt && int64(len(vw.a)) <= int64(w.lim.SetMaxIntsetEntries) && vw.allInts() {
+		if !vw.notInt && int64(len(vw.a)) <= int64(w.lim.SetMaxIntsetEntries) {
 			return true
 		}
-		return int64(len(vw.a)) <= int64(w.setListpackMax()) && vw.maxLen(vw.a) <= w.lim.SetMaxListpackValue
+		return int64(len(vw.a)) <= int64(w.setListpackMax()) && vw.maxA <= w.lim.SetMaxListpackValue
 	case KindZSet:
 		return len(last) <= w.lim.ZSetMaxListpackValue
 	case KindHash:
@@ -502,15 +552,7 @@ func (vw *ValueWriter) compactPossible() bool {
 }
 
 // allInts reports whether every buffered set member is a canonical integer.
-func (vw *ValueWriter) allInts() bool { return vw.nonInts == 0 }
-
-func (vw *ValueWriter) maxLen(s [][]byte) int {
-	m := 0
-	for _, b := range s {
-		m = max(m, len(b))
-	}
-	return m
-}
+func (vw *ValueWriter) allInts() bool { return !vw.notInt }
 
 func (vw *ValueWriter) anyTTL() bool {
 	for _, e := range vw.exp {
@@ -673,12 +715,12 @@ func (vw *ValueWriter) writeSet() {
 		}
 		slices.Sort(vals)
 		w.writeKeyPrefix(&vw.h, TypeSetIntset)
-		w.writeString(isBuild(nil, vals...))
+		w.writeBlob(isBuild(w.blob[:0], vals...))
 		return
 	}
-	if n <= w.setListpackMax() && vw.maxLen(vw.a) <= w.lim.SetMaxListpackValue {
+	if n <= w.setListpackMax() && vw.maxA <= w.lim.SetMaxListpackValue {
 		w.writeKeyPrefix(&vw.h, TypeSetListpack)
-		w.writeString(lpBuildStrings(nil, vw.a...))
+		w.writeBlob(lpBuildStrings(w.blob[:0], vw.a...))
 		return
 	}
 	vw.h.Count = int64(n)
@@ -707,7 +749,7 @@ func (w *Writer) scoreText(dst []byte, f float64) []byte {
 func (vw *ValueWriter) writeZSet() {
 	w := vw.w
 	n := len(vw.a)
-	if int64(n) <= w.zsetSmallMax() && vw.maxLen(vw.a) <= w.lim.ZSetMaxListpackValue {
+	if int64(n) <= w.zsetSmallMax() && vw.maxA <= w.lim.ZSetMaxListpackValue {
 		idx := make([]int, n)
 		for i := range idx {
 			idx[i] = i
@@ -724,7 +766,7 @@ func (vw *ValueWriter) writeZSet() {
 		})
 		var num []byte
 		if w.has(TypeZSetListpack) {
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for _, i := range idx {
 				lp = lpAppendString(lp, vw.a[i])
 				num = w.scoreText(num[:0], vw.score[i])
@@ -732,10 +774,10 @@ func (vw *ValueWriter) writeZSet() {
 			}
 			lp, _ = lpFinish(lp, 0, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeZSetListpack)
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		}
-		zl := zlBegin(nil)
+		zl := zlBegin(w.blob[:0])
 		prev, tail := 0, zlHdrSize
 		for _, i := range idx {
 			zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
@@ -745,7 +787,7 @@ func (vw *ValueWriter) writeZSet() {
 		}
 		zl = zlFinish(zl, tail, 2*n)
 		w.writeKeyPrefix(&vw.h, TypeZSetZiplist)
-		w.writeString(zl)
+		w.writeBlob(zl)
 		return
 	}
 	vw.h.Count = int64(n)
@@ -756,18 +798,23 @@ func zlBegin(dst []byte) []byte { return append(dst, make([]byte, zlHdrSize)...)
 
 // zlFinish completes a ziplist started by zlBegin at dst[0] whose last entry
 // starts at tail and which holds n entries.
-func zlFinish(dst []byte, tail, n int) []byte {
+func zlFinish(dst []byte, tail, n int) []byte { return zlFinishAt(dst, 0, tail, n) }
+
+// zlFinishAt is zlFinish for a ziplist that starts at dst[start] (tail
+// relative to it).
+func zlFinishAt(dst []byte, start, tail, n int) []byte {
 	dst = append(dst, zlEnd)
-	binary.LittleEndian.PutUint32(dst, uint32(len(dst)))
-	binary.LittleEndian.PutUint32(dst[4:], uint32(tail))
-	binary.LittleEndian.PutUint16(dst[8:], uint16(min(n, zlCountUnknown)))
+	b := dst[start:]
+	binary.LittleEndian.PutUint32(b, uint32(len(b)))
+	binary.LittleEndian.PutUint32(b[4:], uint32(tail))
+	binary.LittleEndian.PutUint16(b[8:], uint16(min(n, zlCountUnknown)))
 	return dst
 }
 
 func (vw *ValueWriter) writeHash() {
 	w := vw.w
 	n := len(vw.a)
-	small := int64(n) <= w.hashSmallMax() && vw.maxLen(vw.a) <= w.lim.HashMaxListpackValue && vw.maxLen(vw.b) <= w.lim.HashMaxListpackValue
+	small := int64(n) <= w.hashSmallMax() && vw.maxA <= w.lim.HashMaxListpackValue && vw.maxB <= w.lim.HashMaxListpackValue
 	if vw.anyTTL() {
 		if !w.hasFieldTTL() {
 			vw.fail(w.unsupported("hash field TTL", vw.h.Key))
@@ -812,7 +859,7 @@ func (vw *ValueWriter) writeHash() {
 				}
 				return 1
 			})
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for _, i := range idx {
 				lp = lpAppendString(lp, vw.a[i])
 				lp = lpAppendString(lp, vw.b[i])
@@ -825,7 +872,7 @@ func (vw *ValueWriter) writeHash() {
 			lp, _ = lpFinish(lp, 0, 3*n)
 			w.writeKeyPrefix(&vw.h, TypeHashListpackEx)
 			w.writeU64(uint64(minExp))
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		}
 		w.writeKeyPrefix(&vw.h, TypeHashMetadata)
@@ -849,17 +896,17 @@ func (vw *ValueWriter) writeHash() {
 	if small {
 		switch {
 		case w.has(TypeHashListpack):
-			lp := lpBegin(nil)
+			lp := lpBegin(w.blob[:0])
 			for i := range vw.a {
 				lp = lpAppendString(lp, vw.a[i])
 				lp = lpAppendString(lp, vw.b[i])
 			}
 			lp, _ = lpFinish(lp, 0, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeHashListpack)
-			w.writeString(lp)
+			w.writeBlob(lp)
 			return
 		case w.has(TypeHashZiplist):
-			zl := zlBegin(nil)
+			zl := zlBegin(w.blob[:0])
 			prev, tail := 0, zlHdrSize
 			for i := range vw.a {
 				zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
@@ -868,7 +915,7 @@ func (vw *ValueWriter) writeHash() {
 			}
 			zl = zlFinish(zl, tail, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeHashZiplist)
-			w.writeString(zl)
+			w.writeBlob(zl)
 			return
 		case w.has(TypeHashZipmap) && n > 0:
 			kv := make([][]byte, 0, 2*n)
@@ -876,12 +923,21 @@ func (vw *ValueWriter) writeHash() {
 				kv = append(kv, vw.a[i], vw.b[i])
 			}
 			w.writeKeyPrefix(&vw.h, TypeHashZipmap)
-			w.writeString(zmBuild(nil, kv...))
+			w.writeBlob(zmBuild(w.blob[:0], kv...))
 			return
 		}
 	}
 	vw.h.Count = int64(n)
 	vw.startStreaming()
+}
+
+// writeBlob writes a compact encoding's blob built in w.blob and keeps its
+// buffer for the next one (up to 1 MiB).
+func (w *Writer) writeBlob(b []byte) {
+	w.writeString(b)
+	if cap(b) <= 1<<20 {
+		w.blob = b[:0]
+	}
 }
 
 // listNodeLimit returns the quicklist node limits: a byte size, or an
@@ -912,8 +968,8 @@ func (vw *ValueWriter) writeList() {
 	w := vw.w
 	n := len(vw.a)
 	if !w.quicklist() {
-		if int64(n) <= w.listZiplistMax() && vw.maxLen(vw.a) <= w.lim.ListMaxZiplistValue {
-			zl := zlBegin(nil)
+		if int64(n) <= w.listZiplistMax() && vw.maxA <= w.lim.ListMaxZiplistValue {
+			zl := zlBegin(w.blob[:0])
 			prev, tail := 0, zlHdrSize
 			for _, m := range vw.a {
 				tail = len(zl)
@@ -921,7 +977,7 @@ func (vw *ValueWriter) writeList() {
 			}
 			zl = zlFinish(zl, tail, n)
 			w.writeKeyPrefix(&vw.h, TypeListZiplist)
-			w.writeString(zl)
+			w.writeBlob(zl)
 			return
 		}
 		vw.h.Count = int64(n)
@@ -930,30 +986,36 @@ func (vw *ValueWriter) writeList() {
 	}
 	v2 := w.has(TypeListQuicklist2)
 	sizeLim, countLim := w.listNodeLimit()
+	// The nodes are built one after the other in one buffer (the Writer's
+	// scratch blob, reused from value to value); plain nodes point at
+	// their element.
 	type node struct {
 		blob  []byte
 		plain bool
 	}
-	var nodes []node
-	var cur []byte
-	curN, prev, tail := 0, 0, 0
+	nodes := w.snodes[:0]
+	all := w.blob[:0]
+	spans := w.sspans[:0] // [start, end) of each packed node in all; -1 for plain
+	start, curN, prev, tail := 0, 0, 0, 0
 	finish := func() {
 		if curN == 0 {
 			return
 		}
 		if v2 {
-			cur, _ = lpFinish(cur, 0, curN)
+			all, _ = lpFinish(all, start, curN)
 		} else {
-			cur = zlFinish(cur, tail, curN)
+			all = zlFinishAt(all, start, tail, curN)
 		}
-		nodes = append(nodes, node{blob: cur})
-		cur, curN = nil, 0
+		nodes = append(nodes, node{})
+		spans = append(spans, start, len(all))
+		curN = 0
 	}
 	var ent []byte
 	for _, m := range vw.a {
 		if v2 && len(m) >= w.packedThreshold() {
 			finish()
 			nodes = append(nodes, node{blob: m, plain: true})
+			spans = append(spans, -1, -1)
 			continue
 		}
 		if v2 {
@@ -962,9 +1024,10 @@ func (vw *ValueWriter) writeList() {
 			ent, _ = zlAppendEntry(ent[:0], prev, packEntryOf(m))
 		}
 		if curN > 0 {
-			over := len(cur)+len(ent) > sizeLim
+			size := len(all) - start
+			over := size+len(ent) > sizeLim
 			if countLim > 0 {
-				over = curN >= countLim || len(cur)+len(ent) > sizeLim
+				over = curN >= countLim || size+len(ent) > sizeLim
 			}
 			if over {
 				finish()
@@ -975,18 +1038,31 @@ func (vw *ValueWriter) writeList() {
 			}
 		}
 		if curN == 0 {
+			start = len(all)
 			if v2 {
-				cur = lpBegin(nil)
+				all = lpBegin(all)
 			} else {
-				cur = zlBegin(nil)
+				all = zlBegin(all)
 			}
 		}
-		tail = len(cur)
-		cur = append(cur, ent...)
+		tail = len(all) - start
+		all = append(all, ent...)
 		prev = len(ent)
 		curN++
 	}
 	finish()
+	for i := range nodes {
+		if !nodes[i].plain {
+			nodes[i].blob = all[spans[2*i]:spans[2*i+1]]
+		}
+	}
+	defer func() {
+		clear(nodes)
+		if cap(all) <= 1<<20 {
+			w.blob = all[:0]
+		}
+		w.snodes, w.sspans = nodes[:0], spans[:0]
+	}()
 	if v2 {
 		w.writeKeyPrefix(&vw.h, TypeListQuicklist2)
 	} else {
@@ -1007,8 +1083,11 @@ func (vw *ValueWriter) writeList() {
 			// A node compressed in memory is saved compressed
 			// (rdbSaveLzfBlob) whatever rdbcompression says, if LZF saved
 			// at least 8 bytes (__quicklistCompressNode).
-			if c := lzfCompress(nil, nd.blob); c != nil && len(c)+8 <= len(nd.blob) {
-				w.writeLzfBlob(nd.blob)
+			if c := lzfCompress(w.lzfScratch(len(nd.blob)), nd.blob); c != nil && len(c)+8 <= len(nd.blob) {
+				w.writeByte(0xC3)
+				w.writeLen(uint64(len(c)))
+				w.writeLen(uint64(len(nd.blob)))
+				w.raw(c)
 				if vw.flushErr() != nil {
 					return
 				}
