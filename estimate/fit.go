@@ -222,6 +222,27 @@ func minMax(v []float64) (lo, hi float64) {
 	return lo, hi
 }
 
+// ErrorStats summarises relative prediction errors (|predicted/measured - 1|,
+// 0.1 = 10 %): how many, the median, the worst, and how many are within the
+// limit given to SummarizeErrors. The accuracy tables of the benchmark and
+// of calibration checks are made of these.
+type ErrorStats struct {
+	N, Within     int
+	Median, Worst float64
+}
+
+// SummarizeErrors returns the ErrorStats of errs against limit.
+func SummarizeErrors(errs []float64, limit float64) ErrorStats {
+	st := ErrorStats{N: len(errs), Median: median(errs)}
+	for _, x := range errs {
+		st.Worst = max(st.Worst, x)
+		if x <= limit {
+			st.Within++
+		}
+	}
+	return st
+}
+
 func median(v []float64) float64 {
 	if len(v) == 0 {
 		return 0

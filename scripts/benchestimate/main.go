@@ -17,7 +17,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -142,40 +141,11 @@ func run(tsv, out string, startCPU float64, machine, build string) error {
 			fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
 		}
 	}
+	ls, ms, fs := estimate.SummarizeErrors(le, 0.2), estimate.SummarizeErrors(me, 0.1), estimate.SummarizeErrors(fe, 0.3)
 	fmt.Fprintf(w, "\nSummary: on the %d held-out datasets (the L sizes), load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
-		len(le), 100*median(le), 100*maxOf(le), within(le, 0.2), len(le), 100*median(me), 100*maxOf(me), within(me, 0.1), len(me),
-		100*median(fe), 100*maxOf(fe), within(fe, 0.3), len(fe))
+		len(le), 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
+		100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
 	return nil
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func maxOf(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
-}
-
-func within(v []float64, lim float64) int {
-	n := 0
-	for _, x := range v {
-		if x <= lim {
-			n++
-		}
-	}
-	return n
 }
 
 func yes(b bool) string {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/rdbkit/rdbkit/estimate"
@@ -58,40 +57,11 @@ func check(bin string, fitScale, checkScale float64) error {
 			m.Shape, m.Count, m.LoadCPU, rep.Recovery.Seconds.Value, 100*l, float64(m.UsedMemory)/(1<<20),
 			rep.Memory.UsedMemory.Value/(1<<20), 100*u, m.ForkUsec, rep.Fork.ForkMs.Value*1000, 100*f)
 	}
+	l, m, f := estimate.SummarizeErrors(le, 0.2), estimate.SummarizeErrors(me, 0.1), estimate.SummarizeErrors(fe, 0.3)
 	fmt.Printf("\nheld out: load CPU median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d within ±10 %%); fork median %.0f %%, worst %.0f %% (%d within ±30 %%)\n",
-		100*median(le), 100*maxOf(le), within(le, 0.2), len(le), 100*median(me), 100*maxOf(me), within(me, 0.1),
-		100*median(fe), 100*maxOf(fe), within(fe, 0.3))
+		100*l.Median, 100*l.Worst, l.Within, l.N, 100*m.Median, 100*m.Worst, m.Within,
+		100*f.Median, 100*f.Worst, f.Within)
 	fmt.Printf("coefficients: load ns/key %.0f, ns/string byte %.2f, memory bytes/key %.1f, fork %.0f µs + %.0f µs/page-table MiB, cow base %.0f bytes\n",
 		c.Load.NsPerKey, c.Load.NsPerPayloadByte, c.Memory.BytesPerKey, c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.COWBaseBytes)
 	return nil
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func maxOf(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
-}
-
-func within(v []float64, lim float64) int {
-	n := 0
-	for _, x := range v {
-		if x <= lim {
-			n++
-		}
-	}
-	return n
 }
