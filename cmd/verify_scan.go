@@ -16,28 +16,19 @@ import (
 func dupFindings(res *rdbscan.Result) []finding {
 	var out []finding
 	for _, d := range res.Duplicates {
+		f := finding{Severity: "error", Field: "key", Message: d.Message()}
 		if d.Unconfirmed {
-			out = append(out, finding{Severity: "error", Field: "key", Message: strconv.Itoa(d.N) + " keys of " + d.DBName() +
-				" have the same 64-bit hash: almost certainly one key stored twice, and the server aborts while loading (" + rdbscan.DupServerMsg +
-				"); this input cannot be read a second time to name the key and its offsets: verify a copy saved as a regular file"})
-			continue
-		}
-		f := finding{Severity: "error", Field: "key", Key: d.Key, Offset: d.Copies[1].Offset, Message: d.Where() + ": "}
-		switch d.Outcome {
-		case rdbscan.DupAborts:
-			f.Message += "the server aborts while loading (" + rdbscan.DupServerMsg + ")"
-		case rdbscan.DupAbortsUnlessExpired:
-			f.Severity = "warning"
-			f.Message += "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + rdbscan.DupServerMsg + ")"
-		default:
-			f.Severity = "warning"
-			f.Message += "all copies but one are empty, which the server skips, so it loads the file"
+			f.Message += ": verify a copy saved as a regular file"
+		} else {
+			f.Key, f.Offset = d.Key, d.Copies[1].Offset
+			if d.Outcome != rdbscan.DupAborts {
+				f.Severity = "warning"
+			}
 		}
 		out = append(out, f)
 	}
 	if more := res.DupCount - int64(len(res.Duplicates)); more > 0 {
-		out = append(out, finding{Severity: "error", Field: "key", Message: strconv.FormatInt(more, 10) +
-			" more keys appear twice in one database (not listed); the server aborts while loading (" + rdbscan.DupServerMsg + ")"})
+		out = append(out, finding{Severity: "error", Field: "key", Message: rdbscan.MoreMessage(more)})
 	}
 	return out
 }

@@ -36,3 +36,31 @@ func (d Duplicate) Where() string {
 	return "key appears " + times + " in db " + strconv.Itoa(d.DB) + ", at offsets " +
 		strings.Join(offs[:last], ", ") + " and " + offs[last]
 }
+
+// Consequence is what a server does with the file because of d, in words:
+// "the server aborts while loading (...)", or why it loads the file anyway.
+func (d Duplicate) Consequence() string {
+	switch d.Outcome {
+	case DupAbortsUnlessExpired:
+		return "a primary loading it now drops the expired copies and loads the file; a replica or an AOF preamble keeps them and aborts (" + DupServerMsg + ")"
+	case DupLoads:
+		return "all copies but one are empty, which the server skips, so it loads the file"
+	}
+	return "the server aborts while loading (" + DupServerMsg + ")"
+}
+
+// Message is the text of d's finding: where its copies are and what the
+// server does, or for an unconfirmed duplicate, how many keys share a hash.
+func (d Duplicate) Message() string {
+	if d.Unconfirmed {
+		return strconv.Itoa(d.N) + " keys of " + d.DBName() + " have the same 64-bit hash: almost certainly one key stored twice, and " +
+			d.Consequence() + "; this input cannot be read a second time to name the key and its offsets"
+	}
+	return d.Where() + ": " + d.Consequence()
+}
+
+// MoreMessage is the text of the finding for n duplicated keys not listed
+// (Result.DupCount beyond Options.MaxDuplicates).
+func MoreMessage(n int64) string {
+	return strconv.FormatInt(n, 10) + " more keys appear twice in one database (not listed); the server aborts while loading (" + DupServerMsg + ")"
+}

@@ -23,7 +23,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/rdbkit/rdbkit/aoffile"
@@ -443,24 +442,18 @@ func dupFindings(res *rdbscan.Result) []rdbfile.Finding {
 	var out []rdbfile.Finding
 	for _, d := range res.Duplicates {
 		sev := rdbfile.SevError
-		msg := "the server aborts while loading (" + rdbscan.DupServerMsg + ")"
-		if d.Outcome == rdbscan.DupLoads {
-			sev, msg = rdbfile.SevWarning, "all copies but one are empty, which the server skips, so it loads the file"
+		if d.Outcome != rdbscan.DupAborts {
+			sev = rdbfile.SevWarning
 		}
-		e := &rdbfile.CorruptError{Field: "key", Err: rdbfile.ErrInvalid}
-		if d.Unconfirmed {
-			e.Offset = res.RecordStart
-			e.Detail = strconv.Itoa(d.N) + " keys of " + d.DBName() + " have the same 64-bit hash: almost certainly one key stored twice, and " + msg +
-				"; this input cannot be read a second time to name the key and its offsets"
-		} else {
+		e := &rdbfile.CorruptError{Offset: res.RecordStart, Field: "key", Err: rdbfile.ErrInvalid, Detail: d.Message()}
+		if !d.Unconfirmed {
 			e.Offset, e.Key = d.Copies[1].Offset, d.Key
-			e.Detail = d.Where() + ": " + msg
 		}
 		out = append(out, rdbfile.Finding{Severity: sev, Err: e})
 	}
 	if more := res.DupCount - int64(len(res.Duplicates)); more > 0 {
 		out = append(out, rdbfile.Finding{Severity: rdbfile.SevError, Err: &rdbfile.CorruptError{Offset: res.RecordStart, Field: "key", Err: rdbfile.ErrInvalid,
-			Detail: strconv.FormatInt(more, 10) + " more keys appear twice in one database (not listed); the server aborts while loading (" + rdbscan.DupServerMsg + ")"}})
+			Detail: rdbscan.MoreMessage(more)}})
 	}
 	return out
 }
