@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -268,9 +267,12 @@ func runConvert(ctx context.Context, app *App, o convertOptions, inPath string) 
 		}()
 		dst = tmp
 	}
-	bw := bufio.NewWriterSize(dst, 256<<10)
+	// The SHA-256 of the output and its write system calls run on their
+	// own goroutine, beside the conversion.
 	sum := sha256.New()
-	var out io.Writer = io.MultiWriter(bw, sum)
+	ao := newAsyncOut(dst, sum)
+	defer ao.Close()
+	var out io.Writer = ao
 	var closeComp func() error
 	switch o.compress {
 	case compGzip:
@@ -304,7 +306,7 @@ func runConvert(ctx context.Context, app *App, o convertOptions, inPath string) 
 			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := ao.Close(); err != nil {
 		return err
 	}
 	verified := false
@@ -354,7 +356,7 @@ func verifyOutput(ctx context.Context, app *App, path string) error {
 		return err
 	}
 	defer in.Close()
-	res, err := app.scanRDB(ctx, in, true, 0, nil, nil)
+	res, err := app.scanRDB(ctx, in, true, defaultJobs, nil, nil)
 	if err != nil {
 		return err
 	}

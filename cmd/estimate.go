@@ -272,7 +272,7 @@ func estimateRDB(ctx context.Context, app *App, in *input) ([]*estimate.Part, bo
 		p.MTime = mtimeMs(in.Name)
 	}
 	done := app.startProgress(in, "estimate")
-	res, err := app.scanRDB(ctx, in, false, 0,
+	res, err := app.scanRDB(ctx, in, false, defaultJobs,
 		func(h *rdbfile.Header) error { p.AddHeader(h); return nil },
 		func(e *rdbfile.Entry) error { p.AddEntry(e); return nil })
 	done()

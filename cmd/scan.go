@@ -53,10 +53,13 @@ func (e *fileChangedError) Error() string {
 	return e.name + ": the file changed while it was being read (is a server writing it?)"
 }
 
-// addJobsFlag adds --jobs (rdbscan.Options.Jobs): 0, the default, is one
-// per CPU.
+// defaultJobs is the default of --jobs, and what the scans without the
+// flag (convert's re-read of its output, estimate) use.
+const defaultJobs = 1
+
+// addJobsFlag adds --jobs (rdbscan.Options.Jobs; 0 is one per CPU).
 func addJobsFlag(c *cobra.Command, jobs *int) {
-	c.Flags().IntVar(jobs, "jobs", 1, "goroutines that check the values of an RDB file: 1 reads and checks on one; more read on one and check on the others; 0: one per CPU (costs more CPU than 1 for no gain in wall time on 2 cores so far, docs/benchmarks.md)")
+	c.Flags().IntVar(jobs, "jobs", defaultJobs, "goroutines that check the values of an RDB file: 1 reads and checks on one; more read on one and check on the others; 0: one per CPU (costs more CPU than 1 for no gain in wall time on 2 cores so far, docs/benchmarks.md)")
 }
 
 // checkJobs refuses a negative --jobs.
