@@ -10,9 +10,20 @@ import "bytes"
 // input's compressed bytes instead of compressing it again: they are what
 // the target server would write too (the same liblzf with the same
 // settings, see lzfCompress), and compressing is the costliest step of
-// re-encoding. A string the input held plain is compressed again: a plain
-// string does not prove that the input's writer tried (a file saved with
-// rdbcompression no still holds LZF quicklist nodes, rdbSaveLzfBlob).
+// re-encoding.
+//
+// A string the input held plain is, in itself, no proof that the input's
+// writer tried to compress it: a file saved with rdbcompression no holds
+// plain strings only (except the LZF quicklist nodes of a compressed list,
+// rdbSaveLzfBlob, which do not depend on it). But once the Reader has met
+// one LZF string that is not a quicklist node, the file's writer
+// compressed strings, and rdbSaveRawString tries LZF on every string
+// longer than 20 bytes: a plain one longer than that is one the same
+// compressor did not shrink by more than 4 bytes. Such strings are kept
+// too and written plain again, without a second attempt that would fail
+// the same way (a compressor differing at the margins, e.g. an older
+// liblzf's end-of-input rule, can only make the output differ from a
+// fresh compression by keeping the input's own choice).
 
 // lzfQueue holds the LZF strings the Reader decompressed in the current
 // value, in order, until the Writer takes them. Its memory is bounded by
@@ -24,9 +35,17 @@ type lzfQueue struct {
 	arena []byte
 }
 
-type lzfEnt struct{ co, cl, po, pl int } // compressed / plain bytes in arena
+type lzfEnt struct{ co, cl, po, pl int } // compressed / plain bytes in arena; cl -1: held plain
 
 const lzfQueueMax = 4 << 20
+
+// lzfMinLen: rdbSaveRawString tries LZF only on strings longer than this
+// (Redis src/rdb.c).
+const lzfMinLen = 20
+
+// fieldQuicklistNode names a quicklist node for the Reader's errors; an LZF
+// node (rdbSaveLzfBlob) says nothing of rdbcompression.
+const fieldQuicklistNode = "quicklist node"
 
 func (q *lzfQueue) reset() {
 	q.ents, q.head, q.arena = q.ents[:0], 0, q.arena[:0]
@@ -47,6 +66,20 @@ func (q *lzfQueue) add(comp, plain []byte) {
 	q.ents = append(q.ents, lzfEnt{co, len(comp), po, len(plain)})
 }
 
+// addPlain keeps plain, a string the input held plain although its
+// writer compressed strings.
+func (q *lzfQueue) addPlain(plain []byte) {
+	if q.head == len(q.ents) {
+		q.reset()
+	}
+	if len(q.arena)+len(plain) > lzfQueueMax {
+		return
+	}
+	po := len(q.arena)
+	q.arena = append(q.arena, plain...)
+	q.ents = append(q.ents, lzfEnt{0, -1, po, len(plain)})
+}
+
 // take looks s up among the next strings of the queue. It returns
 // found false if s is not there; else the compressed bytes to write (valid
 // until the Reader reads on), or nil when s is to be written plain: its
@@ -57,7 +90,7 @@ func (q *lzfQueue) take(s []byte) (comp []byte, found bool) {
 		e := q.ents[j]
 		if e.pl == len(s) && bytes.Equal(q.arena[e.po:e.po+e.pl], s) {
 			q.head = j + 1
-			if e.cl > len(s)-4 {
+			if e.cl < 0 || e.cl > len(s)-4 {
 				return nil, true
 			}
 			return q.arena[e.co : e.co+e.cl], true

@@ -175,6 +175,11 @@ type Reader struct {
 	// are not decompressed while framing.
 	lzfKeep bool
 	lzfq    lzfQueue
+	// lzfSaw: an LZF string other than a quicklist node was read, so the
+	// file's writer compressed strings (rdbcompression yes): from then
+	// on, a plain string longer than 20 bytes is one its LZF did not
+	// shrink, kept in lzfq too (lzfreuse.go).
+	lzfSaw bool
 }
 
 // NewReader returns a Reader reading from r. opts may be nil.
@@ -634,6 +639,9 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 			if in.r+1+n <= in.w {
 				b := in.buf[in.r+1 : in.r+1+n]
 				in.r += 1 + n
+				if r.lzfSaw && n > lzfMinLen {
+					r.lzfq.addPlain(b)
+				}
 				return b, false, nil
 			}
 		}
@@ -655,6 +663,9 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		b, err := in.next(int(n))
 		if err != nil {
 			return nil, false, r.ioErr(off, field, err)
+		}
+		if r.lzfSaw && n > lzfMinLen {
+			r.lzfq.addPlain(b)
 		}
 		return b, false, nil
 	}
@@ -737,6 +748,7 @@ func (r *Reader) readStringEx(field string, skip bool) ([]byte, bool, error) {
 		}
 		if r.lzfKeep {
 			r.lzfq.add(src, out)
+			r.lzfSaw = r.lzfSaw || field != fieldQuicklistNode
 		}
 		return out, true, nil
 	}

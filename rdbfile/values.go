@@ -869,7 +869,7 @@ func (w *walker) quicklist(v2 bool) error {
 				return r.corrupt(coff, "quicklist container", ErrInvalid, "quicklist container "+strconv.FormatUint(container, 10)+" (want 1 plain or 2 packed)")
 			}
 		}
-		b, base, lzf, err := w.readBlob("quicklist node")
+		b, base, lzf, err := w.readBlob(fieldQuicklistNode)
 		if err != nil {
 			return err
 		}

@@ -629,3 +629,75 @@ func TestCopyEntryCorruptValueTakenBack(t *testing.T) {
 		t.Fatalf("output: findings %d, checksum verified %v, keys %q; want clean, verified, [a c]", all, rr.Checksum().Verified, keys)
 	}
 }
+
+// TestWriterReuseLZFPlain: with ReuseLZF, a string longer than 20 bytes
+// that the input holds plain is written plain again (no second LZF
+// attempt) only once the input has shown an LZF string that is not a
+// quicklist node, i.e. that its writer compressed strings
+// (rdbcompression yes). The plain string here compresses well, so each
+// case shows which way it went.
+func TestWriterReuseLZFPlain(t *testing.T) {
+	hdr := len("REDIS0010") + 2 // magic, SELECTDB 0 (no aux fields)
+	records := func(nocomp bool, write func(w *rdbfile.Writer) error) []byte {
+		var b bytes.Buffer
+		w := rdbfile.NewWriter(&b, &rdbfile.WriterOptions{Version: 10, NoCompression: nocomp, NoChecksum: true})
+		if err := w.SelectDB(0); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(w); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	hk := func(k string, kind rdbfile.Kind) rdbfile.KeyHeader {
+		return rdbfile.KeyHeader{Key: []byte(k), Kind: kind, ExpireAt: rdbfile.NoExpire, Idle: -1, Freq: -1, Count: -1}
+	}
+	plainVal := bytes.Repeat([]byte("x"), 40)
+	lzfString := records(false, func(w *rdbfile.Writer) error { // LZF: 40 times "y"
+		return w.WriteKey(hk("a", rdbfile.KindString), &rdbfile.Value{Kind: rdbfile.KindString, String: bytes.Repeat([]byte("y"), 40)})
+	})
+	var items [][]byte
+	for range 10 {
+		items = append(items, bytes.Repeat([]byte("z"), 30))
+	}
+	lzfNode := records(false, func(w *rdbfile.Writer) error { // a quicklist whose one node is LZF
+		return w.WriteKey(hk("l", rdbfile.KindList), &rdbfile.Value{Kind: rdbfile.KindList, List: items})
+	})
+	plain := records(true, func(w *rdbfile.Writer) error {
+		return w.WriteKey(hk("b", rdbfile.KindString), &rdbfile.Value{Kind: rdbfile.KindString, String: plainVal})
+	})
+	if !bytes.Contains(plain, plainVal) || bytes.Contains(lzfString, bytes.Repeat([]byte("y"), 40)) || bytes.Contains(lzfNode, items[0]) {
+		t.Fatal("the inputs are not built as meant: b plain, a and the list node LZF")
+	}
+	// body returns the records of a one-database file (no header, no EOF).
+	body := func(f []byte) []byte { return f[hdr : len(f)-9] }
+	file := func(parts ...[]byte) []byte {
+		f := append([]byte(nil), plain[:hdr]...)
+		for _, p := range parts {
+			f = append(f, body(p)...)
+		}
+		return append(f, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0)
+	}
+	tg := &rdbfile.WriterOptions{Version: 10, NoChecksum: true}
+	for _, c := range []struct {
+		name      string
+		in        []byte
+		keptPlain bool
+	}{
+		{"rdbcompression no (no LZF string)", file(plain), false},
+		{"an LZF quicklist node only", file(lzfNode, plain), false},
+		{"an LZF string before", file(lzfString, plain), true},
+	} {
+		without := rewriteWith(t, c.name, c.in, tg, false, false)
+		with := rewriteWith(t, c.name, c.in, tg, false, true)
+		if bytes.Contains(without, plainVal) {
+			t.Errorf("%s: without ReuseLZF the plain string was not compressed", c.name)
+		}
+		if got := bytes.Contains(with, plainVal); got != c.keptPlain {
+			t.Errorf("%s: with ReuseLZF the string is kept plain: %v, want %v", c.name, got, c.keptPlain)
+		}
+	}
+}
