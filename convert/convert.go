@@ -167,6 +167,44 @@ type conv struct {
 	db  int               // source database of the records being read
 	out int               // target database selected in the output, -1 before any
 	sel bool
+	kw  keyWalk                      // walkKey's state, reused from key to key
+	add func(*rdbfile.Element) error // kw.add, bound once
+}
+
+// keyWalk is the state of walkKey while Entry.Walk hands out a value's
+// elements; it lives in conv so that converting a key allocates nothing.
+type keyWalk struct {
+	c       *conv
+	e       *rdbfile.Entry
+	h       rdbfile.KeyHeader
+	vw      *rdbfile.ValueWriter
+	ttlOK   bool // the target keeps hash field TTLs
+	ttlLost bool
+	writing bool
+	cp      rdbfile.Element
+}
+
+func (k *keyWalk) add(el *rdbfile.Element) error {
+	if k.vw == nil && k.writing {
+		k.h.Count = k.e.Count()
+		var err error
+		if k.vw, err = k.c.w.BeginKey(k.h); err != nil {
+			return err
+		}
+	}
+	if el.ExpireAt != rdbfile.NoExpire && !k.ttlOK {
+		if !k.ttlLost {
+			k.ttlLost = true
+			k.c.rep.loss(LossFieldTTL, k.c.o.FieldTTL, k.h.Key, k.c.o.MaxNamed)
+		}
+		k.cp = *el
+		k.cp.ExpireAt = rdbfile.NoExpire
+		el = &k.cp
+	}
+	if k.vw != nil {
+		return k.vw.Add(el)
+	}
+	return nil
 }
 
 func (c *conv) run() error {
@@ -420,40 +458,21 @@ func counted(e *rdbfile.Entry) bool {
 // walkKey converts a value of a plain encoding element by element: memory
 // stays bounded by the largest element, whatever the value's size.
 func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
-	o := c.o
 	td, tv := c.w.Target()
-	ttlOK := td == rdbfile.DialectValkey || tv >= 12
-	if !ttlOK {
-		h.FieldTTL = false // the TTLs are dropped below, or the output is discarded
+	k := &c.kw
+	*k = keyWalk{c: c, e: e, h: h, ttlOK: td == rdbfile.DialectValkey || tv >= 12}
+	defer func() { k.e, k.vw, k.cp = nil, nil, rdbfile.Element{} }()
+	if !k.ttlOK {
+		k.h.FieldTTL = false // the TTLs are dropped below, or the output is discarded
 	}
-	var vw *rdbfile.ValueWriter
-	ttlLost := false
-	var cp rdbfile.Element
 	// A key begun is written to its end even if it blocks the output
 	// (which is then abandoned): a held key (sizedKey) may be taken back.
-	writing := c.writing()
-	err := e.Walk(func(el *rdbfile.Element) error {
-		if vw == nil && writing {
-			h.Count = e.Count()
-			var err error
-			if vw, err = c.w.BeginKey(h); err != nil {
-				return err
-			}
-		}
-		if el.ExpireAt != rdbfile.NoExpire && !ttlOK {
-			if !ttlLost {
-				ttlLost = true
-				c.rep.loss(LossFieldTTL, o.FieldTTL, h.Key, o.MaxNamed)
-			}
-			cp = *el
-			cp.ExpireAt = rdbfile.NoExpire
-			el = &cp
-		}
-		if vw != nil {
-			return vw.Add(el)
-		}
-		return nil
-	})
+	k.writing = c.writing()
+	if c.add == nil {
+		c.add = k.add
+	}
+	err := e.Walk(c.add)
+	h, vw, writing := k.h, k.vw, k.writing
 	if vw == nil && err == nil && writing {
 		// No element: the value is empty, written as the target would.
 		h.Count = max(e.Count(), 0)
