@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rdbkit/rdbkit/internal/testserver"
+	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
 // unstableServer returns the redis-server of the June 2026 unstable build
@@ -269,4 +271,87 @@ func replyText(r any) string {
 		return x
 	}
 	return "?"
+}
+
+// TestIDMPAutoServer: the idempotent ids of XADD IDMPAUTO that the
+// unstable server stores (read back from its SAVEd RDB) are the bytes
+// idmpAutoIID computes from the same pairs, for pairs of every shape:
+// one or many, any order, empty, binary, integers the server holds
+// int-encoded, and longer than XXH3's short-input paths (16, 128, 240
+// bytes).
+func TestIDMPAutoServer(t *testing.T) {
+	bin := unstableServer(t)
+	dir := t.TempDir()
+	srv := testserver.Start(t, bin, dir)
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := &respConn{c: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}
+	r := rand.New(rand.NewPCG(61207, 1))
+	pairsOf := map[string][]string{} // entry ID -> its pairs
+	for i := range 60 {
+		var pairs []string
+		for range 1 + r.IntN(4) {
+			for range 2 {
+				var v string
+				switch r.IntN(6) {
+				case 0:
+					v = ""
+				case 1:
+					v = strconv.Itoa(r.IntN(100000) - 500)
+				case 2:
+					v = string([]byte{0, 0xff, byte(r.IntN(256))})
+				case 3:
+					v = strings.Repeat("x", []int{15, 16, 17, 128, 129, 240, 241, 1000}[r.IntN(8)])
+				default:
+					v = "f" + strconv.Itoa(r.IntN(20))
+				}
+				pairs = append(pairs, v)
+			}
+		}
+		cmd := append([]string{"XADD", "s", "IDMPAUTO", "p" + strconv.Itoa(i%3), "*"}, pairs...)
+		if id, ok := c.do(t, cmd...).(string); ok {
+			if _, dup := pairsOf[id]; !dup {
+				pairsOf[id] = pairs
+			}
+		}
+	}
+	c.do(t, "SAVE")
+	f, err := os.Open(filepath.Join(dir, "dump.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := rdbfile.NewReader(f, nil)
+	checked := 0
+	for {
+		en, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if en.Kind != rdbfile.EntryKey || string(en.Key) != "s" {
+			continue
+		}
+		v, err := en.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range v.Stream.IDMP.Producers {
+			for _, rec := range p.Entries {
+				pairs, ok := pairsOf[rec.ID.String()]
+				if !ok {
+					t.Fatalf("the server recorded %s, which no XADD returned", rec.ID)
+				}
+				if got := idmpAutoIID(toArgv(pairs)); !bytes.Equal(got, rec.IID) {
+					t.Errorf("pairs %q: IID %x, the server's %x", pairs, got, rec.IID)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d IDMPAUTO records compared", checked)
+	}
 }

@@ -2,8 +2,12 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
+
+	"github.com/zeebo/xxh3"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
@@ -291,8 +295,7 @@ func cmdXAdd(e *Engine, a [][]byte) error {
 		return err
 	}
 	if t.idmpAuto {
-		// The idempotent id would be an XXH3-128 hash of the fields.
-		return unsupported("XADD IDMPAUTO: the idempotent id (an XXH3-128 hash of the fields) is not computed")
+		t.idmpIID = idmpAutoIID(a[fp:])
 	}
 	if s == nil {
 		if t.nomkstream {
@@ -1212,4 +1215,28 @@ func cString(b []byte) string {
 		b = b[:i]
 	}
 	return string(b)
+}
+
+// idmpAutoIID returns the idempotent id that XADD IDMPAUTO derives from the
+// entry's field-value pairs (Redis 8.6+ src/t_stream.c
+// createIdempotencyHash): the XXH3-128 hash of each pair (the field, its
+// length as an 8-byte little-endian integer, the value), combined so that
+// the order of the pairs does not matter (the sums and the xors of the
+// halves, each sum mixed with the other half's xor rotated by 1 bit), as
+// the 16 bytes of the server's XXH128_hash_t on a little-endian machine
+// (the low 64 bits first), which is what the server stores and writes to
+// the RDB.
+func idmpAutoIID(pairs [][]byte) []byte {
+	var sumLo, sumHi, xorLo, xorHi uint64
+	var buf []byte
+	for i := 0; i+1 < len(pairs); i += 2 {
+		buf = append(buf[:0], pairs[i]...)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(len(pairs[i])))
+		buf = append(buf, pairs[i+1]...)
+		h := xxh3.Hash128(buf)
+		sumLo, sumHi = sumLo+h.Lo, sumHi+h.Hi
+		xorLo, xorHi = xorLo^h.Lo, xorHi^h.Hi
+	}
+	iid := binary.LittleEndian.AppendUint64(make([]byte, 0, 16), sumLo^bits.RotateLeft64(xorHi, 1))
+	return binary.LittleEndian.AppendUint64(iid, sumHi^bits.RotateLeft64(xorLo, 1))
 }
