@@ -130,6 +130,9 @@ func (g *arrayGen) command() []string {
 	case 2:
 		return []string{"XACK", s, "g", g.id(s)}
 	}
+	if g.n(3) == 0 { // the id a hash of the pairs, which repeat
+		return []string{"XADD", s, "IDMPAUTO", "p" + strconv.Itoa(g.n(2)), "1-" + strconv.Itoa(g.seq), "f", "v" + strconv.Itoa(g.n(4)), "g", g.pick("1", "2")}
+	}
 	return []string{"XADD", s, "IDMP", "p" + strconv.Itoa(g.n(2)), "i" + strconv.Itoa(g.n(6)), "1-" + strconv.Itoa(g.seq), "f", g.val()}
 }
 
@@ -163,8 +166,12 @@ func TestArrayUnstableServer(t *testing.T) {
 	send := func(cmd []string) {
 		t.Helper()
 		sc := cmd
+		idAt := 5 // XADD s IDMP pid iid ID ...
+		if len(cmd) > 2 && cmd[2] == "IDMPAUTO" {
+			idAt = 4 // XADD s IDMPAUTO pid ID ...
+		}
 		if cmd[0] == "XADD" {
-			sc = append(append([]string{}, cmd[:5]...), append([]string{"*"}, cmd[6:]...)...)
+			sc = append(append([]string{}, cmd[:idAt]...), append([]string{"*"}, cmd[idAt+1:]...)...)
 		}
 		c.send(sc...)
 		if err := c.w.Flush(); err != nil {
@@ -176,7 +183,7 @@ func TestArrayUnstableServer(t *testing.T) {
 		}
 		_, srvErr := rep.(respError)
 		if cmd[0] == "XADD" && !srvErr {
-			cmd = append(append([]string{}, cmd[:5]...), append([]string{rep.(string)}, cmd[6:]...)...)
+			cmd = append(append([]string{}, cmd[:idAt]...), append([]string{rep.(string)}, cmd[idAt+1:]...)...)
 			g.ids[cmd[1]] = append(g.ids[cmd[1]], rep.(string))
 			if g.n(3) == 0 { // a consumer reads it: a PEL entry to NACK later
 				c.do(t, "XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", cmd[1], ">")
