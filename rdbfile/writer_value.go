@@ -441,7 +441,9 @@ func (vw *ValueWriter) Add(el *Element) error {
 		if !vw.streaming {
 			vw.hbytes += len(el.Member) + len(el.Value) + 16
 			if vw.hbytes > w.valueMemory() {
-				vw.hashMaybeSpill()
+				if vw.hashMaybeSpill(); vw.hspill {
+					return vw.err
+				}
 			}
 		}
 	}
