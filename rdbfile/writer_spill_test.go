@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/rdbfile"
@@ -555,4 +557,48 @@ func transcode(t *testing.T, data []byte, tg rdbfile.WriterOptions, budget int, 
 	}
 	err := w.Close()
 	return out.Bytes(), err
+}
+
+// BenchmarkWriterBigList writes one list of 2 M items element by element
+// (BeginKey, Add, Close) to a quicklist target, with the default value
+// budget and with none; held-MB is the heap in use just before Close, the
+// point where the whole list was held before the spill.
+func BenchmarkWriterBigList(b *testing.B) {
+	const n = 2_000_000
+	for _, c := range []struct {
+		name   string
+		budget int
+	}{{"budget=default", 0}, {"budget=none", noSpill}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var held float64
+			item := make([]byte, 0, 32)
+			for b.Loop() {
+				var ms runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapInuse
+				w := rdbfile.NewWriter(io.Discard, &rdbfile.WriterOptions{Version: 11, ValueMemory: c.budget, TempDir: b.TempDir()})
+				vw, err := w.BeginKey(hdr("list", rdbfile.KindList, n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range n {
+					item = strconv.AppendInt(append(item[:0], "element:"...), int64(i), 10)
+					if err := vw.Add(&rdbfile.Element{Member: item, ExpireAt: rdbfile.NoExpire}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.ReadMemStats(&ms)
+				held = max(held, float64(ms.HeapInuse-min(base, ms.HeapInuse))/(1<<20))
+				if err := vw.Close(); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(held, "held-MB")
+		})
+	}
 }
