@@ -19,7 +19,11 @@ type KeyHeader struct {
 	// Count is the number of elements that will be added (list items,
 	// members, fields, stream entries, array slots), or -1 if unknown. With
 	// a known Count, a value too big for a compact encoding is streamed
-	// element by element; with -1 it is buffered until Close.
+	// element by element; with -1 it is buffered until Close. Lists to a
+	// quicklist target, streams and hashes with field TTLs to a Redis
+	// target are held until Close whatever the Count (their encoding puts
+	// a node count or the smallest TTL first): in memory up to
+	// WriterOptions.ValueMemory, then in a temporary file.
 	Count int64
 	// FieldTTL says that some hash field may carry a TTL. A hash whose
 	// header does not say so is refused at its first field with a TTL once
