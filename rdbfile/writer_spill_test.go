@@ -180,6 +180,7 @@ func TestWriterSpillList(t *testing.T) {
 	}
 	for _, c := range []tc{
 		{version: 11, size: -2},
+		{version: 11, size: -1, depth: -1}, // a negative depth compresses nothing
 		{version: 11, size: -2, depth: 1, plain: true, packed: 64 << 10},
 		{version: 12, size: 128, depth: 3, plain: true, packed: 64 << 10, nocomp: true},
 		{version: 9, size: -2, depth: 2},

@@ -1088,7 +1088,7 @@ type qlBuild struct {
 
 func (vw *ValueWriter) newQL() *qlBuild {
 	w := vw.w
-	q := &qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: w.lim.ListCompressDepth, budget: w.valueMemory()}
+	q := &qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: max(w.lim.ListCompressDepth, 0), budget: w.valueMemory()}
 	q.sizeLim, q.countLim = w.listNodeLimit()
 	q.all, q.nodes, q.spans = w.blob[:0], w.snodes[:0], w.sspans[:0]
 	w.blob, w.snodes, w.sspans = nil, nil, nil
@@ -1097,9 +1097,6 @@ func (vw *ValueWriter) newQL() *qlBuild {
 
 // release returns the buffers to the Writer for the next value.
 func (q *qlBuild) release(w *Writer) {
-	if q.spans == nil {
-		return
-	}
 	clear(q.nodes)
 	if cap(q.all) <= 1<<20 {
 		w.blob = q.all[:0]
