@@ -123,6 +123,15 @@ type WriterOptions struct {
 	NoCompression bool
 	// NoChecksum writes an all-zero CRC-64 trailer (rdbchecksum no).
 	NoChecksum bool
+	// ValueMemory is the memory budget, in bytes, of a value whose
+	// encoding needs all of it before its body (a quicklist list, a
+	// stream, a hash with field TTLs to a Redis target): past it, the
+	// body goes to a temporary file until the value is closed. 0 means
+	// 4 MiB. The output is the same whatever the budget.
+	ValueMemory int
+	// TempDir is the directory of those temporary files; "" means
+	// os.TempDir(). A file's name is removed as soon as it is created.
+	TempDir string
 }
 
 // An UnsupportedError is the Writer's refusal to write something the target

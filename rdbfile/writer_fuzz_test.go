@@ -233,8 +233,14 @@ func fuzzBody(t *testing.T, data []byte) {
 			l.StreamNodeMaxBytes, l.StreamNodeMaxEntries = int(g.byte())*4, int(g.byte()%8)
 			opts.Limits = &l
 		}
-		var out bytes.Buffer
+		var out, spilled bytes.Buffer
 		w := rdbfile.NewWriter(&out, &opts)
+		// The same keys to a Writer whose tiny value budget sends every
+		// list, stream and hash held until Close to its temporary file:
+		// the bytes must be the same.
+		sopts := opts
+		sopts.ValueMemory = 1 + int(g.byte()%64)
+		sw := rdbfile.NewWriter(&spilled, &sopts)
 		var want []*rdbfile.Value
 		var exps []int64
 		for i := range 1 + int(g.byte()%6) {
@@ -243,11 +249,14 @@ func fuzzBody(t *testing.T, data []byte) {
 			if g.byte()%4 == 0 {
 				h.ExpireAt = int64(g.u64() >> 24)
 			}
-			var err error
+			var err, serr error
 			if g.byte()%2 == 0 {
-				err = w.WriteKey(h, v)
+				err, serr = w.WriteKey(h, v), sw.WriteKey(h, v)
 			} else {
-				err = streamKey(w, h, v)
+				err, serr = streamKey(w, h, v), streamKey(sw, h, v)
+			}
+			if (err == nil) != (serr == nil) || (err != nil && err.Error() != serr.Error()) {
+				t.Fatalf("key %d (%s) to %+v: %v; with a spill: %v", i, v.Kind, opts, err, serr)
 			}
 			if err != nil {
 				if !errors.Is(err, rdbfile.ErrUnsupported) {
@@ -264,6 +273,12 @@ func fuzzBody(t *testing.T, data []byte) {
 		}
 		if err := w.Close(); err != nil {
 			t.Fatalf("close: %v", err)
+		}
+		if err := sw.Close(); err != nil {
+			t.Fatalf("close, with a spill: %v", err)
+		}
+		if !bytes.Equal(out.Bytes(), spilled.Bytes()) {
+			t.Fatalf("to %+v: %d bytes, %d with a spill: not the same", opts, out.Len(), spilled.Len())
 		}
 		data2 := out.Bytes()
 		r := rdbfile.NewReader(bytes.NewReader(data2), &rdbfile.Options{Size: int64(len(data2))})

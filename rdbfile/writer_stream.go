@@ -47,118 +47,190 @@ func streamLoss(st *Stream, t Type) string {
 	return ""
 }
 
-// writeStream writes a buffered stream (Redis src/rdb.c rdbSaveObject,
-// stream part; node layout per src/t_stream.c streamAppendItem): node
-// listpacks of at most StreamNodeMaxBytes / StreamNodeMaxEntries entries,
-// each keyed by its master ID, then the metadata and consumer groups.
+// A streamBuild packs a stream's entries into node listpacks as they
+// arrive (Redis src/t_stream.c streamAppendItem): nodes of at most
+// StreamNodeMaxBytes / StreamNodeMaxEntries entries, each keyed by its
+// master ID. The nodes are kept in memory up to the Writer's value budget;
+// past it, they are written to the spill as they are completed. The
+// entries are checked as they arrive; a refusal waits for Close, where
+// the metadata is known, and nothing of the record is written before it.
+type streamBuild struct {
+	budget               int
+	maxBytes, maxEntries int
+	nodes                []streamNode
+	held                 int // bytes of the nodes held
+	done                 int // nodes written to the spill
+	count                uint64
+	first, last          StreamID
+	badOrder, badFields  bool
+	// the node being built
+	lp       []byte
+	master   StreamID
+	mfields  [][]byte
+	mbuf     []byte // the master entry's field names
+	n, elems int
+}
+
+type streamNode struct {
+	master StreamID
+	lp     []byte
+}
+
+func (vw *ValueWriter) newStreamBuild() *streamBuild {
+	w := vw.w
+	return &streamBuild{budget: w.valueMemory(), maxBytes: w.lim.StreamNodeMaxBytes, maxEntries: w.lim.StreamNodeMaxEntries}
+}
+
+func (b *streamBuild) addInt(v int64)  { b.lp = lpAppendInt(b.lp, v); b.elems++ }
+func (b *streamBuild) addStr(s []byte) { b.lp = lpAppendString(b.lp, s); b.elems++ }
+
+// add adds entry e (its bytes are copied).
+func (b *streamBuild) add(vw *ValueWriter, e *StreamEntry) {
+	if b.count > 0 && !b.last.Less(e.ID) {
+		b.badOrder = true
+	}
+	if len(e.Fields)%2 != 0 || len(e.Fields) == 0 {
+		b.badFields = true
+	}
+	if b.count == 0 {
+		b.first = e.ID
+	}
+	b.last = e.ID
+	b.count++
+	if b.badOrder || b.badFields || vw.err != nil {
+		b.nodes, b.lp = nil, nil // refused at Close
+		return
+	}
+	size := 0
+	for _, f := range e.Fields {
+		size += len(f)
+	}
+	if b.n > 0 && ((b.maxBytes > 0 && len(b.lp)+size >= b.maxBytes) || (b.maxEntries > 0 && b.n >= b.maxEntries)) {
+		b.finish(vw)
+	}
+	if b.n == 0 {
+		b.master = e.ID
+		b.mfields, b.mbuf = b.mfields[:0], b.mbuf[:0]
+		b.lp, b.elems = lpBegin(b.lp[:0]), 0
+		b.addInt(0) // live count, set by finish
+		b.addInt(0) // deleted entries
+		b.addInt(int64(len(e.Fields) / 2))
+		for j := 0; j < len(e.Fields); j += 2 {
+			b.mbuf = append(b.mbuf, e.Fields[j]...)
+			b.addStr(e.Fields[j])
+		}
+		off := 0
+		for j := 0; j < len(e.Fields); j += 2 {
+			b.mfields = append(b.mfields, b.mbuf[off:off+len(e.Fields[j])])
+			off += len(e.Fields[j])
+		}
+		b.addInt(0) // master entry terminator
+	}
+	same := len(e.Fields)/2 == len(b.mfields)
+	for j := 0; same && j < len(b.mfields); j++ {
+		same = string(b.mfields[j]) == string(e.Fields[2*j])
+	}
+	flags := int64(0)
+	if same {
+		flags = streamItemSameFields
+	}
+	b.addInt(flags)
+	b.addInt(int64(e.ID.Ms - b.master.Ms))
+	b.addInt(int64(e.ID.Seq - b.master.Seq))
+	nf := int64(len(e.Fields) / 2)
+	if same {
+		for j := 1; j < len(e.Fields); j += 2 {
+			b.addStr(e.Fields[j])
+		}
+		b.addInt(nf + 3)
+	} else {
+		b.addInt(nf)
+		for _, f := range e.Fields {
+			b.addStr(f)
+		}
+		b.addInt(2*nf + 4)
+	}
+	b.n++
+}
+
+// finish completes the node being built, if any, and spills the nodes
+// held once they are over the budget.
+func (b *streamBuild) finish(vw *ValueWriter) {
+	if b.n == 0 {
+		return
+	}
+	// The node's first element, the live count, was a 2-byte 0
+	// placeholder: rebuild the header with the real count.
+	out := lpAppendInt(lpBegin(make([]byte, 0, len(b.lp)+8)), int64(b.n))
+	out = append(out, b.lp[lpHdrSize+2:]...)
+	out, _ = lpFinish(out, 0, b.elems)
+	b.nodes = append(b.nodes, streamNode{b.master, out})
+	b.held += len(out)
+	b.lp, b.n = b.lp[:0], 0
+	if vw.sp == nil && b.held <= b.budget {
+		return
+	}
+	if vw.sp == nil && vw.newSpill() == nil {
+		return
+	}
+	vw.divert(func() {
+		for i := range b.nodes {
+			vw.w.writeStreamNode(&b.nodes[i])
+			vw.w.flush(false)
+		}
+	})
+	b.done += len(b.nodes)
+	clear(b.nodes)
+	b.nodes, b.held = b.nodes[:0], 0
+}
+
+// writeStreamNode writes a node: its master ID as a 16-byte big-endian
+// string, then its listpack.
+func (w *Writer) writeStreamNode(nd *streamNode) {
+	var key [16]byte
+	binary.BigEndian.PutUint64(key[:8], nd.master.Ms)
+	binary.BigEndian.PutUint64(key[8:], nd.master.Seq)
+	w.writeString(key[:])
+	w.writeString(nd.lp)
+}
+
+// writeStream writes a stream (Redis src/rdb.c rdbSaveObject, stream
+// part): its nodes, then the metadata and consumer groups.
 func (vw *ValueWriter) writeStream() {
 	w := vw.w
+	b := vw.sb
 	t := w.streamType()
 	st := vw.meta
 	if st == nil {
-		st = &Stream{Length: uint64(len(vw.sent))}
-		if n := len(vw.sent); n > 0 {
-			st.LastID = vw.sent[n-1].ID
+		st = &Stream{Length: b.count}
+		if b.count > 0 {
+			st.LastID = b.last
 		}
 	}
 	if why := streamLoss(st, t); why != "" {
 		vw.fail(w.unsupported(why, vw.h.Key))
 		return
 	}
-	for i := 1; i < len(vw.sent); i++ {
-		if !vw.sent[i-1].ID.Less(vw.sent[i].ID) {
-			vw.fail(w.unsupported("stream entries not in ascending ID order", vw.h.Key))
-			return
-		}
+	if b.badOrder {
+		vw.fail(w.unsupported("stream entries not in ascending ID order", vw.h.Key))
+		return
 	}
-	for i := range vw.sent {
-		if len(vw.sent[i].Fields)%2 != 0 || len(vw.sent[i].Fields) == 0 {
-			vw.fail(w.unsupported("stream entry without field/value pairs", vw.h.Key))
-			return
-		}
+	if b.badFields {
+		vw.fail(w.unsupported("stream entry without field/value pairs", vw.h.Key))
+		return
 	}
-	type node struct {
-		master StreamID
-		lp     []byte
+	b.finish(vw)
+	if vw.err != nil {
+		return
 	}
-	var nodes []node
-	var lp []byte
-	var master StreamID
-	var mfields [][]byte
-	count, elems := 0, 0
-	addInt := func(v int64) { lp = lpAppendInt(lp, v); elems++ }
-	addStr := func(b []byte) { lp = lpAppendString(lp, b); elems++ }
-	finish := func() {
-		if count == 0 {
-			return
-		}
-		// The node's first element, the live count, was a 2-byte 0
-		// placeholder: rebuild the header with the real count.
-		out := lpAppendInt(lpBegin(make([]byte, 0, len(lp)+8)), int64(count))
-		out = append(out, lp[lpHdrSize+2:]...)
-		out, _ = lpFinish(out, 0, elems)
-		nodes = append(nodes, node{master, out})
-		lp, count = nil, 0
-	}
-	maxBytes, maxEntries := w.lim.StreamNodeMaxBytes, w.lim.StreamNodeMaxEntries
-	for i := range vw.sent {
-		e := &vw.sent[i]
-		size := 0
-		for _, f := range e.Fields {
-			size += len(f)
-		}
-		if count > 0 && ((maxBytes > 0 && len(lp)+size >= maxBytes) || (maxEntries > 0 && count >= maxEntries)) {
-			finish()
-		}
-		if count == 0 {
-			master = e.ID
-			mfields = mfields[:0]
-			lp, elems = lpBegin(nil), 0
-			addInt(0) // live count, set by finish
-			addInt(0) // deleted entries
-			addInt(int64(len(e.Fields) / 2))
-			for j := 0; j < len(e.Fields); j += 2 {
-				mfields = append(mfields, e.Fields[j])
-				addStr(e.Fields[j])
-			}
-			addInt(0) // master entry terminator
-		}
-		same := len(e.Fields)/2 == len(mfields)
-		for j := 0; same && j < len(mfields); j++ {
-			same = string(mfields[j]) == string(e.Fields[2*j])
-		}
-		flags := int64(0)
-		if same {
-			flags = streamItemSameFields
-		}
-		addInt(flags)
-		addInt(int64(e.ID.Ms - master.Ms))
-		addInt(int64(e.ID.Seq - master.Seq))
-		nf := int64(len(e.Fields) / 2)
-		if same {
-			for j := 1; j < len(e.Fields); j += 2 {
-				addStr(e.Fields[j])
-			}
-			addInt(nf + 3)
-		} else {
-			addInt(nf)
-			for _, f := range e.Fields {
-				addStr(f)
-			}
-			addInt(2*nf + 4)
-		}
-		count++
-	}
-	finish()
 
 	w.writeKeyPrefix(&vw.h, t)
-	w.writeLen(uint64(len(nodes)))
-	var key [16]byte
-	for _, nd := range nodes {
-		binary.BigEndian.PutUint64(key[:8], nd.master.Ms)
-		binary.BigEndian.PutUint64(key[8:], nd.master.Seq)
-		w.writeString(key[:])
-		w.writeString(nd.lp)
+	w.writeLen(uint64(b.done + len(b.nodes)))
+	if vw.sp != nil {
+		vw.copySpill()
+	}
+	for i := range b.nodes {
+		w.writeStreamNode(&b.nodes[i])
 		if vw.flushErr() != nil {
 			return
 		}
@@ -171,8 +243,8 @@ func (vw *ValueWriter) writeStream() {
 		if !st.HasV2Meta {
 			// What a server fills in when it loads a STREAM_LISTPACKS value.
 			first, maxDel, added = StreamID{}, StreamID{}, st.Length
-			if len(vw.sent) > 0 {
-				first = vw.sent[0].ID
+			if b.count > 0 {
+				first = b.first
 			}
 		}
 		w.writeLen(first.Ms)

@@ -19,7 +19,11 @@ type KeyHeader struct {
 	// Count is the number of elements that will be added (list items,
 	// members, fields, stream entries, array slots), or -1 if unknown. With
 	// a known Count, a value too big for a compact encoding is streamed
-	// element by element; with -1 it is buffered until Close.
+	// element by element; with -1 it is buffered until Close. Lists to a
+	// quicklist target, streams and hashes with field TTLs to a Redis
+	// target are held until Close whatever the Count (their encoding puts
+	// a node count or the smallest TTL first): in memory up to
+	// WriterOptions.ValueMemory, then in a temporary file.
 	Count int64
 	// FieldTTL says that some hash field may carry a TTL. A hash whose
 	// header does not say so is refused at its first field with a TTL once
@@ -173,12 +177,22 @@ type ValueWriter struct {
 	a, b   [][]byte
 	score  []float64
 	exp    []int64
-	sent   []StreamEntry
 	arr    []ArrayElement
 	meta   *Stream
 	str    []byte
 	strSet bool
 	borrow bool // Add's bytes stay valid until Close (WriteKey)
+	// values held until Close whatever their size, kept in memory up to
+	// the Writer's budget, then in a spill (writer_spill.go)
+	ql      *qlBuild     // a list to a quicklist target
+	sb      *streamBuild // a stream
+	sp      *spill
+	hspill  bool  // the hash's fields are in sp
+	hbytes  int   // bytes of the hash's fields held in memory
+	hTTL    bool  // spilled hash: a field has a TTL
+	hmin    int64 // spilled hash: smallest field TTL
+	hbad    bool  // spilled hash: a TTL is out of range (hbadExp the first)
+	hbadExp int64
 	// what the buffered elements hold, kept as they are added
 	notInt     bool // a member is not a canonical integer (sets)
 	maxA, maxB int  // longest member / hash value
@@ -258,6 +272,12 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 		vw.h.Key = bytes.Clone(h.Key)
 	}
 	w.open = vw
+	switch {
+	case h.Kind == KindList && w.quicklist():
+		vw.ql = vw.newQL()
+	case h.Kind == KindStream:
+		vw.sb = vw.newStreamBuild()
+	}
 	if h.Count > 0 && vw.bigFromStart() {
 		vw.startStreaming()
 	}
@@ -370,15 +390,8 @@ func (vw *ValueWriter) Add(el *Element) error {
 		if el.Stream == nil {
 			return vw.fail(w.unsupported("stream element without an entry", vw.h.Key))
 		}
-		se := StreamEntry{ID: el.Stream.ID, Fields: el.Stream.Fields}
-		if !vw.borrow {
-			se.Fields = make([][]byte, len(el.Stream.Fields))
-			for i, f := range el.Stream.Fields {
-				se.Fields[i] = vw.own(f)
-			}
-		}
-		vw.sent = append(vw.sent, se)
-		return nil
+		vw.sb.add(vw, el.Stream)
+		return vw.err
 	case KindArray:
 		if el.Array == nil {
 			return vw.fail(w.unsupported("array element without a slot", vw.h.Key))
@@ -392,13 +405,23 @@ func (vw *ValueWriter) Add(el *Element) error {
 		vw.arr = append(vw.arr, a)
 		return nil
 	case KindHash:
-		if el.ExpireAt != NoExpire && !vw.h.FieldTTL {
-			if vw.streaming {
+		if el.ExpireAt != NoExpire {
+			if !vw.h.FieldTTL && vw.streaming {
 				return vw.fail(w.unsupported("hash field TTL not announced in the header (KeyHeader.FieldTTL)", vw.h.Key))
 			}
 			if !w.hasFieldTTL() {
+				// refused at once: nothing of the record is written
 				return vw.fail(w.unsupported("hash field TTL", vw.h.Key))
 			}
+		}
+		if vw.hspill {
+			vw.hashSpillAdd(el)
+			return vw.err
+		}
+	case KindList:
+		if vw.ql != nil {
+			vw.ql.add(vw, el.Member)
+			return vw.err
 		}
 	}
 	if vw.streaming {
@@ -419,6 +442,14 @@ func (vw *ValueWriter) Add(el *Element) error {
 		vw.b = append(vw.b, vw.own(el.Value))
 		vw.maxB = max(vw.maxB, len(el.Value))
 		vw.exp = append(vw.exp, el.ExpireAt)
+		if !vw.streaming {
+			vw.hbytes += len(el.Member) + len(el.Value) + 16
+			if vw.hbytes > w.valueMemory() {
+				if vw.hashMaybeSpill(); vw.hspill {
+					return vw.err
+				}
+			}
+		}
 	}
 	// A buffered value that can no longer be compact starts streaming.
 	if vw.h.Count > 0 && !vw.compactPossible() {
@@ -456,6 +487,7 @@ func (vw *ValueWriter) Close() error {
 		return vw.err
 	}
 	w.open = nil
+	defer vw.cleanup()
 	if vw.err != nil {
 		return vw.err
 	}
@@ -473,6 +505,16 @@ func (vw *ValueWriter) Close() error {
 		return vw.fail(err)
 	}
 	return nil
+}
+
+// cleanup returns the buffers of a value held until Close to the Writer
+// and removes its spill.
+func (vw *ValueWriter) cleanup() {
+	if vw.ql != nil {
+		vw.ql.release(vw.w)
+	}
+	vw.sp.close()
+	vw.sp = nil
 }
 
 // Encoding choice.
@@ -813,6 +855,10 @@ func zlFinishAt(dst []byte, start, tail, n int) []byte {
 
 func (vw *ValueWriter) writeHash() {
 	w := vw.w
+	if vw.hspill {
+		vw.writeHashSpilled()
+		return
+	}
 	n := len(vw.a)
 	small := int64(n) <= w.hashSmallMax() && vw.maxA <= w.lim.HashMaxListpackValue && vw.maxB <= w.lim.HashMaxListpackValue
 	if vw.anyTTL() {
@@ -984,119 +1030,220 @@ func (vw *ValueWriter) writeList() {
 		vw.startStreaming()
 		return
 	}
-	v2 := w.has(TypeListQuicklist2)
-	sizeLim, countLim := w.listNodeLimit()
-	// The nodes are built one after the other in one buffer (the Writer's
-	// scratch blob, reused from value to value); plain nodes point at
-	// their element.
-	type node struct {
-		blob  []byte
-		plain bool
+	q := vw.ql
+	q.finish(vw)
+	if vw.err != nil {
+		return
 	}
-	nodes := w.snodes[:0]
-	all := w.blob[:0]
-	spans := w.sspans[:0] // [start, end) of each packed node in all; -1 for plain
-	start, curN, prev, tail := 0, 0, 0, 0
-	finish := func() {
-		if curN == 0 {
-			return
-		}
-		if v2 {
-			all, _ = lpFinish(all, start, curN)
-		} else {
-			all = zlFinishAt(all, start, tail, curN)
-		}
-		nodes = append(nodes, node{})
-		spans = append(spans, start, len(all))
-		curN = 0
-	}
-	var ent []byte
-	for _, m := range vw.a {
-		if v2 && len(m) >= w.packedThreshold() {
-			finish()
-			nodes = append(nodes, node{blob: m, plain: true})
-			spans = append(spans, -1, -1)
-			continue
-		}
-		if v2 {
-			ent = lpAppendString(ent[:0], m)
-		} else {
-			ent, _ = zlAppendEntry(ent[:0], prev, packEntryOf(m))
-		}
-		if curN > 0 {
-			size := len(all) - start
-			over := size+len(ent) > sizeLim
-			if countLim > 0 {
-				over = curN >= countLim || size+len(ent) > sizeLim
-			}
-			if over {
-				finish()
-				prev = 0
-				if !v2 {
-					ent, _ = zlAppendEntry(ent[:0], 0, packEntryOf(m))
-				}
-			}
-		}
-		if curN == 0 {
-			start = len(all)
-			if v2 {
-				all = lpBegin(all)
-			} else {
-				all = zlBegin(all)
-			}
-		}
-		tail = len(all) - start
-		all = append(all, ent...)
-		prev = len(ent)
-		curN++
-	}
-	finish()
-	for i := range nodes {
-		if !nodes[i].plain {
-			nodes[i].blob = all[spans[2*i]:spans[2*i+1]]
-		}
-	}
-	defer func() {
-		clear(nodes)
-		if cap(all) <= 1<<20 {
-			w.blob = all[:0]
-		}
-		w.snodes, w.sspans = nodes[:0], spans[:0]
-	}()
-	if v2 {
+	if q.v2 {
 		w.writeKeyPrefix(&vw.h, TypeListQuicklist2)
 	} else {
 		w.writeKeyPrefix(&vw.h, TypeListQuicklist)
 	}
-	w.writeLen(uint64(len(nodes)))
-	depth := w.lim.ListCompressDepth
-	for i, nd := range nodes {
-		if v2 {
-			if nd.plain {
-				w.writeLen(1)
-			} else {
-				w.writeLen(2)
-			}
+	total := q.done + len(q.nodes)
+	w.writeLen(uint64(total))
+	if vw.sp != nil {
+		vw.copySpill()
+	}
+	for i := range q.nodes {
+		if vw.err != nil {
+			return
 		}
-		inner := depth > 0 && i >= depth && i < len(nodes)-depth
-		if inner && !nd.plain && len(nd.blob) >= 48 {
-			// A node compressed in memory is saved compressed
-			// (rdbSaveLzfBlob) whatever rdbcompression says, if LZF saved
-			// at least 8 bytes (__quicklistCompressNode).
-			if c := lzfCompress(w.lzfScratch(len(nd.blob)), nd.blob); c != nil && len(c)+8 <= len(nd.blob) {
-				w.writeByte(0xC3)
-				w.writeLen(uint64(len(c)))
-				w.writeLen(uint64(len(nd.blob)))
-				w.raw(c)
-				if vw.flushErr() != nil {
-					return
-				}
-				continue
-			}
-		}
-		w.writeString(nd.blob)
+		q.writeNode(vw, i, total)
 		if vw.flushErr() != nil {
 			return
 		}
 	}
+}
+
+// A qlBuild cuts a list into quicklist nodes as its items arrive, as
+// Redis fills them (src/quicklist.c _quicklistNodeAllowInsert): packed
+// nodes (listpacks, ziplists before RDB 10) of at most the size or count
+// of list-max-listpack-size, and for RDB 10+ a plain node for each item
+// of at least the packed threshold. The nodes are kept in memory up to the
+// Writer's value budget; past it, every node but the last
+// list-compress-depth ones (whose compression depends on the node count)
+// is written to the spill at once.
+type qlBuild struct {
+	v2                bool
+	sizeLim, countLim int
+	packed            int // packed threshold (RDB 10+)
+	depth             int
+	budget            int
+	// The packed nodes are built one after the other in all (the
+	// Writer's scratch blob, reused from value to value); a plain node
+	// points at its item.
+	all   []byte
+	nodes []struct {
+		blob  []byte
+		plain bool
+	}
+	spans []int // [start, end) of each packed node in all; -1 for plain
+	plain int   // bytes of the plain nodes held
+	done  int   // nodes written to the spill
+	// the node being built
+	start, curN, prev, tail int
+	ent                     []byte
+}
+
+func (vw *ValueWriter) newQL() *qlBuild {
+	w := vw.w
+	q := &qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: max(w.lim.ListCompressDepth, 0), budget: w.valueMemory()}
+	q.sizeLim, q.countLim = w.listNodeLimit()
+	q.all, q.nodes, q.spans = w.blob[:0], w.snodes[:0], w.sspans[:0]
+	w.blob, w.snodes, w.sspans = nil, nil, nil
+	return q
+}
+
+// release returns the buffers to the Writer for the next value.
+func (q *qlBuild) release(w *Writer) {
+	clear(q.nodes)
+	if cap(q.all) <= 1<<20 {
+		w.blob = q.all[:0]
+	}
+	w.snodes, w.sspans = q.nodes[:0], q.spans[:0]
+	q.all, q.nodes, q.spans = nil, nil, nil
+}
+
+// add adds item m.
+func (q *qlBuild) add(vw *ValueWriter, m []byte) {
+	if q.v2 && len(m) >= q.packed {
+		q.finish(vw)
+		q.nodes = append(q.nodes, struct {
+			blob  []byte
+			plain bool
+		}{vw.own(m), true})
+		q.spans = append(q.spans, -1, -1)
+		q.plain += len(m)
+		q.nodeDone(vw)
+		return
+	}
+	if q.v2 {
+		q.ent = lpAppendString(q.ent[:0], m)
+	} else {
+		q.ent, _ = zlAppendEntry(q.ent[:0], q.prev, packEntryOf(m))
+	}
+	if q.curN > 0 {
+		size := len(q.all) - q.start
+		over := size+len(q.ent) > q.sizeLim
+		if q.countLim > 0 {
+			over = q.curN >= q.countLim || size+len(q.ent) > q.sizeLim
+		}
+		if over {
+			q.finish(vw)
+			q.prev = 0
+			if !q.v2 {
+				q.ent, _ = zlAppendEntry(q.ent[:0], 0, packEntryOf(m))
+			}
+		}
+	}
+	if q.curN == 0 {
+		q.start = len(q.all)
+		if q.v2 {
+			q.all = lpBegin(q.all)
+		} else {
+			q.all = zlBegin(q.all)
+		}
+	}
+	q.tail = len(q.all) - q.start
+	q.all = append(q.all, q.ent...)
+	q.prev = len(q.ent)
+	q.curN++
+}
+
+// finish completes the node being built, if any.
+func (q *qlBuild) finish(vw *ValueWriter) {
+	if q.curN == 0 {
+		return
+	}
+	if q.v2 {
+		q.all, _ = lpFinish(q.all, q.start, q.curN)
+	} else {
+		q.all = zlFinishAt(q.all, q.start, q.tail, q.curN)
+	}
+	q.nodes = append(q.nodes, struct {
+		blob  []byte
+		plain bool
+	}{})
+	q.spans = append(q.spans, q.start, len(q.all))
+	q.curN = 0
+	q.nodeDone(vw)
+}
+
+// nodeDone spills the nodes held past the budget, but the last depth ones.
+func (q *qlBuild) nodeDone(vw *ValueWriter) {
+	if vw.err != nil || (vw.sp == nil && len(q.all)+q.plain <= q.budget) {
+		return
+	}
+	k := len(q.nodes) - q.depth // nodes to write now
+	if k <= 0 {
+		return
+	}
+	if vw.sp == nil && vw.newSpill() == nil {
+		return
+	}
+	vw.divert(func() {
+		for i := 0; i < k && vw.w.err == nil; i++ {
+			q.writeNode(vw, i, -1)
+			vw.w.flush(false)
+		}
+	})
+	for i := 0; i < k; i++ {
+		if q.nodes[i].plain {
+			q.plain -= len(q.nodes[i].blob)
+		}
+	}
+	q.done += k
+	// Keep the packed bytes of the nodes held (and of the node being
+	// built, none: finish was just called) at the start of all.
+	n := copy(q.nodes, q.nodes[k:])
+	clear(q.nodes[n:])
+	q.nodes = q.nodes[:n]
+	q.spans = q.spans[:copy(q.spans, q.spans[2*k:])]
+	from := len(q.all)
+	for i := 0; i < len(q.spans); i += 2 {
+		if q.spans[i] >= 0 {
+			from = q.spans[i]
+			break
+		}
+	}
+	q.all = q.all[:copy(q.all, q.all[from:])]
+	for i := range q.spans {
+		if q.spans[i] >= 0 {
+			q.spans[i] -= from
+		}
+	}
+}
+
+// writeNode writes held node i; total is the list's node count, or -1
+// when node i is followed by more than depth nodes.
+func (q *qlBuild) writeNode(vw *ValueWriter, i, total int) {
+	w := vw.w
+	nd := q.nodes[i]
+	blob := nd.blob
+	if !nd.plain {
+		blob = q.all[q.spans[2*i]:q.spans[2*i+1]]
+	}
+	if q.v2 {
+		if nd.plain {
+			w.writeLen(1)
+		} else {
+			w.writeLen(2)
+		}
+	}
+	idx := q.done + i
+	inner := q.depth > 0 && idx >= q.depth && (total < 0 || idx < total-q.depth)
+	if inner && !nd.plain && len(blob) >= 48 {
+		// A node compressed in memory is saved compressed
+		// (rdbSaveLzfBlob) whatever rdbcompression says, if LZF saved
+		// at least 8 bytes (__quicklistCompressNode).
+		if c := lzfCompress(w.lzfScratch(len(blob)), blob); c != nil && len(c)+8 <= len(blob) {
+			w.writeByte(0xC3)
+			w.writeLen(uint64(len(c)))
+			w.writeLen(uint64(len(blob)))
+			w.raw(c)
+			return
+		}
+	}
+	w.writeString(blob)
 }
