@@ -415,6 +415,9 @@ func (c *conv) keyBody(e *rdbfile.Entry) error {
 	if counted(e) {
 		return c.walkKey(e, h)
 	}
+	if e.ValueKind == rdbfile.KindStream {
+		return c.walkStream(e, h)
+	}
 	srcType := e.TypeName
 	v, err := e.Value()
 	if err != nil {
@@ -548,6 +551,62 @@ func (c *conv) writeValue(h rdbfile.KeyHeader, v *rdbfile.Value, srcType string)
 	c.rep.KeysWritten++
 	c.rep.Reencoded++
 	c.rep.Encodings[srcType]++
+	return nil
+}
+
+// walkStream converts a stream entry by entry: the ValueWriter holds its
+// node listpacks (spilled to a temporary file past its memory budget), and
+// the metadata, which follows the entries in the file, is checked against
+// the target and given to the writer before Close. Memory stays bounded
+// whatever the number of entries.
+func (c *conv) walkStream(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
+	o := c.o
+	td, tv := c.w.Target()
+	if td == rdbfile.DialectRedis && tv < 9 {
+		c.rep.loss(LossTypes, o.Types, h.Key, o.MaxNamed)
+		return nil
+	}
+	st := streamTypeOf(td, tv)
+	if !c.writing() {
+		// The output is abandoned: only the losses are counted.
+		if err := e.Skip(); err != nil {
+			return err
+		}
+		if m := e.StreamMeta(); m != nil && stripStream(m, st, false) {
+			c.rep.loss(LossStreamMeta, o.StreamMeta, h.Key, o.MaxNamed)
+		}
+		return nil
+	}
+	h.Count = e.Count()
+	vw, err := c.w.BeginKey(h)
+	if err != nil {
+		return err
+	}
+	err = e.Walk(vw.Add)
+	if err == nil {
+		m := e.StreamMeta()
+		if stripStream(m, st, false) {
+			c.rep.loss(LossStreamMeta, o.StreamMeta, h.Key, o.MaxNamed)
+			// Dropped, or the output is abandoned (fail): either way the
+			// record is finished without what the target cannot hold.
+			stripStream(m, st, true)
+		}
+		vw.SetStreamMeta(m)
+	}
+	if cerr := vw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if errors.Is(err, rdbfile.ErrUnsupported) {
+			return errors.Join(errors.New("convert: key "+strconv.Quote(string(h.Key))), err)
+		}
+		return err
+	}
+	if c.writing() {
+		c.rep.KeysWritten++
+		c.rep.Reencoded++
+		c.rep.Encodings[e.TypeName]++
+	}
 	return nil
 }
 
