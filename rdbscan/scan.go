@@ -185,6 +185,9 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 	if jobs < 0 {
 		jobs = runtime.NumCPU()
 	}
+	if jobs > 1 && dups != nil {
+		dups.startFeed()
+	}
 	var chk *rdbfile.Checker
 	if jobs > 1 && !o.Shallow {
 		chk = rdbfile.NewChecker(r, jobs)
@@ -223,7 +226,7 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 				res.markDamage(e.Offset)
 			}
 			if dups != nil {
-				dups.add(e.DB, e.Key)
+				dups.key(e.DB, e.Key)
 			}
 		}
 		if _, errsAfter := src.FindingCount(); errsAfter > errsBefore {
