@@ -18,6 +18,9 @@ import (
 // (I/O, interruption, a hook's error). jobs is rdbscan.Options.Jobs: how
 // many goroutines check values (0 = one per CPU, 1 = the reading one).
 func (a *App) scanRDB(ctx context.Context, in *input, dups bool, jobs int, onHeader func(*rdbfile.Header) error, each func(*rdbfile.Entry) error) (*rdbscan.Result, error) {
+	if jobs != 1 {
+		in.ReadAhead()
+	}
 	r := rdbfile.NewReader(in.R, &rdbfile.Options{Size: in.Size, MaxFindings: maxFindingsKept})
 	if jobs == 0 {
 		jobs = -1 // --jobs 0: one per CPU
