@@ -168,6 +168,9 @@ type Reader struct {
 	// in held (at most MaxFindings, counted in heldAll and heldErrs) until
 	// the Checker commits them in file order.
 	frame, ownStreams, hold bool
+	// spare, when set, is a Stream the next skipped stream is read into,
+	// instead of a new one (ownStreams): a Checker's, handed back to it.
+	spare             *Stream
 	held                    []Finding
 	heldAll, heldErrs       int
 	// lzfKeep: the value's LZF strings are kept in lzfq for a Writer
