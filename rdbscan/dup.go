@@ -261,13 +261,22 @@ func (s *dupSet) tagOf(db int, assign bool) (tag, mix uint64) {
 
 // add records one key of database db.
 func (s *dupSet) add(db int, key []byte) {
+	s.insert(s.slot(db, key))
+}
+
+// slot returns the first-level bucket and the slot of a key of database
+// db (giving the database a tag when it has none).
+func (s *dupSet) slot(db int, key []byte) (b, v uint64) {
 	if db != s.lastDB {
 		s.lastDB = db
 		s.lastTag, s.lastMix = s.tagOf(db, true)
 	}
 	h := maphash.Bytes(s.seed, key) + s.lastMix
-	b := h >> (64 - dupTagBits)
-	v := s.lastTag | h&dupLowMask
+	return h >> (64 - dupTagBits), s.lastTag | h&dupLowMask
+}
+
+// insert keeps slot v in first-level bucket b.
+func (s *dupSet) insert(b, v uint64) {
 	p := &s.top
 	if c := p.cur[b]; len(c) < cap(c) {
 		p.cur[b] = append(c, v)

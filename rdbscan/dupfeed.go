@@ -1,15 +1,15 @@
 package rdbscan
 
-// dupFeed runs the adds of a dupSet (hashing each key and keeping its slot,
-// spilling to the temporary file) on a goroutine of its own, fed the keys in
-// batches, so that a scan with more than one job spends the second core on
-// them. The goroutine adds the keys in the order they were fed, which is all
-// the first pass needs: its result is a set of hashes, and the second pass
-// (resolveDuplicates) reads the file again for the offsets.
+// dupFeed keeps the slots of a dupSet (in its buckets, spilling them to the
+// temporary file) on a goroutine of its own, so that a scan with more than
+// one job spends a second core on them. The scanning goroutine hashes each
+// key (dupSet.slot: 8 bytes and a bucket number a key) and hands the slots
+// over in batches; the goroutine keeps them in the order they were fed,
+// which is all the first pass needs: its result is a set of hashes, and the
+// second pass (resolveDuplicates) reads the file again for the offsets.
 //
-// Memory: dupFeedBatches batches of at most dupFeedKeys keys or about
-// dupFeedBytes key bytes each (a bigger key makes a batch of its own, and
-// its buffer is dropped afterwards).
+// Memory: dupFeedBatches batches of dupFeedKeys slots (9 bytes each: 288
+// KiB in all).
 type dupFeed struct {
 	s    *dupSet
 	b    *dupBatch // being filled; nil when none is
@@ -19,17 +19,15 @@ type dupFeed struct {
 	shut bool
 }
 
-// dupBatch is keys handed to the goroutine at once: key i is
-// keys[ends[i-1]:ends[i]] of database dbs[i].
+// dupBatch is slots handed to the goroutine at once: slot vs[i] of
+// first-level bucket bs[i].
 type dupBatch struct {
-	dbs  []uint32 // a database number is at most 2^31 (rdbfile.Reader)
-	ends []int32
-	keys []byte
+	vs []uint64
+	bs []uint8
 }
 
 const (
-	dupFeedKeys    = 2048
-	dupFeedBytes   = 64 << 10
+	dupFeedKeys    = 8192
 	dupFeedBatches = 4
 )
 
@@ -39,20 +37,15 @@ func (s *dupSet) startFeed() {
 	f := &dupFeed{s: s, work: make(chan *dupBatch, dupFeedBatches), free: make(chan *dupBatch, dupFeedBatches),
 		done: make(chan struct{})}
 	for range dupFeedBatches {
-		f.free <- &dupBatch{}
+		f.free <- &dupBatch{vs: make([]uint64, 0, dupFeedKeys), bs: make([]uint8, 0, dupFeedKeys)}
 	}
 	go func() {
 		defer close(f.done)
 		for b := range f.work {
-			start := int32(0)
-			for i, end := range b.ends {
-				s.add(int(b.dbs[i]), b.keys[start:end])
-				start = end
+			for i, v := range b.vs {
+				s.insert(uint64(b.bs[i]), v)
 			}
-			if cap(b.keys) > 4*dupFeedBytes {
-				b.keys = nil
-			}
-			b.dbs, b.ends, b.keys = b.dbs[:0], b.ends[:0], b.keys[:0]
+			b.vs, b.bs = b.vs[:0], b.bs[:0]
 			f.free <- b
 		}
 	}()
@@ -71,23 +64,23 @@ func (s *dupSet) key(db int, key []byte) {
 		b = <-f.free
 		f.b = b
 	}
-	b.keys = append(b.keys, key...)
-	b.ends = append(b.ends, int32(len(b.keys)))
-	b.dbs = append(b.dbs, uint32(db))
-	if len(b.ends) >= dupFeedKeys || len(b.keys) >= dupFeedBytes {
+	bucket, v := s.slot(db, key)
+	b.vs = append(b.vs, v)
+	b.bs = append(b.bs, uint8(bucket))
+	if len(b.vs) == dupFeedKeys {
 		f.b = nil
 		f.work <- b
 	}
 }
 
-// drain waits until every key fed was added and stops the feed's goroutine.
+// drain waits until every slot fed is kept and stops the feed's goroutine.
 func (s *dupSet) drain() {
 	f := s.feed
 	if f == nil || f.shut {
 		return
 	}
 	f.shut = true
-	if f.b != nil && len(f.b.ends) > 0 {
+	if f.b != nil && len(f.b.vs) > 0 {
 		f.work <- f.b
 	}
 	f.b = nil
