@@ -15,11 +15,11 @@ const (
 	CheckMaxValues = 256
 	// CheckMaxBytes is the most value bytes held for the workers (bytes);
 	// reading ahead pauses once they hold more.
-	CheckMaxBytes = 2 << 20
+	CheckMaxBytes = 1 << 20
 	// CheckMaxValue is the largest value handed to a worker (bytes, also
 	// the largest uncompressed LZF string in it); a bigger value is
 	// checked by the reading goroutine, streamed as Entry.Skip does.
-	CheckMaxValue = 1 << 20
+	CheckMaxValue = 256 << 10
 )
 
 // A Checker reads the records of a Reader and checks their values, as
@@ -57,8 +57,8 @@ type Checker struct {
 	// bigFree: buffers of batches that held a value bigger than
 	// checkBatchBytes, at most 2 kept for the next ones
 	bigFree [][]byte
-	bytes int  // value bytes of q waiting for or held by workers
-	read  bool // the Reader returned its last record or error (queued)
+	bytes   int  // value bytes of q waiting for or held by workers
+	read    bool // the Reader returned its last record or error (queued)
 	// the budget: CheckMaxValues, CheckMaxBytes, CheckMaxValue (tests
 	// make it smaller)
 	maxValues, maxBytes, maxValue int
@@ -113,7 +113,7 @@ type batch struct {
 }
 
 // checkBatch is the most tickets, and value bytes, of one batch.
-const checkBatch, checkBatchBytes = 32, 256 << 10
+const checkBatch, checkBatchBytes = 32, 128 << 10
 
 // checkStreams is the most Streams kept to recycle, each filled only from
 // values of at most checkStreamBytes (so their slices stay small).

@@ -171,8 +171,8 @@ type Reader struct {
 	// spare, when set, is a Stream the next skipped stream is read into,
 	// instead of a new one (ownStreams): a Checker's, handed back to it.
 	spare             *Stream
-	held                    []Finding
-	heldAll, heldErrs       int
+	held              []Finding
+	heldAll, heldErrs int
 	// lzfKeep: the value's LZF strings are kept in lzfq for a Writer
 	// (Writer.ReuseLZF). A framed value (frame) keeps none: its strings
 	// are not decompressed while framing.
