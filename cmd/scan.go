@@ -64,16 +64,18 @@ func (e *fileChangedError) Error() string {
 func addJobsFlag(c *cobra.Command, jobs *int) {
 	c.Flags().IntVar(jobs, "jobs", defaultJobs, "goroutines of the scan of an RDB file: 1 reads and checks on one; "+
 		"2 also reads the file ahead (and decompresses it) and keeps the duplicate check's hashes on a second; "+
-		"3 or more also check values on N-2 workers; 0: 2 on a machine with 2 CPUs or more, else 1 (docs/benchmarks.md)")
+		"3 or more also check values on N-2 workers; 0, the default: 2 on a machine with 2 CPUs or more, else 1 (docs/benchmarks.md)")
 }
 
 // defaultJobs is the default of --jobs, and what the scans without the
-// flag (convert's re-read of its output, estimate) use.
-const defaultJobs = 1
+// flag (convert's re-read of its output, estimate) use: autoJobs, which
+// never starts the Checker's workers.
+const defaultJobs = 0
 
 // autoJobs is what --jobs 0 means: 2 on a machine with two CPUs or more,
-// else 1. Workers checking values (3 or more) cost more CPU than they
-// gained in wall time on two cores (docs/benchmarks.md).
+// else 1. Two was faster than one on every bench file for about the same
+// CPU; workers checking values (3 or more) cost more CPU than they gained
+// in wall time on two cores (docs/benchmarks.md).
 func autoJobs() int { return min(runtime.NumCPU(), 2) }
 
 // checkJobs refuses a negative --jobs.
