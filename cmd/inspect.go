@@ -27,7 +27,7 @@ type inspectOptions struct {
 	// --min-bytes, --max-bytes (keys mode): bounds of a key's serialized size
 	minBytes, maxBytes string
 	top                int // --top N
-	jobs               int // --jobs: goroutines checking values (rdbscan.Options.Jobs)
+	jobs               int // --jobs: goroutines of the scan (addJobsFlag)
 }
 
 func newInspectCmd(app *App) *cobra.Command {

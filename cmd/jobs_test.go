@@ -6,7 +6,7 @@ import (
 )
 
 // TestJobsFlag: verify and inspect print the same, byte for byte, and exit
-// the same with --jobs 1 (one goroutine) and --jobs 2 and 3, in every
+// the same with --jobs 1 (one goroutine) and --jobs 2, 3, 4 and 0, in every
 // output mode, on the sample, a good corpus file and damaged ones; a
 // negative --jobs is a usage error.
 func TestJobsFlag(t *testing.T) {
@@ -20,7 +20,7 @@ func TestJobsFlag(t *testing.T) {
 	for _, f := range files {
 		for _, args := range [][]string{{"verify"}, {"verify", "--json"}, {"verify", "--quiet"}, {"inspect"}, {"inspect", "--json"}, {"inspect", "--keys"}} {
 			one := run(t, nil, append(append(args, "--jobs", "1"), f)...)
-			for _, j := range []string{"2", "3"} {
+			for _, j := range []string{"2", "3", "4", "0"} {
 				got := run(t, nil, append(append(args, "--jobs", j), f)...)
 				if got != one {
 					t.Errorf("%v %s: --jobs %s differs from --jobs 1:\n%+v\n%+v", args, f, j, got, one)

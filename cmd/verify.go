@@ -23,7 +23,7 @@ type verifyOptions struct {
 	// noDupCheck turns off the duplicate key check (16 MiB of memory, and 8
 	// bytes of temporary disk a key past 2 Mi keys).
 	noDupCheck bool
-	jobs       int // --jobs: goroutines checking values (rdbscan.Options.Jobs)
+	jobs       int // --jobs: goroutines of the scan (addJobsFlag)
 }
 
 // maxFindingsKept is how many findings per file the reader keeps (and

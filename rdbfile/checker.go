@@ -15,11 +15,11 @@ const (
 	CheckMaxValues = 256
 	// CheckMaxBytes is the most value bytes held for the workers (bytes);
 	// reading ahead pauses once they hold more.
-	CheckMaxBytes = 8 << 20
+	CheckMaxBytes = 1 << 20
 	// CheckMaxValue is the largest value handed to a worker (bytes, also
 	// the largest uncompressed LZF string in it); a bigger value is
 	// checked by the reading goroutine, streamed as Entry.Skip does.
-	CheckMaxValue = 1 << 20
+	CheckMaxValue = 256 << 10
 )
 
 // A Checker reads the records of a Reader and checks their values, as
@@ -54,14 +54,22 @@ type Checker struct {
 	free  []*ticket
 	open  *batch // tickets for the workers, not sent yet
 	freeB []*batch
-	bytes int  // value bytes of q waiting for or held by workers
-	read  bool // the Reader returned its last record or error (queued)
+	// bigFree: buffers of batches that held a value bigger than
+	// checkBatchBytes, at most 2 kept for the next ones
+	bigFree [][]byte
+	bytes   int  // value bytes of q waiting for or held by workers
+	read    bool // the Reader returned its last record or error (queued)
 	// the budget: CheckMaxValues, CheckMaxBytes, CheckMaxValue (tests
 	// make it smaller)
 	maxValues, maxBytes, maxValue int
 	// values sent to workers, and values framed but then checked here
 	// (too big, or their framing failed): for tests
 	sent, refused int
+
+	// streams are Streams to recycle (ticket.st); curSt is the one of
+	// cur, recycled once the caller moves on
+	streams []*Stream
+	curSt   *Stream
 
 	cur      Entry
 	valErr   error
@@ -89,21 +97,27 @@ type ticket struct {
 	vf                []Finding // findings made by the worker
 	vAll, vErrs       int
 
-	b *batch // the batch of a ticket for a worker
+	b  *batch  // the batch of a ticket for a worker
+	st *Stream // for the worker to read a stream into (Reader.spare)
 }
 
 // batch is a few tickets sent to a worker together (checkBatch), so that
 // waking a worker and waiting for it is paid once for all of them.
 type batch struct {
 	ts    []*ticket
-	bytes int
-	left  int // tickets of ts not yet handed out
+	buf   []byte // the values of ts, one after the other (ticket.raw)
+	big   []byte // or the one value of ts, bigger than buf
+	left  int    // tickets of ts not yet handed out
 	done  chan struct{}
 	ready bool
 }
 
 // checkBatch is the most tickets, and value bytes, of one batch.
-const checkBatch, checkBatchBytes = 32, 256 << 10
+const checkBatch, checkBatchBytes = 32, 128 << 10
+
+// checkStreams is the most Streams kept to recycle, each filled only from
+// values of at most checkStreamBytes (so their slices stay small).
+const checkStreams, checkStreamBytes = 64, 16 << 10
 
 // NewChecker returns a Checker reading r with jobs workers (0 or less: one
 // per CPU). r's header must have been read (Reader.Header) and no record
@@ -241,11 +255,24 @@ func (c *Checker) handOut() (*Entry, error) {
 			b.ready = true
 		}
 		if b.left--; b.left == 0 {
-			*b = batch{ts: b.ts[:0], done: b.done}
+			if b.big != nil && len(c.bigFree) < 2 {
+				c.bigFree = append(c.bigFree, b.big[:0])
+			}
+			clear(b.ts)
+			*b = batch{ts: b.ts[:0], buf: b.buf[:0], done: b.done}
 			c.freeB = append(c.freeB, b)
 		}
 	}
 	c.bytes -= len(t.raw)
+	if c.curSt != nil {
+		if len(c.streams) < checkStreams {
+			c.streams = append(c.streams, c.curSt)
+		}
+		c.curSt = nil
+	}
+	if t.st != nil && t.ent.stream == t.st {
+		c.curSt = t.st // valid as the entry's StreamMeta until the next Next
+	}
 	r := c.r
 	r.commit(t.held, t.heldAll, t.heldErrs)
 	r.commit(t.vf, t.vAll, t.vErrs)
@@ -276,6 +303,21 @@ func (r *Reader) commit(f []Finding, all, errs int) {
 	}
 }
 
+// bigBuf returns an empty buffer for a value of n bytes, more than
+// checkBatchBytes: from bigFree when one there is big enough.
+func (c *Checker) bigBuf(n int) []byte {
+	for i, b := range c.bigFree {
+		if cap(b) >= n {
+			c.bigFree = append(c.bigFree[:i], c.bigFree[i+1:]...)
+			return b
+		}
+	}
+	if len(c.bigFree) > 0 {
+		c.bigFree = c.bigFree[1:] // the oldest goes
+	}
+	return make([]byte, 0, max(n, 2*checkBatchBytes))
+}
+
 func (c *Checker) ticket() *ticket {
 	if n := len(c.free); n > 0 {
 		t := c.free[n-1]
@@ -286,11 +328,11 @@ func (c *Checker) ticket() *ticket {
 }
 
 func (c *Checker) release(t *ticket) {
-	raw, key := t.raw[:0], t.key[:0]
-	if cap(raw) > 16<<10 {
-		raw = nil
+	key := t.key[:0]
+	if cap(key) > 16<<10 {
+		key = nil
 	}
-	*t = ticket{raw: raw, key: key}
+	*t = ticket{key: key}
 	c.free = append(c.free, t)
 }
 
@@ -310,15 +352,11 @@ func (c *Checker) readOne() *Entry {
 	}
 	if e.Kind == EntryKey && e.frameable() {
 		if raw, ok := e.frame(c.maxValue); ok {
-			t := c.ticket()
-			t.raw = append(t.raw, raw...)
-			t.size = r.in.total
-			c.keep(t, e)
-			c.take(t)
-			c.bytes += len(t.raw)
-			c.q = append(c.q, t)
-			c.sent++
 			b := c.open
+			if b != nil && len(b.buf)+len(raw) > cap(b.buf) && len(b.ts) > 0 {
+				c.send() // full: raw starts the next batch
+				b = nil
+			}
 			if b == nil {
 				if n := len(c.freeB); n > 0 {
 					b = c.freeB[n-1]
@@ -326,13 +364,39 @@ func (c *Checker) readOne() *Entry {
 				} else {
 					b = &batch{done: make(chan struct{}, 1)}
 				}
+				if b.buf == nil {
+					b.buf = make([]byte, 0, checkBatchBytes)
+				}
 				c.open = b
 			}
+			t := c.ticket()
+			if len(raw) > cap(b.buf) {
+				// alone in b (full batches were sent above)
+				b.big = append(c.bigBuf(len(raw)), raw...)
+				t.raw = b.big
+			} else {
+				at := len(b.buf)
+				b.buf = append(b.buf, raw...)
+				t.raw = b.buf[at:len(b.buf):len(b.buf)]
+			}
+			t.size = r.in.total
+			if e.ValueKind == KindStream && len(raw) <= checkStreamBytes {
+				if n := len(c.streams); n > 0 {
+					t.st = c.streams[n-1]
+					c.streams = c.streams[:n-1]
+				} else {
+					t.st = &Stream{}
+				}
+			}
+			c.keep(t, e)
+			c.take(t)
+			c.bytes += len(t.raw)
+			c.q = append(c.q, t)
+			c.sent++
 			t.b = b
 			b.ts = append(b.ts, t)
 			b.left++
-			b.bytes += len(t.raw)
-			if len(b.ts) >= checkBatch || b.bytes >= checkBatchBytes {
+			if len(b.ts) >= checkBatch || len(b.buf) >= checkBatchBytes || b.big != nil {
 				c.send()
 			}
 			return nil
@@ -440,7 +504,9 @@ func (r *Reader) check(t *ticket) {
 	e.Kind, e.Offset, e.Key, e.ValueOffset = t.ent.Kind, t.ent.Offset, t.ent.Key, t.ent.ValueOffset
 	e.Type, e.TypeName, e.ValueKind, e.Encoding = t.ent.Type, t.ent.TypeName, t.ent.ValueKind, t.ent.Encoding
 	r.cur = e
+	r.spare = t.st
 	t.valErr = ownKey(e.skip())
+	r.spare = nil
 	t.hard = r.err
 	t.vf, t.vAll, t.vErrs = r.findings, r.nFindings, r.nErrors
 	t.ent.Len, t.ent.Size, t.ent.count = e.Len, e.Size, e.count

@@ -168,8 +168,11 @@ type Reader struct {
 	// in held (at most MaxFindings, counted in heldAll and heldErrs) until
 	// the Checker commits them in file order.
 	frame, ownStreams, hold bool
-	held                    []Finding
-	heldAll, heldErrs       int
+	// spare, when set, is a Stream the next skipped stream is read into,
+	// instead of a new one (ownStreams): a Checker's, handed back to it.
+	spare             *Stream
+	held              []Finding
+	heldAll, heldErrs int
 	// lzfKeep: the value's LZF strings are kept in lzfq for a Writer
 	// (Writer.ReuseLZF). A framed value (frame) keeps none: its strings
 	// are not decompressed while framing.

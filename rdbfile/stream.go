@@ -27,10 +27,18 @@ func (w *walker) stream() error {
 	}
 	// A value read with Value, Walk or WalkPacked gets a Stream of its
 	// own, which the caller may keep; a skipped one reuses the walker's.
+	// A Checker's worker reads it into a Stream the Checker recycles
+	// (Reader.spare), when it has one.
 	var st *Stream
-	if w.fn == nil && !w.want && (!r.ownStreams || w.frame) {
-		w.stScratch = Stream{Groups: w.stScratch.Groups[:0]}
+	switch {
+	case w.fn != nil || w.want:
+	case !r.ownStreams || w.frame:
 		st = &w.stScratch
+	case r.spare != nil:
+		st, r.spare = r.spare, nil
+	}
+	if w.stReuse = st; st != nil {
+		*st = Stream{Groups: st.Groups[:0]}
 	} else {
 		st = &Stream{}
 	}
@@ -578,7 +586,8 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 				if err != nil {
 					return err
 				}
-				switch at := pel.find(id); { // none when framing (no pel.add)
+				switch at := pel.find(id); {
+				case w.frame: // no group PEL is kept while framing
 				case at < 0:
 					w.soft(ioff, "stream consumer PEL id", "consumer PEL entry "+id.String()+" not found in the group PEL")
 				case pel.owner[at] >= 0:
@@ -601,6 +610,7 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 					return err
 				}
 				switch at := pel.find(id); {
+				case w.frame:
 				case at < 0:
 					w.soft(ioff, "stream NACK id", "NACK zone entry "+id.String()+" not in the group PEL")
 				case pel.owner[at] >= 0:
@@ -624,7 +634,7 @@ func (w *walker) streamGroups(st *Stream, t Type) error {
 // newGroup appends a group to st. When the walker reuses its scratch Stream
 // (Skip), the element keeps the capacity of its slices from earlier streams.
 func (w *walker) newGroup(st *Stream) *StreamGroup {
-	if len(st.Groups) < cap(st.Groups) && st == &w.stScratch {
+	if len(st.Groups) < cap(st.Groups) && st == w.stReuse {
 		st.Groups = st.Groups[:len(st.Groups)+1]
 		g := &st.Groups[len(st.Groups)-1]
 		*g = StreamGroup{Name: g.Name[:0], PEL: g.PEL[:0], Consumers: g.Consumers[:0], NACK: g.NACK[:0], EntriesRead: -1}
@@ -636,7 +646,7 @@ func (w *walker) newGroup(st *Stream) *StreamGroup {
 
 // newConsumer appends a consumer to grp, reusing capacity like newGroup.
 func (w *walker) newConsumer(grp *StreamGroup) *StreamConsumer {
-	if len(grp.Consumers) < cap(grp.Consumers) && w.e.stream == &w.stScratch {
+	if len(grp.Consumers) < cap(grp.Consumers) && w.e.stream == w.stReuse {
 		grp.Consumers = grp.Consumers[:len(grp.Consumers)+1]
 		c := &grp.Consumers[len(grp.Consumers)-1]
 		*c = StreamConsumer{Name: c.Name[:0], PEL: c.PEL[:0], ActiveTime: -1}

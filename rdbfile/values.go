@@ -30,6 +30,7 @@ type walker struct {
 	// is read into (Entry.StreamMeta after Skip)
 	pel       pelIndex
 	stScratch Stream
+	stReuse   *Stream     // the Stream being read keeps the capacity of its slices: stScratch or Reader.spare
 	se        StreamEntry // the entry a stream Element points to
 	// frame: only the framing of the value is read (Entry.frame): LZF
 	// strings are not decompressed, blobs not walked, members not

@@ -8,11 +8,11 @@
 // Scan drives an *rdbfile.Reader from the header to the EOF opcode and the
 // CRC-64 trailer (optionally to the end of the input, counting trailing
 // bytes). Each key's value is consumed with Entry.Skip, which checks it,
-// unless Options.Shallow; with Options.Jobs above 1 (the default on a
-// machine with several CPUs) an rdbfile.Checker reads the records on the
-// calling goroutine and checks the values on workers, with the same
-// Result and the same hook calls. Callers see the records through two
-// hooks:
+// unless Options.Shallow; with Options.Jobs above 1 the duplicate check
+// keeps its hashes on a goroutine of its own, and above 2 an
+// rdbfile.Checker reads the records on the calling goroutine and checks
+// the values on workers, with the same Result and the same hook calls.
+// Callers see the records through two hooks:
 //
 //	sum := &rdbscan.Summary{TopN: 10, Now: nowMs}
 //	res, err := rdbscan.Scan(ctx, rdbfile.NewReader(r, nil), &rdbscan.Options{

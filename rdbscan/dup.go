@@ -162,6 +162,7 @@ type dupSet struct {
 	err     error                                      // sticky: the first error writing or reading f
 	creates func(dir string) (*os.File, string, error) // createTemp; tests replace it
 	splits  int                                        // buckets split to a lower level
+	feed    *dupFeed                                   // set: keys are added on a goroutine (startFeed)
 }
 
 // parts is one level of the partition: 256 buckets of chunks taken from the
@@ -260,13 +261,22 @@ func (s *dupSet) tagOf(db int, assign bool) (tag, mix uint64) {
 
 // add records one key of database db.
 func (s *dupSet) add(db int, key []byte) {
+	s.insert(s.slot(db, key))
+}
+
+// slot returns the first-level bucket and the slot of a key of database
+// db (giving the database a tag when it has none).
+func (s *dupSet) slot(db int, key []byte) (b, v uint64) {
 	if db != s.lastDB {
 		s.lastDB = db
 		s.lastTag, s.lastMix = s.tagOf(db, true)
 	}
 	h := maphash.Bytes(s.seed, key) + s.lastMix
-	b := h >> (64 - dupTagBits)
-	v := s.lastTag | h&dupLowMask
+	return h >> (64 - dupTagBits), s.lastTag | h&dupLowMask
+}
+
+// insert keeps slot v in first-level bucket b.
+func (s *dupSet) insert(b, v uint64) {
 	p := &s.top
 	if c := p.cur[b]; len(c) < cap(c) {
 		p.cur[b] = append(c, v)
@@ -403,6 +413,7 @@ func (s *dupSet) write(w []byte) {
 // close closes and removes the temporary file, if any, and drops the pool.
 // Scan calls it on every way out.
 func (s *dupSet) close() {
+	s.drain()
 	if s.f != nil {
 		s.f.Close()
 		if s.name != "" {
@@ -511,6 +522,7 @@ func (s *dupSet) cand(top, v uint64) candidate {
 // in database order) and how many there are in all. It frees the pool and
 // closes the file.
 func (s *dupSet) candidates(ctx context.Context, keep int) ([]candidate, int64, error) {
+	s.drain()
 	c := &collector{keep: keep, n: map[candKey]int{}}
 	err := s.scanBuckets(ctx, c)
 	s.close()
@@ -727,6 +739,7 @@ func (s *dupSet) tableCheck(ctx context.Context, tab, marks []uint64, mem [][]ui
 // Duplicates: confirmed by a second pass when Options.Reopen is set,
 // reported as unconfirmed otherwise.
 func (s *Result) resolveDuplicates(ctx context.Context, set *dupSet, o *Options) error {
+	set.drain()
 	defer set.close()
 	keep := o.MaxDuplicates
 	if keep <= 0 {

@@ -160,6 +160,25 @@ func TestDupBudget(t *testing.T) {
 		t.Errorf("64 KiB: %+v, count %d, temp %d bytes", res.Duplicates, res.DupCount, res.DupTempBytes)
 	}
 	noTempFiles(t, dir)
+	// With two jobs the keys are added on a goroutine of their own, in
+	// batches (dupFeed): the same Result, the same temporary file.
+	for _, mem := range []int{0, 1} {
+		o2 := o
+		o2.DupMemory, o2.Jobs = mem, 1
+		one, err := Scan(ctx, rdbfile.NewReader(bytes.NewReader(file), nil), &o2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2.Jobs = 2
+		two, err := Scan(ctx, rdbfile.NewReader(bytes.NewReader(file), nil), &o2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one, two) || !reflect.DeepEqual(two.Duplicates, ref.Duplicates) {
+			t.Errorf("budget %d: jobs 2 %+v, jobs 1 %+v", mem, two, one)
+		}
+		noTempFiles(t, dir)
+	}
 	// Smaller pools than Options allow: 4096 slots hold a table for every
 	// first-level bucket (about 590 slots), 1000 do not, so each bucket is
 	// split again.
@@ -312,12 +331,14 @@ func TestDupDiskFull(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "missing")
-	res, err := Scan(context.Background(), rdbfile.NewReader(bytes.NewReader(file), nil),
-		&Options{Duplicates: true, Reopen: reopenBytes(file), TempDir: dir, DupMemory: MinDupMemory})
-	var te *DupTempError
-	if !errors.As(err, &te) || te.Dir != dir || !errors.Is(err, os.ErrNotExist) || res.DupChecked || res.DupCount != 0 ||
-		res.Keys != 30_004 || res.Err != nil || res.End != int64(len(file)) {
-		t.Errorf("no directory: %v; checked %v, %d duplicates, %d keys", err, res.DupChecked, res.DupCount, res.Keys)
+	for _, jobs := range []int{1, 2} {
+		res, err := Scan(context.Background(), rdbfile.NewReader(bytes.NewReader(file), nil),
+			&Options{Duplicates: true, Reopen: reopenBytes(file), TempDir: dir, DupMemory: MinDupMemory, Jobs: jobs})
+		var te *DupTempError
+		if !errors.As(err, &te) || te.Dir != dir || !errors.Is(err, os.ErrNotExist) || res.DupChecked || res.DupCount != 0 ||
+			res.Keys != 30_004 || res.Err != nil || res.End != int64(len(file)) {
+			t.Errorf("no directory, jobs %d: %v; checked %v, %d duplicates, %d keys", jobs, err, res.DupChecked, res.DupCount, res.Keys)
+		}
 	}
 }
 

@@ -61,13 +61,18 @@ type Options struct {
 	// MaxDuplicates caps the duplicated keys kept in Result.Duplicates
 	// (0 = 1000); Result.DupCount counts them all.
 	MaxDuplicates int
-	// Jobs is how many goroutines check values (0 or 1 = one; a negative
-	// value = runtime.NumCPU()). With 1, or with Shallow, one goroutine reads and checks each value
-	// in turn (Reader.Next, Entry.Skip). With more, the calling goroutine
-	// reads the records and the workers of an rdbfile.Checker check their
-	// values; the Result, the hooks' calls and everything they see are the
-	// same, record for record. The Checker's budget (rdbfile.CheckMaxValues
-	// records, CheckMaxBytes bytes in flight) bounds the memory it adds.
+	// Jobs is how many goroutines the scan keeps busy (0 or 1 = one; a
+	// negative value = runtime.NumCPU()). With 1 the calling goroutine
+	// reads and checks each value in turn (Reader.Next, Entry.Skip). From
+	// 2 on, the duplicate check (Duplicates) keeps the keys' hashes on a
+	// goroutine of its own, fed in batches (it hashes each key on the
+	// calling goroutine: 9 bytes a key in flight, 288 KiB in all). From 3
+	// on, unless Shallow, the values are also checked by Jobs-2 workers of
+	// an rdbfile.Checker while the calling goroutine reads the records;
+	// the Checker's budget (rdbfile.CheckMaxValues records, CheckMaxBytes
+	// bytes in flight) bounds the memory it adds. Whatever Jobs, the
+	// Result, the hooks' calls and everything they see are the same,
+	// record for record.
 	Jobs int
 }
 
@@ -129,7 +134,7 @@ func (s *Result) markDamage(off int64) {
 // Scan reads every record of r to the end of the stream in one pass,
 // consuming each value with Entry.Skip (so checking it) unless
 // Options.Shallow, or through an rdbfile.Checker when Options.Jobs is
-// above 1, and calling the hooks in file order on the calling goroutine. Problems of the file are in the
+// above 2, and calling the hooks in file order on the calling goroutine. Problems of the file are in the
 // Result: a fatal *rdbfile.CorruptError in Err, non-fatal ones in Findings,
 // and IntactUpTo says how far the records are intact. The returned error is
 // for everything else: a read error that is not a CorruptError (I/O,
@@ -185,9 +190,12 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 	if jobs < 0 {
 		jobs = runtime.NumCPU()
 	}
+	if jobs > 1 && dups != nil {
+		dups.startFeed()
+	}
 	var chk *rdbfile.Checker
-	if jobs > 1 && !o.Shallow {
-		chk = rdbfile.NewChecker(r, jobs)
+	if jobs > 2 && !o.Shallow {
+		chk = rdbfile.NewChecker(r, jobs-2)
 		defer chk.Close()
 		src = chk
 	}
@@ -223,7 +231,7 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 				res.markDamage(e.Offset)
 			}
 			if dups != nil {
-				dups.add(e.DB, e.Key)
+				dups.key(e.DB, e.Key)
 			}
 		}
 		if _, errsAfter := src.FindingCount(); errsAfter > errsBefore {

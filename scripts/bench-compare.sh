@@ -3,7 +3,7 @@
 # RDBs (small-strings, mixed, shaped), in one run: wall time, user and system
 # CPU and peak RSS (GNU time), and the ratios of each checker's wall time and CPU time
 # (user + system) to rdbkit's (CPU time is the fairer figure on a loaded machine).
-#   rdbkit verify               every core: --jobs 0 (one per CPU) where verify has it
+#   rdbkit verify               --jobs 0 (2 on a machine with 2 CPUs or more) where verify has it
 #   rdbkit verify, one core     GOMAXPROCS=1 taskset -c 1, with --jobs 1 where verify has it
 #   redis-check-rdb <version>   the one on PATH (Debian's 7.0.15 here; CHECK_RDB overrides it)
 #   redis-check-rdb 7.4.1       $RDBKIT_SERVERS/redis-7.4.1/redis-check-rdb, when RDBKIT_SERVERS is set
