@@ -217,12 +217,25 @@ func Reader(ctx context.Context, name string, r io.Reader, size int64, o Options
 	res.Files = []string{name}
 	if o.BulkLoadGC {
 		defer bulkLoadGC()()
+		preferHugePages(heapEstimate(hdr, size))
 	}
 	if err := loadRDB(e, rr, name, !o.AsReplica && o.Now != 0, &o, res); err != nil {
 		return nil, nil, err
 	}
 	res.RDBKeys = countKeys(e)
 	return e, res, nil
+}
+
+// heapEstimate is a generous guess of the heap a load of an RDB of size
+// bytes (0: unknown) with header hdr grows to: the larger of the server's
+// used_memory when it saved the file (the "used-mem" AUX field) and twice
+// the file's size, plus a quarter. 0 when neither is known.
+func heapEstimate(hdr *rdbfile.Header, size int64) int64 {
+	n := 2 * size
+	if m := rdbfile.ParseAux(hdr.Aux).UsedMem; m != nil {
+		n = max(n, *m)
+	}
+	return n + n/4
 }
 
 // bulkLoadGCPercent is the collector's pacing (GOGC) while an RDB loads
