@@ -78,7 +78,7 @@ type Options struct {
 	// from it: its size once a torn tail was read to the end.
 	streamRead func() int64
 	// BulkLoadGC, for File and Reader, sets the garbage collector's pacing
-	// for a bulk load (GOGC 200; see bulkLoadGC) while the RDB loads, and
+	// for a bulk load (GOGC 200 unless the user set one; see bulkLoadGC) while the RDB loads, and
 	// asks for transparent huge pages for the heap the load grows into
 	// (see preferHugePages). It changes process-wide settings (and
 	// restores the pacing), so it is for programs that load one file at a
@@ -257,12 +257,13 @@ const bulkLoadGCPercent = 200
 // looser (3 x the live data at the last cycle) for a load that would make
 // garbage. Pacing off under a soft memory limit (4 x the file size), an
 // earlier setting, let the garbage of the streams' growing nodes (since
-// gone) pile up to the limit: 1.2-2 x the live data. A lower GOGC set by
-// the user (off included) is kept; GOMEMLIMIT stays in force.
+// gone) pile up to the limit: 1.2-2 x the live data. A GOGC other than
+// the default 100 is the user's and is kept (off included); GOMEMLIMIT
+// stays in force.
 func bulkLoadGC() (restore func()) {
 	prev := debug.SetGCPercent(-1) // read
 	pct := bulkLoadGCPercent
-	if prev < pct { // GOGC=off counts as lower
+	if prev != 100 { // set by the user (GOGC=off included): kept
 		pct = prev
 	}
 	debug.SetGCPercent(pct)
