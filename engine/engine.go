@@ -58,9 +58,8 @@ type Engine struct {
 	skipped int64
 	scratch []byte
 	lname   [40]byte
-	ld      loader   // RDB loading scratch (walkValue)
-	loadMS  [][]byte // RDB loading scratch (consume)
-	loadLP  arena    // RDB loading scratch: a listpack's entries (consume)
+	ld      loader       // RDB loading scratch (walkValue)
+	loadBS  buildScratch // RDB loading scratch (consume)
 }
 
 // db is one numbered database. As in the server, expire times are kept
