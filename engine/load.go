@@ -140,7 +140,8 @@ type loadRec struct {
 	meta   *rdbfile.Stream // stream metadata (owned)
 	val    *rdbfile.Value
 	data   []byte // function library code (owned)
-	size   uint64 // RESIZEDB db size
+	size   uint64 // RESIZEDB db size (capped: presizeLimit)
+	exps   uint64 // RESIZEDB keys with an expire time (capped)
 	offset int64
 	skip   SkipReason // not loaded: told to LoadOptions.OnSkip
 	built  bool       // obj and err were made by the producer (build)
@@ -263,7 +264,8 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 		b.recs = append(b.recs, loadRec{ent: ent.Kind, data: clone(ent.Data), offset: ent.Offset})
 		return nil
 	case rdbfile.EntryResizeDB:
-		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: ent.DBSize})
+		limit := presizeLimit(r.Size())
+		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: min(ent.DBSize, limit), exps: min(ent.ExpiresSize, limit)})
 		return nil
 	case rdbfile.EntryKey:
 	default:
@@ -407,7 +409,7 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 			e.libs[name] = rec.data
 			continue
 		case rdbfile.EntryResizeDB:
-			e.presize(rec.db, rec.size)
+			e.presize(rec.db, rec.size, rec.exps)
 			continue
 		}
 		if rec.skip != 0 {
@@ -437,8 +439,9 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 // buildScratch is the scratch space of build, one per goroutine that
 // builds: the consumer's (Engine.loadBS) and the producer's.
 type buildScratch struct {
-	ms [][]byte // sorted-set members
-	lp arena    // a listpack's entries (hashFromListpack)
+	ms  [][]byte // sorted-set members
+	idx []int32  // their order (newZSetScratch)
+	lp  arena    // a listpack's entries (hashFromListpack)
 }
 
 // build makes the object of staged record rec of b, nil for an empty
@@ -499,7 +502,7 @@ func (e *Engine) build(s *buildScratch, b *loadBatch, rec *loadRec) (object, err
 		for i := rec.lo; i < rec.hi; i++ {
 			ms = append(ms, a.at(i))
 		}
-		o := newZSetSized(e.zl, ms, b.ss[rec.sx:rec.sx+n])
+		o := newZSetScratch(e.zl, ms, b.ss[rec.sx:rec.sx+n], &s.idx)
 		clear(ms)
 		s.ms = ms[:0]
 		return o, nil
@@ -689,15 +692,35 @@ func buildList(a *arena, lo, hi int) *listObj {
 	return l
 }
 
-// presize gives an empty database room for n keys (RESIZEDB). n comes
-// from the file and is only a hint: it is capped at maxPresize keys, so a
-// damaged count costs at most a few tens of MB up front (uncapped, a
-// 330-byte file claiming 2^64 keys got a map of 2^26 slots: gigabytes and
-// minutes); the map grows past the cap as keys arrive.
-func (e *Engine) presize(db int, n uint64) {
-	if db >= 0 && db < len(e.dbs) && len(e.dbs[db].keys) == 0 && n > 0 {
-		e.dbs[db].keys = make(map[string]object, min(n, maxPresize))
+// presize gives an empty database room for n keys, exps of them with an
+// expire time (RESIZEDB). The counts come from the file and are only
+// hints: the caller caps them (presizeLimit), so a damaged count costs
+// little up front (uncapped, a 330-byte file claiming 2^64 keys got a map
+// of 2^26 slots: gigabytes and minutes); the maps grow past the cap as
+// keys arrive. A load that outgrows its maps splits every table of them,
+// leaving the old ones as garbage: 80 MB of a 2 M-key load's when the cap
+// was 2^20 keys.
+func (e *Engine) presize(db int, n, exps uint64) {
+	if db < 0 || db >= len(e.dbs) {
+		return
 	}
+	d := &e.dbs[db]
+	if len(d.keys) == 0 && n > 0 {
+		d.keys = make(map[string]object, n)
+	}
+	if len(d.exps) == 0 && exps > 0 {
+		d.exps = make(map[string]int64, min(exps, n))
+	}
+}
+
+// presizeLimit is the most keys a RESIZEDB hint may presize a database
+// for, in a file of size bytes (0: unknown): maxPresize, or one key per 32
+// bytes of the file when that is more. A key's record takes at least 3
+// bytes and 30 to 600 in the bench files, and a load needs far more memory
+// per key than its presized slot (about 40 bytes), so a damaged count
+// costs at most about the file's size in memory.
+func presizeLimit(size int64) uint64 {
+	return max(maxPresize, uint64(max(size, 0))/32)
 }
 
 const maxPresize = 1 << 20
@@ -719,7 +742,7 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 		e.libs[name] = clone(ent.Data)
 		return nil
 	case rdbfile.EntryResizeDB:
-		e.presize(ent.DB, ent.DBSize)
+		e.presize(ent.DB, min(ent.DBSize, maxPresize), min(ent.ExpiresSize, maxPresize))
 		return nil
 	case rdbfile.EntryKey:
 	default:
