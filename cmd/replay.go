@@ -443,6 +443,7 @@ func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, 
 	var m estimate.Memory
 	for _, db := range e.DBs() {
 		d := jsonReplayDB{DB: db, Types: map[string]int{}}
+		var kinds [256]int // keys by rdbfile.Kind (a map update per key cost more than the rest of the walk)
 		e.Each(db, func(ki engine.KeyInfo) {
 			d.Keys++
 			if ki.ExpireAt != rdbfile.NoExpire {
@@ -451,9 +452,14 @@ func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, 
 					expired++
 				}
 			}
-			d.Types[ki.Kind.String()]++
+			kinds[ki.Kind]++
 			m.Add(len(ki.Key), int64(ki.Len))
 		})
+		for k, n := range kinds {
+			if n > 0 {
+				d.Types[rdbfile.Kind(k).String()] = n
+			}
+		}
 		dbs = append(dbs, d)
 	}
 	return dbs, expired, m.Bytes

@@ -554,7 +554,11 @@ func (d *db) setExp(key []byte, exp int64) {
 
 // put stores o under key with expire exp, replacing any value.
 func (d *db) put(key []byte, o object, exp int64) {
+	n := len(d.keys)
 	d.keys[string(key)] = o
+	if exp == noExpire && len(d.keys) > n {
+		return // a new key: no expire time to drop (exps only holds keys of keys)
+	}
 	d.setExp(key, exp)
 }
 
