@@ -8,9 +8,10 @@ import (
 )
 
 // preferHugePages asks the kernel to back the next n bytes the heap grows
-// into with transparent huge pages (2 MiB on amd64), when the system lets a process
-// choose them ("madvise" in /sys/kernel/mm/transparent_hugepage/enabled;
-// with "always" they are used anyway, with "never" not at all).
+// into with transparent huge pages (2 MiB on amd64), when the system lets
+// a process choose them ("madvise" in
+// /sys/kernel/mm/transparent_hugepage/enabled; with "always" they are used
+// anyway, with "never" not at all).
 //
 // A bulk load touches every page of a heap of gigabytes once: with 4 KiB
 // pages that is a page fault per 4 KiB (a third of the kernel time of a

@@ -78,11 +78,11 @@ type Options struct {
 	// from it: its size once a torn tail was read to the end.
 	streamRead func() int64
 	// BulkLoadGC, for File and Reader, sets the garbage collector's pacing
-	// for a bulk load (GOGC 200 unless the user set one; see bulkLoadGC) while the RDB loads, and
-	// asks for transparent huge pages for the heap the load grows into
-	// (see preferHugePages). It changes process-wide settings (and
-	// restores the pacing), so it is for programs that load one file at a
-	// time, such as the rdbkit command.
+	// for a bulk load while the RDB loads (GOGC 200 unless the user set
+	// one; see bulkLoadGC), and asks for transparent huge pages for the
+	// heap the load grows into (see preferHugePages). It changes
+	// process-wide settings (and restores the pacing), so it is for
+	// programs that load one file at a time, such as the rdbkit command.
 	BulkLoadGC bool
 }
 
