@@ -717,8 +717,9 @@ func (e *Engine) presize(db int, n, exps uint64) {
 // for, in a file of size bytes (0: unknown): maxPresize, or one key per 32
 // bytes of the file when that is more. A key's record takes at least 3
 // bytes and 30 to 600 in the bench files, and a load needs far more memory
-// per key than its presized slot (about 40 bytes), so a damaged count
-// costs at most about the file's size in memory.
+// per key than its presized slots (about 40 bytes in the keys map, 30 in
+// the expires map), so damaged counts cost at most about twice the file's
+// size in memory.
 func presizeLimit(size int64) uint64 {
 	return max(maxPresize, uint64(max(size, 0))/32)
 }
