@@ -442,18 +442,15 @@ func replaySortedKeys(e *engine.Engine, db int) [][]byte {
 func replayStats(e *engine.Engine, now int64) (dbs []jsonReplayDB, expired int, mem int64) {
 	var m estimate.Memory
 	for _, db := range e.DBs() {
-		d := jsonReplayDB{DB: db, Types: map[string]int{}}
-		e.Each(db, func(ki engine.KeyInfo) {
-			d.Keys++
-			if ki.ExpireAt != rdbfile.NoExpire {
-				d.Expires++
-				if ki.ExpireAt <= now {
-					expired++
-				}
+		st := e.Stats(db, now)
+		d := jsonReplayDB{DB: db, Keys: st.Keys, Expires: st.Expires, Types: map[string]int{}}
+		for k, n := range st.Kinds {
+			if n > 0 {
+				d.Types[rdbfile.Kind(k).String()] = n
 			}
-			d.Types[ki.Kind.String()]++
-			m.Add(len(ki.Key), int64(ki.Len))
-		})
+		}
+		expired += st.Expired
+		m.AddKeys(int64(st.Keys), st.KeyBytes, st.Elements)
 		dbs = append(dbs, d)
 	}
 	return dbs, expired, m.Bytes

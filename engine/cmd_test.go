@@ -674,4 +674,23 @@ func TestEach(t *testing.T) {
 	if len(got) != 4 || got["l"].Len != 3 || got["x"].Len != 2 || got["l"].Kind != rdbfile.KindList || got["h"].ExpireAt != 4102444800000 || got["s"].ExpireAt != rdbfile.NoExpire {
 		t.Errorf("Each: %+v", got)
 	}
+	// Stats is Each summed up.
+	for _, now := range []int64{0, 4102444799999, 4102444800000, 1 << 62} {
+		want := Stats{Expires: 1}
+		for k, ki := range got {
+			want.Keys++
+			want.Kinds[ki.Kind]++
+			want.KeyBytes += int64(len(k))
+			want.Elements += int64(ki.Len)
+			if ki.ExpireAt != rdbfile.NoExpire && ki.ExpireAt <= now {
+				want.Expired++
+			}
+		}
+		if st := e.Stats(0, now); st != want {
+			t.Errorf("Stats(0, %d) = %+v, want %+v", now, st, want)
+		}
+	}
+	if st := e.Stats(1, 0); st != (Stats{}) {
+		t.Errorf("Stats of an empty database: %+v", st)
+	}
 }

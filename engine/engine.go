@@ -58,9 +58,8 @@ type Engine struct {
 	skipped int64
 	scratch []byte
 	lname   [40]byte
-	ld      loader   // RDB loading scratch (walkValue)
-	loadMS  [][]byte // RDB loading scratch (consume)
-	loadLP  arena    // RDB loading scratch: a listpack's entries (consume)
+	ld      loader       // RDB loading scratch (walkValue)
+	loadBS  buildScratch // RDB loading scratch (consume)
 }
 
 // db is one numbered database. As in the server, expire times are kept
@@ -555,7 +554,11 @@ func (d *db) setExp(key []byte, exp int64) {
 
 // put stores o under key with expire exp, replacing any value.
 func (d *db) put(key []byte, o object, exp int64) {
+	n := len(d.keys)
 	d.keys[string(key)] = o
+	if exp == noExpire && len(d.keys) > n {
+		return // a new key: no expire time to drop (exps only holds keys of keys)
+	}
 	d.setExp(key, exp)
 }
 

@@ -81,7 +81,9 @@ func (e *Engine) LoadRDBWith(r *rdbfile.Reader, o LoadOptions) error {
 	// Decoding (rdbfile) and building the engine's objects run in two
 	// goroutines: a producer reads records and gathers each value's
 	// elements into a batch arena; LoadRDB builds the objects from it and
-	// fills the keyspace, in file order. Both finish before it returns.
+	// fills the keyspace, in file order. When batches queue up, the
+	// producer builds objects too (produceBuilds). Both finish before it
+	// returns.
 	free := make(chan *loadBatch, 4)
 	for range cap(free) {
 		free <- &loadBatch{}
@@ -138,9 +140,13 @@ type loadRec struct {
 	meta   *rdbfile.Stream // stream metadata (owned)
 	val    *rdbfile.Value
 	data   []byte // function library code (owned)
-	size   uint64 // RESIZEDB db size
+	size   uint64 // RESIZEDB db size (capped: presizeLimit)
+	exps   uint64 // RESIZEDB keys with an expire time (capped)
 	offset int64
 	skip   SkipReason // not loaded: told to LoadOptions.OnSkip
+	built  bool       // obj and err were made by the producer (build)
+	obj    object
+	err    error
 }
 
 // arena holds byte strings back to back: element i is data[ends[i-1]:ends[i]].
@@ -211,10 +217,18 @@ func (e *Engine) produce(r *rdbfile.Reader, o *LoadOptions, free <-chan *loadBat
 		b.reset()
 		return true
 	}
+	var s buildScratch
 	for {
 		ent, err := r.Next()
 		if err == nil {
+			nrec := len(b.recs)
 			err = b.stage(e, r, o, ent)
+			if err == nil && len(b.recs) > nrec && produceBuilds(len(full), cap(full)) {
+				if rec := &b.recs[nrec]; rec.ent == rdbfile.EntryKey && rec.skip == 0 && rec.val == nil {
+					rec.obj, rec.err = e.build(&s, b, rec)
+					rec.built = true
+				}
+			}
 		}
 		if err != nil {
 			if err != io.EOF {
@@ -234,6 +248,15 @@ func (e *Engine) produce(r *rdbfile.Reader, o *LoadOptions, free <-chan *loadBat
 	}
 }
 
+// produceBuilds tells the producer, after it staged a record, whether to
+// build its object too (build) instead of leaving it to the consumer:
+// when queued of the capacity batches wait for the consumer, the consumer
+// is the slower side (it also fills the keyspace and takes the page faults
+// of the new objects), and the producer takes over building until the
+// queue drains, which balances the two cores whatever the mix of types.
+// The object is the same whichever side builds it; tests replace this.
+var produceBuilds = func(queued, capacity int) bool { return queued >= capacity/2 }
+
 // stage records ent in b, reading its value into the arena.
 func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdbfile.Entry) error {
 	switch ent.Kind {
@@ -241,7 +264,8 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 		b.recs = append(b.recs, loadRec{ent: ent.Kind, data: clone(ent.Data), offset: ent.Offset})
 		return nil
 	case rdbfile.EntryResizeDB:
-		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: ent.DBSize})
+		limit := presizeLimit(r.Size())
+		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: min(ent.DBSize, limit), exps: min(ent.ExpiresSize, limit)})
 		return nil
 	case rdbfile.EntryKey:
 	default:
@@ -385,7 +409,7 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 			e.libs[name] = rec.data
 			continue
 		case rdbfile.EntryResizeDB:
-			e.presize(rec.db, rec.size)
+			e.presize(rec.db, rec.size, rec.exps)
 			continue
 		}
 		if rec.skip != 0 {
@@ -394,61 +418,12 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 			}
 			continue
 		}
-		var o object
-		n := rec.hi - rec.lo
-		switch {
-		case rec.vkind == rdbfile.KindStream:
-			o = e.buildStream(b, rec)
-		case rec.val != nil:
-			var err error
-			if o, err = e.fromValue(rec.val); err != nil {
-				return fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
-			}
-		case n == 0:
-		case rec.vkind == rdbfile.KindString:
-			o = newString(a.at(rec.lo))
-		case rec.vkind == rdbfile.KindList:
-			o = buildList(a, rec.lo, rec.hi)
-		case rec.vkind == rdbfile.KindSet:
-			if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
-				d := newHdict(n, a.ends[rec.hi-1]-a.start(rec.lo))
-				for i := rec.lo; i < rec.hi; i++ {
-					d.push(a.at(i), nil, noExpire)
-				}
-				d.n = n
-				d.reindex()
-				o = &setObj{big: d}
-			} else {
-				o = &setObj{small: a.pack(rec.lo, rec.hi)}
-			}
-		case rec.vkind == rdbfile.KindHash && rec.packed:
-			var err error
-			if o, err = e.hashFromListpack(a.at(rec.lo)); err != nil {
-				return fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
-			}
-		case rec.vkind == rdbfile.KindHash:
-			n /= 2
-			var exps []int64 // nil: no field has an expire time
-			if rec.ttl {
-				exps = b.exps[rec.sx : rec.sx+n]
-			}
-			if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
-				o = &hashObj{big: hdictOf(a, rec.lo, rec.hi, exps)}
-			} else {
-				h := &hashObj{small: a.pack(rec.lo, rec.hi)}
-				if rec.ttl {
-					h.ttl = slices.Clone(exps)
-				}
-				o = h
-			}
-		case rec.vkind == rdbfile.KindZSet:
-			ms := e.loadMS[:0]
-			for i := rec.lo; i < rec.hi; i++ {
-				ms = append(ms, a.at(i))
-			}
-			o = newZSetSized(e.zl, ms, b.ss[rec.sx:rec.sx+n])
-			clear(ms)
-			e.loadMS = ms[:0]
+		o, err := rec.obj, rec.err
+		if !rec.built {
+			o, err = e.build(&e.loadBS, b, rec)
+		}
+		if err != nil {
+			return err
 		}
 		if o == nil { // an empty aggregate staged by Value (rec.val)
 			if lo.OnSkip != nil && isAggregate(rec.vkind) {
@@ -459,6 +434,80 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 		e.dbs[rec.db].put(a.at(rec.key), o, rec.exp)
 	}
 	return b.err
+}
+
+// buildScratch is the scratch space of build, one per goroutine that
+// builds: the consumer's (Engine.loadBS) and the producer's.
+type buildScratch struct {
+	ms  [][]byte // sorted-set members
+	idx []int32  // their order (newZSetScratch)
+	lp  arena    // a listpack's entries (hashFromListpack)
+}
+
+// build makes the object of staged record rec of b, nil for an empty
+// aggregate. It reads only b, rec and the engine's sorted-set limits, and
+// writes only s and the new object, so the producer may run it too (see
+// produceBuilds).
+func (e *Engine) build(s *buildScratch, b *loadBatch, rec *loadRec) (object, error) {
+	a := &b.a
+	n := rec.hi - rec.lo
+	switch {
+	case rec.vkind == rdbfile.KindStream:
+		return buildStream(b, rec), nil
+	case rec.val != nil:
+		o, err := e.fromValue(rec.val)
+		if err != nil {
+			return nil, fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
+		}
+		return o, nil
+	case n == 0:
+		return nil, nil
+	case rec.vkind == rdbfile.KindString:
+		return newString(a.at(rec.lo)), nil
+	case rec.vkind == rdbfile.KindList:
+		return buildList(a, rec.lo, rec.hi), nil
+	case rec.vkind == rdbfile.KindSet:
+		if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
+			d := newHdict(n, a.ends[rec.hi-1]-a.start(rec.lo))
+			for i := rec.lo; i < rec.hi; i++ {
+				d.push(a.at(i), nil, noExpire)
+			}
+			d.n = n
+			d.reindex()
+			return &setObj{big: d}, nil
+		}
+		return &setObj{small: a.pack(rec.lo, rec.hi)}, nil
+	case rec.vkind == rdbfile.KindHash && rec.packed:
+		o, err := s.hashFromListpack(a.at(rec.lo))
+		if err != nil {
+			return nil, fmt.Errorf("engine: key %q: %w", a.at(rec.key), err)
+		}
+		return o, nil
+	case rec.vkind == rdbfile.KindHash:
+		n /= 2
+		var exps []int64 // nil: no field has an expire time
+		if rec.ttl {
+			exps = b.exps[rec.sx : rec.sx+n]
+		}
+		if n > setMaxPacked || rec.maxLen > packedMaxValueLen {
+			return &hashObj{big: hdictOf(a, rec.lo, rec.hi, exps)}, nil
+		}
+		h := &hashObj{small: a.pack(rec.lo, rec.hi)}
+		if rec.ttl {
+			h.ttl = slices.Clone(exps)
+		}
+		return h, nil
+	case rec.vkind == rdbfile.KindZSet:
+		ms := s.ms[:0]
+		for i := rec.lo; i < rec.hi; i++ {
+			ms = append(ms, a.at(i))
+		}
+		o := newZSetScratch(e.zl, ms, b.ss[rec.sx:rec.sx+n], &s.idx)
+		clear(ms)
+		s.ms = ms[:0]
+		return o, nil
+	}
+	return nil, nil
 }
 
 // isAggregate reports whether an empty value of kind k is an empty key the
@@ -518,14 +567,14 @@ func tolerableEmpty(ent *rdbfile.Entry, ce *rdbfile.CorruptError) bool {
 
 // hashFromListpack builds a hash (no field TTLs) from a listpack that
 // WalkPacked delivered, as consume builds one from staged fields: entries
-// are texted into the scratch arena e.loadLP (integers as decimal text, as
+// are texted into the scratch arena s.lp (integers as decimal text, as
 // the server hands them out), then packed or indexed by size.
-func (e *Engine) hashFromListpack(lp []byte) (object, error) {
+func (s *buildScratch) hashFromListpack(lp []byte) (object, error) {
 	it, err := rdbfile.NewListpackIter(lp)
 	if err != nil {
 		return nil, err
 	}
-	a := &e.loadLP
+	a := &s.lp
 	a.data, a.ends = a.data[:0], a.ends[:0]
 	maxLen := 0
 	for {
@@ -555,7 +604,7 @@ func (e *Engine) hashFromListpack(lp []byte) (object, error) {
 // streamObj.append would cut them, but each is built once at its exact
 // size: appending entry by entry leaves every node's slices with growth
 // slack and garbage behind (half the memory of a stream-heavy load).
-func (e *Engine) buildStream(b *loadBatch, rec *loadRec) *streamObj {
+func buildStream(b *loadBatch, rec *loadRec) *streamObj {
 	a := &b.a
 	sm := &streamObj{}
 	j, k, end := rec.lo, rec.sx, rec.sx+rec.maxLen
@@ -643,15 +692,36 @@ func buildList(a *arena, lo, hi int) *listObj {
 	return l
 }
 
-// presize gives an empty database room for n keys (RESIZEDB). n comes
-// from the file and is only a hint: it is capped at maxPresize keys, so a
-// damaged count costs at most a few tens of MB up front (uncapped, a
-// 330-byte file claiming 2^64 keys got a map of 2^26 slots: gigabytes and
-// minutes); the map grows past the cap as keys arrive.
-func (e *Engine) presize(db int, n uint64) {
-	if db >= 0 && db < len(e.dbs) && len(e.dbs[db].keys) == 0 && n > 0 {
-		e.dbs[db].keys = make(map[string]object, min(n, maxPresize))
+// presize gives an empty database room for n keys, exps of them with an
+// expire time (RESIZEDB). The counts come from the file and are only
+// hints: the caller caps them (presizeLimit), so a damaged count costs
+// little up front (uncapped, a 330-byte file claiming 2^64 keys got a map
+// of 2^26 slots: gigabytes and minutes); the maps grow past the cap as
+// keys arrive. A load that outgrows its maps splits every table of them,
+// leaving the old ones as garbage: 80 MB of a 2 M-key load's when the cap
+// was 2^20 keys.
+func (e *Engine) presize(db int, n, exps uint64) {
+	if db < 0 || db >= len(e.dbs) {
+		return
 	}
+	d := &e.dbs[db]
+	if len(d.keys) == 0 && n > 0 {
+		d.keys = make(map[string]object, n)
+	}
+	if len(d.exps) == 0 && exps > 0 {
+		d.exps = make(map[string]int64, min(exps, n))
+	}
+}
+
+// presizeLimit is the most keys a RESIZEDB hint may presize a database
+// for, in a file of size bytes (0: unknown): maxPresize, or one key per 32
+// bytes of the file when that is more. A key's record takes at least 3
+// bytes and 30 to 600 in the bench files, and a load needs far more memory
+// per key than its presized slots (about 40 bytes in the keys map, 30 in
+// the expires map), so damaged counts cost at most about twice the file's
+// size in memory.
+func presizeLimit(size int64) uint64 {
+	return max(maxPresize, uint64(max(size, 0))/32)
 }
 
 const maxPresize = 1 << 20
@@ -673,7 +743,7 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 		e.libs[name] = clone(ent.Data)
 		return nil
 	case rdbfile.EntryResizeDB:
-		e.presize(ent.DB, ent.DBSize)
+		e.presize(ent.DB, min(ent.DBSize, maxPresize), min(ent.ExpiresSize, maxPresize))
 		return nil
 	case rdbfile.EntryKey:
 	default:

@@ -5,11 +5,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,7 +176,7 @@ func TestHashFromListpack(t *testing.T) {
 		binary.LittleEndian.PutUint32(lp, uint32(len(lp)))
 		return lp
 	}
-	o, err := e.hashFromListpack(build("f1", "v1", "7", "x"))
+	o, err := e.loadBS.hashFromListpack(build("f1", "v1", "7", "x"))
 	h, ok := o.(*hashObj)
 	if err != nil || !ok || h.small.len() != 4 || string(h.small.at(2)) != "7" || string(h.small.at(3)) != "x" {
 		t.Fatalf("small hash: %#v, %v", o, err)
@@ -183,7 +187,7 @@ func TestHashFromListpack(t *testing.T) {
 	}
 	lp := build(items...)
 	binary.LittleEndian.PutUint16(lp[4:], 65535) // count unknown: more than the 16-bit field holds
-	if o, err := e.hashFromListpack(lp); err != nil || o.(*hashObj).big == nil {
+	if o, err := e.loadBS.hashFromListpack(lp); err != nil || o.(*hashObj).big == nil {
 		t.Fatalf("%d fields: want an indexed hash, got %#v, %v", setMaxPacked+1, o, err)
 	}
 	for name, bad := range map[string][]byte{
@@ -191,8 +195,67 @@ func TestHashFromListpack(t *testing.T) {
 		"empty":           build(),
 		"corrupt":         {7, 0, 0, 0, 0, 0, 0xFE},
 	} {
-		if _, err := e.hashFromListpack(bad); err == nil {
+		if _, err := e.loadBS.hashFromListpack(bad); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// TestLoadProducerBuilds loads every RDB file of the corpus (damaged ones
+// included) with the producer building every object and with the consumer
+// building every one (produceBuilds forced either way): the same keyspace,
+// or the same error.
+func TestLoadProducerBuilds(t *testing.T) {
+	dir := corpusDir(t)
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".rdb") {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 50 {
+		t.Fatalf("only %d RDB files under %s", len(paths), dir)
+	}
+	saved := produceBuilds
+	defer func() { produceBuilds = saved }()
+	load := func(data []byte, producer bool) (string, error) {
+		produceBuilds = func(int, int) bool { return producer }
+		r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+		h, err := r.Header()
+		if err != nil {
+			return "", err
+		}
+		v, _ := VersionFromHeader(h)
+		e := New(v)
+		if err := e.LoadRDB(r); err != nil {
+			return "", err
+		}
+		n := 0
+		for _, db := range e.DBs() {
+			n += e.Len(db)
+		}
+		return fmt.Sprintf("%d keys, %d libraries, digest %s", n, len(e.Functions()), e.Digest()), nil
+	}
+	var loaded, failed int
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, errA := load(data, true)
+		b, errB := load(data, false)
+		if fmt.Sprint(errA) != fmt.Sprint(errB) || a != b {
+			t.Errorf("%s: producer builds: %s (%v); consumer builds: %s (%v)", p, a, errA, b, errB)
+		}
+		if errA != nil {
+			failed++
+		} else {
+			loaded++
+		}
+	}
+	t.Logf("%d files loaded, %d refused, alike both ways", loaded, failed)
 }

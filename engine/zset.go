@@ -339,6 +339,13 @@ func (z *zsetObj) each(fn func(m []byte, s float64) bool) {
 // newZSetSized builds a sorted set from members (copied) in any order,
 // choosing the encoding the server picks for a result of that size.
 func newZSetSized(l zsetLimits, ms [][]byte, ss []float64) *zsetObj {
+	return newZSetScratch(l, ms, ss, nil)
+}
+
+// newZSetScratch is newZSetSized sorting in *scratch (grown as needed and
+// kept for the next call, up to 2^16 members) instead of a new index slice: a bulk load builds
+// hundreds of thousands of sorted sets.
+func newZSetScratch(l zsetLimits, ms [][]byte, ss []float64, scratch *[]int32) *zsetObj {
 	z := &zsetObj{}
 	maxLen := 0
 	for _, m := range ms {
@@ -351,7 +358,15 @@ func newZSetSized(l zsetLimits, ms [][]byte, ss []float64) *zsetObj {
 		}
 		z.dict = newHdict(len(ms), nb)
 	}
-	idx := make([]int32, len(ms))
+	var idx []int32
+	if scratch != nil {
+		idx = slices.Grow((*scratch)[:0], len(ms))[:len(ms)]
+		if cap(idx) <= 1<<16 { // a huge one is not kept
+			*scratch = idx
+		}
+	} else {
+		idx = make([]int32, len(ms))
+	}
 	for i := range idx {
 		idx[i] = int32(i)
 	}

@@ -61,6 +61,18 @@ func (m *Memory) Add(keyLen int, elements int64) {
 	m.Bytes += model.Key(keyLen, elements)
 }
 
+// AddKeys accounts for keys keys whose names are keyBytes bytes long in
+// all and whose values have elements elements in all: the sum of the
+// keys' Add, the model being linear (for non-negative counts).
+func (m *Memory) AddKeys(keys, keyBytes, elements int64) {
+	model := Default
+	if m.Model != nil {
+		model = *m.Model
+	}
+	m.Keys += keys
+	m.Bytes += keys*model.PerKey + max(keyBytes, 0) + model.PerElement*max(elements, 0)
+}
+
 // AddEntry accounts for e when it is a key record (e.Kind ==
 // rdbfile.EntryKey), using its key and its element count e.Len. Call it
 // after the value has been read (Skip, Value or Walk), since Len is known

@@ -123,3 +123,26 @@ func TestMemoryOfRDBMatchesEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryAddKeys checks that AddKeys of sums equals Add key by key, with
+// the default model and with another one.
+func TestMemoryAddKeys(t *testing.T) {
+	keys := []struct {
+		keyLen   int
+		elements int64
+	}{{1, 1}, {10, 0}, {0, 500}, {33, 7}}
+	for _, model := range []*estimate.Model{nil, {PerKey: 5, PerElement: 3}} {
+		var one, sum estimate.Memory
+		one.Model, sum.Model = model, model
+		var kb, el int64
+		for _, k := range keys {
+			one.Add(k.keyLen, k.elements)
+			kb += int64(k.keyLen)
+			el += k.elements
+		}
+		sum.AddKeys(int64(len(keys)), kb, el)
+		if one != sum || one.Bytes == 0 {
+			t.Errorf("model %v: Add one by one %+v, AddKeys %+v", model, one, sum)
+		}
+	}
+}

@@ -203,6 +203,10 @@ func NewReader(r io.Reader, opts *Options) *Reader {
 	return rd
 }
 
+// Size returns the stream's length in bytes as given by Options.Size, or 0
+// when it is unknown.
+func (r *Reader) Size() int64 { return max(r.opts.Size, 0) }
+
 // Offset returns the absolute offset of the next unread byte.
 func (r *Reader) Offset() int64 { return r.in.offset() }
 

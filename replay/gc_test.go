@@ -6,7 +6,7 @@ import (
 )
 
 // TestBulkLoadGC checks the collector pacing bulkLoadGC applies during a
-// load, that a lower GOGC of the user is kept, and that it puts the
+// load, that a GOGC set by the user is kept, and that it puts the
 // previous setting back.
 func TestBulkLoadGC(t *testing.T) {
 	prev := debug.SetGCPercent(100)
@@ -15,6 +15,7 @@ func TestBulkLoadGC(t *testing.T) {
 		{100, bulkLoadGCPercent},
 		{-1, -1},
 		{10, 10},
+		{300, 300},
 	} {
 		debug.SetGCPercent(c.outer)
 		restore := bulkLoadGC()

@@ -77,11 +77,12 @@ type Options struct {
 	// streamRead, set by Set for a Source, is how many bytes were read
 	// from it: its size once a torn tail was read to the end.
 	streamRead func() int64
-	// BulkLoadGC, for File and Reader, makes the garbage collector pace
-	// tighter (GOGC 50) while the RDB loads, so that peak memory stays close
-	// to the live data; see bulkLoadGC. It changes a process-wide setting
-	// (and restores it), so it is for programs that load one file at a
-	// time, such as the rdbkit command.
+	// BulkLoadGC, for File and Reader, sets the garbage collector's pacing
+	// for a bulk load while the RDB loads (GOGC 200 unless the user set
+	// one; see bulkLoadGC), and asks for transparent huge pages for the
+	// heap the load grows into (see preferHugePages). It changes
+	// process-wide settings (and restores the pacing), so it is for
+	// programs that load one file at a time, such as the rdbkit command.
 	BulkLoadGC bool
 }
 
@@ -217,6 +218,7 @@ func Reader(ctx context.Context, name string, r io.Reader, size int64, o Options
 	res.Files = []string{name}
 	if o.BulkLoadGC {
 		defer bulkLoadGC()()
+		preferHugePages(heapEstimate(hdr, size))
 	}
 	if err := loadRDB(e, rr, name, !o.AsReplica && o.Now != 0, &o, res); err != nil {
 		return nil, nil, err
@@ -225,25 +227,43 @@ func Reader(ctx context.Context, name string, r io.Reader, size int64, o Options
 	return e, res, nil
 }
 
+// heapEstimate is a generous guess of the heap a load of an RDB of size
+// bytes (0: unknown) with header hdr grows to: the larger of the server's
+// used_memory when it saved the file (the "used-mem" AUX field) and twice
+// the file's size, plus a quarter. 0 when neither is known.
+func heapEstimate(hdr *rdbfile.Header, size int64) int64 {
+	n := 2 * size
+	if m := rdbfile.ParseAux(hdr.Aux).UsedMem; m != nil {
+		n = max(n, *m)
+	}
+	return n + n/4
+}
+
 // bulkLoadGCPercent is the collector's pacing (GOGC) while an RDB loads
 // under Options.BulkLoadGC.
-const bulkLoadGCPercent = 50
+const bulkLoadGCPercent = 200
 
 // bulkLoadGC switches the collector to bulk-load settings and returns the
 // function that restores the previous ones. A load's heap is almost all
 // live data, mostly without pointers (packed byte arenas), and the load
 // makes little garbage (the producer's reused staging batches, decoded
 // stream metadata), so the peak RSS is the live data plus whatever garbage
-// the collector has not yet reclaimed. The collector paces at GOGC 50: the
-// heap can never pass 1.5 x the live data, and in practice stays within
-// 1.15 x, for a few per cent more CPU than pacing off. Pacing off under a
-// soft memory limit (4 x the file size), the earlier setting, let the
-// garbage pile up to the limit: 1.2-2 x the live data. A lower GOGC set by
-// the user (off included) is kept; GOMEMLIMIT stays in force.
+// the collector has not yet reclaimed, whatever the pacing. The collector
+// paces at GOGC 200: every cycle marks the whole live heap (the keyspace's
+// hash tables and objects), so the cycles of a growing heap cost the sum
+// of its sizes at each of them: 1.5 x the final heap at GOGC 200, 3 x at
+// GOGC 50, whose marking was a fifth of a 1.17 GB load's CPU time for the
+// same peak RSS (the garbage, not the pacing, sets it). The bound is
+// looser (3 x the live data at the last cycle) for a load that would make
+// garbage. Pacing off under a soft memory limit (4 x the file size), an
+// earlier setting, let the garbage of the streams' growing nodes (since
+// gone) pile up to the limit: 1.2-2 x the live data. A GOGC other than
+// the default 100 is the user's and is kept (off included); GOMEMLIMIT
+// stays in force.
 func bulkLoadGC() (restore func()) {
 	prev := debug.SetGCPercent(-1) // read
 	pct := bulkLoadGCPercent
-	if prev < pct { // GOGC=off counts as lower
+	if prev != 100 { // set by the user (GOGC=off included): kept
 		pct = prev
 	}
 	debug.SetGCPercent(pct)
