@@ -181,7 +181,8 @@ type Reader struct {
 	// lzfSaw: an LZF string other than a quicklist node was read, so the
 	// file's writer compressed strings (rdbcompression yes): from then
 	// on, a plain string longer than 20 bytes is one its LZF did not
-	// shrink, kept in lzfq too (lzfreuse.go).
+	// shrink, kept in lzfq too (lzfreuse.go). Set only with lzfKeep, and
+	// cleared with it while Writer.CopyEntry copies a record.
 	lzfSaw bool
 }
 

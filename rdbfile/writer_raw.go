@@ -90,6 +90,13 @@ func (w *Writer) CopyEntry(e *Entry) error {
 		w.rawFn = w.raw
 	}
 	mark, flushed := len(w.buf), w.written
+	if r := e.r; r.lzfKeep {
+		// A record copied byte for byte needs none of its strings kept
+		// for ReuseLZF (lzfreuse.go).
+		saw := r.lzfSaw
+		r.lzfKeep, r.lzfSaw = false, false
+		defer func() { r.lzfKeep, r.lzfSaw = true, saw }()
+	}
 	err := e.rawTo(w.rawFn)
 	if w.err != nil {
 		return w.err
