@@ -481,6 +481,12 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 		h.Count = max(e.Count(), 0)
 		vw, err = c.w.BeginKey(h)
 	}
+	return c.endKey(vw, err, h.Key, e.TypeName)
+}
+
+// endKey closes the ValueWriter of a re-encoded key (nil: none was begun),
+// names the key in an unsupported-value error, and counts the key written.
+func (c *conv) endKey(vw *rdbfile.ValueWriter, err error, key []byte, srcType string) error {
 	if vw != nil {
 		if cerr := vw.Close(); err == nil {
 			err = cerr
@@ -488,14 +494,14 @@ func (c *conv) walkKey(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 	}
 	if err != nil {
 		if errors.Is(err, rdbfile.ErrUnsupported) {
-			return errors.Join(errors.New("convert: key "+strconv.Quote(string(h.Key))), err)
+			return errors.Join(errors.New("convert: key "+strconv.Quote(string(key))), err)
 		}
 		return err
 	}
 	if c.writing() {
 		c.rep.KeysWritten++
 		c.rep.Reencoded++
-		c.rep.Encodings[e.TypeName]++
+		c.rep.Encodings[srcType]++
 	}
 	return nil
 }
@@ -593,21 +599,7 @@ func (c *conv) walkStream(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 		}
 		vw.SetStreamMeta(m)
 	}
-	if cerr := vw.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		if errors.Is(err, rdbfile.ErrUnsupported) {
-			return errors.Join(errors.New("convert: key "+strconv.Quote(string(h.Key))), err)
-		}
-		return err
-	}
-	if c.writing() {
-		c.rep.KeysWritten++
-		c.rep.Reencoded++
-		c.rep.Encodings[e.TypeName]++
-	}
-	return nil
+	return c.endKey(vw, err, h.Key, e.TypeName)
 }
 
 func hasFieldTTL(v *rdbfile.Value) bool {
