@@ -23,10 +23,11 @@ import (
 // the still small heap; the load's objects then fill it. At most half the
 // physical memory is mapped so, and only when the kernel's overcommit
 // policy is the heuristic or the permissive one (under strict accounting
-// the mapping would count against the commit limit). Any failure leaves
-// the load as it was: this is a hint.
+// the mapping would count against the commit limit), and only without an
+// address-space limit (RLIMIT_AS). Any failure leaves the load as it was:
+// this is a hint.
 func preferHugePages(n int64) {
-	if n < 64<<20 || !thpAdvised() || !lazyCommit() {
+	if n < 64<<20 || !thpAdvised() || !lazyCommit() || !addressSpaceUnlimited() {
 		return
 	}
 	var si syscall.Sysinfo_t
@@ -48,6 +49,14 @@ func preferHugePages(n int64) {
 func thpAdvised() bool {
 	s, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	return err == nil && bytes.Contains(s, []byte("[madvise]"))
+}
+
+// addressSpaceUnlimited reports whether the process may map any amount of
+// address space (no RLIMIT_AS, as `ulimit -v` sets): under a limit, the
+// mapping could fail, and a failed allocation ends a Go program.
+func addressSpaceUnlimited() bool {
+	var rl syscall.Rlimit
+	return syscall.Getrlimit(syscall.RLIMIT_AS, &rl) == nil && rl.Cur == ^uint64(0)
 }
 
 // lazyCommit reports whether mapping memory that is never touched costs

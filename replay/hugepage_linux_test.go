@@ -3,7 +3,9 @@ package replay
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -45,4 +47,31 @@ func TestPreferHugePages(t *testing.T) {
 		t.Errorf("128 MiB written after preferHugePages: %d KiB in huge pages, want at least 64 MiB", got)
 	}
 	t.Logf("%d KiB of 128 MiB in huge pages", got)
+}
+
+// TestPreferHugePagesAddressLimit: under an address-space limit (ulimit -v)
+// smaller than the region, preferHugePages leaves the load as it was
+// instead of ending the process with a failed allocation. The hint runs in
+// a child process (this test binary again) with RLIMIT_AS lowered.
+func TestPreferHugePagesAddressLimit(t *testing.T) {
+	if os.Getenv("RDBKIT_HUGEPAGE_CHILD") == "1" {
+		lim := uint64(6 << 30)
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: lim, Max: ^uint64(0)}); err != nil {
+			t.Skip(err)
+		}
+		preferHugePages(8 << 30)
+		return
+	}
+	if !thpAdvised() || !lazyCommit() {
+		t.Skip("transparent huge pages are not \"madvise\", or overcommit is strict")
+	}
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil || int64(si.Totalram)*int64(si.Unit) < 16<<30 {
+		t.Skip("needs 16 GiB of RAM, for an 8 GiB region the hint would otherwise map")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestPreferHugePagesAddressLimit$")
+	cmd.Env = append(os.Environ(), "RDBKIT_HUGEPAGE_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("preferHugePages under RLIMIT_AS: %v\n%s", err, out)
+	}
 }
