@@ -141,6 +141,12 @@ func cmdSet(e *Engine, a [][]byte) error {
 		}
 	}
 	d := e.cur()
+	if f&(setNX|setXX|setGet|setKeepTTL|setIfEq|setIfNe) == 0 {
+		// A plain SET replaces whatever the key held, and its TTL: no
+		// lookup first (put drops an old expire time).
+		d.put(a[1], newString(a[2]), exp)
+		return nil
+	}
 	en, found := d.get(a[1])
 	if (f&(setGet|setIfEq|setIfNe) != 0) && found && en.obj.kind() != kindString {
 		return errWrongType
