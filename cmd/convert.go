@@ -20,6 +20,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/convert"
 	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
 	"github.com/rdbkit/rdbkit/release"
@@ -250,21 +251,14 @@ func runConvert(ctx context.Context, app *App, o convertOptions, inPath string) 
 	defer in.Close()
 
 	var dst io.Writer
-	var tmp *os.File
+	var tmp *atomicfile.File
 	if o.output == "-" {
 		dst = app.IO.Out
 	} else {
-		dir := filepath.Dir(o.output)
-		tmp, err = os.CreateTemp(dir, "."+filepath.Base(o.output)+".tmp-*")
-		if err != nil {
+		if tmp, err = atomicfile.Create(o.output); err != nil {
 			return err
 		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
+		defer tmp.Abort()
 		dst = tmp
 	}
 	// The SHA-256 of the output and its write system calls run on their
@@ -320,16 +314,8 @@ func runConvert(ctx context.Context, app *App, o convertOptions, inPath string) 
 			}
 			verified = true
 		}
-		if err := tmp.Close(); err != nil {
+		if err := tmp.Commit(); err != nil {
 			return err
-		}
-		if err := os.Rename(tmp.Name(), o.output); err != nil {
-			return err
-		}
-		tmp = nil
-		if d, err := os.Open(filepath.Dir(o.output)); err == nil {
-			d.Sync() // the rename itself is durable once the directory is synced
-			d.Close()
 		}
 	}
 	return renderConvert(app, o, tname, inPath, rep, hex.EncodeToString(sum.Sum(nil)), verified)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rdbkit/rdbkit/aoffile"
 	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 	"github.com/rdbkit/rdbkit/internal/calibrate"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
@@ -562,7 +563,7 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 			return err
 		}
 	}
-	if err := writeFileAtomic(path, func(w io.Writer) error { return estimate.WriteCoefficients(w, res.Coefficients) }); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return estimate.WriteCoefficients(w, res.Coefficients) }); err != nil {
 		return err
 	}
 	out := app.IO.Out
@@ -597,38 +598,5 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 	for _, x := range kv {
 		plainLine(out, x[0], x[1])
 	}
-	return nil
-}
-
-// writeFileAtomic writes path through a temporary file in its directory:
-// write, fsync, rename, so a reader sees the old file or the new one.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
 	return nil
 }

@@ -1,12 +1,12 @@
 package repair
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 	"github.com/rdbkit/rdbkit/manifest"
 )
 
@@ -150,7 +150,7 @@ func applyOutput(s *Scan, p *Plan, out string, manifestData []byte) (res *Result
 		dst := filepath.Join(out, filepath.Base(set.ManifestPath))
 		var err error
 		if manifestData != nil {
-			err = writeAtomic(dst, writeBytes(manifestData))
+			err = atomicfile.Write(dst, writeBytes(manifestData))
 		} else {
 			err = copyWhole(set.ManifestPath, dst)
 		}
@@ -159,7 +159,7 @@ func applyOutput(s *Scan, p *Plan, out string, manifestData []byte) (res *Result
 		}
 		res.Written = append(res.Written, dst)
 	}
-	return res, syncDir(out)
+	return res, atomicfile.SyncDir(out)
 }
 
 // change is one file to change in place, opened once: the checks, the
@@ -250,7 +250,7 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		if err := lastLook(o, paths, p.ManifestCheck, mh, set.ManifestPath); err != nil {
 			return res, err
 		}
-		if err := writeAtomic(set.ManifestPath, writeBytes(manifestData)); err != nil {
+		if err := atomicfile.Write(set.ManifestPath, writeBytes(manifestData)); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, set.ManifestPath)
@@ -285,12 +285,12 @@ func applyInPlace(s *Scan, p *Plan, o ApplyOptions, manifestData []byte) (*Resul
 		if err := lastLook(o, paths, c.fp.Check, c.h, c.f.Path); err != nil {
 			return res, err
 		}
-		if err := writeAtomic(c.f.Path, copyFrom(c.h, size, c.fp)); err != nil {
+		if err := atomicfile.Write(c.f.Path, copyFrom(c.h, size, c.fp)); err != nil {
 			return res, err
 		}
 		res.Written = append(res.Written, c.f.Path)
 	}
-	return res, syncDir(set.Dir)
+	return res, atomicfile.SyncDir(set.Dir)
 }
 
 // lastLook re-checks, just before a file is changed, that no process has
@@ -356,7 +356,7 @@ func copyRanges(h *os.File, dst string, fp *FilePlan) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, copyFrom(h, st.Size(), fp))
+	return atomicfile.Write(dst, copyFrom(h, st.Size(), fp))
 }
 
 // copyFrom writes the byte ranges of h (of size bytes) that fp keeps.
@@ -378,55 +378,4 @@ func writeBytes(b []byte) func(io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	}
-}
-
-// writeAtomic writes path through a temporary file in the same directory:
-// write (with the write function), fsync, rename, fsync the directory.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, TempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 )
 
 // holdOpen starts a process that keeps path open until the test ends and
@@ -39,7 +41,7 @@ func TestOpenBy(t *testing.T) {
 		t.Skip("no /proc here: OpenBy finds nothing by design")
 	}
 	p := t.TempDir() + "/f"
-	if err := writeAtomic(p, writeBytes([]byte("x"))); err != nil {
+	if err := atomicfile.Write(p, writeBytes([]byte("x"))); err != nil {
 		t.Fatal(err)
 	}
 	if hs, err := OpenBy([]string{p}); err != nil || len(hs) != 0 {

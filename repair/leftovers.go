@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 )
 
 // TempPrefix starts the name of every temporary file rdbkit writes (then
 // renames); one left behind is from a run that was killed.
-const TempPrefix = ".rdbkit-tmp-"
+const TempPrefix = atomicfile.TempPrefix
 
 // BackupDirName is the default backup directory of an in-place repair of
 // the AOF directory dir, started at t: "<dir>.rdbkit-backup-<UTC time>".
@@ -106,7 +108,7 @@ func RemoveLeftovers(ls []Leftover) ([]Leftover, error) {
 			return out, err
 		}
 		out = append(out, l)
-		syncDir(filepath.Dir(l.Path))
+		atomicfile.SyncDir(filepath.Dir(l.Path))
 	}
 	return out, nil
 }

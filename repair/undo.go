@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/rdbkit/rdbkit/internal/atomicfile"
 )
 
 // An undo file is the backup of one file changed in place. It is
@@ -156,7 +158,7 @@ func writeUndo(dir, path string, h *os.File, size int64, kind string, keep [][2]
 		return "", err
 	}
 	dst := undoName(dir, filepath.Base(path))
-	err = writeAtomic(dst, func(w io.Writer) error {
+	err = atomicfile.Write(dst, func(w io.Writer) error {
 		if _, err := io.WriteString(w, undoMagic); err != nil {
 			return err
 		}
@@ -338,7 +340,7 @@ func undoOne(path string, o UndoOptions) (bool, string, error) {
 	if hdr.Kind != UndoTail {
 		// Rebuild the original through a temporary file: the repaired
 		// bytes with the saved ranges put back between them.
-		err := writeAtomic(hdr.File, func(w io.Writer) error {
+		err := atomicfile.Write(hdr.File, func(w io.Writer) error {
 			hd := sha256.New()
 			mw := io.MultiWriter(w, hd)
 			var rpos, opos int64 // positions in the repaired and original file
