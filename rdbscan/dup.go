@@ -156,14 +156,25 @@ type dupSet struct {
 	name    string // the file's name while it still exists on disk
 	end     int64  // bytes written to f
 	wbuf    []byte
-	rbuf    []byte
-	rvals   []uint64
+	rd      dupIO                                      // the buffers for reading the file back
 	marks   []uint64                                   // a bit per slot of the pool, for tableCheck
 	err     error                                      // sticky: the first error writing or reading f
 	creates func(dir string) (*os.File, string, error) // createTemp; tests replace it
 	splits  int                                        // buckets split to a lower level
 	feed    *dupFeed                                   // set: keys are added on a goroutine (startFeed)
+	// two: the file is read back on two goroutines (walkTwo); Scan sets it
+	// from Options.Jobs
+	two bool
 }
+
+// dupIO is what one goroutine reads the file back with: bytes, and the
+// slots decoded from them.
+type dupIO struct {
+	buf  []byte
+	vals []uint64
+}
+
+func newDupIO() dupIO { return dupIO{buf: make([]byte, dupIOBuf), vals: make([]uint64, dupIOBuf/8)} }
 
 // parts is one level of the partition: 256 buckets of chunks taken from the
 // pool, and the runs already written to the file.
@@ -375,7 +386,7 @@ func (s *dupSet) create() {
 		return
 	}
 	s.f, s.name = f, name
-	s.wbuf, s.rbuf, s.rvals = make([]byte, dupIOBuf), make([]byte, dupIOBuf), make([]uint64, dupIOBuf/8)
+	s.wbuf, s.rd = make([]byte, dupIOBuf), newDupIO()
 }
 
 // createTemp creates a file in dir (or os.TempDir()) and removes its name at
@@ -563,7 +574,7 @@ func (s *dupSet) scanBuckets(ctx context.Context, c *collector) error {
 				if cap(tab) < size {
 					tab, marks = make([]uint64, size), make([]uint64, size/64+1)
 				}
-				if err := s.tableCheck(ctx, tab[:size], marks, append(p.full[b], p.cur[b]), nil, uint64(b), c); err != nil {
+				if err := s.tableCheck(ctx, &s.rd, tab[:size], marks, append(p.full[b], p.cur[b]), nil, uint64(b), c); err != nil {
 					return err
 				}
 			}
@@ -576,7 +587,91 @@ func (s *dupSet) scanBuckets(ctx context.Context, c *collector) error {
 	if s.err != nil {
 		return s.err
 	}
-	return s.walk(ctx, p, 0, 0, c)
+	if s.two {
+		if ok, err := s.walkTwo(ctx, p, c); ok {
+			return s.fail(err)
+		}
+	}
+	return s.fail(s.walk(ctx, p, 0, 0, c))
+}
+
+// fail keeps the first error of the temporary file in s.err, and returns
+// err.
+func (s *dupSet) fail(err error) error {
+	var te *DupTempError
+	if s.err == nil && errors.As(err, &te) {
+		s.err = err
+	}
+	return err
+}
+
+// walkTwo is walk for the first level on two goroutines, when every
+// bucket fits in a table of half the pool: the calling goroutine resolves
+// buckets 0-127 in the pool's first half, another one buckets 128-255 in
+// its second half, each reading its own sections of the file into its own
+// collector; the two collectors are then added to c. A slot is in one
+// bucket, so the candidates and their counts are those of walk. It reports
+// false, having done nothing, when a bucket is too big for half the pool
+// (walk then splits it).
+func (s *dupSet) walkTwo(ctx context.Context, p *parts, c *collector) (bool, error) {
+	half := len(s.pool) / 2
+	var secs [256][]section
+	cursor := make([]int64, len(p.runs))
+	for i := range p.runs {
+		cursor[i] = p.runs[i].start
+	}
+	for b := range 256 {
+		total := 0
+		for i := range p.runs {
+			if n := int(p.runs[i].n[b]); n > 0 {
+				secs[b] = append(secs[b], section{off: cursor[i], n: n})
+				cursor[i] += 8 * int64(n)
+				total += n
+			}
+		}
+		if tableSize(total) > half {
+			return false, nil
+		}
+	}
+	run := func(rd *dupIO, tab []uint64, from, to int, col *collector) error {
+		marks := make([]uint64, len(tab)/64+1)
+		for b := from; b < to; b++ {
+			total := 0
+			for _, sec := range secs[b] {
+				total += sec.n
+			}
+			if total < 2 {
+				continue
+			}
+			size := tableSize(total)
+			if err := s.tableCheck(ctx, rd, tab[:size], marks[:size/64+1], nil, secs[b], uint64(b), col); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	other := &collector{keep: c.keep, n: map[candKey]int{}}
+	var otherErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rd := newDupIO()
+		otherErr = run(&rd, s.pool[half:2*half], 128, 256, other)
+	}()
+	err := run(&s.rd, s.pool[:half], 0, 128, c)
+	<-done
+	if err == nil {
+		err = otherErr
+	}
+	if err != nil {
+		return true, err
+	}
+	c.total += other.total
+	for _, x := range other.cands {
+		c.cands = append(c.cands, x)
+		c.n[candKey{x.tag, x.h}] = other.n[candKey{x.tag, x.h}]
+	}
+	return true, nil
 }
 
 func bucketLen(full [][]uint64, cur []uint64) int {
@@ -649,17 +744,17 @@ func (s *dupSet) resolvePart(ctx context.Context, secs []section, total, level i
 		if len(marks) < size/64+1 {
 			marks = make([]uint64, size/64+1)
 		}
-		return s.tableCheck(ctx, tab[:size], marks[:size/64+1], nil, secs, top, c)
+		return s.tableCheck(ctx, &s.rd, tab[:size], marks[:size/64+1], nil, secs, top, c)
 	}
 	s.splits++
 	sub := &parts{s: s, shift: uint(64 - dupTagBits - 8*level)}
-	err := s.each(ctx, nil, secs, func(vals []uint64) {
+	err := s.each(ctx, &s.rd, nil, secs, func(vals []uint64) {
 		for _, v := range vals {
 			sub.put(v)
 		}
 	})
 	if err != nil {
-		return err
+		return s.fail(err)
 	}
 	if sub.spill(); s.err != nil {
 		return s.err
@@ -667,8 +762,9 @@ func (s *dupSet) resolvePart(ctx context.Context, secs []section, total, level i
 	return s.walk(ctx, sub, level, top, c)
 }
 
-// each hands the slots of mem and then of secs to fn, a piece at a time.
-func (s *dupSet) each(ctx context.Context, mem [][]uint64, secs []section, fn func([]uint64)) error {
+// each hands the slots of mem and then of secs to fn, a piece at a time,
+// reading the file with rd's buffers.
+func (s *dupSet) each(ctx context.Context, rd *dupIO, mem [][]uint64, secs []section, fn func([]uint64)) error {
 	for _, m := range mem {
 		fn(m)
 	}
@@ -678,15 +774,14 @@ func (s *dupSet) each(ctx context.Context, mem [][]uint64, secs []section, fn fu
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			k := min(n, len(s.rvals))
-			if _, err := s.f.ReadAt(s.rbuf[:8*k], off); err != nil {
-				s.err = &DupTempError{Dir: s.tempDir(), Written: s.end, Err: err}
-				return s.err
+			k := min(n, len(rd.vals))
+			if _, err := s.f.ReadAt(rd.buf[:8*k], off); err != nil {
+				return &DupTempError{Dir: s.tempDir(), Written: s.end, Err: err}
 			}
-			for i := range s.rvals[:k] {
-				s.rvals[i] = binary.LittleEndian.Uint64(s.rbuf[8*i:])
+			for i := range rd.vals[:k] {
+				rd.vals[i] = binary.LittleEndian.Uint64(rd.buf[8*i:])
 			}
-			fn(s.rvals[:k])
+			fn(rd.vals[:k])
 			off += 8 * int64(k)
 			n -= k
 		}
@@ -698,12 +793,12 @@ func (s *dupSet) each(ctx context.Context, mem [][]uint64, secs []section, fn fu
 // bits (0 = empty; the slot 0 is counted apart) at most half full, and
 // reports those met more than once to c. marks has a bit per entry of tab:
 // set when its slot was met twice.
-func (s *dupSet) tableCheck(ctx context.Context, tab, marks []uint64, mem [][]uint64, secs []section, top uint64, c *collector) error {
+func (s *dupSet) tableCheck(ctx context.Context, rd *dupIO, tab, marks []uint64, mem [][]uint64, secs []section, top uint64, c *collector) error {
 	clear(tab)
 	clear(marks)
 	mask := uint64(len(tab) - 1)
 	zeros := 0
-	return s.each(ctx, mem, secs, func(vals []uint64) {
+	return s.each(ctx, rd, mem, secs, func(vals []uint64) {
 		for _, v := range vals {
 			if v == 0 {
 				if zeros++; zeros == 2 {

@@ -192,6 +192,7 @@ func Scan(ctx context.Context, r *rdbfile.Reader, opts *Options) (*Result, error
 	}
 	if jobs > 1 && dups != nil {
 		dups.startFeed()
+		dups.two = true
 	}
 	var chk *rdbfile.Checker
 	if jobs > 2 && !o.Shallow {
