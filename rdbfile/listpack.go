@@ -500,6 +500,10 @@ func lpIntAt(b []byte, c byte) int64 {
 	}
 }
 
+// lpIntBytes is the size of the integer of encodings 0xF1 to 0xF4 (16,
+// 24, 32 and 64 bits).
+var lpIntBytes = [4]int{2, 3, 4, 8}
+
 // lpEntryAt decodes the element at b[p] of a listpack that lpCheck accepted
 // and returns it with the offset of the next element. It does no checks: use
 // it only on a validated blob.
@@ -526,7 +530,7 @@ func lpEntryAt(b []byte, p int) (packEntry, int) {
 		size = 5 + int(binary.LittleEndian.Uint32(b[p+1:]))
 		e.Str = b[p+5 : p+size]
 	default:
-		size = 1 + [...]int{2, 3, 4, 8}[c-0xF1]
+		size = 1 + lpIntBytes[c-0xF1]
 		e = packEntry{Int: lpIntAt(b[p:], c), IsInt: true}
 	}
 	return e, p + size + lpBacklenSize(uint64(size))

@@ -276,16 +276,29 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 	// next returns the next entry as an integer; ok is false at the end or
 	// for a string entry (which streamNode parses, or reports).
 	// The entries are valid (lpCheck), so the common shapes are decoded
-	// inline: 7-bit integers (flags, small deltas, counts) and 6-bit
-	// strings (most field names and values).
+	// inline: 7-bit, 13-bit and 16- to 64-bit integers (flags, ID deltas,
+	// counts, numeric values) and 6-bit strings (most field names and
+	// values), whose backlen is one byte.
 	next := func() (int64, bool) {
 		if i == n {
 			return 0, false
 		}
 		i++
-		if c := b[pos]; c < 0x80 {
+		switch c := b[pos]; {
+		case c < 0x80:
 			pos += 2
 			return int64(c), true
+		case c >= 0xC0 && c < 0xE0:
+			iv := int64(c&0x1F)<<8 | int64(b[pos+1])
+			if iv >= 1<<12 {
+				iv -= 1 << 13
+			}
+			pos += 3
+			return iv, true
+		case c >= 0xF1 && c <= 0xF4:
+			iv := lpIntAt(b[pos:], c)
+			pos += 2 + lpIntBytes[c-0xF1]
+			return iv, true
 		}
 		var e packEntry
 		e, pos = lpEntryAt(b, pos)
@@ -296,9 +309,16 @@ func streamNodeCheck(b []byte, master StreamID, last *StreamID, haveLast *bool) 
 			return false
 		}
 		for range k {
-			if c := b[pos]; c&0xC0 == 0x80 {
+			switch c := b[pos]; {
+			case c < 0x80:
+				pos += 2
+			case c < 0xC0:
 				pos += 2 + int(c&0x3F) // encoding byte, data, 1-byte backlen
-			} else {
+			case c < 0xE0:
+				pos += 3
+			case c >= 0xF1 && c <= 0xF4:
+				pos += 2 + lpIntBytes[c-0xF1]
+			default:
 				_, pos = lpEntryAt(b, pos)
 			}
 		}
