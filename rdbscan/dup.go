@@ -614,7 +614,7 @@ func (s *dupSet) fail(err error) error {
 // false, having done nothing, when a bucket is too big for half the pool
 // (walk then splits it).
 func (s *dupSet) walkTwo(ctx context.Context, p *parts, c *collector) (bool, error) {
-	half := len(s.pool) / 2
+	half, most := len(s.pool)/2, 0
 	var secs [256][]section
 	cursor := make([]int64, len(p.runs))
 	for i := range p.runs {
@@ -632,9 +632,10 @@ func (s *dupSet) walkTwo(ctx context.Context, p *parts, c *collector) (bool, err
 		if tableSize(total) > half {
 			return false, nil
 		}
+		most = max(most, tableSize(total))
 	}
 	run := func(rd *dupIO, tab []uint64, from, to int, col *collector) error {
-		marks := make([]uint64, len(tab)/64+1)
+		marks := make([]uint64, most/64+1)
 		for b := from; b < to; b++ {
 			total := 0
 			for _, sec := range secs[b] {
