@@ -163,8 +163,8 @@ type dupSet struct {
 	splits  int                                        // buckets split to a lower level
 	feed    *dupFeed                                   // set: keys are added on a goroutine (startFeed)
 	// two: the file is read back on two goroutines (walkTwo); Scan sets it
-	// from Options.Jobs
-	two bool
+	// from Options.Jobs. twoDone: walkTwo did (for tests).
+	two, twoDone bool
 }
 
 // dupIO is what one goroutine reads the file back with: bytes, and the
@@ -664,6 +664,7 @@ func (s *dupSet) walkTwo(ctx context.Context, p *parts, c *collector) (bool, err
 	if err == nil {
 		err = otherErr
 	}
+	s.twoDone = true
 	if err != nil {
 		return true, err
 	}

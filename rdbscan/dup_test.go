@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
@@ -388,5 +389,59 @@ func BenchmarkDupSetAdd(b *testing.B) {
 	}
 	if set.err != nil {
 		b.Fatal(set.err)
+	}
+}
+
+// TestDupReadBackTwo: the temporary file read back on two goroutines
+// (walkTwo, Jobs 2 and more) gives the candidates of the one-goroutine walk,
+// with their counts, in both halves of the buckets, also when the
+// collectors keep fewer candidates than there are.
+func TestDupReadBackTwo(t *testing.T) {
+	ctx := context.Background()
+	const keys, twice, thrice = 20_000, 3000, 40
+	seed := maphash.MakeSeed() // both sets hash alike
+	for _, keep := range []int{5000, 10} {
+		var got [2][]candidate
+		var totals [2]int64
+		for i, two := range []bool{false, true} {
+			set := newDupSet(&Options{TempDir: t.TempDir()})
+			set.setBudget(4096) // spilled; a bucket (about 100 slots) fits half the pool
+			set.seed, set.two = seed, two
+			for k := range keys {
+				key := []byte("key:" + strconv.Itoa(k))
+				set.add(k%3, key)
+				if k < twice {
+					set.add(k%3, key)
+				}
+				if k < thrice {
+					set.add(k%3, key)
+				}
+			}
+			if set.end == 0 {
+				t.Fatal("nothing spilled")
+			}
+			cands, total, err := set.candidates(ctx, keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if set.twoDone != two {
+				t.Fatalf("two %v: walkTwo ran %v", two, set.twoDone)
+			}
+			got[i], totals[i] = cands, total
+		}
+		if !reflect.DeepEqual(got[0], got[1]) || totals[0] != totals[1] || totals[0] != twice || len(got[0]) != min(keep, twice) {
+			t.Fatalf("keep %d: one goroutine %d of %d, two %d of %d", keep, len(got[0]), totals[0], len(got[1]), totals[1])
+		}
+		halves := [2]int{}
+		threes := 0
+		for _, c := range got[1] {
+			halves[c.h>>56/128]++
+			if c.n == 3 {
+				threes++
+			}
+		}
+		if keep > twice && (halves[0] == 0 || halves[1] == 0 || threes != thrice) {
+			t.Fatalf("candidates by half %v, %d with three copies", halves, threes)
+		}
 	}
 }
