@@ -66,7 +66,8 @@ type Options struct {
 	// reads and checks each value in turn (Reader.Next, Entry.Skip). From
 	// 2 on, the duplicate check (Duplicates) keeps the keys' hashes on a
 	// goroutine of its own, fed in batches (it hashes each key on the
-	// calling goroutine: 9 bytes a key in flight, 288 KiB in all). From 3
+	// calling goroutine: 9 bytes a key in flight, 288 KiB in all) and, at
+	// the end, reads its temporary file back on two goroutines. From 3
 	// on, unless Shallow, the values are also checked by Jobs-2 workers of
 	// an rdbfile.Checker while the calling goroutine reads the records;
 	// the Checker's budget (rdbfile.CheckMaxValues records, CheckMaxBytes
