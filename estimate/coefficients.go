@@ -39,12 +39,15 @@ type Coefficients struct {
 //
 //	RDB:  NsPerKey × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
+//	      + NsPerScannedElement[name] × ScanWork(name, stats)
 //
 // (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
 // value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
 // command). Strings (StringClass) cost per byte of payload, every other
 // class per element. A class or command not in the maps costs the Default
-// figure.
+// figure. NsPerScannedElement is the cost of a command that searches a
+// listpack (HSET, ZADD, SADD) per element it passes (ScanWork); a command
+// not in that map has none.
 type LoadCoefficients struct {
 	NsPerKey            float64            `json:"ns_per_key"`
 	NsPerPayloadByte    float64            `json:"ns_per_payload_byte"`
@@ -53,13 +56,16 @@ type LoadCoefficients struct {
 	NsPerCommand        map[string]float64 `json:"ns_per_command"`
 	NsPerCommandDefault float64            `json:"ns_per_command_default"`
 	NsPerArgByte        float64            `json:"ns_per_arg_byte"`
+	NsPerScannedElement map[string]float64 `json:"ns_per_scanned_element,omitempty"`
 }
 
 // MemoryCoefficients give used_memory (INFO memory) after loading, bytes:
 //
 //	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × string payload + Σ BytesPerElement[class] × elements
 //
-// and, for the commands of an AOF, BytesPerCommand[name] per command (an
+// and, for the commands of an AOF, BytesPerCommand[name] per command plus
+// BytesPerCommandKey[name] per distinct key the commands write
+// (CommandStats.Keys: a stream's nodes, a hash's listpack header) (an
 // upper bound: a command that overwrites a key adds nothing). RSS after a
 // load with jemalloc is RSSBaseBytes + RSSRatio × used_memory (the base is
 // the process's code, stacks and allocator metadata); RSSRatioLibc
@@ -72,6 +78,7 @@ type MemoryCoefficients struct {
 	BytesPerElementDefault float64            `json:"bytes_per_element_default"`
 	BytesPerCommand        map[string]float64 `json:"bytes_per_command"`
 	BytesPerCommandDefault float64            `json:"bytes_per_command_default"`
+	BytesPerCommandKey     map[string]float64 `json:"bytes_per_command_key,omitempty"`
 	RSSBaseBytes           float64            `json:"rss_base_bytes"`
 	RSSRatio               float64            `json:"rss_ratio"`
 	RSSRatioLibc           float64            `json:"rss_ratio_libc"`

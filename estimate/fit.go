@@ -52,6 +52,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		class                Class // "" when several
 		command              string
 		commands, argBytes   float64
+		cmdKeys, scan        float64 // distinct keys and ScanWork of command
 		rdb                  bool
 	}
 	var all []agg
@@ -75,6 +76,8 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				cmds[name] = true
 				a.commands += float64(st.Commands)
 				a.argBytes += float64(st.ArgBytes)
+				a.cmdKeys += float64(st.Keys)
+				a.scan += ScanWork(name, st)
 			}
 		}
 		if len(classes) == 1 {
@@ -121,15 +124,13 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	}
 	c.Memory.BaseBytes = str[0].s.EmptyMemory
 	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
-	// Samples of the same class or command are pooled: Σ cost / Σ count.
+	// Samples of the same class are pooled: Σ cost / Σ count. Samples of
+	// the same command are fitted per command and per key (memory) and per
+	// command and per scanned element (load) when they differ in keys per
+	// command, else pooled per command.
 	type pool struct{ ns, mem, n float64 }
-	byClass, byCmd := map[Class]*pool{}, map[string]*pool{}
-	get := func(m map[string]*pool, k string) *pool {
-		if m[k] == nil {
-			m[k] = &pool{}
-		}
-		return m[k]
-	}
+	type cmdPool struct{ n, keys, scan, ns, mem []float64 }
+	byClass, byCmd := map[Class]*pool{}, map[string]*cmdPool{}
 	for _, a := range all {
 		switch {
 		case a.class != "" && a.class != StringClass && a.elems > 0:
@@ -141,10 +142,13 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			p.mem += mem(a) - c.Memory.BytesPerKey*a.keys
 			p.n += a.elems
 		case a.command != "" && a.commands > 0:
-			p := get(byCmd, a.command)
-			p.ns += load(a) - c.Load.NsPerArgByte*a.argBytes
-			p.mem += mem(a)
-			p.n += a.commands
+			p := byCmd[a.command]
+			if p == nil {
+				p = &cmdPool{}
+				byCmd[a.command] = p
+			}
+			p.n, p.keys, p.scan = append(p.n, a.commands), append(p.keys, a.cmdKeys), append(p.scan, a.scan)
+			p.ns, p.mem = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes), append(p.mem, mem(a))
 		}
 	}
 	var nsElems, memElems, nsCmds, memCmds []float64
@@ -153,7 +157,21 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		nsElems, memElems = append(nsElems, c.Load.NsPerElement[cl]), append(memElems, c.Memory.BytesPerElement[cl])
 	}
 	for name, p := range byCmd {
-		c.Load.NsPerCommand[name], c.Memory.BytesPerCommand[name] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
+		var perKey, perScan float64
+		c.Load.NsPerCommand[name], perScan = perCommand(p.n, p.scan, p.ns)
+		c.Memory.BytesPerCommand[name], perKey = perCommand(p.n, p.keys, p.mem)
+		if perScan > 0 {
+			if c.Load.NsPerScannedElement == nil {
+				c.Load.NsPerScannedElement = map[string]float64{}
+			}
+			c.Load.NsPerScannedElement[name] = perScan
+		}
+		if perKey > 0 {
+			if c.Memory.BytesPerCommandKey == nil {
+				c.Memory.BytesPerCommandKey = map[string]float64{}
+			}
+			c.Memory.BytesPerCommandKey[name] = perKey
+		}
 		nsCmds, memCmds = append(nsCmds, c.Load.NsPerCommand[name]), append(memCmds, c.Memory.BytesPerCommand[name])
 	}
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
@@ -199,6 +217,29 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Fork.COWBaseBytes = median(cows)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
+}
+
+// perCommand fits y = a·n + b·v over the samples of one command (n its
+// commands, v its keys or its ScanWork), a, b >= 0, when the samples'
+// v per command differ by at least a factor of 1.5 (two densities tell the
+// per-key or per-scan cost from the per-command one); otherwise, or with
+// one sample, b = 0 and a = Σ y / Σ n, the pooled cost per command.
+func perCommand(n, v, y []float64) (a, b float64) {
+	var sn, sy float64
+	lo, hi := math.Inf(1), 0.0
+	for i := range n {
+		sn, sy = sn+n[i], sy+y[i]
+		if n[i] > 0 {
+			lo, hi = min(lo, v[i]/n[i]), max(hi, v[i]/n[i])
+		}
+	}
+	if sn <= 0 {
+		return 0, 0
+	}
+	if len(n) < 2 || lo <= 0 || hi < 1.5*lo {
+		return max(sy/sn, 0), 0
+	}
+	return plane(n, v, y)
 }
 
 // PageTableBytes returns the size of the last-level page tables that map

@@ -214,7 +214,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				per = c.Load.NsPerCommandDefault
 			}
-			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes)
+			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s)
 			partNs += ns
 			add(name, "aof", "commands", s.Commands, ns)
 			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
@@ -224,7 +224,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				mb = c.Memory.BytesPerCommandDefault
 			}
-			memBytes += mb * float64(s.Commands)
+			memBytes += mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
 			fromAOF = true
 			keys += s.Commands // an upper bound for the RDB a save would write
 			serialized += s.ArgBytes
@@ -320,6 +320,39 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rep.Loss = lossWindow(parts, o)
 	rep.Advice = advice(rep, parts, c)
 	return rep
+}
+
+// ListpackLimit returns the number of elements up to which a key that
+// command name writes stays a listpack, whose insert searches the
+// listpack (0: the command searches nothing: lists and streams append):
+// the defaults of hash-max-listpack-entries (512) for the hash commands,
+// zset-max-listpack-entries (128) for ZADD and set-max-listpack-entries
+// (128, Redis 7.2+) for SADD (Redis src/config.c; src/t_hash.c
+// hashTypeSet, src/t_zset.c zsetAdd, src/t_set.c setTypeAdd).
+func ListpackLimit(name string) int64 {
+	switch name {
+	case "HSET", "HMSET", "HSETNX", "HINCRBY", "HINCRBYFLOAT":
+		return 512
+	case "ZADD", "ZINCRBY":
+		return 128
+	case "SADD":
+		return 128
+	}
+	return 0
+}
+
+// ScanWork returns the elements the commands s of name pass while searching
+// their keys' listpacks: each of Keys keys grows to m = min(Elements/Keys,
+// ListpackLimit(name)) elements in the listpack, the i-th insert passing
+// the i before it, Keys × m² / 2 in all (keys of equal size assumed). It is
+// 0 without a key count or for a command that searches nothing.
+func ScanWork(name string, s *CommandStats) float64 {
+	lim := ListpackLimit(name)
+	if lim == 0 || s.Keys <= 0 || s.Elements <= 0 {
+		return 0
+	}
+	m := min(float64(s.Elements)/float64(s.Keys), float64(lim))
+	return float64(s.Keys) * m * m / 2
 }
 
 func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {

@@ -78,6 +78,13 @@ func TestCalibrateSmoke(t *testing.T) {
 		within("load.ns_per_command["+name+"]", c.Load.NsPerCommand[name], want)
 		within("memory.bytes_per_command["+name+"]", c.Memory.BytesPerCommand[name], def.Memory.BytesPerCommand[name])
 	}
+	// HSET and XADD, sampled at two densities, have a cost per key: a
+	// hash's listpack and dict entry, a stream's preallocated node.
+	for _, name := range []string{"HSET", "XADD"} {
+		if c.Memory.BytesPerCommandKey[name] <= 0 {
+			t.Errorf("memory.bytes_per_command_key[%s] = %g: no cost per key fitted", name, c.Memory.BytesPerCommandKey[name])
+		}
+	}
 	// Fork: the predicted time for 1 GiB of RSS (2 MiB of page tables).
 	fork := func(c *estimate.Coefficients) float64 { return c.Fork.BaseUsec + 2*c.Fork.UsecPerPageTableMiB }
 	within("fork µs at 1 GiB", fork(c), fork(def))

@@ -1,0 +1,124 @@
+package estimate_test
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/rdbkit/rdbkit/estimate"
+)
+
+// aofPart writes AOF shape sh and reads it back with the statistics pass.
+func aofPart(t *testing.T, sh estimate.Shape) *estimate.Part {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := sh.WriteAOF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p := &estimate.Part{Name: sh.Name, Role: estimate.RoleBase, Format: "resp"}
+	if err := estimate.ReadAOF(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCommandKeysAndElements: the statistics pass counts the distinct keys
+// and the elements of each command name.
+func TestCommandKeysAndElements(t *testing.T) {
+	for _, sh := range []estimate.Shape{
+		{Name: "h", N: 20000, Command: "HSET", Keys: 250},
+		{Name: "h", N: 20000, Command: "HSET"},
+		{Name: "x", N: 30000, Command: "XADD", Keys: 25},
+		{Name: "s", N: 50000, Command: "SET"},
+	} {
+		keys := sh.Keys
+		switch {
+		case sh.Command == "SET":
+			keys = sh.N
+		case keys == 0 && sh.Command == "HSET":
+			keys = 5000
+		}
+		st := aofPart(t, sh).Commands[sh.Command]
+		if st.Elements != int64(sh.N) || math.Abs(float64(st.Keys)/float64(keys)-1) > 0.03 { // under 4 standard errors
+			t.Errorf("%d %s into %d keys: counted %d keys, %d elements", sh.N, sh.Command, keys, st.Keys, st.Elements)
+		}
+	}
+	p := &estimate.Part{}
+	for _, c := range []string{"HMSET h a 1 b 2 c 3", "HSET h d 4", "ZADD z NX CH 1 a 2 b", "ZADD z 3 c", "RPUSH l a b c d",
+		"MSET k1 v k2 v k3 v", "SELECT 1", "XADD x * f v", "DEL k1"} {
+		var args [][]byte
+		for _, a := range strings.Fields(c) {
+			args = append(args, []byte(a))
+		}
+		p.AddCommand(args)
+	}
+	want := map[string][2]int64{"HMSET": {1, 3}, "HSET": {1, 1}, "ZADD": {1, 3}, "RPUSH": {1, 4}, "MSET": {3, 3},
+		"SELECT": {0, 0}, "XADD": {1, 1}, "DEL": {1, 1}}
+	for name, w := range want {
+		if st := p.Commands[name]; st == nil || st.Keys != w[0] || st.Elements != w[1] {
+			t.Errorf("%s: %+v, want %d keys, %d elements", name, st, w[0], w[1])
+		}
+	}
+}
+
+// TestFitDensity: AOF samples of one command at two densities (keys per
+// command) let Fit tell the cost per key (memory) and per listpack search
+// (load) from the cost per command, so that a third density, twice the
+// commands into the same keys as the bench's L sizes, is predicted within
+// 2 %. The server's figures are made up here by a per-key and per-search
+// law (a stream's preallocated node, a listpack hash's search); one
+// sample alone (the per-command figure of before) misses them by more than
+// 10 %.
+func TestFitDensity(t *testing.T) {
+	const empty = 1 << 20
+	truth := func(p *estimate.Part, cmd string) (loadS float64, mem int64) {
+		st := p.Commands[cmd]
+		ns := 1500*float64(st.Commands) + 4*estimate.ScanWork(cmd, st)
+		return ns / 1e9, empty + 4096*st.Keys + 12*st.Commands
+	}
+	strs := func(keys, size int64) estimate.Sample {
+		p := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: keys, Elements: keys, Payload: keys * size, Bytes: keys * size}}}
+		return estimate.Sample{Parts: []*estimate.Part{p}, LoadSeconds: float64(keys) * (1000 + 5*float64(size)) / 1e9,
+			UsedMemory: empty + keys*(70+size), EmptyMemory: empty}
+	}
+	sample := func(sh estimate.Shape) (estimate.Sample, *estimate.Part) {
+		p := aofPart(t, sh)
+		load, mem := truth(p, sh.Command)
+		return estimate.Sample{Name: sh.Name, Parts: []*estimate.Part{p}, LoadSeconds: load, UsedMemory: mem, EmptyMemory: empty}, p
+	}
+	for _, cmd := range []string{"XADD", "HSET"} {
+		dense, wide := 25, 500
+		if cmd == "HSET" {
+			dense, wide = 100, 2000
+		}
+		s1, _ := sample(estimate.Shape{Name: "a", N: 20000, Command: cmd, Keys: wide})
+		s2, _ := sample(estimate.Shape{Name: "b", N: 20000, Command: cmd, Keys: dense})
+		_, held := sample(estimate.Shape{Name: "c", N: 40000, Command: cmd, Keys: wide})
+		wantLoad, wantMem := truth(held, cmd)
+		base := []estimate.Sample{strs(10000, 16), strs(1000, 2048)}
+		for _, x := range []struct {
+			name    string
+			samples []estimate.Sample
+			within  bool
+		}{{"two densities", append(base, s1, s2), true}, {"one density", append(base, s1), false}} {
+			c, err := estimate.Fit(x.samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := estimate.Estimate([]*estimate.Part{held}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+			le := math.Abs(rep.Recovery.Seconds.Value/wantLoad - 1)
+			me := math.Abs(rep.Memory.UsedMemory.Value/float64(wantMem) - 1)
+			worst := me
+			if cmd == "HSET" {
+				worst = max(le, me)
+			}
+			if x.within && (le > 0.02 || me > 0.02) {
+				t.Errorf("%s, %s: held-out load error %.1f %%, memory error %.1f %%, want within 2 %%", cmd, x.name, 100*le, 100*me)
+			}
+			if !x.within && worst < 0.1 {
+				t.Errorf("%s, %s: held-out error %.1f %%: the density law is not what the test thinks", cmd, x.name, 100*worst)
+			}
+		}
+	}
+}
