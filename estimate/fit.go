@@ -80,16 +80,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				a.scan += ScanWork(name, st)
 			}
 		}
-		if len(classes) == 1 {
-			for cl := range classes {
-				a.class = cl
-			}
-		}
-		if len(cmds) == 1 && len(classes) == 0 {
-			for n := range cmds {
-				a.command = n
-			}
-		}
+		a.class, a.command = sampleCost(classes, cmds)
 		all = append(all, a)
 	}
 	// Strings: two samples, solve per-key and per-byte cost.
@@ -240,6 +231,44 @@ func perCommand(n, v, y []float64) (a, b float64) {
 		return max(sy/sn, 0), 0
 	}
 	return plane(n, v, y)
+}
+
+// sampleCost returns the one class or the one command (SELECT, MULTI and
+// EXEC aside) a sample holds, which Fit gives a figure from it; "" when it
+// holds several: a class only when the sample has no command, and the
+// reverse.
+func sampleCost(classes map[Class]bool, cmds map[string]bool) (Class, string) {
+	switch {
+	case len(classes) == 1 && len(cmds) == 0:
+		for cl := range classes {
+			return cl, ""
+		}
+	case len(cmds) == 1 && len(classes) == 0:
+		for n := range cmds {
+			return "", n
+		}
+	}
+	return "", ""
+}
+
+// FitsOn reports whether Fit takes a figure from sample s: a sample of one
+// class (the two string samples included) or of one command. Fit ignores
+// the others (a mix of classes, an RDB base with incr files), which only
+// a prediction can use.
+func FitsOn(s Sample) bool {
+	classes, cmds := map[Class]bool{}, map[string]bool{}
+	for _, p := range s.Parts {
+		for cl := range p.Classes {
+			classes[cl] = true
+		}
+		for name := range p.Commands {
+			if name != "SELECT" && name != "MULTI" && name != "EXEC" {
+				cmds[name] = true
+			}
+		}
+	}
+	cl, cmd := sampleCost(classes, cmds)
+	return cl != "" || cmd != ""
 }
 
 // PageTableBytes returns the size of the last-level page tables that map
