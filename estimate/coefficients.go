@@ -62,6 +62,7 @@ type LoadCoefficients struct {
 // MemoryCoefficients give used_memory (INFO memory) after loading, bytes:
 //
 //	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × string payload + Σ BytesPerElement[class] × elements
+//	          (a packed class: BytesPerPackedByte[class] × its payload instead of its elements)
 //
 // and, for the commands of an AOF, BytesPerCommand[name] per command plus
 // BytesPerCommandKey[name] per distinct key the commands write
@@ -79,9 +80,16 @@ type MemoryCoefficients struct {
 	BytesPerCommand        map[string]float64 `json:"bytes_per_command"`
 	BytesPerCommandDefault float64            `json:"bytes_per_command_default"`
 	BytesPerCommandKey     map[string]float64 `json:"bytes_per_command_key,omitempty"`
-	RSSBaseBytes           float64            `json:"rss_base_bytes"`
-	RSSRatio               float64            `json:"rss_ratio"`
-	RSSRatioLibc           float64            `json:"rss_ratio_libc"`
+	// BytesPerPackedByte gives a packed class (Class.Packed) its memory per
+	// byte of payload, in place of BytesPerElement: a listpack of small
+	// integers holds fewer bytes per element than one of long strings. A
+	// packed class not in the map costs the median of the map's figures;
+	// with an empty map (an older coefficients file) every class costs per
+	// element.
+	BytesPerPackedByte map[Class]float64 `json:"bytes_per_packed_byte,omitempty"`
+	RSSBaseBytes       float64           `json:"rss_base_bytes"`
+	RSSRatio           float64           `json:"rss_ratio"`
+	RSSRatioLibc       float64           `json:"rss_ratio_libc"`
 	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.
 	RSSRatioLibcMeasured bool `json:"rss_ratio_libc_measured"`
 }

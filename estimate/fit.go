@@ -119,7 +119,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	// the same command are fitted per command and per key (memory) and per
 	// command and per scanned element (load) when they differ in keys per
 	// command, else pooled per command.
-	type pool struct{ ns, mem, n float64 }
+	type pool struct{ ns, mem, n, payload float64 }
 	type cmdPool struct{ n, keys, scan, ns, mem []float64 }
 	byClass, byCmd := map[Class]*pool{}, map[string]*cmdPool{}
 	for _, a := range all {
@@ -132,6 +132,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			p.ns += load(a) - c.Load.NsPerKey*a.keys
 			p.mem += mem(a) - c.Memory.BytesPerKey*a.keys
 			p.n += a.elems
+			p.payload += a.payload
 		case a.command != "" && a.commands > 0:
 			p := byCmd[a.command]
 			if p == nil {
@@ -145,6 +146,12 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	var nsElems, memElems, nsCmds, memCmds []float64
 	for cl, p := range byClass {
 		c.Load.NsPerElement[cl], c.Memory.BytesPerElement[cl] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
+		if cl.Packed() && p.payload > 0 {
+			if c.Memory.BytesPerPackedByte == nil {
+				c.Memory.BytesPerPackedByte = map[Class]float64{}
+			}
+			c.Memory.BytesPerPackedByte[cl] = max(p.mem/p.payload, 0)
+		}
 		nsElems, memElems = append(nsElems, c.Load.NsPerElement[cl]), append(memElems, c.Memory.BytesPerElement[cl])
 	}
 	for name, p := range byCmd {
@@ -231,6 +238,16 @@ func perCommand(n, v, y []float64) (a, b float64) {
 		return max(sy/sn, 0), 0
 	}
 	return plane(n, v, y)
+}
+
+// bytesPerPackedByteDefault is the median of BytesPerPackedByte, the
+// figure of a packed class that was not measured.
+func (m *MemoryCoefficients) bytesPerPackedByteDefault() float64 {
+	var v []float64
+	for _, x := range m.BytesPerPackedByte {
+		v = append(v, x)
+	}
+	return median(v)
 }
 
 // sampleCost returns the one class or the one command (SELECT, MULTI and

@@ -204,7 +204,15 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if cl == StringClass {
 				m = 0
 			}
-			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + m*float64(s.Elements)
+			elemBytes := m * float64(s.Elements)
+			if cl.Packed() && len(c.Memory.BytesPerPackedByte) > 0 {
+				pb, ok := c.Memory.BytesPerPackedByte[cl]
+				if !ok {
+					pb = c.Memory.bytesPerPackedByteDefault()
+				}
+				elemBytes = pb * float64(s.Payload)
+			}
+			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + elemBytes
 			keys += s.Keys
 			serialized += s.Bytes
 		}

@@ -43,6 +43,20 @@ type Class string
 // the model counts per byte of payload rather than per element.
 const StringClass Class = "string/string"
 
+// Packed reports whether values of class c are held in memory as the blob
+// they are serialized as, so that their memory follows their payload bytes
+// rather than their element count: listpack, listpackex, ziplist, zipmap,
+// intset and quicklist (a list of listpack nodes) encodings (Redis
+// src/rdb.c rdbLoadObject copies these blobs whole).
+func (c Class) Packed() bool {
+	_, enc, _ := strings.Cut(string(c), "/")
+	switch enc {
+	case "listpack", "listpackex", "ziplist", "zipmap", "intset", "quicklist":
+		return true
+	}
+	return false
+}
+
 // ClassOf returns the class of an RDB key record.
 func ClassOf(kind rdbfile.Kind, enc rdbfile.Encoding) Class {
 	return Class(kind.String() + "/" + enc.String())
