@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,8 +62,9 @@ type Measurement struct {
 	// UsedMemory and RSS are INFO memory used_memory and used_memory_rss after the load, bytes.
 	UsedMemory int64 `json:"used_memory"`
 	RSS        int64 `json:"rss"`
-	// ForkUsec is the median latest_fork_usec of Forks BGSAVEs of the
-	// loaded data, COWBytes rdb_last_cow_size after the last.
+	// ForkUsec is the least latest_fork_usec of Forks BGSAVEs of the
+	// loaded data (a busy machine only adds to a fork's time), COWBytes
+	// rdb_last_cow_size after the last.
 	ForkUsec float64 `json:"fork_usec"`
 	COWBytes int64   `json:"cow_bytes"`
 	// SaveSeconds is the wall time of that BGSAVE's child writing the RDB
@@ -362,8 +363,8 @@ func measure(ctx context.Context, bin, dir string, args []string, reload, save b
 	if !save {
 		return m, nil
 	}
-	// Fork times of one process vary several-fold on a busy machine: the
-	// median of Forks BGSAVEs.
+	// Fork times of one process vary several-fold on a busy machine, and
+	// only upwards: the least of Forks BGSAVEs.
 	var forks []float64
 	for range Forks {
 		if _, err := p.Do(time.Until(deadline), "BGSAVE"); err != nil {
@@ -393,13 +394,12 @@ func measure(ctx context.Context, bin, dir string, args []string, reload, save b
 		}
 		forks = append(forks, num(st["latest_fork_usec"]))
 	}
-	sort.Float64s(forks)
-	m.ForkUsec = forks[len(forks)/2]
+	m.ForkUsec = slices.Min(forks)
 	m.SaveSeconds = bgsaveSeconds(p.Log())
 	return m, nil
 }
 
-// Forks is the number of BGSAVEs per sample whose median fork time a
+// Forks is the number of BGSAVEs per sample whose least fork time a
 // calibration keeps.
 const Forks = 3
 
