@@ -66,6 +66,7 @@ stop() {
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null; pid=; fi
 }
 trap 'stop; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cli() { "$rcli" -p "$port" "$@"; }
 # start DIR [args...]: starts the server in DIR, waits until it answers and has loaded.
@@ -84,17 +85,17 @@ start() {
 }
 info() { cli info "$1" | tr -d '\r' | awk -F: -v k="$2" '$1==k {print $2}'; }
 # forks [N]: N (FORKS) BGSAVEs of the loaded data, one latest_fork_usec per
-# line. The parent sets it as soon as fork() returns, before its reply; each
-# BGSAVE waits for the one before, and the last child is left to stop()
-# (SHUTDOWN kills it).
+# line. The parent sets it as soon as fork() returns, before its reply, so
+# the child, which would write the whole dataset, is killed (by its PID, a
+# child of the server's) and the next BGSAVE starts when the parent has
+# reaped it.
 forks() {
-  local i
-  for i in $(seq "${1:-$forks}"); do
-    if [ "$i" -gt 1 ]; then
-      for _ in $(seq 30000); do [ "$(info persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.02; done
-    fi
+  local c
+  for _ in $(seq "${1:-$forks}"); do
     cli bgsave >/dev/null
     info stats latest_fork_usec
+    for c in $(ps -o pid= --ppid "$pid"); do kill -9 "$c" 2>/dev/null || true; done
+    for _ in $(seq 3000); do [ "$(info persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.01; done
   done
 }
 now_ms() { date +%s%3N; }
@@ -226,7 +227,7 @@ timed_save() {
 }
 row() { # name size kind path save_ms
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" "$5" "$forkmed" >>"$tsv"
-  echo "$1 $2: load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us (least; median ${forkmed}us), save ${5}ms"
+  echo "[$(( $(date +%s) - t_start )) s] $1 $2: load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us (least; median ${forkmed}us), save ${5}ms"
 }
 
 # Sizes (SCALE=1) for 0.15-0.2 s of load CPU at S on an idle machine (from a
