@@ -52,7 +52,8 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		class                Class // "" when several
 		command              string
 		commands, argBytes   float64
-		cmdKeys, scan        float64 // distinct keys and ScanWork of command
+		cmdKeys, scan        float64      // distinct keys and ScanWork of command
+		stats                []namedStats // every part's, for StringCommandBytes
 		rdb                  bool
 	}
 	var all []agg
@@ -78,6 +79,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				a.argBytes += float64(st.ArgBytes)
 				a.cmdKeys += float64(st.Keys)
 				a.scan += ScanWork(name, st)
+				a.stats = append(a.stats, namedStats{name, st})
 			}
 		}
 		a.class, a.command = sampleCost(classes, cmds)
@@ -140,7 +142,9 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				byCmd[a.command] = p
 			}
 			p.n, p.keys, p.scan = append(p.n, a.commands), append(p.keys, a.cmdKeys), append(p.scan, a.scan)
-			p.ns, p.mem = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes), append(p.mem, mem(a))
+			// The string keys a SET leaves cost what the string model says;
+			// the command's own figures are what remains.
+			p.ns, p.mem = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes), append(p.mem, mem(a)-strBytes(a.stats, &c))
 		}
 	}
 	var nsElems, memElems, nsCmds, memCmds []float64
@@ -170,7 +174,12 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			}
 			c.Memory.BytesPerCommandKey[name] = perKey
 		}
-		nsCmds, memCmds = append(nsCmds, c.Load.NsPerCommand[name]), append(memCmds, c.Memory.BytesPerCommand[name])
+		nsCmds = append(nsCmds, c.Load.NsPerCommand[name])
+		if !stringCommand(name) {
+			// A string command's figure is what remains beyond the
+			// string model, no whole command's memory.
+			memCmds = append(memCmds, c.Memory.BytesPerCommand[name])
+		}
 	}
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
@@ -215,6 +224,20 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Fork.COWBaseBytes = median(cows)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
+}
+
+type namedStats struct {
+	name string
+	st   *CommandStats
+}
+
+// strBytes sums StringCommandBytes over the commands of one sample.
+func strBytes(stats []namedStats, c *Coefficients) float64 {
+	var v float64
+	for _, n := range stats {
+		v += StringCommandBytes(n.name, n.st, c)
+	}
+	return v
 }
 
 // perCommand fits y = a·n + b·v over the samples of one command (n its

@@ -232,7 +232,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				mb = c.Memory.BytesPerCommandDefault
 			}
-			memBytes += mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
+			memBytes += StringCommandBytes(name, s, c) + mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
 			fromAOF = true
 			keys += s.Commands // an upper bound for the RDB a save would write
 			serialized += s.ArgBytes
@@ -328,6 +328,42 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rep.Loss = lossWindow(parts, o)
 	rep.Advice = advice(rep, parts, c)
 	return rep
+}
+
+// StringCommandBytes returns the memory of the string keys the commands s
+// of name leave, by the string model of an RDB (Coefficients.Memory:
+// BytesPerKey per key and BytesPerPayloadByte per byte of key and value)
+// when name writes whole string values (SET, SETEX, PSETEX, SETNX, GETSET,
+// MSET, MSETNX), else 0: s.Keys keys (s.Commands when not counted) of the
+// mean argument bytes per element, the name aside. A key written twice
+// counts once, at the mean size. BytesPerCommand[name] is what the
+// commands cost beyond it (src/t_string.c setGenericCommand: a key, an
+// object, an sds value).
+func StringCommandBytes(name string, s *CommandStats, c *Coefficients) float64 {
+	if !stringCommand(name) {
+		return 0
+	}
+	keys, elems := s.Keys, s.Elements
+	if keys <= 0 {
+		keys = s.Commands
+	}
+	if elems <= 0 {
+		elems = s.Commands
+	}
+	if elems <= 0 {
+		return 0
+	}
+	perElem := float64(s.ArgBytes-s.Commands*int64(len(name))) / float64(elems)
+	return float64(keys) * (c.Memory.BytesPerKey + c.Memory.BytesPerPayloadByte*max(perElem, 0))
+}
+
+// stringCommand reports whether command name writes whole string values.
+func stringCommand(name string) bool {
+	switch name {
+	case "SET", "SETEX", "PSETEX", "SETNX", "GETSET", "MSET", "MSETNX":
+		return true
+	}
+	return false
 }
 
 // ListpackLimit returns the number of elements up to which a key that

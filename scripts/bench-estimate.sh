@@ -204,7 +204,7 @@ measure_aof() {
   best=; bestcpu=; mem=; rss=; fork=
   for _ in $(seq "${2:-$runs}"); do
     rm -rf "$d"; mkdir -p "$d"; start "$d" --appendonly yes --appendfsync no
-    rm -rf "$d/appendonlydir"; cp -r "$set" "$d/appendonlydir"
+    rm -rf "$d/appendonlydir"; cp -rL "$set" "$d/appendonlydir"
     local c0 t0 t1; c0=$(cpu)
     t0=$(now_ms); cli debug loadaof | grep -q OK || { echo "bench-estimate: DEBUG LOADAOF of $set failed; log:" >&2; tail -20 "$d/log" >&2; exit 1; }; t1=$(now_ms)
     keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
@@ -221,7 +221,7 @@ timed_save() {
   local d=$work/save t0 t1
   rm -rf "$d"; mkdir -p "$d"
   if [ "$1" = rdb ]; then start "$d"; ln -s "$2" "$d/dump.rdb"; cli debug reload nosave >/dev/null; rm -f "$d/dump.rdb"
-  else start "$d" --appendonly yes --appendfsync no; rm -rf "$d/appendonlydir"; cp -r "$2" "$d/appendonlydir"; cli debug loadaof >/dev/null; fi
+  else start "$d" --appendonly yes --appendfsync no; rm -rf "$d/appendonlydir"; cp -rL "$2" "$d/appendonlydir"; cli debug loadaof >/dev/null; fi
   t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
   echo $((t1 - t0))
 }
