@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // Coefficients are the figures of the cost model: what a key, an element,
@@ -37,9 +38,12 @@ type Coefficients struct {
 
 // LoadCoefficients give the CPU time of loading, in nanoseconds:
 //
-//	RDB:  NsPerKey × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
+//	RDB:  KeyNs(N) × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
-//	      + NsPerScannedElement[name] × ScanWork(name, stats)
+//	      + NsPerScannedElement[name] × ScanWork(name, stats) + (KeyNs(N) − NsPerKey) × keys
+//
+// N being the keys of the whole dataset (an RDB's keys, a command's distinct
+// keys).
 //
 // (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
 // value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
@@ -57,6 +61,22 @@ type LoadCoefficients struct {
 	NsPerCommandDefault float64            `json:"ns_per_command_default"`
 	NsPerArgByte        float64            `json:"ns_per_arg_byte"`
 	NsPerScannedElement map[string]float64 `json:"ns_per_scanned_element,omitempty"`
+	// NsPerKeyDoubling is what a key's load costs more per doubling of the
+	// dataset's keys beyond NsPerKeyAtKeys (more caches missed per dict
+	// insert and allocation): KeyNs. 0 (older files, or a fit without a
+	// second size of small strings): a flat NsPerKey.
+	NsPerKeyDoubling float64 `json:"ns_per_key_doubling,omitempty"`
+	NsPerKeyAtKeys   float64 `json:"ns_per_key_at_keys,omitempty"`
+}
+
+// KeyNs returns the load cost of one key, ns, in a dataset of keys keys:
+// NsPerKey, plus NsPerKeyDoubling per doubling of keys beyond
+// NsPerKeyAtKeys.
+func (l *LoadCoefficients) KeyNs(keys float64) float64 {
+	if l.NsPerKeyDoubling <= 0 || l.NsPerKeyAtKeys <= 0 || keys <= l.NsPerKeyAtKeys {
+		return l.NsPerKey
+	}
+	return l.NsPerKey + l.NsPerKeyDoubling*math.Log2(keys/l.NsPerKeyAtKeys)
 }
 
 // MemoryCoefficients give used_memory (INFO memory) after loading, bytes:

@@ -193,3 +193,41 @@ func TestStringCommandBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFitKeyGrowth: a key's load cost grows with the dataset's keys (7.0.15
+// on the reference VM: 0.91, 1.30 and 1.68 µs per 16-byte string at 0.4, 1.6
+// and 6.4 M keys). A second size of small strings lets Fit measure the growth
+// per doubling, so that 20 M keys are predicted within 2 % from samples of
+// at most 1.6 M; with a flat cost per key the prediction misses by more than
+// 30 %. The server's figures are made up by that law.
+func TestFitKeyGrowth(t *testing.T) {
+	const empty = 1 << 20
+	keyNs := func(n float64) float64 { return 900 + 190*max(0, math.Log2(n/400000)) }
+	strs := func(keys, size int64) estimate.Sample {
+		p := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: keys, Elements: keys, Payload: keys * size, Bytes: keys * size}}}
+		ns := float64(keys)*keyNs(float64(keys)) + 5*float64(keys*size)
+		return estimate.Sample{Parts: []*estimate.Part{p}, LoadSeconds: ns / 1e9, UsedMemory: empty + keys*(70+size), EmptyMemory: empty}
+	}
+	held := strs(20_000_000, 16)
+	for _, x := range []struct {
+		name    string
+		samples []estimate.Sample
+		within  bool
+	}{
+		{"with 1.6 M", []estimate.Sample{strs(400000, 16), strs(30000, 2048), strs(1600000, 16)}, true},
+		{"flat", []estimate.Sample{strs(400000, 16), strs(30000, 2048)}, false},
+	} {
+		c, err := estimate.Fit(x.samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := estimate.Estimate(held.Parts, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+		e := rep.Recovery.Seconds.Value/held.LoadSeconds - 1
+		if x.within && math.Abs(e) > 0.02 {
+			t.Errorf("%s: 20 M keys load error %+.1f %% (%+v)", x.name, 100*e, c.Load)
+		}
+		if !x.within && math.Abs(e) < 0.3 {
+			t.Errorf("%s: error only %+.1f %%: the test's law is not what it thinks", x.name, 100*e)
+		}
+	}
+}

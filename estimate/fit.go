@@ -85,17 +85,27 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		a.class, a.command = sampleCost(classes, cmds)
 		all = append(all, a)
 	}
-	// Strings: two samples, solve per-key and per-byte cost.
-	var str []agg
+	// Strings: the sample of the fewest small values and the one of the
+	// biggest values solve the per-key and per-byte cost; a sample of small
+	// values with at least twice the keys, the growth of the per-key cost
+	// per doubling of the keys.
+	var strs []agg
 	for _, a := range all {
-		if a.class == "string/string" && a.command == "" && len(str) < 2 {
-			str = append(str, a)
+		if a.class == StringClass && a.command == "" && a.keys > 0 {
+			strs = append(strs, a)
 		}
 	}
-	if len(str) < 2 {
+	if len(strs) < 2 {
 		return nil, ErrFit
 	}
-	sort.Slice(str, func(i, j int) bool { return str[i].payload/str[i].keys < str[j].payload/str[j].keys })
+	sort.Slice(strs, func(i, j int) bool { return strs[i].payload/strs[i].keys < strs[j].payload/strs[j].keys })
+	big, small := strs[len(strs)-1], strs[:len(strs)-1]
+	sort.Slice(small, func(i, j int) bool { return small[i].keys < small[j].keys })
+	str := []agg{small[0], big}
+	var many *agg
+	if m := small[len(small)-1]; m.keys >= 2*small[0].keys {
+		many = &m
+	}
 	load := func(a agg) float64 { return (a.s.LoadSeconds - a.s.StartSeconds) * 1e9 }
 	mem := func(a agg) float64 { return float64(a.s.UsedMemory - a.s.EmptyMemory) }
 	solve := func(y func(agg) float64) (perKey, perByte float64, ok bool) {
@@ -115,6 +125,14 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	if c.Memory.BytesPerKey, c.Memory.BytesPerPayloadByte, ok = solve(mem); !ok {
 		return nil, ErrFit
 	}
+	c.Load.NsPerKeyDoubling, c.Load.NsPerKeyAtKeys = 0, 0
+	if many != nil && big.keys < small[0].keys {
+		// The big-value sample has fewer keys than the base: its per-key
+		// cost is the base's (the growth counts only above it).
+		c.Load.NsPerKeyAtKeys = small[0].keys
+		extra := load(*many) - c.Load.NsPerPayloadByte*many.payload - c.Load.NsPerKey*many.keys
+		c.Load.NsPerKeyDoubling = max(extra/(many.keys*math.Log2(many.keys/small[0].keys)), 0)
+	}
 	c.Memory.BaseBytes = str[0].s.EmptyMemory
 	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
 	// Samples of the same class are pooled: Σ cost / Σ count. Samples of
@@ -131,7 +149,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				byClass[a.class] = &pool{}
 			}
 			p := byClass[a.class]
-			p.ns += load(a) - c.Load.NsPerKey*a.keys
+			p.ns += load(a) - c.Load.KeyNs(a.keys)*a.keys
 			p.mem += mem(a) - c.Memory.BytesPerKey*a.keys
 			p.n += a.elems
 			p.payload += a.payload
@@ -144,7 +162,8 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			p.n, p.keys, p.scan = append(p.n, a.commands), append(p.keys, a.cmdKeys), append(p.scan, a.scan)
 			// The string keys a SET leaves cost what the string model says;
 			// the command's own figures are what remains.
-			p.ns, p.mem = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes), append(p.mem, mem(a)-strBytes(a.stats, &c))
+			p.ns = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes-(c.Load.KeyNs(a.cmdKeys)-c.Load.NsPerKey)*a.cmdKeys)
+			p.mem = append(p.mem, mem(a)-strBytes(a.stats, &c))
 		}
 	}
 	var nsElems, memElems, nsCmds, memCmds []float64

@@ -180,6 +180,17 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	var totalNs, memBytes float64
 	var keys, serialized int64
 	fromAOF := false
+	// The dataset's keys: what a key's load cost grows with (KeyNs).
+	var dataset float64
+	for _, p := range parts {
+		for _, s := range p.Classes {
+			dataset += float64(s.Keys)
+		}
+		for _, s := range p.Commands {
+			dataset += float64(s.Keys)
+		}
+	}
+	keyNs := c.Load.KeyNs(dataset)
 	for _, p := range parts {
 		var partNs float64
 		for _, cl := range p.ClassNames() {
@@ -194,7 +205,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if cl == StringClass {
 				e, payload = 0, float64(s.Payload)
 			}
-			ns := c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
+			ns := keyNs*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
 			partNs += ns
 			add(string(cl), "rdb", "keys", s.Keys, ns)
 			m, ok := c.Memory.BytesPerElement[cl]
@@ -222,7 +233,8 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				per = c.Load.NsPerCommandDefault
 			}
-			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s)
+			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s) +
+				(keyNs-c.Load.NsPerKey)*float64(s.Keys)
 			partNs += ns
 			add(name, "aof", "commands", s.Commands, ns)
 			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {

@@ -115,6 +115,7 @@ gen() {
   case $shape in
   strings-small) cli debug populate "$n" key 16 >/dev/null ;;
   strings-large) cli debug populate "$n" key 2048 >/dev/null ;;
+  strings-many) cli debug populate "$n" key 16 >/dev/null ;;
   hash-listpack) cli eval "for i=1,tonumber(ARGV[1]) do local k='h:'..i for j=1,16 do redis.call('HSET',k,'field:'..j,'value:'..(i*j)) end end" 0 "$n" >/dev/null ;;
   hash-hashtable) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,600 do a[2*j-1]='field:'..j a[2*j]='value:'..(i*j) end redis.call('HSET','H:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
   hash-field-ttl) cli eval "local f={} for j=1,16 do f[j]='field:'..j end
@@ -234,7 +235,9 @@ row() { # name size kind path save_ms
 # SCALE=0.25 run on the reference machine, 2026-12-07), so that the noise of
 # a CPU-time reading (a few ms) stays under 5 %. aof-hset-wide keeps its hashes
 # listpacks at L (320 fields), 4 times the fields per hash of aof-hset.
-shapes=${SHAPES-"strings-small:400000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
+# strings-many (4 times strings-small's keys) gives the growth of a key's
+# load cost with the dataset's keys (estimate.Fit, KeyNs).
+shapes=${SHAPES-"strings-small:400000 strings-many:1600000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
 aofs=${AOFS-"aof-set:200000:SET aof-hset:200000:HSET aof-hset-wide:160000:HSET:1000 aof-xadd:130000:XADD aof-xadd-long:130000:XADD:50 aof-preamble:80000:MIX:24000:preamble aof-incr-only:200000:MIX:0:incr-only"}
 tsv=$out/measurements.tsv
 printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\n' >"$tsv"
