@@ -40,7 +40,7 @@ bench-compare: build
 bench-replay: build
 	scripts/bench-replay.sh
 
-# The estimate model against a real server: builds twelve RDB shapes and seven
+# The estimate model against a real server: builds thirteen RDB shapes and seven
 # AOF sets at two sizes, measures load (CPU and wall), used_memory, fork and SAVE,
 # fits the coefficients on the small sizes of the one-class shapes and predicts all,
 # with the bench-data files (scripts/bench-estimate.sh; SCALE, RUNS, FORKS,
