@@ -107,9 +107,14 @@ type MemoryCoefficients struct {
 	// with an empty map (an older coefficients file) every class costs per
 	// element.
 	BytesPerPackedByte map[Class]float64 `json:"bytes_per_packed_byte,omitempty"`
-	RSSBaseBytes       float64           `json:"rss_base_bytes"`
-	RSSRatio           float64           `json:"rss_ratio"`
-	RSSRatioLibc       float64           `json:"rss_ratio_libc"`
+	// StringCommands says BytesPerCommand of the string commands (SET,
+	// MSET, ...) is what they cost beyond the string model of their keys
+	// (StringCommandBytes), as Fit makes it; false (older files): it is
+	// their whole memory, and the string model is not added.
+	StringCommands bool    `json:"string_commands,omitempty"`
+	RSSBaseBytes   float64 `json:"rss_base_bytes"`
+	RSSRatio       float64 `json:"rss_ratio"`
+	RSSRatioLibc   float64 `json:"rss_ratio_libc"`
 	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.
 	RSSRatioLibcMeasured bool `json:"rss_ratio_libc_measured"`
 }

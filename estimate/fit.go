@@ -134,6 +134,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		c.Load.NsPerKeyDoubling = max(extra/(many.keys*math.Log2(many.keys/small[0].keys)), 0)
 	}
 	c.Memory.BaseBytes = str[0].s.EmptyMemory
+	c.Memory.StringCommands = true
 	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
 	// Samples of the same class are pooled: Σ cost / Σ count. Samples of
 	// the same command are fitted per command and per key (memory) and per

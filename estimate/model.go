@@ -346,13 +346,13 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 // of name leave, by the string model of an RDB (Coefficients.Memory:
 // BytesPerKey per key and BytesPerPayloadByte per byte of key and value)
 // when name writes whole string values (SET, SETEX, PSETEX, SETNX, GETSET,
-// MSET, MSETNX), else 0: s.Keys keys (s.Commands when not counted) of the
+// MSET, MSETNX) and c was fitted so (Memory.StringCommands), else 0: s.Keys keys (s.Commands when not counted) of the
 // mean argument bytes per element, the name aside. A key written twice
 // counts once, at the mean size. BytesPerCommand[name] is what the
 // commands cost beyond it (src/t_string.c setGenericCommand: a key, an
 // object, an sds value).
 func StringCommandBytes(name string, s *CommandStats, c *Coefficients) float64 {
-	if !stringCommand(name) {
+	if !stringCommand(name) || !c.Memory.StringCommands {
 		return 0
 	}
 	keys, elems := s.Keys, s.Elements
