@@ -40,10 +40,11 @@ bench-compare: build
 bench-replay: build
 	scripts/bench-replay.sh
 
-# The estimate model against the real redis-server: builds datasets of ten
-# shapes (and three AOF sets) at two sizes, measures load (CPU and wall), used_memory,
-# fork and SAVE, fits the coefficients on the small sizes and predicts all
-# (scripts/bench-estimate.sh; SCALE, RUNS, REDIS_SERVER tune it; docs/benchmarks.md).
+# The estimate model against a real server: builds thirteen RDB shapes and seven
+# AOF sets at two sizes, measures load (CPU and wall), used_memory, fork and SAVE,
+# fits the coefficients on the small sizes of the one-class shapes and predicts all,
+# with the bench-data files (scripts/bench-estimate.sh; SCALE, RUNS, FORKS,
+# REDIS_SERVER, BENCH_DATA tune it; docs/estimate.md, docs/benchmarks.md).
 bench-estimate:
 	scripts/bench-estimate.sh bench-data/estimate
 

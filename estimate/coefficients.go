@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // Coefficients are the figures of the cost model: what a key, an element,
@@ -37,14 +38,20 @@ type Coefficients struct {
 
 // LoadCoefficients give the CPU time of loading, in nanoseconds:
 //
-//	RDB:  NsPerKey × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
+//	RDB:  KeyNs(N) × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
+//	      + NsPerScannedElement[name] × ScanWork(name, stats) + (KeyNs(N) − NsPerKey) × keys
+//
+// N being the keys of the whole dataset (an RDB's keys, a command's distinct
+// keys).
 //
 // (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
 // value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
 // command). Strings (StringClass) cost per byte of payload, every other
 // class per element. A class or command not in the maps costs the Default
-// figure.
+// figure. NsPerScannedElement is the cost of a command that searches a
+// listpack (HSET, ZADD, SADD) per element it passes (ScanWork); a command
+// not in that map has none.
 type LoadCoefficients struct {
 	NsPerKey            float64            `json:"ns_per_key"`
 	NsPerPayloadByte    float64            `json:"ns_per_payload_byte"`
@@ -53,13 +60,33 @@ type LoadCoefficients struct {
 	NsPerCommand        map[string]float64 `json:"ns_per_command"`
 	NsPerCommandDefault float64            `json:"ns_per_command_default"`
 	NsPerArgByte        float64            `json:"ns_per_arg_byte"`
+	NsPerScannedElement map[string]float64 `json:"ns_per_scanned_element,omitempty"`
+	// NsPerKeyDoubling is what a key's load costs more per doubling of the
+	// dataset's keys beyond NsPerKeyAtKeys (more caches missed per dict
+	// insert and allocation): KeyNs. 0 (older files, or a fit without a
+	// second size of small strings): a flat NsPerKey.
+	NsPerKeyDoubling float64 `json:"ns_per_key_doubling,omitempty"`
+	NsPerKeyAtKeys   float64 `json:"ns_per_key_at_keys,omitempty"`
+}
+
+// KeyNs returns the load cost of one key, ns, in a dataset of keys keys:
+// NsPerKey, plus NsPerKeyDoubling per doubling of keys beyond
+// NsPerKeyAtKeys.
+func (l *LoadCoefficients) KeyNs(keys float64) float64 {
+	if l.NsPerKeyDoubling <= 0 || l.NsPerKeyAtKeys <= 0 || keys <= l.NsPerKeyAtKeys {
+		return l.NsPerKey
+	}
+	return l.NsPerKey + l.NsPerKeyDoubling*math.Log2(keys/l.NsPerKeyAtKeys)
 }
 
 // MemoryCoefficients give used_memory (INFO memory) after loading, bytes:
 //
 //	BaseBytes + BytesPerKey × keys + BytesPerPayloadByte × string payload + Σ BytesPerElement[class] × elements
+//	          (a packed class: BytesPerPackedByte[class] × its payload instead of its elements)
 //
-// and, for the commands of an AOF, BytesPerCommand[name] per command (an
+// and, for the commands of an AOF, BytesPerCommand[name] per command plus
+// BytesPerCommandKey[name] per distinct key the commands write
+// (CommandStats.Keys: a stream's nodes, a hash's listpack header) (an
 // upper bound: a command that overwrites a key adds nothing). RSS after a
 // load with jemalloc is RSSBaseBytes + RSSRatio × used_memory (the base is
 // the process's code, stacks and allocator metadata); RSSRatioLibc
@@ -72,9 +99,22 @@ type MemoryCoefficients struct {
 	BytesPerElementDefault float64            `json:"bytes_per_element_default"`
 	BytesPerCommand        map[string]float64 `json:"bytes_per_command"`
 	BytesPerCommandDefault float64            `json:"bytes_per_command_default"`
-	RSSBaseBytes           float64            `json:"rss_base_bytes"`
-	RSSRatio               float64            `json:"rss_ratio"`
-	RSSRatioLibc           float64            `json:"rss_ratio_libc"`
+	BytesPerCommandKey     map[string]float64 `json:"bytes_per_command_key,omitempty"`
+	// BytesPerPackedByte gives a packed class (Class.Packed) its memory per
+	// byte of payload, in place of BytesPerElement: a listpack of small
+	// integers holds fewer bytes per element than one of long strings. A
+	// packed class not in the map costs the median of the map's figures;
+	// with an empty map (an older coefficients file) every class costs per
+	// element.
+	BytesPerPackedByte map[Class]float64 `json:"bytes_per_packed_byte,omitempty"`
+	// StringCommands says BytesPerCommand of the string commands (SET,
+	// MSET, ...) is what they cost beyond the string model of their keys
+	// (StringCommandBytes), as Fit makes it; false (older files): it is
+	// their whole memory, and the string model is not added.
+	StringCommands bool    `json:"string_commands,omitempty"`
+	RSSBaseBytes   float64 `json:"rss_base_bytes"`
+	RSSRatio       float64 `json:"rss_ratio"`
+	RSSRatioLibc   float64 `json:"rss_ratio_libc"`
 	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.
 	RSSRatioLibcMeasured bool `json:"rss_ratio_libc_measured"`
 }

@@ -52,6 +52,8 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		class                Class // "" when several
 		command              string
 		commands, argBytes   float64
+		cmdKeys, scan        float64      // distinct keys and ScanWork of command
+		stats                []namedStats // every part's, for StringCommandBytes
 		rdb                  bool
 	}
 	var all []agg
@@ -75,31 +77,35 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				cmds[name] = true
 				a.commands += float64(st.Commands)
 				a.argBytes += float64(st.ArgBytes)
+				a.cmdKeys += float64(st.Keys)
+				a.scan += ScanWork(name, st)
+				a.stats = append(a.stats, namedStats{name, st})
 			}
 		}
-		if len(classes) == 1 {
-			for cl := range classes {
-				a.class = cl
-			}
-		}
-		if len(cmds) == 1 && len(classes) == 0 {
-			for n := range cmds {
-				a.command = n
-			}
-		}
+		a.class, a.command = sampleCost(classes, cmds)
 		all = append(all, a)
 	}
-	// Strings: two samples, solve per-key and per-byte cost.
-	var str []agg
+	// Strings: the sample of the fewest small values and the one of the
+	// biggest values solve the per-key and per-byte cost; a sample of small
+	// values with at least twice the keys, the growth of the per-key cost
+	// per doubling of the keys.
+	var strs []agg
 	for _, a := range all {
-		if a.class == "string/string" && a.command == "" && len(str) < 2 {
-			str = append(str, a)
+		if a.class == StringClass && a.command == "" && a.keys > 0 {
+			strs = append(strs, a)
 		}
 	}
-	if len(str) < 2 {
+	if len(strs) < 2 {
 		return nil, ErrFit
 	}
-	sort.Slice(str, func(i, j int) bool { return str[i].payload/str[i].keys < str[j].payload/str[j].keys })
+	sort.Slice(strs, func(i, j int) bool { return strs[i].payload/strs[i].keys < strs[j].payload/strs[j].keys })
+	big, small := strs[len(strs)-1], strs[:len(strs)-1]
+	sort.Slice(small, func(i, j int) bool { return small[i].keys < small[j].keys })
+	str := []agg{small[0], big}
+	var many *agg
+	if m := small[len(small)-1]; m.keys >= 2*small[0].keys {
+		many = &m
+	}
 	load := func(a agg) float64 { return (a.s.LoadSeconds - a.s.StartSeconds) * 1e9 }
 	mem := func(a agg) float64 { return float64(a.s.UsedMemory - a.s.EmptyMemory) }
 	solve := func(y func(agg) float64) (perKey, perByte float64, ok bool) {
@@ -119,17 +125,24 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	if c.Memory.BytesPerKey, c.Memory.BytesPerPayloadByte, ok = solve(mem); !ok {
 		return nil, ErrFit
 	}
-	c.Memory.BaseBytes = str[0].s.EmptyMemory
-	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
-	// Samples of the same class or command are pooled: Σ cost / Σ count.
-	type pool struct{ ns, mem, n float64 }
-	byClass, byCmd := map[Class]*pool{}, map[string]*pool{}
-	get := func(m map[string]*pool, k string) *pool {
-		if m[k] == nil {
-			m[k] = &pool{}
-		}
-		return m[k]
+	c.Load.NsPerKeyDoubling, c.Load.NsPerKeyAtKeys = 0, 0
+	if many != nil && big.keys < small[0].keys {
+		// The big-value sample has fewer keys than the base: its per-key
+		// cost is the base's (the growth counts only above it).
+		c.Load.NsPerKeyAtKeys = small[0].keys
+		extra := load(*many) - c.Load.NsPerPayloadByte*many.payload - c.Load.NsPerKey*many.keys
+		c.Load.NsPerKeyDoubling = max(extra/(many.keys*math.Log2(many.keys/small[0].keys)), 0)
 	}
+	c.Memory.BaseBytes = str[0].s.EmptyMemory
+	c.Memory.StringCommands = true
+	c.Load.NsPerArgByte = c.Load.NsPerPayloadByte
+	// Samples of the same class are pooled: Σ cost / Σ count. Samples of
+	// the same command are fitted per command and per key (memory) and per
+	// command and per scanned element (load) when they differ in keys per
+	// command, else pooled per command.
+	type pool struct{ ns, mem, n, payload float64 }
+	type cmdPool struct{ n, keys, scan, ns, mem []float64 }
+	byClass, byCmd := map[Class]*pool{}, map[string]*cmdPool{}
 	for _, a := range all {
 		switch {
 		case a.class != "" && a.class != StringClass && a.elems > 0:
@@ -137,24 +150,56 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				byClass[a.class] = &pool{}
 			}
 			p := byClass[a.class]
-			p.ns += load(a) - c.Load.NsPerKey*a.keys
+			p.ns += load(a) - c.Load.KeyNs(a.keys)*a.keys
 			p.mem += mem(a) - c.Memory.BytesPerKey*a.keys
 			p.n += a.elems
+			p.payload += a.payload
 		case a.command != "" && a.commands > 0:
-			p := get(byCmd, a.command)
-			p.ns += load(a) - c.Load.NsPerArgByte*a.argBytes
-			p.mem += mem(a)
-			p.n += a.commands
+			p := byCmd[a.command]
+			if p == nil {
+				p = &cmdPool{}
+				byCmd[a.command] = p
+			}
+			p.n, p.keys, p.scan = append(p.n, a.commands), append(p.keys, a.cmdKeys), append(p.scan, a.scan)
+			// The string keys a SET leaves cost what the string model says;
+			// the command's own figures are what remains.
+			p.ns = append(p.ns, load(a)-c.Load.NsPerArgByte*a.argBytes-(c.Load.KeyNs(a.cmdKeys)-c.Load.NsPerKey)*a.cmdKeys)
+			p.mem = append(p.mem, mem(a)-strBytes(a.stats, &c))
 		}
 	}
 	var nsElems, memElems, nsCmds, memCmds []float64
 	for cl, p := range byClass {
 		c.Load.NsPerElement[cl], c.Memory.BytesPerElement[cl] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
+		if cl.Packed() && p.payload > 0 {
+			if c.Memory.BytesPerPackedByte == nil {
+				c.Memory.BytesPerPackedByte = map[Class]float64{}
+			}
+			c.Memory.BytesPerPackedByte[cl] = max(p.mem/p.payload, 0)
+		}
 		nsElems, memElems = append(nsElems, c.Load.NsPerElement[cl]), append(memElems, c.Memory.BytesPerElement[cl])
 	}
 	for name, p := range byCmd {
-		c.Load.NsPerCommand[name], c.Memory.BytesPerCommand[name] = max(p.ns/p.n, 0), max(p.mem/p.n, 0)
-		nsCmds, memCmds = append(nsCmds, c.Load.NsPerCommand[name]), append(memCmds, c.Memory.BytesPerCommand[name])
+		var perKey, perScan float64
+		c.Load.NsPerCommand[name], perScan = perCommand(p.n, p.scan, p.ns)
+		c.Memory.BytesPerCommand[name], perKey = perCommand(p.n, p.keys, p.mem)
+		if perScan > 0 {
+			if c.Load.NsPerScannedElement == nil {
+				c.Load.NsPerScannedElement = map[string]float64{}
+			}
+			c.Load.NsPerScannedElement[name] = perScan
+		}
+		if perKey > 0 {
+			if c.Memory.BytesPerCommandKey == nil {
+				c.Memory.BytesPerCommandKey = map[string]float64{}
+			}
+			c.Memory.BytesPerCommandKey[name] = perKey
+		}
+		nsCmds = append(nsCmds, c.Load.NsPerCommand[name])
+		if !stringCommand(name) {
+			// A string command's figure is what remains beyond the
+			// string model, no whole command's memory.
+			memCmds = append(memCmds, c.Memory.BytesPerCommand[name])
+		}
 	}
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
@@ -199,6 +244,91 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Fork.COWBaseBytes = median(cows)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
+}
+
+type namedStats struct {
+	name string
+	st   *CommandStats
+}
+
+// strBytes sums StringCommandBytes over the commands of one sample.
+func strBytes(stats []namedStats, c *Coefficients) float64 {
+	var v float64
+	for _, n := range stats {
+		v += StringCommandBytes(n.name, n.st, c)
+	}
+	return v
+}
+
+// perCommand fits y = a·n + b·v over the samples of one command (n its
+// commands, v its keys or its ScanWork), a, b >= 0, when the samples'
+// v per command differ by at least a factor of 1.5 (two densities tell the
+// per-key or per-scan cost from the per-command one); otherwise, or with
+// one sample, b = 0 and a = Σ y / Σ n, the pooled cost per command.
+func perCommand(n, v, y []float64) (a, b float64) {
+	var sn, sy float64
+	lo, hi := math.Inf(1), 0.0
+	for i := range n {
+		sn, sy = sn+n[i], sy+y[i]
+		if n[i] > 0 {
+			lo, hi = min(lo, v[i]/n[i]), max(hi, v[i]/n[i])
+		}
+	}
+	if sn <= 0 {
+		return 0, 0
+	}
+	if len(n) < 2 || lo <= 0 || hi < 1.5*lo {
+		return max(sy/sn, 0), 0
+	}
+	return plane(n, v, y)
+}
+
+// bytesPerPackedByteDefault is the median of BytesPerPackedByte, the
+// figure of a packed class that was not measured.
+func (m *MemoryCoefficients) bytesPerPackedByteDefault() float64 {
+	var v []float64
+	for _, x := range m.BytesPerPackedByte {
+		v = append(v, x)
+	}
+	return median(v)
+}
+
+// sampleCost returns the one class or the one command (SELECT, MULTI and
+// EXEC aside) a sample holds, which Fit gives a figure from it; "" when it
+// holds several: a class only when the sample has no command, and the
+// reverse.
+func sampleCost(classes map[Class]bool, cmds map[string]bool) (Class, string) {
+	switch {
+	case len(classes) == 1 && len(cmds) == 0:
+		for cl := range classes {
+			return cl, ""
+		}
+	case len(cmds) == 1 && len(classes) == 0:
+		for n := range cmds {
+			return "", n
+		}
+	}
+	return "", ""
+}
+
+// FitsOn reports whether Fit takes a figure from sample s: a sample of one
+// class (the two string samples included) or of one command. Fit ignores
+// the others (a mix of classes, an RDB base with incr files), which only
+// a prediction can use.
+func FitsOn(s Sample) bool {
+	classes, cmds := map[Class]bool{}, map[string]bool{}
+	for _, p := range s.Parts {
+		for cl := range p.Classes {
+			classes[cl] = true
+		}
+		for name := range p.Commands {
+			if name != "SELECT" && name != "MULTI" && name != "EXEC" {
+				cmds[name] = true
+			}
+		}
+	}
+	cl, cmd := sampleCost(classes, cmds)
+	return cl != "" || cmd != ""
 }
 
 // PageTableBytes returns the size of the last-level page tables that map

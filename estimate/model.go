@@ -180,6 +180,17 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	var totalNs, memBytes float64
 	var keys, serialized int64
 	fromAOF := false
+	// The dataset's keys: what a key's load cost grows with (KeyNs).
+	var dataset float64
+	for _, p := range parts {
+		for _, s := range p.Classes {
+			dataset += float64(s.Keys)
+		}
+		for _, s := range p.Commands {
+			dataset += float64(s.Keys)
+		}
+	}
+	keyNs := c.Load.KeyNs(dataset)
 	for _, p := range parts {
 		var partNs float64
 		for _, cl := range p.ClassNames() {
@@ -194,7 +205,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if cl == StringClass {
 				e, payload = 0, float64(s.Payload)
 			}
-			ns := c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
+			ns := keyNs*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
 			partNs += ns
 			add(string(cl), "rdb", "keys", s.Keys, ns)
 			m, ok := c.Memory.BytesPerElement[cl]
@@ -204,7 +215,15 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if cl == StringClass {
 				m = 0
 			}
-			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + m*float64(s.Elements)
+			elemBytes := m * float64(s.Elements)
+			if cl.Packed() && len(c.Memory.BytesPerPackedByte) > 0 {
+				pb, ok := c.Memory.BytesPerPackedByte[cl]
+				if !ok {
+					pb = c.Memory.bytesPerPackedByteDefault()
+				}
+				elemBytes = pb * float64(s.Payload)
+			}
+			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + elemBytes
 			keys += s.Keys
 			serialized += s.Bytes
 		}
@@ -214,7 +233,8 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				per = c.Load.NsPerCommandDefault
 			}
-			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes)
+			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s) +
+				(keyNs-c.Load.NsPerKey)*float64(s.Keys)
 			partNs += ns
 			add(name, "aof", "commands", s.Commands, ns)
 			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
@@ -224,7 +244,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if !ok {
 				mb = c.Memory.BytesPerCommandDefault
 			}
-			memBytes += mb * float64(s.Commands)
+			memBytes += StringCommandBytes(name, s, c) + mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
 			fromAOF = true
 			keys += s.Commands // an upper bound for the RDB a save would write
 			serialized += s.ArgBytes
@@ -320,6 +340,75 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rep.Loss = lossWindow(parts, o)
 	rep.Advice = advice(rep, parts, c)
 	return rep
+}
+
+// StringCommandBytes returns the memory of the string keys the commands s
+// of name leave, by the string model of an RDB (Coefficients.Memory:
+// BytesPerKey per key and BytesPerPayloadByte per byte of key and value)
+// when name writes whole string values (SET, SETEX, PSETEX, SETNX, GETSET,
+// MSET, MSETNX) and c was fitted so (Memory.StringCommands), else 0: s.Keys keys (s.Commands when not counted) of the
+// mean argument bytes per element, the name aside. A key written twice
+// counts once, at the mean size. BytesPerCommand[name] is what the
+// commands cost beyond it (src/t_string.c setGenericCommand: a key, an
+// object, an sds value).
+func StringCommandBytes(name string, s *CommandStats, c *Coefficients) float64 {
+	if !stringCommand(name) || !c.Memory.StringCommands {
+		return 0
+	}
+	keys, elems := s.Keys, s.Elements
+	if keys <= 0 {
+		keys = s.Commands
+	}
+	if elems <= 0 {
+		elems = s.Commands
+	}
+	if elems <= 0 {
+		return 0
+	}
+	perElem := float64(s.ArgBytes-s.Commands*int64(len(name))) / float64(elems)
+	return float64(keys) * (c.Memory.BytesPerKey + c.Memory.BytesPerPayloadByte*max(perElem, 0))
+}
+
+// stringCommand reports whether command name writes whole string values.
+func stringCommand(name string) bool {
+	switch name {
+	case "SET", "SETEX", "PSETEX", "SETNX", "GETSET", "MSET", "MSETNX":
+		return true
+	}
+	return false
+}
+
+// ListpackLimit returns the number of elements up to which a key that
+// command name writes stays a listpack, whose insert searches the
+// listpack (0: the command searches nothing: lists and streams append):
+// the defaults of hash-max-listpack-entries (512) for the hash commands,
+// zset-max-listpack-entries (128) for ZADD and set-max-listpack-entries
+// (128, Redis 7.2+) for SADD (Redis src/config.c; src/t_hash.c
+// hashTypeSet, src/t_zset.c zsetAdd, src/t_set.c setTypeAdd).
+func ListpackLimit(name string) int64 {
+	switch name {
+	case "HSET", "HMSET", "HSETNX", "HINCRBY", "HINCRBYFLOAT":
+		return 512
+	case "ZADD", "ZINCRBY":
+		return 128
+	case "SADD":
+		return 128
+	}
+	return 0
+}
+
+// ScanWork returns the elements the commands s of name pass while searching
+// their keys' listpacks: each of Keys keys grows to m = min(Elements/Keys,
+// ListpackLimit(name)) elements in the listpack, the i-th insert passing
+// the i before it, Keys × m² / 2 in all (keys of equal size assumed). It is
+// 0 without a key count or for a command that searches nothing.
+func ScanWork(name string, s *CommandStats) float64 {
+	lim := ListpackLimit(name)
+	if lim == 0 || s.Keys <= 0 || s.Elements <= 0 {
+		return 0
+	}
+	m := min(float64(s.Elements)/float64(s.Keys), float64(lim))
+	return float64(s.Keys) * m * m / 2
 }
 
 func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {

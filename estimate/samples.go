@@ -19,6 +19,10 @@ type Shape struct {
 	Name    string // "strings-small", "hash-listpack", "aof-set", ...
 	N       int    // keys (RDB) or commands (AOF)
 	Command string // the AOF command ("SET", "HSET", "XADD"); "" for an RDB shape
+	// Keys is the number of keys an AOF shape's commands write in turn (0:
+	// the default, 5000 hashes for HSET, 500 streams for XADD; SET writes
+	// N keys). It does not grow with N: a bigger sample has bigger keys.
+	Keys int
 }
 
 // AOF reports whether the shape is an AOF (Command set).
@@ -31,6 +35,9 @@ func (s Shape) AOF() bool { return s.Command != "" }
 // to start; few enough for a calibration within a minute on a machine
 // whose two cores are shared by a load average of 30. Two string shapes (16-byte and 2 KiB values) fix the per-key and
 // per-byte figures, which Fit needs; every other shape one class or command.
+// HSET and XADD come at two densities (4 and 80 fields per hash, 40 and
+// 800 entries per stream at scale 1), from which Fit tells their cost per
+// key and per listpack search from their cost per command.
 func CalibrationShapes(scale float64) []Shape {
 	n := func(k int) int { return max(1, int(float64(k)*scale)) }
 	return []Shape{
@@ -47,6 +54,8 @@ func CalibrationShapes(scale float64) []Shape {
 		{Name: "aof-set", N: n(20000), Command: "SET"},
 		{Name: "aof-hset", N: n(20000), Command: "HSET"},
 		{Name: "aof-xadd", N: n(20000), Command: "XADD"},
+		{Name: "aof-hset-wide", N: n(20000), Command: "HSET", Keys: 250},
+		{Name: "aof-xadd-long", N: n(20000), Command: "XADD", Keys: 25},
 	}
 }
 
@@ -172,22 +181,26 @@ func sampleStream(i int) *rdbfile.Stream {
 // WriteAOF writes the commands of the AOF shape s in RESP (the base file
 // of a RESP-base AOF set, as scripts/bench-estimate.sh feeds them through
 // redis-cli --pipe): SET of distinct keys; HSET of one field into 5000
-// hashes in turn; XADD of two fields into 500 streams in turn, with
-// explicit increasing IDs. It returns an error for an RDB shape.
+// hashes (Keys) in turn; XADD of two fields into 500 streams (Keys) in
+// turn, with explicit increasing IDs. It returns an error for an RDB shape.
 func (s Shape) WriteAOF(out io.Writer) error {
 	bw := bufio.NewWriterSize(out, 256<<10)
 	var buf []byte
+	hashes, streams := 5000, 500
+	if s.Keys > 0 {
+		hashes, streams = s.Keys, s.Keys
+	}
 	for i := 1; i <= s.N; i++ {
 		buf = buf[:0]
 		switch s.Command {
 		case "SET":
 			buf = aoffile.AppendCommand(buf, []byte("SET"), cat("key:", i), append(cat("value:", i), "-0123456789"...))
 		case "HSET":
-			buf = aoffile.AppendCommand(buf, []byte("HSET"), cat("hash:", i%5000), cat("field:", i), cat("value:", i))
+			buf = aoffile.AppendCommand(buf, []byte("HSET"), cat("hash:", i%hashes), cat("field:", i), cat("value:", i))
 		case "XADD":
 			id := append(strconv.AppendInt(nil, sampleTime, 10), '-')
 			id = strconv.AppendInt(id, int64(i), 10)
-			buf = aoffile.AppendCommand(buf, []byte("XADD"), cat("stream:", i%500), id, []byte("sensor"), itoa(i%97), []byte("reading"), itoa(i))
+			buf = aoffile.AppendCommand(buf, []byte("XADD"), cat("stream:", i%streams), id, []byte("sensor"), itoa(i%97), []byte("reading"), itoa(i))
 		default:
 			return fmt.Errorf("estimate: %q is no AOF calibration shape", s.Name)
 		}

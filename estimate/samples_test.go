@@ -20,7 +20,7 @@ func TestCalibrationShapes(t *testing.T) {
 		"hash-listpack": "hash/listpack", "hash-hashtable": "hash/hashtable",
 		"list-quicklist": "list/quicklist", "set-intset": "set/intset", "set-hashtable": "set/hashtable",
 		"zset-listpack": "zset/listpack", "zset-skiplist": "zset/skiplist", "stream-groups": "stream/stream",
-		"aof-set": "SET", "aof-hset": "HSET", "aof-xadd": "XADD",
+		"aof-set": "SET", "aof-hset": "HSET", "aof-xadd": "XADD", "aof-hset-wide": "HSET", "aof-xadd-long": "XADD",
 	}
 	for _, name := range []string{"redis-7.0", "redis-7.4", "valkey-8.0"} {
 		rel, err := release.Parse(name)

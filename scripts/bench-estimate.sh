@@ -1,163 +1,317 @@
 #!/usr/bin/env bash
-# Measures what the estimate model predicts, with the real redis-server
-# (make bench-estimate). For each dataset shape, at two sizes (S, and L = 2 × S):
+# Measures what the estimate model predicts, with a real server (make
+# bench-estimate). For each dataset shape, at two sizes (S, and L = 2 × S):
 #   - builds the data in a fresh server (DEBUG POPULATE, EVAL loops, or RESP
 #     commands through redis-cli --pipe for the AOF sets), saves it;
-#   - loads the file RUNS times, each in a fresh server, and keeps the
-#     cheapest load: the CPU time the server spent loading (INFO cpu
-#     used_cpu_user + used_cpu_sys), which on a busy machine is a steadier
-#     measure of the load's cost than the wall time, and that wall time;
-#     INFO used_memory and used_memory_rss after load, and latest_fork_usec
-#     after a BGSAVE of the loaded data. An RDB file is loaded by DEBUG
-#     RELOAD NOSAVE into a server started empty (CPU and wall time of that
-#     call alone, without the server's start); an AOF set at startup (CPU
-#     time until loaded minus the median CPU time of an empty server's start,
-#     and the log's "DB loaded from append only file: N seconds");
+#   - loads the files RUNS times, each into a fresh server started empty, by
+#     DEBUG RELOAD NOSAVE (an RDB file) or DEBUG LOADAOF (an AOF set, its
+#     directory put in place of the empty server's): the server's CPU time
+#     for that call alone (INFO cpu used_cpu_user + used_cpu_sys; on a busy
+#     machine a steadier measure of the load's cost than the wall time) and
+#     its wall time, keeping the cheapest; INFO used_memory and
+#     used_memory_rss after the load; latest_fork_usec of FORKS BGSAVEs of
+#     the loaded data per run (the least of all RUNS × FORKS is kept, as for
+#     the load: a busy machine only adds to it; their median is shown beside);
 #   - times a foreground SAVE of the loaded data (the RDB write).
-# Then scripts/benchestimate fits the model's coefficients on the S sizes
-# and predicts the L sizes (and the S sizes) from the files alone.
-# Usage: scripts/bench-estimate.sh [outdir]   (SCALE=2 doubles every size; RUNS=3;
-#   REDIS_SERVER=/path/to/redis-server; MEASURE_ONLY=1 skips the report;
-#   SHAPES="name:keys ..." and AOFS="name:commands:CMD ..." choose the datasets;
-#   REUSE=dir takes the datasets of an earlier run's outdir instead of building
-#   them again, where it has them; SAVE=0 skips the timed SAVE)
+# Then scripts/benchestimate fits the model's coefficients on the S sizes of
+# the one-class and one-command shapes and predicts every dataset from its
+# files alone: the L sizes, the shapes it did not fit on (a mix, an
+# RDB-preamble AOF set, an incr-only log), and the bench files of make
+# bench-data (BENCH_DATA) when they are there.
+#
+# Usage: scripts/bench-estimate.sh [outdir]
+#   SCALE=1      multiplies every size (fractions allowed: SCALE=0.05 is a smoke run)
+#   RUNS=3       loads per dataset; FORKS=3 BGSAVEs per load
+#   REDIS_SERVER=/path/to/redis-server (default: redis-server on PATH); the
+#                redis-cli (or valkey-cli) next to it is used, else REDIS_CLI, else
+#                redis-cli on PATH
+#   BENCH_DATA=dir  where make bench-data wrote small-strings.rdb, mixed.rdb,
+#                shaped.rdb and aof/appendonlydir (default: bench-data; empty: skip);
+#                BENCH_RUNS=1 loads of each
+#   SHAPES="name:keys ..." and AOFS="name:commands:CMD[:keys[:layout]] ..." choose
+#                the datasets; REUSE=dir takes an earlier run's datasets; SAVE=0
+#                skips the timed SAVE; MEASURE_ONLY=1 skips the report
 set -euo pipefail
 out=${1:-bench-data/estimate}
 scale=${SCALE:-1}
 runs=${RUNS:-3}
+forks=${FORKS:-3}
 server=${REDIS_SERVER:-redis-server}
 command -v "$server" >/dev/null || { echo "bench-estimate: $server not installed (apt-get install redis-server redis-tools)" >&2; exit 1; }
+server=$(command -v "$server")
+bindir=$(dirname "$server")
+if [ -n "${REDIS_CLI:-}" ]; then rcli=$REDIS_CLI
+elif [ -x "$bindir/redis-cli" ]; then rcli=$bindir/redis-cli
+elif [ -x "$bindir/valkey-cli" ]; then rcli=$bindir/valkey-cli
+else rcli=redis-cli; fi
+command -v "$rcli" >/dev/null || { echo "bench-estimate: $rcli not found (set REDIS_CLI)" >&2; exit 1; }
+build=$("$server" --version)
+flavor=$(echo "$build" | awk '{print tolower($1)}')
+version=$(echo "$build" | sed -n 's/.* v=\([0-9][0-9.]*\).*/\1/p')
+release=$flavor-$(echo "$version" | cut -d. -f1,2)
+# ver_ge A.B: the server's version is A.B or later.
+ver_ge() { awk -v v="$version" -v w="$1" 'BEGIN{split(v,a,".");split(w,b,".");exit !(a[1]>b[1]||(a[1]==b[1]&&a[2]>=b[2]))}'; }
+ver_ge 7.0 || { echo "bench-estimate: $build: needs Redis or Valkey 7.0+ (multi-part AOF, DEBUG LOADAOF)" >&2; exit 1; }
+echo "server: $build ($server, $rcli), release $release"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
+bench=${BENCH_DATA-$here/bench-data}
 work=$(mktemp -d)
 port=
 pid=
 stop() {
-  if [ -n "$pid" ]; then redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; pid=; fi
+  if [ -n "$pid" ]; then "$rcli" -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null; pid=; fi
 }
 trap 'stop; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cli() { redis-cli -p "$port" "$@"; }
+cli() { "$rcli" -p "$port" "$@"; }
 # start DIR [args...]: starts the server in DIR, waits until it answers and has loaded.
 start() {
   local dir=$1; shift
   port=$(freeport)
   : >"$dir/log"
   "$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
-    --enable-debug-command yes --logfile "$dir/log" --protected-mode yes "$@" &
+    --enable-debug-command yes --logfile "$dir/log" --protected-mode yes --auto-aof-rewrite-percentage 0 "$@" &
   pid=$!
-  for _ in $(seq 600); do
+  for _ in $(seq 1200); do
     if cli ping 2>/dev/null | grep -q PONG && cli info persistence | grep -q '^loading:0'; then return 0; fi
-    sleep 0.1
+    sleep 0.05
   done
   echo "bench-estimate: server did not start; log:" >&2; cat "$dir/log" >&2; exit 1
 }
 info() { cli info "$1" | tr -d '\r' | awk -F: -v k="$2" '$1==k {print $2}'; }
-bgsave_fork() {
-  cli bgsave >/dev/null
-  for _ in $(seq 600); do [ "$(info persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.1; done
-  info stats latest_fork_usec
+# forks [N]: N (FORKS) BGSAVEs of the loaded data, one latest_fork_usec per
+# line. The parent sets it as soon as fork() returns, before its reply, so
+# the child, which would write the whole dataset, is killed (by its PID, a
+# child of the server's) and the next BGSAVE starts when the parent has
+# reaped it.
+forks() {
+  local c
+  for _ in $(seq "${1:-$forks}"); do
+    cli bgsave >/dev/null
+    info stats latest_fork_usec
+    for c in $(ps -o pid= --ppid "$pid"); do kill -9 "$c" 2>/dev/null || true; done
+    for _ in $(seq 3000); do [ "$(info persistence rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.01; done
+  done
 }
 now_ms() { date +%s%3N; }
-cpu() { cli info cpu | tr -d '\r' | awk -F: '$1=="used_cpu_user"||$1=="used_cpu_sys" {s+=$2} END {printf "%.3f", s}'; }
+cpu() { cli info cpu | tr -d '\r' | awk -F: '$1=="used_cpu_user"||$1=="used_cpu_sys" {s+=$2} END {printf "%.6f", s}'; }
 # keep VAR VALUE: VAR = min(VAR, VALUE)
 keep() { if [ -z "${!1}" ] || awk -v a="$2" -v b="${!1}" 'BEGIN{exit !(a<b)}'; then printf -v "$1" '%s' "$2"; fi; }
+median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print v[(NR+1)/2]; else printf "%.0f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+# size BASE S|L: BASE × SCALE keys or commands, twice that for L, at least 1.
+size() { awk -v b="$1" -v s="$scale" -v l="$2" 'BEGIN{n=int(b*s*(l=="L"?2:1)+0.5); print (n<1?1:n)}'; }
 
 # gen NAME N: fills the running (empty) server with shape NAME, N keys. The
-# server runs with its compiled-in encoding limits (Redis 7.0: 512 hash fields
-# and 128 sorted-set members in a listpack, 512 integers in an intset), so the
+# server runs with its compiled-in encoding limits (512 hash fields and 128
+# sorted-set members in a listpack, 512 integers in an intset), so the
 # hashtable hashes have 600 fields.
 gen() {
   local shape=$1 n=$2
   case $shape in
   strings-small) cli debug populate "$n" key 16 >/dev/null ;;
   strings-large) cli debug populate "$n" key 2048 >/dev/null ;;
+  strings-many) cli debug populate "$n" key 16 >/dev/null ;;
   hash-listpack) cli eval "for i=1,tonumber(ARGV[1]) do local k='h:'..i for j=1,16 do redis.call('HSET',k,'field:'..j,'value:'..(i*j)) end end" 0 "$n" >/dev/null ;;
-  hash-hashtable) cli eval "for i=1,tonumber(ARGV[1]) do local k='H:'..i for j=1,600 do redis.call('HSET',k,'field:'..j,'value:'..(i*j)) end end" 0 "$n" >/dev/null ;;
-  list-quicklist) cli eval "for i=1,tonumber(ARGV[1]) do local k='l:'..i for j=1,500 do redis.call('RPUSH',k,'item:'..(i*j)) end end" 0 "$n" >/dev/null ;;
-  set-intset) cli eval "for i=1,tonumber(ARGV[1]) do local k='s:'..i for j=1,100 do redis.call('SADD',k,i*1000+j) end end" 0 "$n" >/dev/null ;;
-  set-hashtable) cli eval "for i=1,tonumber(ARGV[1]) do local k='S:'..i for j=1,200 do redis.call('SADD',k,'member:'..(i*j)) end end" 0 "$n" >/dev/null ;;
+  hash-hashtable) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,600 do a[2*j-1]='field:'..j a[2*j]='value:'..(i*j) end redis.call('HSET','H:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
+  hash-field-ttl) cli eval "local f={} for j=1,16 do f[j]='field:'..j end
+    for i=1,tonumber(ARGV[1]) do local k='t:'..i for j=1,16 do redis.call('HSET',k,f[j],'value:'..(i*j)) end
+    redis.call('HEXPIRE',k,864000,'FIELDS',16,unpack(f)) end" 0 "$n" >/dev/null ;;
+  list-quicklist) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,500 do a[j]='item:'..(i*j) end redis.call('RPUSH','l:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
+  set-intset) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,100 do a[j]=i*1000+j end redis.call('SADD','s:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
+  set-hashtable) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,200 do a[j]='member:'..(i*j) end redis.call('SADD','S:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
   zset-listpack) cli eval "for i=1,tonumber(ARGV[1]) do local k='z:'..i for j=1,16 do redis.call('ZADD',k,i+j/7,'m:'..j) end end" 0 "$n" >/dev/null ;;
-  zset-skiplist) cli eval "for i=1,tonumber(ARGV[1]) do local k='Z:'..i for j=1,200 do redis.call('ZADD',k,i+j/7,'member:'..j) end end" 0 "$n" >/dev/null ;;
+  zset-skiplist) cli eval "for i=1,tonumber(ARGV[1]) do local a={} for j=1,200 do a[2*j-1]=i+j/7 a[2*j]='member:'..j end redis.call('ZADD','Z:'..i,unpack(a)) end" 0 "$n" >/dev/null ;;
   stream-groups) cli eval "for i=1,tonumber(ARGV[1]) do local k='x:'..i for j=1,200 do redis.call('XADD',k,'*','sensor',j,'reading',i*j) end redis.call('XGROUP','CREATE',k,'g','0') redis.call('XREADGROUP','GROUP','g','c','COUNT',50,'STREAMS',k,'>') end" 0 "$n" >/dev/null ;;
+  mix)
+    # Per unit: 3 strings of 64 bytes, a 3-field hash; every 4th a 20-member
+    # sorted set, every 10th a 100-item list or a 50-integer set, every 50th
+    # a 100-entry stream, every 100th a 300-member hashtable set and a
+    # 600-field hashtable hash; a third of the strings with a TTL.
+    cli debug populate $((n * 3)) mix 64 >/dev/null
+    cli eval "for i=1,tonumber(ARGV[1]) do
+      redis.call('HSET','mh:'..i,'a',i,'b',i*2,'c','text:'..i)
+      if i%3==0 then redis.call('EXPIRE','mix:'..i,864000) end
+      if i%4==0 then for j=1,20 do redis.call('ZADD','mz:'..i,j,'m:'..j) end end
+      if i%10==0 then for j=1,100 do redis.call('RPUSH','ml:'..i,'item:'..j) end end
+      if i%10==5 then for j=1,50 do redis.call('SADD','ms:'..i,j) end end
+      if i%50==0 then for j=1,100 do redis.call('XADD','mx:'..i,'*','f',j) end end
+      if i%100==0 then for j=1,300 do redis.call('SADD','mS:'..i,'member:'..j) end
+        for j=1,600 do redis.call('HSET','mH:'..i,'field:'..j,j) end end
+    end" 0 "$n" >/dev/null ;;
   *) echo "bench-estimate: unknown shape $shape" >&2; exit 1 ;;
   esac
 }
-# resp N CMD: N commands of kind CMD in RESP on stdout.
+# resp N CMD KEYS: N commands of kind CMD in RESP on stdout, writing KEYS keys
+# in turn (0: N distinct keys for SET, 5000 hashes for HSET, 500 streams for
+# XADD). MIX rotates SET, HSET, RPUSH, SADD, ZADD, XADD, INCR and EXPIRE (of
+# the SET before; no DEL: the model counts what commands write, not what
+# they delete, docs/estimate.md).
 resp() {
-  awk -v n="$1" -v c="$2" 'function bulk(s) { printf "$%d\r\n%s\r\n", length(s), s }
-  BEGIN { for (i = 1; i <= n; i++) {
+  awk -v n="$1" -v c="$2" -v keys="$3" 'function bulk(s) { printf "$%d\r\n%s\r\n", length(s), s }
+  BEGIN { h = keys ? keys : 5000; x = keys ? keys : 500
+    for (i = 1; i <= n; i++) {
     if (c == "SET") { printf "*3\r\n"; bulk("SET"); bulk("key:" i); bulk("value:" i "-0123456789") }
-    else if (c == "HSET") { printf "*4\r\n"; bulk("HSET"); bulk("hash:" (i % 5000)); bulk("field:" i); bulk("value:" i) }
-    else if (c == "XADD") { printf "*7\r\n"; bulk("XADD"); bulk("stream:" (i % 500)); bulk("*"); bulk("sensor"); bulk(i % 97); bulk("reading"); bulk(i) }
+    else if (c == "HSET") { printf "*4\r\n"; bulk("HSET"); bulk("hash:" (i % h)); bulk("field:" i); bulk("value:" i) }
+    else if (c == "XADD") { printf "*7\r\n"; bulk("XADD"); bulk("stream:" (i % x)); bulk("*"); bulk("sensor"); bulk(i % 97); bulk("reading"); bulk(i) }
+    else if (c == "MIX") { k = i % 8
+      if (k == 0) { printf "*3\r\n"; bulk("SET"); bulk("key:" i); bulk("value:" i) }
+      else if (k == 1) { printf "*4\r\n"; bulk("HSET"); bulk("hash:" (i % 2000)); bulk("field:" i); bulk(i) }
+      else if (k == 2) { printf "*3\r\n"; bulk("RPUSH"); bulk("list:" (i % 300)); bulk("item:" i) }
+      else if (k == 3) { printf "*3\r\n"; bulk("SADD"); bulk("set:" (i % 500)); bulk("member:" i) }
+      else if (k == 4) { printf "*4\r\n"; bulk("ZADD"); bulk("zset:" (i % 1000)); bulk(i); bulk("m:" i) }
+      else if (k == 5) { printf "*5\r\n"; bulk("XADD"); bulk("stream:" (i % 100)); bulk("*"); bulk("f"); bulk(i) }
+      else if (k == 6) { printf "*2\r\n"; bulk("INCR"); bulk("counter:" (i % 5000)) }
+      else { printf "*3\r\n"; bulk("EXPIRE"); bulk("key:" (i - 7)); bulk(864000) } }
   } }'
 }
+# waitrewrite: waits for a BGREWRITEAOF to end.
+waitrewrite() {
+  for _ in $(seq 6000); do
+    [ "$(info persistence aof_rewrite_in_progress)" = 0 ] && [ "$(info persistence aof_rewrite_scheduled)" = 0 ] && return 0
+    sleep 0.05
+  done
+  echo "bench-estimate: BGREWRITEAOF did not end" >&2; exit 1
+}
 
-shapes=${SHAPES-"strings-small:150000 strings-large:12000 hash-listpack:20000 hash-hashtable:200 list-quicklist:300 set-intset:3000 set-hashtable:600 zset-listpack:15000 zset-skiplist:600 stream-groups:300"}
-aofs=${AOFS-"aof-set:300000:SET aof-hset:200000:HSET aof-xadd:150000:XADD"}
+# measure_rdb FILE [RUNS FORKS]: loads FILE RUNS times into an empty server
+# by DEBUG RELOAD NOSAVE; sets best, bestcpu, mem, rss, fork.
+measure_rdb() {
+  local file=$1 d=$work/load fs=
+  best=; bestcpu=; mem=; rss=; fork=
+  for _ in $(seq "${2:-$runs}"); do
+    rm -rf "$d"; mkdir -p "$d"; start "$d"
+    ln -s "$file" "$d/dump.rdb"
+    local c0 t0 t1; c0=$(cpu)
+    t0=$(now_ms); cli debug reload nosave >/dev/null; t1=$(now_ms)
+    keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
+    keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
+    mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
+    rm -f "$d/dump.rdb" # the BGSAVEs write their own, not over the dataset
+    fs="$fs $(forks "${3:-$forks}")"
+    stop
+  done
+  fork=$(printf '%s\n' $fs | sort -n | head -1); forkmed=$(printf '%s\n' $fs | median)
+}
+# measure_aof DIR [RUNS FORKS]: loads the AOF set DIR (an appendonlydir)
+# RUNS times into an empty server by DEBUG LOADAOF, which reads the manifest
+# from disk (Redis src/debug.c); sets best, bestcpu, mem, rss, fork.
+measure_aof() {
+  local set=$1 d=$work/load fs=
+  best=; bestcpu=; mem=; rss=; fork=
+  for _ in $(seq "${2:-$runs}"); do
+    rm -rf "$d"; mkdir -p "$d"; start "$d" --appendonly yes --appendfsync no
+    rm -rf "$d/appendonlydir"; cp -rL "$set" "$d/appendonlydir"
+    local c0 t0 t1; c0=$(cpu)
+    t0=$(now_ms); cli debug loadaof | grep -q OK || { echo "bench-estimate: DEBUG LOADAOF of $set failed; log:" >&2; tail -20 "$d/log" >&2; exit 1; }; t1=$(now_ms)
+    keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
+    keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
+    mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
+    fs="$fs $(forks "${3:-$forks}")"
+    stop
+  done
+  fork=$(printf '%s\n' $fs | sort -n | head -1); forkmed=$(printf '%s\n' $fs | median)
+}
+# timed_save KIND PATH: wall ms of a foreground SAVE of the loaded data (0 with SAVE=0).
+timed_save() {
+  [ "${SAVE:-1}" = 0 ] && { echo 0; return; }
+  local d=$work/save t0 t1
+  rm -rf "$d"; mkdir -p "$d"
+  if [ "$1" = rdb ]; then start "$d"; ln -s "$2" "$d/dump.rdb"; cli debug reload nosave >/dev/null; rm -f "$d/dump.rdb"
+  else start "$d" --appendonly yes --appendfsync no; rm -rf "$d/appendonlydir"; cp -rL "$2" "$d/appendonlydir"; cli debug loadaof >/dev/null; fi
+  t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
+  echo $((t1 - t0))
+}
+row() { # name size kind path save_ms
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" "$5" "$forkmed" >>"$tsv"
+  echo "[$(( $(date +%s) - t_start )) s] $1 $2: load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us (least; median ${forkmed}us), save ${5}ms"
+}
+
+# Sizes (SCALE=1) for 0.15-0.2 s of load CPU at S on an idle machine (from a
+# SCALE=0.25 run on the reference machine, 2026-12-07), so that the noise of
+# a CPU-time reading (a few ms) stays under 5 %. aof-hset-wide keeps its hashes
+# listpacks at L (320 fields), 4 times the fields per hash of aof-hset.
+# strings-many (4 times strings-small's keys) gives the growth of a key's
+# load cost with the dataset's keys (estimate.Fit, KeyNs).
+shapes=${SHAPES-"strings-small:400000 strings-many:1600000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
+aofs=${AOFS-"aof-set:200000:SET aof-hset:200000:HSET aof-hset-wide:160000:HSET:1000 aof-xadd:130000:XADD aof-xadd-long:130000:XADD:50 aof-preamble:80000:MIX:24000:preamble aof-incr-only:200000:MIX:0:incr-only"}
 tsv=$out/measurements.tsv
-printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\n' >"$tsv"
-# Memory of an empty server (the model's base) and the median CPU time of
-# its start (subtracted from an AOF set's load at startup).
-mkdir -p "$work/empty"; starts=
-for _ in 1 2 3; do start "$work/empty"; empty=$(info memory used_memory); starts="$starts $(cpu)"; stop; done
-cpu0=$(printf '%s\n' $starts | sort -n | sed -n 2p)
-echo "empty server used_memory: $empty, CPU at start${starts} s (median ${cpu0} s)"
+printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\n' >"$tsv"
+mkdir -p "$work/empty"; start "$work/empty"; empty=$(info memory used_memory); stop
+echo "empty server used_memory: $empty"
 reuse=${REUSE:-}
+t_start=$(date +%s)
 
 for spec in $shapes; do
   shape=${spec%%:*}; base=${spec#*:}
-  for size in S L; do
-    n=$((base * scale)); [ $size = L ] && n=$((n * 2))
-    dir=$work/$shape-$size; rm -rf "$dir"; mkdir -p "$dir"
-    if [ -n "$reuse" ] && [ -f "$reuse/$shape-$size.rdb" ]; then cp "$reuse/$shape-$size.rdb" "$dir/dump.rdb"
+  if [ "$shape" = hash-field-ttl ] && { [ "$flavor" != redis ] || ! ver_ge 7.4; }; then
+    echo "$shape: skipped: hash field TTLs need Redis 7.4+ ($build)"; continue
+  fi
+  for sz in S L; do
+    n=$(size "$base" $sz)
+    dir=$work/$shape-$sz; rm -rf "$dir"; mkdir -p "$dir"
+    if [ -n "$reuse" ] && [ -f "$reuse/$shape-$sz.rdb" ]; then cp "$reuse/$shape-$sz.rdb" "$dir/dump.rdb"
     else start "$dir"; gen "$shape" "$n"; cli save >/dev/null; stop; fi
-    best=; bestcpu=; mem=; rss=; fork=
-    for _ in $(seq "$runs"); do
-      mv "$dir/dump.rdb" "$dir/sample.rdb"
-      start "$dir"
-      c0=$(cpu); mv "$dir/sample.rdb" "$dir/dump.rdb"
-      t0=$(now_ms); cli debug reload nosave >/dev/null; t1=$(now_ms)
-      keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
-      keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
-      mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
-      keep fork "$(bgsave_fork)"
-      stop
-    done
-    t0=0; t1=0; [ "${SAVE:-1}" = 0 ] || { start "$dir"; t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop; }
-    cp "$dir/dump.rdb" "$out/$shape-$size.rdb"
-    printf '%s\t%s\trdb\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shape" $size "$out/$shape-$size.rdb" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" $((t1 - t0)) >>"$tsv"
-    echo "$shape $size: $n keys, load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us, save $((t1 - t0))ms"
+    cp "$dir/dump.rdb" "$out/$shape-$sz.rdb"; rm -rf "$dir"
+    measure_rdb "$out/$shape-$sz.rdb"
+    echo -n "$n keys: "; row "$shape" $sz rdb "$out/$shape-$sz.rdb" "$(timed_save rdb "$out/$shape-$sz.rdb")"
   done
 done
 
 for spec in $aofs; do
-  IFS=: read -r shape base cmd <<<"$spec"
-  for size in S L; do
-    n=$((base * scale)); [ $size = L ] && n=$((n * 2))
-    dir=$work/$shape-$size; rm -rf "$dir"; mkdir -p "$dir"
-    if [ -n "$reuse" ] && [ -d "$reuse/$shape-$size" ]; then cp -r "$reuse/$shape-$size" "$dir/appendonlydir"
+  IFS=: read -r shape base cmd keys layout <<<"$spec"
+  keys=${keys:-0}; layout=${layout:-resp}
+  for sz in S L; do
+    n=$(size "$base" $sz)
+    dir=$work/$shape-$sz; rm -rf "$dir"; mkdir -p "$dir"
+    if [ -n "$reuse" ] && [ -d "$reuse/$shape-$sz" ]; then cp -r "$reuse/$shape-$sz" "$dir/appendonlydir"
     else
-      start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
-      resp "$n" "$cmd" | cli --pipe >/dev/null
-      stop
+      case $layout in
+      resp|incr-only)
+        # A RESP base (empty: the server started empty) and one long incr file.
+        start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
+        resp "$n" "$cmd" "$keys" | cli --pipe >/dev/null
+        stop
+        if [ "$layout" = incr-only ]; then
+          # The log without a base: the manifest's base line and file removed.
+          b=$(awk '$6=="b" {print $2}' "$dir/appendonlydir"/*.manifest)
+          sed -i '/ type b$/d' "$dir/appendonlydir"/*.manifest; rm -f "$dir/appendonlydir/$b"
+        fi ;;
+      preamble)
+        # An RDB base (the mix, KEYS units, rewritten) and a RESP incr file.
+        start "$dir" --appendonly yes --aof-use-rdb-preamble yes --appendfsync no
+        gen mix "$(size "$keys" $sz)"; cli bgrewriteaof >/dev/null; waitrewrite
+        resp "$n" "$cmd" 0 | cli --pipe >/dev/null
+        stop ;;
+      *) echo "bench-estimate: unknown AOF layout $layout" >&2; exit 1 ;;
+      esac
     fi
-    best=; bestcpu=; mem=; rss=; fork=
-    for _ in $(seq "$runs"); do
-      start "$dir" --appendonly yes --aof-use-rdb-preamble no --appendfsync no
-      keep best "$(grep -o 'DB loaded from append only file: [0-9.]* seconds' "$dir/log" | awk '{print $7}')"
-      keep bestcpu "$(awk -v a="$(cpu)" -v b="$cpu0" 'BEGIN{printf "%.6f", a-b}')"
-      mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
-      keep fork "$(bgsave_fork)"
-      stop
-    done
-    rm -rf "$out/$shape-$size"; cp -r "$dir/appendonlydir" "$out/$shape-$size"
-    printf '%s\t%s\taof\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$shape" $size "$out/$shape-$size" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" >>"$tsv"
-    echo "$shape $size: $n commands, load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us"
+    rm -rf "$out/$shape-$sz"; cp -r "$dir/appendonlydir" "$out/$shape-$sz"; rm -rf "$dir"
+    measure_aof "$out/$shape-$sz"
+    echo -n "$n commands ($layout): "; row "$shape" $sz aof "$out/$shape-$sz" "$(timed_save aof "$out/$shape-$sz")"
   done
 done
-echo "measurements: $tsv"
+
+# The bench files of make bench-data: predicted, never fitted on (size B);
+# BENCH_RUNS (1) loads each, one BGSAVE each.
+bench_runs=${BENCH_RUNS:-1}
+if [ -n "$bench" ]; then
+  found=
+  for f in small-strings.rdb mixed.rdb shaped.rdb; do
+    [ -f "$bench/$f" ] || continue; found=1
+    measure_rdb "$bench/$f" "$bench_runs" "$bench_runs"; row "bench-${f%.rdb}" B rdb "$bench/$f" 0
+  done
+  if [ -f "$bench/aof/appendonlydir/appendonly.aof.manifest" ]; then
+    found=1; measure_aof "$bench/aof/appendonlydir" "$bench_runs" "$bench_runs"; row bench-aof B aof "$bench/aof/appendonlydir" 0
+  fi
+  [ -n "$found" ] || echo "bench files: none in $bench (make bench-data, or BENCH_DATA=dir)"
+fi
+echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
 [ -n "${MEASURE_ONLY:-}" ] && exit 0
-cd "$here" && go run ./scripts/benchestimate -measurements "$tsv" -coefficients "$out/coefficients.json"
+machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+cd "$here" && go run ./scripts/benchestimate -measurements "$tsv" -coefficients "$out/coefficients.json" \
+  -server "$release" -server-build "$build ($server)" -machine "$machine"

@@ -2,9 +2,11 @@
 // scripts/bench-estimate.sh and prints predicted against measured figures.
 //
 // It reads the measurements TSV, runs the model's statistics pass over
-// each dataset's files, fits the coefficients on the S-size datasets
-// (estimate.Fit), writes them to -coefficients, and predicts every
-// dataset (the L sizes were not fitted on) with them.
+// each dataset's files, fits the coefficients on the S-size datasets of one
+// class or one command (estimate.Fit, estimate.FitsOn), writes them to
+// -coefficients, and predicts every dataset with them. The held-out ones
+// are the L sizes, the shapes Fit cannot use (a mix, an RDB-preamble AOF
+// set, an incr-only log) and the bench files (size B).
 //
 //	go run ./scripts/benchestimate -measurements bench-data/estimate/measurements.tsv -coefficients out.json
 package main
@@ -34,8 +36,9 @@ func main() {
 	startCPU := flag.Float64("start-cpu", 0, "CPU seconds to subtract from every load_cpu_s (0: the measurements are already the loads alone)")
 	machine := flag.String("machine", "", "machine description for the coefficients")
 	build := flag.String("server-build", "", "server build for the coefficients")
+	server := flag.String("server", "redis-7.0", "release the measurements are of (redis-7.4, valkey-8.0, ...)")
 	flag.Parse()
-	if err := run(*tsv, *out, *startCPU, *machine, *build); err != nil {
+	if err := run(*tsv, *out, *startCPU, *machine, *build, *server); err != nil {
 		fmt.Fprintln(os.Stderr, "benchestimate:", err)
 		os.Exit(1)
 	}
@@ -45,9 +48,10 @@ type row struct {
 	name, size, kind, path string
 	wall                   float64
 	sample                 estimate.Sample
+	fitted                 bool
 }
 
-func run(tsv, out string, startCPU float64, machine, build string) error {
+func run(tsv, out string, startCPU float64, machine, build, server string) error {
 	f, err := os.Open(tsv)
 	if err != nil {
 		return err
@@ -71,21 +75,22 @@ func run(tsv, out string, startCPU float64, machine, build string) error {
 		}
 		r.sample = estimate.Sample{Name: r.name + "-" + r.size, Parts: parts, LoadSeconds: num(c[5]), StartSeconds: startCPU,
 			UsedMemory: int64(num(c[6])), EmptyMemory: int64(num(c[7])), RSS: int64(num(c[8])), ForkUsec: num(c[9]), SaveSeconds: num(c[10]) / 1000}
+		r.fitted = r.size == "S" && estimate.FitsOn(r.sample)
 		rows = append(rows, r)
 	}
 	var fitOn []estimate.Sample
 	for _, r := range rows {
-		if r.size == "S" {
+		if r.fitted {
 			fitOn = append(fitOn, r.sample)
 		}
 	}
-	meta := estimate.Coefficients{Server: "redis-7.0", ServerBuild: build, Machine: machine,
+	meta := estimate.Coefficients{Server: server, ServerBuild: build, Machine: machine,
 		Measured: time.Now().UTC().Format("2006-01-02"), Source: "scripts/bench-estimate.sh", Error: 0.2}
 	c, err := estimate.Fit(fitOn, meta)
 	if err != nil {
 		return err
 	}
-	// The range: the worst load-time error on the held-out L sizes.
+	// The range: the worst load-time error on the held-out datasets.
 	type pred struct {
 		r             row
 		rep           *estimate.Report
@@ -94,12 +99,12 @@ func run(tsv, out string, startCPU float64, machine, build string) error {
 	var preds []pred
 	worst := 0.0
 	for _, r := range rows {
-		rep := estimate.Estimate(r.sample.Parts, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+		rep := estimate.Estimate(r.sample.Parts, c, estimate.Options{Server: server, Calibrated: true})
 		p := pred{r: r, rep: rep}
 		measured := r.sample.LoadSeconds - startCPU
 		p.loadErr = rep.Recovery.Seconds.Value/measured - 1
 		p.mErr = rep.Memory.UsedMemory.Value/float64(r.sample.UsedMemory) - 1
-		if r.size == "L" {
+		if !r.fitted {
 			worst = math.Max(worst, math.Abs(p.loadErr))
 		}
 		preds = append(preds, p)
@@ -119,32 +124,42 @@ func run(tsv, out string, startCPU float64, machine, build string) error {
 		}
 	}
 	w := os.Stdout
-	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall (busy machine) | used_memory measured | predicted | error | fork measured | predicted | error |")
+	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, p := range preds {
 		s := p.r.sample
 		fork := p.rep.Fork.ForkMs.Value * 1000
 		// Predict fork from the measured RSS too, to separate the fork model from the RSS model.
 		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% |\n",
-			p.r.name, p.r.size, yes(p.r.size == "S"), s.LoadSeconds-startCPU, p.rep.Recovery.Seconds.Value, 100*p.loadErr, p.r.wall,
+			p.r.name, p.r.size, yes(p.r.fitted), s.LoadSeconds-startCPU, p.rep.Recovery.Seconds.Value, 100*p.loadErr, p.r.wall,
 			mib(float64(s.UsedMemory)), mib(p.rep.Memory.UsedMemory.Value), 100*p.mErr,
 			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1))
 	}
-	// The summary over the held-out (L) datasets.
-	var le, me, fe []float64
-	for _, p := range preds {
-		if p.r.size != "L" {
+	// The summaries over the held-out datasets: the L sizes and the shapes
+	// never fitted on, then the bench files.
+	for _, group := range []struct {
+		what  string
+		bench bool
+	}{{"held-out datasets (the L sizes and the shapes not fitted on)", false}, {"bench files", true}} {
+		var le, me, fe []float64
+		for _, p := range preds {
+			if p.r.fitted || (p.r.size == "B") != group.bench {
+				continue
+			}
+			le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
+			if p.r.sample.ForkUsec > 0 {
+				fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
+			}
+		}
+		if len(le) == 0 {
 			continue
 		}
-		le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
-		if p.r.sample.ForkUsec > 0 {
-			fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
-		}
+		ls, ms, fs := estimate.SummarizeErrors(le, 0.2), estimate.SummarizeErrors(me, 0.1), estimate.SummarizeErrors(fe, 0.3)
+		fmt.Fprintf(w, "\nSummary: on the %d %s, load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
+			len(le), group.what, 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
+			100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
 	}
-	ls, ms, fs := estimate.SummarizeErrors(le, 0.2), estimate.SummarizeErrors(me, 0.1), estimate.SummarizeErrors(fe, 0.3)
-	fmt.Fprintf(w, "\nSummary: on the %d held-out datasets (the L sizes), load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
-		len(le), 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
-		100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
+	fmt.Fprintf(w, "\nFork line: %.0f µs + %.0f µs per MiB of page tables; coefficients: %s\n", c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, out)
 	return nil
 }
 
