@@ -30,7 +30,8 @@ import (
 type db struct {
 	chunks [][]byte // arena; each chunk's len is its used part
 	cur    int      // chunk being filled
-	recs   []krec
+	recs   [][]krec // pages of recPage records (the last one growing)
+	nrec   int
 	free   []uint32 // deleted records
 	objs   []object // values of tagObj records
 	ofree  []uint32 // nil slots of objs
@@ -135,7 +136,7 @@ func (d *db) find(key []byte, h uint32) (rec, slot int) {
 			}
 		case uint32(v>>32) == h:
 			i := int(uint32(v) - 1)
-			if r := &d.recs[i]; int(r.klen) == len(key) && bytes.Equal(d.key(r), key) {
+			if r := d.rec(i); int(r.klen) == len(key) && bytes.Equal(d.key(r), key) {
 				return i, int(s)
 			}
 		}
@@ -150,7 +151,7 @@ func (d *db) lookup(key []byte) *krec {
 	if i < 0 {
 		return nil
 	}
-	return &d.recs[i]
+	return d.rec(i)
 }
 
 func (d *db) get(key []byte) (entry, bool) {
@@ -244,14 +245,9 @@ func (d *db) store(key []byte, tag int, b []byte, n int64, o object, exp int64, 
 		if k := len(d.free); k > 0 {
 			i = int(d.free[k-1])
 			d.free = d.free[:k-1]
-			r = &d.recs[i]
+			r = d.rec(i)
 		} else {
-			if len(d.recs) >= math.MaxUint32-1 {
-				panic("engine: more than 2^32 keys in a database")
-			}
-			i = len(d.recs)
-			d.recs = append(d.recs, krec{})
-			r = &d.recs[i]
+			i, r = d.newRec()
 		}
 		*r = krec{klen: uint32(len(key)), exp: noExpire}
 		d.slots[slot] = uint64(h)<<32 | uint64(i+1)
@@ -260,7 +256,7 @@ func (d *db) store(key []byte, tag int, b []byte, n int64, o object, exp int64, 
 		d.setRecExp(r, exp)
 		return
 	}
-	r := &d.recs[i]
+	r := d.rec(i)
 	if !keep {
 		d.setRecExp(r, exp)
 	}
@@ -348,6 +344,31 @@ func (d *db) room(size int) int {
 	return d.cur
 }
 
+// recPage is the number of records per page: pages let the records grow
+// without copying them all (and leaving the copies to the collector).
+const recPage = 1 << 15
+
+func (d *db) rec(i int) *krec { return &d.recs[uint(i)/recPage][uint(i)%recPage] }
+
+// newRec appends a record.
+func (d *db) newRec() (int, *krec) {
+	if d.nrec >= math.MaxUint32-1 {
+		panic("engine: more than 2^32 keys in a database")
+	}
+	if d.nrec%recPage == 0 && (len(d.recs) == 0 || len(d.recs[len(d.recs)-1]) == recPage) {
+		var p []krec // the first page grows, for small databases
+		if len(d.recs) > 0 {
+			p = make([]krec, 0, recPage)
+		}
+		d.recs = append(d.recs, p)
+	}
+	p := &d.recs[len(d.recs)-1]
+	*p = append(*p, krec{})
+	i := d.nrec
+	d.nrec++
+	return i, &(*p)[len(*p)-1]
+}
+
 func (d *db) addObj(o object) uint32 {
 	if k := len(d.ofree); k > 0 {
 		i := d.ofree[k-1]
@@ -377,7 +398,7 @@ func (d *db) del(key []byte) bool {
 	}
 	d.slots[slot] = uint64(kTomb)
 	d.tombs++
-	r := &d.recs[i]
+	r := d.rec(i)
 	if r.tag() == tagObj {
 		d.dropObj(r.v)
 	}
@@ -407,8 +428,8 @@ func (d *db) compact() {
 	old := d.chunks
 	d.chunks, d.cur = nil, 0
 	d.live, d.dead = 0, 0
-	for i := range d.recs {
-		r := &d.recs[i]
+	for i := range d.nrec {
+		r := d.rec(i)
 		if r.klen == kDead {
 			continue
 		}
@@ -447,15 +468,15 @@ func (d *db) presize(n int) {
 		return
 	}
 	d.slots = make([]uint64, slotsFor(n))
-	d.recs = make([]krec, 0, n)
+	d.recs = [][]krec{make([]krec, 0, min(n, recPage))}
 }
 
 // each calls fn for every key, in record order, until it returns false;
 // key and a string o point into the arena (valid until the keyspace
 // changes).
 func (d *db) each(fn func(key []byte, o object, exp int64) bool) {
-	for i := range d.recs {
-		r := &d.recs[i]
+	for i := range d.nrec {
+		r := d.rec(i)
 		if r.klen == kDead {
 			continue
 		}
