@@ -33,7 +33,8 @@ type db struct {
 	recs   [][]krec // pages of recPage records (the last one growing)
 	nrec   int
 	free   []uint32 // deleted records
-	objs   []object // values of tagObj records
+	objs   [][]object // values of tagObj records, in pages of recPage
+	nobj   int
 	ofree  []uint32 // nil slots of objs
 	slots  []uint64 // hash<<32 | record+1; 0: empty; low half kTomb: removed
 	n      int      // live keys
@@ -111,7 +112,7 @@ func (d *db) object(r *krec) object {
 	case tagInt:
 		return intObj(binary.LittleEndian.Uint64(c[o:]))
 	}
-	return d.objs[r.v]
+	return *d.obj(r.v)
 }
 
 // find returns the record of key, or -1 and the slot where key would go;
@@ -273,7 +274,7 @@ func (d *db) store(key []byte, tag int, b []byte, n int64, o object, exp int64, 
 		c, p := d.chunks[r.chunk()], r.off()+int(r.klen)
 		binary.LittleEndian.PutUint64(c[p:], uint64(n))
 	case tag == tagObj && old == tagObj:
-		d.objs[r.v] = o
+		*d.obj(r.v) = o
 	case tag == tagObj:
 		// the key stays; its inline value is dead
 		vs := r.valueSize()
@@ -369,22 +370,33 @@ func (d *db) newRec() (int, *krec) {
 	return i, &(*p)[len(*p)-1]
 }
 
+func (d *db) obj(i uint32) *object { return &d.objs[i/recPage][i%recPage] }
+
 func (d *db) addObj(o object) uint32 {
 	if k := len(d.ofree); k > 0 {
 		i := d.ofree[k-1]
 		d.ofree = d.ofree[:k-1]
-		d.objs[i] = o
+		*d.obj(i) = o
 		return i
 	}
-	if len(d.objs) >= math.MaxUint32 {
+	if d.nobj >= math.MaxUint32 {
 		panic("engine: more than 2^32 values in a database")
 	}
-	d.objs = append(d.objs, o)
-	return uint32(len(d.objs) - 1)
+	if d.nobj%recPage == 0 && (len(d.objs) == 0 || len(d.objs[len(d.objs)-1]) == recPage) {
+		var p []object // the first page grows, for small databases
+		if len(d.objs) > 0 {
+			p = make([]object, 0, recPage)
+		}
+		d.objs = append(d.objs, p)
+	}
+	p := &d.objs[len(d.objs)-1]
+	*p = append(*p, o)
+	d.nobj++
+	return uint32(d.nobj - 1)
 }
 
 func (d *db) dropObj(i uint32) {
-	d.objs[i] = nil
+	*d.obj(i) = nil
 	d.ofree = append(d.ofree, i)
 }
 
@@ -499,7 +511,7 @@ func (d *db) typed(key []byte, k rdbfile.Kind) (object, error) {
 		}
 		return d.object(r), nil
 	}
-	o := d.objs[r.v]
+	o := *d.obj(r.v)
 	if o.kind() != k {
 		return nil, errWrongType
 	}

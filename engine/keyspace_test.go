@@ -177,6 +177,41 @@ func TestKeyspacePages(t *testing.T) {
 	}
 }
 
+// TestKeyspaceObjectPages fills several pages of objects, deletes every
+// other key, refills, and checks every key's object.
+func TestKeyspaceObjectPages(t *testing.T) {
+	const n = 3*recPage + 5
+	key := func(i int) []byte { return []byte("k" + strconv.Itoa(i)) }
+	var d db
+	objs := make([]*listObj, n+n/2)
+	for i := range n {
+		objs[i] = &listObj{n: i}
+		d.put(key(i), objs[i], noExpire)
+	}
+	for i := 0; i < n; i += 2 {
+		d.del(key(i))
+	}
+	for i := n; i < len(objs); i++ {
+		objs[i] = &listObj{n: i}
+		d.put(key(i), objs[i], noExpire)
+	}
+	if d.nobj != n || len(d.objs) != 4 {
+		t.Fatalf("%d objects in %d pages, want %d in 4 (freed slots reused)", d.nobj, len(d.objs), n)
+	}
+	for i := range objs {
+		en, ok := d.get(key(i))
+		if i < n && i%2 == 0 {
+			if ok {
+				t.Fatalf("key %d deleted, found", i)
+			}
+			continue
+		}
+		if !ok || en.obj != objs[i] {
+			t.Fatalf("key %d: %v %v", i, en.obj, ok)
+		}
+	}
+}
+
 // BenchmarkKeyspace measures the keyspace's SET path (putString of new
 // keys, then overwrites) and its lookups over 1 M keys "key:NNNNNNN" with
 // 100-byte values, as the AOF bench set has: bytes/s of key and value
