@@ -32,7 +32,7 @@ type db struct {
 	cur    int      // chunk being filled
 	recs   [][]krec // pages of recPage records (the last one growing)
 	nrec   int
-	free   []uint32 // deleted records
+	free   []uint32   // deleted records
 	objs   [][]object // values of tagObj records, in pages of recPage
 	nobj   int
 	ofree  []uint32 // nil slots of objs
