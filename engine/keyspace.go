@@ -340,7 +340,14 @@ func (d *db) room(size int) int {
 		d.chunks = append(d.chunks, make([]byte, 0, size))
 		return len(d.chunks) - 1
 	}
-	d.chunks = append(d.chunks, make([]byte, 0, chunkSize))
+	// chunks double from 256 bytes to chunkSize: a small database stays small
+	c := chunkSize
+	if len(d.chunks) > 0 {
+		c = min(c, 2*cap(d.chunks[d.cur]))
+	} else {
+		c = 256
+	}
+	d.chunks = append(d.chunks, make([]byte, 0, max(c, size)))
 	d.cur = len(d.chunks) - 1
 	return d.cur
 }
