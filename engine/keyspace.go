@@ -371,10 +371,21 @@ func (d *db) newRec() (int, *krec) {
 		d.recs = append(d.recs, p)
 	}
 	p := &d.recs[len(d.recs)-1]
-	*p = append(*p, krec{})
+	*p = appendPaged(*p, krec{})
 	i := d.nrec
 	d.nrec++
 	return i, &(*p)[len(*p)-1]
+}
+
+// appendPaged appends x to a page, growing it (the first page of a
+// database) by doubling up to recPage, not past it.
+func appendPaged[T any](p []T, x T) []T {
+	if len(p) == cap(p) {
+		q := make([]T, len(p), min(max(2*cap(p), 8), recPage))
+		copy(q, p)
+		p = q
+	}
+	return append(p, x)
 }
 
 func (d *db) obj(i uint32) *object { return &d.objs[i/recPage][i%recPage] }
@@ -397,7 +408,7 @@ func (d *db) addObj(o object) uint32 {
 		d.objs = append(d.objs, p)
 	}
 	p := &d.objs[len(d.objs)-1]
-	*p = append(*p, o)
+	*p = appendPaged(*p, o)
 	d.nobj++
 	return uint32(d.nobj - 1)
 }
@@ -462,11 +473,12 @@ func (d *db) compact() {
 	}
 }
 
-// rehash rebuilds the index for at least n keys: the hashes kept in the
-// slots place them, without reading the keys.
+// rehash rebuilds the index for at least n keys (twice the slots of a full
+// index, the same number when removed keys' slots filled it): the hashes
+// kept in the slots place them, without reading the keys.
 func (d *db) rehash(n int) {
 	old := d.slots
-	d.slots = make([]uint64, slotsFor(max(n, d.n)*2))
+	d.slots = make([]uint64, slotsFor(max(n, d.n)))
 	d.tombs = 0
 	mask := uint32(len(d.slots) - 1)
 	for _, v := range old {
