@@ -16,8 +16,12 @@ import (
 // per key holds where, its expire time and its value's form; an
 // open-addressing index holds record numbers. Only the other values (lists,
 // sets, hashes, ..., long strings) are objects, in a side slice. Next to a
-// map[string]object the keyspace of 4 M small strings has no pointer per
-// key to trace and about 60 bytes less per key.
+// map[string]object (and a map of expire times) a keyspace of small strings
+// has no pointer per key for the collector to trace, and takes less memory:
+// 84 bytes a key for 100 k 16-byte strings with 11-byte keys instead of
+// 92.5, with an expire time 84 instead of 143.5 (BenchmarkBytesPerKey); an
+// aggregate's key costs about 26 bytes more (its object's slot and a
+// record).
 //
 // In the arena a key's bytes come first, then its value: for a string a
 // 4-byte little-endian length and the bytes (the layout of pstr, so that a
