@@ -249,8 +249,10 @@ const bulkLoadGCPercent = 200
 // makes little garbage (the producer's reused staging batches, decoded
 // stream metadata), so the peak RSS is the live data plus whatever garbage
 // the collector has not yet reclaimed, whatever the pacing. The collector
-// paces at GOGC 200: every cycle marks the whole live heap (the keyspace's
-// hash tables and objects), so the cycles of a growing heap cost the sum
+// paces at GOGC 200: every cycle marks the live heap's objects (the
+// aggregate values; the keyspace's index, records and arena of keys and
+// short strings are a few large blocks without pointers, see
+// engine/keyspace.go), so the cycles of a growing heap cost the sum
 // of its sizes at each of them: 1.5 x the final heap at GOGC 200, 3 x at
 // GOGC 50, whose marking was a fifth of a 1.17 GB load's CPU time for the
 // same peak RSS (the garbage, not the pacing, sets it). The bound is
