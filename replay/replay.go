@@ -80,12 +80,12 @@ type Options struct {
 	// BulkLoadGC, for File and Reader, sets the garbage collector's pacing
 	// for a bulk load while the RDB loads (GOGC 200 unless the user set
 	// one; see bulkLoadGC), and asks for transparent huge pages for the
-	// heap the load grows into (see preferHugePages); for Set, only the
-	// huge pages (2.5 x the set's size), for the keyspace index's random
-	// accesses (AOF bench set: 3.0-3.9 s -> 1.6-1.7 s of user CPU, 1.0-1.3
-	// s -> 1.6-2.7 s of system CPU zeroing the bigger pages). It changes
-	// process-wide settings (and restores the pacing), so it is for
-	// programs that load one file at a time, such as the rdbkit command.
+	// heap the load grows into (see preferHugePages). Set does neither
+	// (asking for huge pages for an AOF set cut its user CPU by a third
+	// but added more system CPU and RSS than that on a quiet machine). It
+	// changes process-wide settings (and restores the pacing), so it is
+	// for programs that load one file at a time, such as the rdbkit
+	// command.
 	BulkLoadGC bool
 }
 
@@ -284,13 +284,6 @@ func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Re
 		o.streamRead = cnt.N
 	}
 	files := set.Files()
-	if o.BulkLoadGC { // the pacing stays: an AOF replay makes little garbage
-		var n int64
-		for _, f := range files {
-			n += f.Size
-		}
-		preferHugePages(2*n + n/2)
-	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -400,9 +393,9 @@ func replayCommands(e *engine.Engine, r *aoffile.Reader, f *manifest.File, last 
 			}
 			return false, &Error{Position: Position{File: name}, Err: err}
 		}
-		// pos is made where it is kept: &pos escapes, and a Position per
-		// command was 128 MB of garbage over the 4 M commands of the AOF
-		// bench set
+		// A command's Position is made only where it is kept: made here for
+		// every command it escaped to the heap, 128 MB of garbage over the
+		// 4 M commands of the AOF bench set.
 		if c.Kind == aoffile.KindAnnotation {
 			if ts, ok := c.TS(); ok {
 				if o.Until >= 0 && ts > o.Until {
