@@ -265,7 +265,7 @@ func cmdFlushAll(e *Engine, a [][]byte) error {
 		return err
 	}
 	for i := range e.dbs {
-		if len(e.dbs[i].keys) > 0 {
+		if e.dbs[i].len() > 0 {
 			e.dbs[i].reset()
 		}
 	}

@@ -144,7 +144,7 @@ func cmdSet(e *Engine, a [][]byte) error {
 	if f&(setNX|setXX|setGet|setKeepTTL|setIfEq|setIfNe) == 0 {
 		// A plain SET replaces whatever the key held, and its TTL: no
 		// lookup first (put drops an old expire time).
-		d.put(a[1], newString(a[2]), exp)
+		d.putString(a[1], a[2], exp)
 		return nil
 	}
 	en, found := d.get(a[1])
@@ -166,14 +166,14 @@ func cmdSet(e *Engine, a [][]byte) error {
 			exp = noExpire // not reachable: KEEPTTL excludes the others
 		}
 	}
-	d.put(a[1], newString(a[2]), exp)
+	d.putString(a[1], a[2], exp)
 	return nil
 }
 
 func cmdSetNX(e *Engine, a [][]byte) error {
 	d := e.cur()
 	if _, found := d.get(a[1]); !found {
-		d.put(a[1], newString(a[2]), noExpire)
+		d.putString(a[1], a[2], noExpire)
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func (e *Engine) mset(a [][]byte, nx bool) error {
 		}
 	}
 	for j := 1; j < len(a); j += 2 {
-		d.put(a[j], newString(a[j+1]), noExpire)
+		d.putString(a[j], a[j+1], noExpire)
 	}
 	return nil
 }
@@ -250,7 +250,7 @@ func cmdMSetEx(e *Engine, a [][]byte) error {
 				x = en.exp
 			}
 		}
-		d.put(kv[j], newString(kv[j+1]), x)
+		d.putString(kv[j], kv[j+1], x)
 	}
 	return nil
 }
@@ -259,7 +259,7 @@ func cmdAppend(e *Engine, a [][]byte) error {
 	d := e.cur()
 	en, found := d.get(a[1])
 	if !found {
-		d.put(a[1], newString(a[2]), noExpire)
+		d.putString(a[1], a[2], noExpire)
 		return nil
 	}
 	if en.obj.kind() != kindString {
@@ -409,7 +409,7 @@ func cmdGetSet(e *Engine, a [][]byte) error {
 	if en, found := d.get(a[1]); found && en.obj.kind() != kindString {
 		return errWrongType
 	}
-	d.put(a[1], newString(a[2]), noExpire)
+	d.putString(a[1], a[2], noExpire)
 	return nil
 }
 

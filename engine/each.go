@@ -21,11 +21,11 @@ func (e *Engine) Each(n int, fn func(KeyInfo)) {
 		return
 	}
 	var buf []byte
-	d := &e.dbs[n]
-	for k, o := range d.keys {
+	e.dbs[n].each(func(k []byte, o object, exp int64) bool {
 		buf = append(buf[:0], k...)
-		fn(KeyInfo{Key: buf, Kind: o.kind(), Len: elements(o), ExpireAt: d.expOf(k)})
-	}
+		fn(KeyInfo{Key: buf, Kind: o.kind(), Len: elements(o), ExpireAt: exp})
+		return true
+	})
 }
 
 // elements counts o's elements as the RDB reader counts a value's
@@ -61,18 +61,18 @@ func (e *Engine) Stats(n int, now int64) Stats {
 	if n < 0 || n >= len(e.dbs) {
 		return s
 	}
-	d := &e.dbs[n]
-	for k, o := range d.keys {
+	e.dbs[n].each(func(k []byte, o object, exp int64) bool {
 		s.Keys++
 		s.Kinds[o.kind()]++
 		s.KeyBytes += int64(len(k))
 		s.Elements += int64(elements(o))
-	}
-	for _, exp := range d.exps {
-		s.Expires++
-		if exp <= now {
-			s.Expired++
+		if exp != noExpire {
+			s.Expires++
+			if exp <= now {
+				s.Expired++
+			}
 		}
-	}
+		return true
+	})
 	return s
 }

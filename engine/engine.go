@@ -62,13 +62,6 @@ type Engine struct {
 	loadBS  buildScratch // RDB loading scratch (consume)
 }
 
-// db is one numbered database. As in the server, expire times are kept
-// apart, for the keys that have one: the main map's slots stay small.
-type db struct {
-	keys map[string]object
-	exps map[string]int64 // absolute expire times (ms)
-}
-
 // entry is a key's value and absolute expire time (ms, or noExpire), as
 // get returns it.
 type entry struct {
@@ -151,7 +144,7 @@ func (e *Engine) Functions() map[string][]byte {
 func (e *Engine) DBs() []int {
 	var out []int
 	for i := range e.dbs {
-		if len(e.dbs[i].keys) > 0 {
+		if e.dbs[i].len() > 0 {
 			out = append(out, i)
 		}
 	}
@@ -163,7 +156,7 @@ func (e *Engine) Len(n int) int {
 	if n < 0 || n >= len(e.dbs) {
 		return 0
 	}
-	return len(e.dbs[n].keys)
+	return e.dbs[n].len()
 }
 
 // Keys returns the keys of database n sorted by their bytes.
@@ -171,10 +164,11 @@ func (e *Engine) Keys(n int) [][]byte {
 	if n < 0 || n >= len(e.dbs) {
 		return nil
 	}
-	out := make([][]byte, 0, len(e.dbs[n].keys))
-	for k := range e.dbs[n].keys {
-		out = append(out, []byte(k))
-	}
+	out := make([][]byte, 0, e.dbs[n].len())
+	e.dbs[n].each(func(k []byte, _ object, _ int64) bool {
+		out = append(out, clone(k))
+		return true
+	})
 	slices.SortFunc(out, func(a, b []byte) int { return strings.Compare(string(a), string(b)) })
 	return out
 }
@@ -514,89 +508,6 @@ func (e *Engine) execTx() error {
 // Keyspace helpers.
 
 func (e *Engine) cur() *db { return &e.dbs[e.sel] }
-
-// reset empties the database.
-func (d *db) reset() {
-	d.keys, d.exps = map[string]object{}, nil
-}
-
-func (d *db) get(key []byte) (entry, bool) {
-	o, ok := d.keys[string(key)]
-	if !ok {
-		return entry{}, false
-	}
-	return entry{obj: o, exp: d.expOf(string(key))}, true
-}
-
-// expOf returns the expire time of an existing key.
-func (d *db) expOf(key string) int64 {
-	if len(d.exps) > 0 {
-		if x, ok := d.exps[key]; ok {
-			return x
-		}
-	}
-	return noExpire
-}
-
-// setExp sets the expire time of an existing key.
-func (d *db) setExp(key []byte, exp int64) {
-	if exp == noExpire {
-		if len(d.exps) > 0 {
-			delete(d.exps, string(key))
-		}
-		return
-	}
-	if d.exps == nil {
-		d.exps = map[string]int64{}
-	}
-	d.exps[string(key)] = exp
-}
-
-// put stores o under key with expire exp, replacing any value.
-func (d *db) put(key []byte, o object, exp int64) {
-	n := len(d.keys)
-	d.keys[string(key)] = o
-	if exp == noExpire && len(d.keys) > n {
-		return // a new key: no expire time to drop (exps only holds keys of keys)
-	}
-	d.setExp(key, exp)
-}
-
-// setKeep stores o under key, keeping the TTL of an existing key.
-func (d *db) setKeep(key []byte, o object) {
-	d.keys[string(key)] = o
-}
-
-func (d *db) del(key []byte) bool {
-	if _, ok := d.keys[string(key)]; !ok {
-		return false
-	}
-	delete(d.keys, string(key))
-	if len(d.exps) > 0 {
-		delete(d.exps, string(key))
-	}
-	return true
-}
-
-// typed returns key's object if it has kind k, nil if the key is missing,
-// and errWrongType otherwise.
-func (d *db) typed(key []byte, k rdbfile.Kind) (object, error) {
-	o, ok := d.keys[string(key)]
-	if !ok {
-		return nil, nil
-	}
-	if o.kind() != k {
-		return nil, errWrongType
-	}
-	return o, nil
-}
-
-// deleteIfEmpty removes key if its aggregate value has no elements.
-func (d *db) deleteIfEmpty(key []byte, o object) {
-	if o.length() == 0 {
-		d.del(key)
-	}
-}
 
 // Argument helpers.
 

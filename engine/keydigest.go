@@ -132,7 +132,7 @@ func (e *Engine) Digest() string {
 	var code [4]byte
 	for n := range e.dbs {
 		db := &e.dbs[n]
-		if len(db.keys) == 0 {
+		if db.len() == 0 {
 			continue
 		}
 		binary.BigEndian.PutUint32(code[:], uint32(n))
@@ -147,7 +147,7 @@ func (e *Engine) Digest() string {
 
 // digestJob is a run of keys for a digest worker.
 type digestJob struct {
-	keys []string
+	keys [][]byte
 	objs []object
 	exps []bool
 }
@@ -156,19 +156,20 @@ type digestJob struct {
 // so GOMAXPROCS workers digest runs of them (SHA-1 dominates: two per
 // element and more).
 func (e *Engine) dbDigest(db *db) sum20 {
-	workers := min(runtime.GOMAXPROCS(0), 1+len(db.keys)/1024)
-	digestKey := func(acc *sum20, k string, o object, hasExp bool, scratch *[]byte) {
+	workers := min(runtime.GOMAXPROCS(0), 1+db.len()/1024)
+	digestKey := func(acc *sum20, k []byte, o object, hasExp bool, scratch *[]byte) {
 		var d sum20
-		d.mix([]byte(k))
+		d.mix(k)
 		if objDigest(e.v, &d, o, hasExp, scratch) {
 			acc.xor(d[:])
 		}
 	}
 	var acc sum20
 	if workers <= 1 {
-		for k, o := range db.keys {
-			digestKey(&acc, k, o, db.expOf(k) != noExpire, &e.scratch)
-		}
+		db.each(func(k []byte, o object, exp int64) bool {
+			digestKey(&acc, k, o, exp != noExpire, &e.scratch)
+			return true
+		})
 		return acc
 	}
 	const run = 256
@@ -189,21 +190,23 @@ func (e *Engine) dbDigest(db *db) sum20 {
 					digestKey(&accs[w], k, j.objs[i], j.exps[i], &scratch)
 				}
 				clear(j.objs)
+				clear(j.keys)
 				j.keys, j.objs, j.exps = j.keys[:0], j.objs[:0], j.exps[:0]
 				free <- j
 			}
 		}()
 	}
 	j := <-free
-	for k, o := range db.keys {
+	db.each(func(k []byte, o object, exp int64) bool {
 		j.keys = append(j.keys, k)
 		j.objs = append(j.objs, o)
-		j.exps = append(j.exps, db.expOf(k) != noExpire)
+		j.exps = append(j.exps, exp != noExpire)
 		if len(j.keys) == run {
 			jobs <- j
 			j = <-free
 		}
-	}
+		return true
+	})
 	jobs <- j
 	close(jobs)
 	wg.Wait()
@@ -219,7 +222,7 @@ func (e *Engine) dbDigest(db *db) sum20 {
 func (e *Engine) UndigestedKeys() int {
 	n := 0
 	for i := range e.dbs {
-		for _, o := range e.dbs[i].keys {
+		e.dbs[i].each(func(_ []byte, o object, _ int64) bool {
 			switch x := o.(type) {
 			case *opaqueObj:
 				n++
@@ -228,7 +231,8 @@ func (e *Engine) UndigestedKeys() int {
 					n++
 				}
 			}
-		}
+			return true
+		})
 	}
 	return n
 }

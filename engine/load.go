@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,7 +142,6 @@ type loadRec struct {
 	val    *rdbfile.Value
 	data   []byte // function library code (owned)
 	size   uint64 // RESIZEDB db size (capped: presizeLimit)
-	exps   uint64 // RESIZEDB keys with an expire time (capped)
 	offset int64
 	skip   SkipReason // not loaded: told to LoadOptions.OnSkip
 	built  bool       // obj and err were made by the producer (build)
@@ -224,7 +224,8 @@ func (e *Engine) produce(r *rdbfile.Reader, o *LoadOptions, free <-chan *loadBat
 			nrec := len(b.recs)
 			err = b.stage(e, r, o, ent)
 			if err == nil && len(b.recs) > nrec && produceBuilds(len(full), cap(full)) {
-				if rec := &b.recs[nrec]; rec.ent == rdbfile.EntryKey && rec.skip == 0 && rec.val == nil {
+				// a string needs no building: consume copies it into the keyspace
+				if rec := &b.recs[nrec]; rec.ent == rdbfile.EntryKey && rec.skip == 0 && rec.val == nil && rec.vkind != rdbfile.KindString {
 					rec.obj, rec.err = e.build(&s, b, rec)
 					rec.built = true
 				}
@@ -265,7 +266,7 @@ func (b *loadBatch) stage(e *Engine, r *rdbfile.Reader, o *LoadOptions, ent *rdb
 		return nil
 	case rdbfile.EntryResizeDB:
 		limit := presizeLimit(r.Size())
-		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: min(ent.DBSize, limit), exps: min(ent.ExpiresSize, limit)})
+		b.recs = append(b.recs, loadRec{ent: ent.Kind, db: ent.DB, size: min(ent.DBSize, limit)})
 		return nil
 	case rdbfile.EntryKey:
 	default:
@@ -409,13 +410,17 @@ func (e *Engine) consume(b *loadBatch, lo *LoadOptions) error {
 			e.libs[name] = rec.data
 			continue
 		case rdbfile.EntryResizeDB:
-			e.presize(rec.db, rec.size, rec.exps)
+			e.presize(rec.db, rec.size)
 			continue
 		}
 		if rec.skip != 0 {
 			if lo.OnSkip != nil {
 				lo.OnSkip(LoadSkip{Reason: rec.skip, DB: rec.db, Key: a.at(rec.key), Kind: rec.vkind, Offset: rec.offset, ExpireAt: rec.exp})
 			}
+			continue
+		}
+		if !rec.built && rec.vkind == rdbfile.KindString && rec.val == nil && rec.hi-rec.lo == 1 {
+			e.dbs[rec.db].putString(a.at(rec.key), a.at(rec.lo), rec.exp)
 			continue
 		}
 		o, err := rec.obj, rec.err
@@ -692,34 +697,26 @@ func buildList(a *arena, lo, hi int) *listObj {
 	return l
 }
 
-// presize gives an empty database room for n keys, exps of them with an
-// expire time (RESIZEDB). The counts come from the file and are only
-// hints: the caller caps them (presizeLimit), so a damaged count costs
-// little up front (uncapped, a 330-byte file claiming 2^64 keys got a map
-// of 2^26 slots: gigabytes and minutes); the maps grow past the cap as
-// keys arrive. A load that outgrows its maps splits every table of them,
-// leaving the old ones as garbage: 80 MB of a 2 M-key load's when the cap
-// was 2^20 keys.
-func (e *Engine) presize(db int, n, exps uint64) {
+// presize gives an empty database room for n keys (RESIZEDB; expire times
+// live in the key records, so its expires count is not needed). The count
+// comes from the file and is only a hint: the caller caps it
+// (presizeLimit), so a damaged count costs little up front (uncapped, a
+// 330-byte file claiming 2^64 keys got a map of 2^26 slots: gigabytes and
+// minutes); the index and records grow past the cap as keys arrive.
+func (e *Engine) presize(db int, n uint64) {
 	if db < 0 || db >= len(e.dbs) {
 		return
 	}
-	d := &e.dbs[db]
-	if len(d.keys) == 0 && n > 0 {
-		d.keys = make(map[string]object, n)
-	}
-	if len(d.exps) == 0 && exps > 0 {
-		d.exps = make(map[string]int64, min(exps, n))
-	}
+	e.dbs[db].presize(int(min(n, math.MaxInt32)))
 }
 
 // presizeLimit is the most keys a RESIZEDB hint may presize a database
 // for, in a file of size bytes (0: unknown): maxPresize, or one key per 32
 // bytes of the file when that is more. A key's record takes at least 3
 // bytes and 30 to 600 in the bench files, and a load needs far more memory
-// per key than its presized slots (about 40 bytes in the keys map, 30 in
-// the expires map), so damaged counts cost at most about twice the file's
-// size in memory.
+// per key than its presized room (a 24-byte record and 11 to 22 bytes of
+// index), so damaged counts cost at most about twice the file's size in
+// memory.
 func presizeLimit(size int64) uint64 {
 	return max(maxPresize, uint64(max(size, 0))/32)
 }
@@ -743,7 +740,7 @@ func (e *Engine) LoadEntry(ent *rdbfile.Entry) error {
 		e.libs[name] = clone(ent.Data)
 		return nil
 	case rdbfile.EntryResizeDB:
-		e.presize(ent.DB, min(ent.DBSize, maxPresize), min(ent.ExpiresSize, maxPresize))
+		e.presize(ent.DB, min(ent.DBSize, maxPresize))
 		return nil
 	case rdbfile.EntryKey:
 	default:
