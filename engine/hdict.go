@@ -232,12 +232,14 @@ func (d *hdict) compact() {
 	*d = *nd
 }
 
-// rehash rebuilds the index for at least n fields.
+// rehash rebuilds the index for at least n fields: the smallest power of
+// two at most 3/4 full, so a full index doubles (slotsFor(2n) at 3/4 load
+// quadrupled it) and one full of tombstones keeps its size or shrinks.
 func (d *hdict) rehash(n int) {
 	if len(d.ents)-d.n > d.n/2 {
 		d.compact()
 	}
-	d.slots = make([]uint32, slotsFor(max(n, d.n)*2))
+	d.slots = make([]uint32, slotsFor(max(n, d.n)))
 	d.reindex()
 }
 

@@ -72,3 +72,22 @@ func TestHdictModel(t *testing.T) {
 		}
 	}
 }
+
+// TestHdictGrowth checks that a hash grown field by field keeps its index
+// the smallest power of two at most 3/4 full: each growth doubles it.
+func TestHdictGrowth(t *testing.T) {
+	d := newHdict(0, 0)
+	prev := len(d.slots)
+	for i := range 100000 {
+		d.add([]byte("field:"+strconv.Itoa(i)), []byte("v"), noExpire)
+		if n := len(d.slots); n != prev {
+			if n != 2*prev {
+				t.Fatalf("at %d fields the index grew from %d to %d slots, want %d", d.n, prev, n, 2*prev)
+			}
+			prev = n
+		}
+	}
+	if want := slotsFor(d.n); len(d.slots) != want {
+		t.Errorf("%d fields: %d slots, want %d", d.n, len(d.slots), want)
+	}
+}
