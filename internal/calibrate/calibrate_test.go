@@ -94,8 +94,13 @@ func TestCalibrateSmoke(t *testing.T) {
 		}
 	}
 	// Fork: the predicted time for 1 GiB of RSS (2 MiB of page tables).
+	// A fork's time is wall time: on a busy machine it moved 12x against an
+	// idle one (the built-in line of 2026-12-06, load average 15-25, was 12x
+	// the idle line of 2026-12-07 at 1 GiB), so 20x here; a unit slip is 1000x.
 	fork := func(c *estimate.Coefficients) float64 { return c.Fork.BaseUsec + 2*c.Fork.UsecPerPageTableMiB }
-	within("fork µs at 1 GiB", fork(c), fork(def))
+	if got, want := fork(c), fork(def); !(got > want/20 && got < want*20) {
+		t.Errorf("fork µs at 1 GiB = %.4g, built-in %.4g: not within 20x", got, want)
+	}
 	if c.Fork.COWBaseBytes <= 0 {
 		t.Errorf("fork.cow_base_bytes = %g: rdb_last_cow_size not read", c.Fork.COWBaseBytes)
 	}
