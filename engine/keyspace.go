@@ -32,16 +32,14 @@ import (
 // outweigh the live ones (as hdict does). Deleted records and object slots
 // are reused. Iteration is in record order, which is not insertion order.
 type db struct {
-	chunks [][]byte // arena; each chunk's len is its used part
-	cur    int      // chunk being filled
-	recs   [][]krec // pages of recPage records (the last one growing)
-	nrec   int
-	free   []uint32   // deleted records
-	objs   [][]object // values of tagObj records, in pages of recPage
-	nobj   int
-	ofree  []uint32 // nil slots of objs
-	slots  []uint64 // hash<<32 | record+1; 0: empty; low half kTomb: removed
-	n      int      // live keys
+	chunks [][]byte      // arena; each chunk's len is its used part
+	cur    int           // chunk being filled
+	recs   paged[krec]   // one per key, deleted ones included
+	free   []uint32      // deleted records
+	objs   paged[object] // values of tagObj records
+	ofree  []uint32      // nil slots of objs
+	slots  []uint64      // hash<<32 | record+1; 0: empty; low half kTomb: removed
+	n      int           // live keys
 	tombs  int
 	nexp   int // live keys with an expire time
 	live   int // arena bytes of live entries
@@ -356,43 +354,52 @@ func (d *db) room(size int) int {
 	return d.cur
 }
 
-// recPage is the number of records per page: pages let the records grow
-// without copying them all (and leaving the copies to the collector).
+// recPage is the number of elements per page of a paged slice: pages let
+// the records and object slots grow without copying them all (and leaving
+// the copies to the collector).
 const recPage = 1 << 15
 
-func (d *db) rec(i int) *krec { return &d.recs[uint(i)/recPage][uint(i)%recPage] }
+// paged is a slice in pages of recPage elements, the first of which grows
+// by doubling (for small databases), the others made full-size.
+type paged[T any] struct {
+	pages [][]T
+	n     int
+}
+
+func (p *paged[T]) at(i uint32) *T { return &p.pages[i/recPage][i%recPage] }
+
+// push appends x and returns its index.
+func (p *paged[T]) push(x T) uint32 {
+	if p.n >= math.MaxUint32-1 {
+		panic("engine: more than 2^32 keys or values in a database")
+	}
+	if k := len(p.pages); k == 0 || len(p.pages[k-1]) == recPage {
+		var q []T
+		if k > 0 {
+			q = make([]T, 0, recPage)
+		}
+		p.pages = append(p.pages, q)
+	}
+	last := &p.pages[len(p.pages)-1]
+	if len(*last) == cap(*last) {
+		q := make([]T, len(*last), min(max(2*cap(*last), 8), recPage))
+		copy(q, *last)
+		*last = q
+	}
+	*last = append(*last, x)
+	p.n++
+	return uint32(p.n - 1)
+}
+
+func (d *db) rec(i int) *krec { return d.recs.at(uint32(i)) }
 
 // newRec appends a record.
 func (d *db) newRec() (int, *krec) {
-	if d.nrec >= math.MaxUint32-1 {
-		panic("engine: more than 2^32 keys in a database")
-	}
-	if d.nrec%recPage == 0 && (len(d.recs) == 0 || len(d.recs[len(d.recs)-1]) == recPage) {
-		var p []krec // the first page grows, for small databases
-		if len(d.recs) > 0 {
-			p = make([]krec, 0, recPage)
-		}
-		d.recs = append(d.recs, p)
-	}
-	p := &d.recs[len(d.recs)-1]
-	*p = appendPaged(*p, krec{})
-	i := d.nrec
-	d.nrec++
-	return i, &(*p)[len(*p)-1]
+	i := d.recs.push(krec{})
+	return int(i), d.recs.at(i)
 }
 
-// appendPaged appends x to a page, growing it (the first page of a
-// database) by doubling up to recPage, not past it.
-func appendPaged[T any](p []T, x T) []T {
-	if len(p) == cap(p) {
-		q := make([]T, len(p), min(max(2*cap(p), 8), recPage))
-		copy(q, p)
-		p = q
-	}
-	return append(p, x)
-}
-
-func (d *db) obj(i uint32) *object { return &d.objs[i/recPage][i%recPage] }
+func (d *db) obj(i uint32) *object { return d.objs.at(i) }
 
 func (d *db) addObj(o object) uint32 {
 	if k := len(d.ofree); k > 0 {
@@ -401,20 +408,7 @@ func (d *db) addObj(o object) uint32 {
 		*d.obj(i) = o
 		return i
 	}
-	if d.nobj >= math.MaxUint32 {
-		panic("engine: more than 2^32 values in a database")
-	}
-	if d.nobj%recPage == 0 && (len(d.objs) == 0 || len(d.objs[len(d.objs)-1]) == recPage) {
-		var p []object // the first page grows, for small databases
-		if len(d.objs) > 0 {
-			p = make([]object, 0, recPage)
-		}
-		d.objs = append(d.objs, p)
-	}
-	p := &d.objs[len(d.objs)-1]
-	*p = appendPaged(*p, o)
-	d.nobj++
-	return uint32(d.nobj - 1)
+	return d.objs.push(o)
 }
 
 func (d *db) dropObj(i uint32) {
@@ -462,7 +456,7 @@ func (d *db) compact() {
 	old := d.chunks
 	d.chunks, d.cur = nil, 0
 	d.live, d.dead = 0, 0
-	for i := range d.nrec {
+	for i := range d.recs.n {
 		r := d.rec(i)
 		if r.klen == kDead {
 			continue
@@ -503,14 +497,14 @@ func (d *db) presize(n int) {
 		return
 	}
 	d.slots = make([]uint64, slotsFor(n))
-	d.recs = [][]krec{make([]krec, 0, min(n, recPage))}
+	d.recs.pages = [][]krec{make([]krec, 0, min(n, recPage))}
 }
 
 // each calls fn for every key, in record order, until it returns false;
 // key and a string o point into the arena (valid until the keyspace
 // changes).
 func (d *db) each(fn func(key []byte, o object, exp int64) bool) {
-	for i := range d.nrec {
+	for i := range d.recs.n {
 		r := d.rec(i)
 		if r.klen == kDead {
 			continue

@@ -154,8 +154,8 @@ func TestKeyspacePages(t *testing.T) {
 		for i := 0; i < n; i += 6 {
 			d.putString(key(i), key(i+2), int64(i))
 		}
-		if d.nrec != n || len(d.recs) != 4 {
-			t.Fatalf("presize %d: %d records in %d pages, want %d in 4 (deleted ones reused)", presize, d.nrec, len(d.recs), n)
+		if d.recs.n != n || len(d.recs.pages) != 4 {
+			t.Fatalf("presize %d: %d records in %d pages, want %d in 4 (deleted ones reused)", presize, d.recs.n, len(d.recs.pages), n)
 		}
 		for i := range n {
 			en, ok := d.get(key(i))
@@ -195,8 +195,8 @@ func TestKeyspaceObjectPages(t *testing.T) {
 		objs[i] = &listObj{n: i}
 		d.put(key(i), objs[i], noExpire)
 	}
-	if d.nobj != n || len(d.objs) != 4 {
-		t.Fatalf("%d objects in %d pages, want %d in 4 (freed slots reused)", d.nobj, len(d.objs), n)
+	if d.objs.n != n || len(d.objs.pages) != 4 {
+		t.Fatalf("%d objects in %d pages, want %d in 4 (freed slots reused)", d.objs.n, len(d.objs.pages), n)
 	}
 	for i := range objs {
 		en, ok := d.get(key(i))
