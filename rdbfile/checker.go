@@ -509,7 +509,7 @@ func (r *Reader) check(t *ticket) {
 	r.spare = nil
 	t.hard = r.err
 	t.vf, t.vAll, t.vErrs = r.findings, r.nFindings, r.nErrors
-	t.ent.Len, t.ent.Size, t.ent.count = e.Len, e.Size, e.count
+	t.ent.Len, t.ent.MaxLen, t.ent.Size, t.ent.count = e.Len, e.MaxLen, e.Size, e.count
 	t.ent.stream, t.ent.arr, t.ent.Module = e.stream, e.arr, e.Module
 	t.ent.lzfIn0, t.ent.lzfOut0, t.ent.lzfDone = r.lzfIn, r.lzfOut, true
 	t.end = r.in.offset()

@@ -66,6 +66,14 @@ type Entry struct {
 	// Len is the number of elements (list items, members, fields, live
 	// stream entries; 1 for strings), known after the value was consumed.
 	Len int64
+	// MaxLen is the longest string element of a set, sorted set or hash
+	// value in a plain encoding (types 2, 3, 4, 5: members, fields,
+	// values), bytes, known after the value was consumed; 0 for every
+	// other encoding, whose blob carries its own limits. A loading server
+	// turns such a value into a listpack when it has at most
+	// *-max-listpack-entries elements and MaxLen is within
+	// *-max-listpack-value (Redis src/rdb.c rdbLoadObject).
+	MaxLen int64
 	// Module is set for module values (type 7) once consumed, and for EntryModuleAux.
 	Module *ModuleValue
 	// ModuleWhen is MODULE_AUX's "when" (1 before keyspace, 2 after).
@@ -125,7 +133,7 @@ func (e *Entry) reset(r *Reader) {
 		e.KeyMeta = nil
 	}
 	e.keyMeta = e.keyMeta[:0]
-	e.ValueOffset, e.Len, e.ModuleWhen = 0, 0, 0
+	e.ValueOffset, e.Len, e.MaxLen, e.ModuleWhen = 0, 0, 0, 0
 	if e.Module != nil {
 		e.Module = nil
 	}
@@ -519,7 +527,7 @@ func (e *Entry) walk(fn func(*Element) error, want bool) error {
 	r.in.pin = -1
 	e.consumed = true
 	e.softErr = nil
-	e.elems = 0
+	e.elems, e.MaxLen = 0, 0
 	w := &r.walker
 	w.r, w.e, w.fn, w.fnErr, w.want = r, e, fn, nil, want
 	err := w.value()

@@ -194,6 +194,7 @@ func (w *walker) plainSet() error {
 		if err != nil {
 			return err
 		}
+		w.e.MaxLen = max(w.e.MaxLen, int64(len(b)))
 		if !w.dupAdd(b) {
 			w.soft(off, "set member", "duplicate set member")
 		}
@@ -218,6 +219,7 @@ func (w *walker) plainZSet(binaryScores bool) error {
 		if err != nil {
 			return err
 		}
+		w.e.MaxLen = max(w.e.MaxLen, int64(len(m)))
 		if w.fn != nil { // the next read may move m
 			w.sc = append(w.sc[:0], m...)
 		}
@@ -325,6 +327,7 @@ func (w *walker) plainHash() error {
 		if err != nil {
 			return err
 		}
+		w.e.MaxLen = max(w.e.MaxLen, int64(len(f)), int64(len(v)))
 		w.el.Member, w.el.Value = w.sc, v
 		w.emit()
 	}
