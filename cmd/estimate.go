@@ -139,12 +139,13 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 	if o.writeRate < 0 {
 		return usageErrorf("--write-rate must be >= 0, got %g", o.writeRate)
 	}
+	var loader *release.Release
 	if o.server != "" {
 		r, err := release.Parse(o.server)
 		if err != nil {
 			return usageErrorf("--server: %v", err)
 		}
-		opts.Server = r.Name
+		opts.Server, loader = r.Name, r
 	}
 	if o.maxmemory != "" {
 		n, err := estimate.ParseBytes(o.maxmemory)
@@ -163,12 +164,22 @@ func runEstimate(ctx context.Context, app *App, o estimateOptions, path string) 
 		return err
 	}
 	defer in.Close()
+	// Each part counts its values in the encodings the loading server
+	// gives them: the limits of --server, else of the writer's release
+	// (AddHeader), with the --config file's directives over them.
+	prep := func(p *estimate.Part) {
+		if loader != nil {
+			p.LoadWith(&loader.Limits, &opts.Config)
+		} else {
+			p.LoadWith(nil, &opts.Config)
+		}
+	}
 	var parts []*estimate.Part
 	damaged := false
 	if in.Kind.IsAOF() {
-		parts, damaged, err = estimateAOF(ctx, app, in, o.config)
+		parts, damaged, err = estimateAOF(ctx, app, in, o.config, prep)
 	} else {
-		parts, damaged, err = estimateRDB(ctx, app, in)
+		parts, damaged, err = estimateRDB(ctx, app, in, prep)
 	}
 	if err != nil || parts == nil {
 		return err
@@ -267,8 +278,9 @@ func mtimeMs(path string) int64 {
 	return st.ModTime().UnixMilli()
 }
 
-func estimateRDB(ctx context.Context, app *App, in *input) ([]*estimate.Part, bool, error) {
+func estimateRDB(ctx context.Context, app *App, in *input, prep func(*estimate.Part)) ([]*estimate.Part, bool, error) {
 	p := &estimate.Part{Name: filepath.Base(in.Name), Role: estimate.RoleRDB, Format: "rdb", Size: in.FileSize}
+	prep(p)
 	if in.Regular {
 		p.MTime = mtimeMs(in.Name)
 	}
@@ -289,7 +301,7 @@ func estimateRDB(ctx context.Context, app *App, in *input) ([]*estimate.Part, bo
 	return []*estimate.Part{p}, res.Damaged(), nil
 }
 
-func estimateAOF(ctx context.Context, app *App, in *input, config string) ([]*estimate.Part, bool, error) {
+func estimateAOF(ctx context.Context, app *App, in *input, config string, prep func(*estimate.Part)) ([]*estimate.Part, bool, error) {
 	as, err := resolveAOF(ctx, in, config)
 	if err != nil {
 		var pe *manifest.ParseError
@@ -310,6 +322,7 @@ func estimateAOF(ctx context.Context, app *App, in *input, config string) ([]*es
 			role = estimate.RoleBase
 		}
 		p := &estimate.Part{Name: f.Name, Role: role, Format: "resp", Size: f.Size, MTime: mtimeMs(f.Path)}
+		prep(p)
 		byFile[f] = p
 		return p
 	}

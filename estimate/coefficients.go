@@ -89,8 +89,9 @@ func (l *LoadCoefficients) KeyNs(keys float64) float64 {
 // (CommandStats.Keys: a stream's nodes, a hash's listpack header) (an
 // upper bound: a command that overwrites a key adds nothing). RSS after a
 // load with jemalloc is RSSBaseBytes + RSSRatio × used_memory (the base is
-// the process's code, stacks and allocator metadata); RSSRatioLibc
-// replaces RSSRatio for the libc allocator.
+// the process's code, stacks and allocator metadata), plus, for an AOF,
+// RSSBytesPerCommand[name] per command; RSSRatioLibc replaces RSSRatio for
+// the libc allocator.
 type MemoryCoefficients struct {
 	BaseBytes              int64              `json:"base_bytes"`
 	BytesPerKey            float64            `json:"bytes_per_key"`
@@ -117,22 +118,45 @@ type MemoryCoefficients struct {
 	RSSRatioLibc   float64 `json:"rss_ratio_libc"`
 	// RSSRatioLibcMeasured is false when RSSRatioLibc is a guess.
 	RSSRatioLibcMeasured bool `json:"rss_ratio_libc_measured"`
+	// RSSBytesPerCommand is the resident memory an AOF's commands leave
+	// beyond their used_memory right after the load, bytes per command:
+	// the blocks freed while values grow in place (an HSET's listpack
+	// reallocated at each field, Redis src/listpack.c lpInsert) that the
+	// allocator has not yet returned to the system (jemalloc's dirty page
+	// decay, 10 s). It is what makes the first fork after an AOF load
+	// slower than the used_memory of the data suggests. A command not in
+	// the map leaves none.
+	RSSBytesPerCommand map[string]float64 `json:"rss_bytes_per_command,omitempty"`
 }
 
 // ForkCoefficients give fork() time (INFO stats latest_fork_usec) from the
 // size of the parent's page tables (8 bytes per mapped page on x86-64):
 //
-//	fork µs = BaseUsec + UsecPerPageTableMiB × page-table MiB
+//	fork µs = BaseUsec + UsecPerPageTableMiB × (page-table MiB)^PageTableExponent
 //
 // (Redis src/server.c redisFork; the kernel copies the page tables, not
-// the pages).
+// the pages). A fork's time grows less than in proportion on the VMs
+// measured (exponent 0.55-0.58 between 14 MiB and 350 MiB of RSS, Redis
+// 7.0.15 and 7.4.1, docs/benchmarks.md).
 type ForkCoefficients struct {
 	BaseUsec            float64 `json:"base_usec"`
 	UsecPerPageTableMiB float64 `json:"usec_per_page_table_mib"`
+	// PageTableExponent is the power of the page-table size; 0 (older
+	// files) means 1, a straight line.
+	PageTableExponent float64 `json:"page_table_exponent,omitempty"`
 	// COWBaseBytes is the copy-on-write of a BGSAVE during which no client
 	// writes (INFO persistence rdb_last_cow_size: the server's own cron,
 	// allocator and buffers), bytes; writes add to it (0: not measured).
 	COWBaseBytes float64 `json:"cow_base_bytes,omitempty"`
+}
+
+// Usec returns the predicted fork() time, µs, for page tables of ptMiB MiB.
+func (f *ForkCoefficients) Usec(ptMiB float64) float64 {
+	e := f.PageTableExponent
+	if e <= 0 {
+		e = 1
+	}
+	return f.BaseUsec + f.UsecPerPageTableMiB*math.Pow(max(ptMiB, 0), e)
 }
 
 // SaveCoefficients give the time to write the RDB file of the loaded data

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // SavePoint is one "save SECONDS CHANGES" point: the server snapshots when
@@ -26,6 +28,21 @@ type Config struct {
 	FromFile bool `json:"from_file"`
 
 	saveSeen bool
+	limits   []limitDirective // encoding limits, in file order (ApplyLimits)
+}
+
+type limitDirective struct {
+	name string
+	n    int
+}
+
+// ApplyLimits sets on l the encoding limits the configuration file gave
+// (hash-max-listpack-entries and the others of release.Limits, or their
+// pre-7.0 ziplist names), in the file's order.
+func (c *Config) ApplyLimits(l *release.Limits) {
+	for _, d := range c.limits {
+		l.Set(d.name, d.n)
+	}
 }
 
 // DefaultConfig returns the settings of a server started without a
@@ -39,8 +56,9 @@ func DefaultConfig() Config {
 // line of redis.conf (argv[0] the name, any case): appendonly,
 // appendfsync, save (every line adds its points, the first one replacing
 // the defaults, and `save ""` removes them all, as the server's loader
-// does) and maxmemory (with the units of ParseBytes). Other directives are
-// ignored. Apply sets FromFile.
+// does), maxmemory (with the units of ParseBytes) and the encoding limits
+// (hash-max-listpack-entries and the others release.Limits knows, kept for
+// ApplyLimits). Other directives are ignored. Apply sets FromFile.
 func (c *Config) Apply(argv []string) error {
 	if len(argv) == 0 {
 		return nil
@@ -100,6 +118,20 @@ func (c *Config) Apply(argv []string) error {
 			return err
 		}
 		c.MaxMemory = v
+	default:
+		name := strings.ToLower(argv[0])
+		probe := release.Limits{}
+		if name == "databases" || !probe.Set(name, 0) {
+			return nil
+		}
+		if len(argv) != 2 {
+			return bad(name + " takes one number")
+		}
+		n, err := strconv.Atoi(argv[1])
+		if err != nil {
+			return bad(name + " takes one number")
+		}
+		c.limits = append(c.limits, limitDirective{name, n})
 	}
 	return nil
 }

@@ -207,7 +207,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	var xs, ys, us, rs, cows []float64
 	var sk, sb, sy []float64
 	for _, a := range all {
-		if a.s.RSS > 0 && a.s.UsedMemory > 0 {
+		if a.s.RSS > 0 && a.s.UsedMemory > 0 && a.commands == 0 {
 			us, rs = append(us, float64(a.s.UsedMemory)), append(rs, float64(a.s.RSS))
 		}
 		if a.s.COWBytes > 0 {
@@ -225,21 +225,55 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	if c.Memory.RSSRatio == 0 {
 		c.Memory.RSSRatio = 1
 	}
+	// What an AOF of one command leaves resident beyond the RDB line,
+	// pooled per command: Σ residue / Σ commands.
+	c.Memory.RSSBytesPerCommand = nil
+	rssRes, rssN := map[string]float64{}, map[string]float64{}
+	for _, a := range all {
+		if a.command == "" || a.commands <= 0 || a.s.RSS <= 0 || a.s.UsedMemory <= 0 {
+			continue
+		}
+		rssRes[a.command] += float64(a.s.RSS) - c.Memory.RSSBaseBytes - c.Memory.RSSRatio*float64(a.s.UsedMemory)
+		rssN[a.command] += a.commands
+	}
+	for name, r := range rssRes {
+		if per := r / rssN[name]; per > 0 {
+			if c.Memory.RSSBytesPerCommand == nil {
+				c.Memory.RSSBytesPerCommand = map[string]float64{}
+			}
+			c.Memory.RSSBytesPerCommand[name] = per
+		}
+	}
 	if c.Memory.RSSRatioLibc == 0 {
 		c.Memory.RSSRatioLibc = c.Memory.RSSRatio
 	}
-	c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = robustLine(xs, ys)
-	if lo, hi := minMax(xs); (hi < 4*lo || c.Fork.UsecPerPageTableMiB == 0) && meta.Fork.UsecPerPageTableMiB > 0 {
+	// A power law, fitted by Theil–Sen on the logarithms (fork µs =
+	// k × page-table MiB^e): the least fork of a dataset grows less than
+	// in proportion to its page tables on the VMs measured, and a straight
+	// line through the small samples over-predicted samples 4-10 times
+	// their size by 47-84 % (docs/benchmarks.md, fifth run).
+	var lx, ly []float64
+	for i := range xs {
+		if xs[i] > 0 && ys[i] > 0 {
+			lx, ly = append(lx, math.Log(xs[i])), append(ly, math.Log(ys[i]))
+		}
+	}
+	c.Fork = ForkCoefficients{}
+	la, e := theilSen(lx, ly)
+	if len(lx) >= 2 && e > 0 {
+		c.Fork = ForkCoefficients{UsecPerPageTableMiB: math.Exp(la), PageTableExponent: e}
+	}
+	if lo, hi := minMax(xs); (hi < 4*lo || e <= 0) && meta.Fork.UsecPerPageTableMiB > 0 {
 		// Samples within a factor of four in size cannot tell the slope
 		// from the base on a noisy machine (a calibration's small
-		// samples), nor can a fit that found no slope: meta's line,
+		// samples), nor can a fit that found no slope: meta's curve,
 		// scaled to the samples.
 		var r []float64
 		for i := range xs {
-			r = append(r, ys[i]/(meta.Fork.BaseUsec+meta.Fork.UsecPerPageTableMiB*xs[i]))
+			r = append(r, ys[i]/meta.Fork.Usec(xs[i]))
 		}
 		k := median(r)
-		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB = meta.Fork.BaseUsec*k, meta.Fork.UsecPerPageTableMiB*k
+		c.Fork = ForkCoefficients{BaseUsec: meta.Fork.BaseUsec * k, UsecPerPageTableMiB: meta.Fork.UsecPerPageTableMiB * k, PageTableExponent: meta.Fork.PageTableExponent}
 	}
 	c.Fork.COWBaseBytes = median(cows)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
@@ -410,11 +444,9 @@ func line(x, y []float64) (a, b float64) {
 	return a, b
 }
 
-// robustLine fits y = a + b·x by Theil–Sen (b the median of the pairwise
-// slopes, a the median of y − b·x), with a, b >= 0: fork times on a busy
-// machine have outliers several times the typical value, which least
-// squares follows.
-func robustLine(x, y []float64) (a, b float64) {
+// theilSen fits y = a + b·x: b the median of the pairwise slopes, a the
+// median of y − b·x.
+func theilSen(x, y []float64) (a, b float64) {
 	var slopes []float64
 	for i := range x {
 		for j := i + 1; j < len(x); j++ {
@@ -423,12 +455,12 @@ func robustLine(x, y []float64) (a, b float64) {
 			}
 		}
 	}
-	b = max(median(slopes), 0)
+	b = median(slopes)
 	var rest []float64
 	for i := range x {
 		rest = append(rest, y[i]-b*x[i])
 	}
-	return max(median(rest), 0), b
+	return median(rest), b
 }
 
 // plane fits y = a·u + b·v through the origin by least squares, a, b >= 0.

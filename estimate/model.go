@@ -177,7 +177,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		a.count += count
 		a.ns += ns
 	}
-	var totalNs, memBytes float64
+	var totalNs, memBytes, rssResidue float64
 	var keys, serialized int64
 	fromAOF := false
 	// The dataset's keys: what a key's load cost grows with (KeyNs).
@@ -196,8 +196,10 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		for _, cl := range p.ClassNames() {
 			s := p.Classes[cl]
 			// Strings cost per byte; every other class per element
-			// (its blob or its members).
-			e, ok := c.Load.NsPerElement[cl]
+			// (its blob or its members): the time as the class the
+			// server reads (LoadCost), the memory as the class it
+			// holds (Loaded).
+			e, ok := c.Load.NsPerElement[cl.LoadCost()]
 			if !ok {
 				e = c.Load.NsPerElementDefault
 			}
@@ -208,7 +210,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			ns := keyNs*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
 			partNs += ns
 			add(string(cl), "rdb", "keys", s.Keys, ns)
-			m, ok := c.Memory.BytesPerElement[cl]
+			m, ok := c.Memory.BytesPerElement[cl.Loaded()]
 			if !ok {
 				m = c.Memory.BytesPerElementDefault
 			}
@@ -217,7 +219,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			}
 			elemBytes := m * float64(s.Elements)
 			if cl.Packed() && len(c.Memory.BytesPerPackedByte) > 0 {
-				pb, ok := c.Memory.BytesPerPackedByte[cl]
+				pb, ok := c.Memory.BytesPerPackedByte[cl.Loaded()]
 				if !ok {
 					pb = c.Memory.bytesPerPackedByteDefault()
 				}
@@ -240,11 +242,14 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
 				continue
 			}
-			mb, ok := c.Memory.BytesPerCommand[name]
-			if !ok {
-				mb = c.Memory.BytesPerCommandDefault
+			if mb, ok := c.Memory.BytesPerCommand[name]; ok {
+				memBytes += StringCommandBytes(name, s, c) + mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
+			} else if b, ok := commandClassBytes(name, s, c); ok {
+				memBytes += b
+			} else {
+				memBytes += StringCommandBytes(name, s, c) + c.Memory.BytesPerCommandDefault*float64(s.Commands)
 			}
-			memBytes += StringCommandBytes(name, s, c) + mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
+			rssResidue += c.Memory.RSSBytesPerCommand[name] * float64(s.Commands)
 			fromAOF = true
 			keys += s.Commands // an upper bound for the RDB a save would write
 			serialized += s.ArgBytes
@@ -289,7 +294,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	if !m.RSSCalibrated {
 		rssRel *= 2
 	}
-	m.RSS = spread(c.Memory.RSSBaseBytes+used*ratio, rssRel)
+	m.RSS = spread(c.Memory.RSSBaseBytes+used*ratio+rssResidue, rssRel)
 	switch {
 	case o.MaxMemory > 0:
 		m.MaxMemory, m.MaxMemorySource = o.MaxMemory, "flag"
@@ -315,7 +320,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
 	f.PageTableBytesTHP = int64(PageTableBytes(rss, 2<<20))
 	forkMs := func(pt int64) float64 {
-		return (c.Fork.BaseUsec + c.Fork.UsecPerPageTableMiB*float64(pt)/(1<<20)) / 1000
+		return c.Fork.Usec(float64(pt)/(1<<20)) / 1000
 	}
 	f.ForkMs = spread(forkMs(f.PageTableBytes), rel)
 	f.ForkMsTHP = spread(forkMs(f.PageTableBytesTHP), rel*2)
@@ -367,6 +372,67 @@ func StringCommandBytes(name string, s *CommandStats, c *Coefficients) float64 {
 	}
 	perElem := float64(s.ArgBytes-s.Commands*int64(len(name))) / float64(elems)
 	return float64(keys) * (c.Memory.BytesPerKey + c.Memory.BytesPerPayloadByte*max(perElem, 0))
+}
+
+// CommandClass returns the class of the values that the commands s of name
+// build, when name is a command that creates or grows one value of a known
+// type: the hash, list, set and sorted-set writes (listpack while the mean
+// elements per key, s.Elements / s.Keys, stay within ListpackLimit, else
+// hashtable or skiplist; sets of members that are not all integers, the
+// listpack of Redis 7.2+ where the coefficients know it, else hashtable),
+// and the integer and append writes of strings (StringClass). ok is false for
+// any other command, and without a key count.
+func CommandClass(name string, s *CommandStats, c *Coefficients) (cl Class, ok bool) {
+	if s.Keys <= 0 {
+		return "", false
+	}
+	per := float64(max(s.Elements, s.Keys)) / float64(s.Keys)
+	small := per <= float64(ListpackLimit(name))
+	known := func(cl Class) bool { _, ok := c.Memory.BytesPerElement[cl]; return ok }
+	switch name {
+	case "HSET", "HMSET", "HSETNX", "HINCRBY", "HINCRBYFLOAT":
+		if small {
+			return "hash/listpack", true
+		}
+		return "hash/hashtable", true
+	case "RPUSH", "LPUSH", "RPUSHX", "LPUSHX":
+		return "list/quicklist", true
+	case "SADD":
+		if small && known("set/listpack") {
+			return "set/listpack", true
+		}
+		return "set/hashtable", true
+	case "ZADD", "ZINCRBY":
+		if small {
+			return "zset/listpack", true
+		}
+		return "zset/skiplist", true
+	case "INCR", "INCRBY", "DECR", "DECRBY", "INCRBYFLOAT", "APPEND", "SETRANGE":
+		return StringClass, true
+	}
+	return "", false
+}
+
+// commandClassBytes returns the memory of the values the commands s of name
+// leave, by the RDB model of their class (CommandClass): BytesPerKey per
+// distinct key plus BytesPerElement[class] per element written (a string's
+// bytes: its mean argument bytes beyond the name, per key). ok is false
+// where CommandClass knows no class, or the coefficients no figure for it.
+func commandClassBytes(name string, s *CommandStats, c *Coefficients) (float64, bool) {
+	cl, ok := CommandClass(name, s, c)
+	if !ok {
+		return 0, false
+	}
+	keys := float64(s.Keys)
+	if cl == StringClass {
+		per := float64(s.ArgBytes-s.Commands*int64(len(name))) / float64(max(s.Commands, 1))
+		return keys * (c.Memory.BytesPerKey + c.Memory.BytesPerPayloadByte*max(per, 0)), true
+	}
+	e, ok := c.Memory.BytesPerElement[cl]
+	if !ok {
+		return 0, false
+	}
+	return keys*c.Memory.BytesPerKey + e*float64(max(s.Elements, s.Keys)), true
 }
 
 // stringCommand reports whether command name writes whole string values.

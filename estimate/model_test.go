@@ -116,7 +116,7 @@ func TestModelUnitsAndShares(t *testing.T) {
 	var want float64
 	for cl, s := range p.Classes {
 		e := c.Load.NsPerElementDefault
-		if v, ok := c.Load.NsPerElement[cl]; ok {
+		if v, ok := c.Load.NsPerElement[cl.LoadCost()]; ok {
 			e = v
 		}
 		var payload float64

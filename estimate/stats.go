@@ -43,22 +43,67 @@ type Class string
 // the model counts per byte of payload rather than per element.
 const StringClass Class = "string/string"
 
-// Packed reports whether values of class c are held in memory as the blob
-// they are serialized as, so that their memory follows their payload bytes
-// rather than their element count: listpack, listpackex, ziplist, zipmap,
-// intset and quicklist (a list of listpack nodes) encodings (Redis
-// src/rdb.c rdbLoadObject copies these blobs whole).
+// Packed reports whether values of class c are held in memory as a blob
+// (the loaded encoding, Loaded), so that their memory follows their
+// payload bytes rather than their element count: listpack, listpackex,
+// ziplist, zipmap, intset, quicklist (a list of listpack nodes) and stream
+// (a radix tree of listpack nodes, plus its consumer groups) encodings
+// (Redis src/rdb.c rdbLoadObject copies these blobs whole). A stream's
+// entries are no measure of its memory: an entry with the master entry's
+// fields holds a few bytes of its node, and its consumer groups' pending
+// entries are no entries at all.
 func (c Class) Packed() bool {
-	_, enc, _ := strings.Cut(string(c), "/")
+	return packedEnc(string(c.Loaded()))
+}
+
+func packedEnc(c string) bool {
+	_, enc, _ := strings.Cut(c, "/")
 	switch enc {
-	case "listpack", "listpackex", "ziplist", "zipmap", "intset", "quicklist":
+	case "listpack", "listpackex", "ziplist", "zipmap", "intset", "quicklist", "stream":
 		return true
 	}
 	return false
 }
 
-// ClassOf returns the class of an RDB key record.
-func ClassOf(kind rdbfile.Kind, enc rdbfile.Encoding) Class {
+// Loaded returns the class of c's values in the loading server's memory:
+// c itself, or for a converted class "kind/serialized>loaded"
+// (LoadedEncoding) "kind/loaded".
+func (c Class) Loaded() Class {
+	kind, enc, _ := strings.Cut(string(c), "/")
+	if _, to, ok := strings.Cut(enc, ">"); ok {
+		return Class(kind + "/" + to)
+	}
+	return c
+}
+
+// Serialized returns the class of c's values as the file holds them: c
+// itself, or "kind/serialized" for a converted class.
+func (c Class) Serialized() Class {
+	if i := strings.IndexByte(string(c), '>'); i >= 0 {
+		return c[:i]
+	}
+	return c
+}
+
+// LoadCost returns the class whose per-element load cost c's values take:
+// a value the server reads element by element (a plain encoding, whichever
+// way it converts) costs as its plain class, a blob it copies as its loaded
+// class (a blob converted to a plain encoding is rebuilt element by
+// element).
+func (c Class) LoadCost() Class {
+	if s := c.Serialized(); !packedEnc(string(s)) {
+		return s
+	}
+	return c.Loaded()
+}
+
+// ClassOf returns the class of an RDB key record serialized in enc and
+// loaded as loaded: "kind/enc", or "kind/enc>loaded" when the loading
+// server converts it (LoadedEncoding).
+func ClassOf(kind rdbfile.Kind, enc, loaded rdbfile.Encoding) Class {
+	if loaded != enc {
+		return Class(kind.String() + "/" + enc.String() + ">" + loaded.String())
+	}
 	return Class(kind.String() + "/" + enc.String())
 }
 
@@ -132,14 +177,38 @@ type Part struct {
 	MultiBlocks int64                    `json:"multi_blocks"`
 	LastTS      int64                    `json:"last_ts"` // last "#TS:" annotation, Unix seconds; 0 when none
 
+	limits *release.Limits // the loading server's encoding limits (LoadWith)
+	config *Config         // encoding directives over the writer's limits
+
 	inMulti  bool
 	sketches int                      // command names with a key sketch
 	byEnc    map[classKey]*ClassStats // Classes by kind and encoding, without building the name per key
 }
 
 type classKey struct {
-	kind rdbfile.Kind
-	enc  rdbfile.Encoding
+	kind        rdbfile.Kind
+	enc, loaded rdbfile.Encoding
+}
+
+// LoadWith sets what decides the class each value is counted in (the
+// encoding the loading server gives it in memory, which may differ from
+// the serialized one: LoadedEncoding): the encoding limits l of the server
+// that will load the file (its release's, release.Release.Limits), with
+// the encoding directives of c over them (Config.ApplyLimits; c nil:
+// none). With l nil, the limits are those of the release that wrote the
+// file, once AddHeader finds it in the AUX fields, with c's directives;
+// until then, and for a writer no release matches, values keep their
+// serialized encodings. Call it before the statistics pass.
+func (p *Part) LoadWith(l *release.Limits, c *Config) {
+	p.config = c
+	p.limits = nil
+	if l != nil {
+		m := *l
+		if c != nil {
+			c.ApplyLimits(&m)
+		}
+		p.limits = &m
+	}
 }
 
 // AddHeader takes the writer and ctime from an RDB header's AUX fields.
@@ -161,8 +230,68 @@ func (p *Part) addAux(aux []rdbfile.Aux) {
 	if info.Version != "" {
 		if r, ok := release.FromServerVersion(info.Server + " " + info.Version); ok {
 			p.Server = r.Name
+			if p.limits == nil {
+				l := r.Limits
+				if p.config != nil {
+					p.config.ApplyLimits(&l)
+				}
+				p.limits = &l
+			}
 		}
 	}
+}
+
+// LoadedEncoding returns the encoding a server with limits l gives a value
+// of kind serialized in enc, with n elements whose longest string element
+// is maxLen bytes (rdbfile.Entry.Len and MaxLen; maxLen 0 when unknown),
+// as its RDB loader does (Redis src/rdb.c rdbLoadObject): lists become
+// quicklists; a plain hash, or a plain sorted set, within the listpack
+// limits becomes a listpack, a packed one beyond them a hashtable or a
+// skiplist; an intset beyond set-max-intset-entries, and a set listpack
+// beyond set-max-listpack-entries, a hashtable; a plain set within the
+// set-max-listpack limits (Redis 7.2+) a listpack (an all-integer set,
+// which the loader makes an intset, cannot be told from the statistics and
+// counts as the listpack or hashtable). With l nil, enc.
+func LoadedEncoding(kind rdbfile.Kind, enc rdbfile.Encoding, n, maxLen int64, l *release.Limits) rdbfile.Encoding {
+	if l == nil {
+		return enc
+	}
+	within := func(entries, value int) bool { return n <= int64(entries) && maxLen <= int64(value) }
+	packed := enc == rdbfile.EncListpack || enc == rdbfile.EncZiplist || enc == rdbfile.EncZipmap
+	switch kind {
+	case rdbfile.KindList:
+		if enc == rdbfile.EncLinkedList || enc == rdbfile.EncZiplist {
+			return rdbfile.EncQuicklist
+		}
+	case rdbfile.KindHash:
+		switch {
+		case enc == rdbfile.EncHashtable && within(l.HashMaxListpackEntries, l.HashMaxListpackValue):
+			return rdbfile.EncListpack
+		case packed && n > int64(l.HashMaxListpackEntries):
+			return rdbfile.EncHashtable
+		case packed:
+			return rdbfile.EncListpack
+		}
+	case rdbfile.KindZSet:
+		switch {
+		case enc == rdbfile.EncSkiplist && within(l.ZSetMaxListpackEntries, l.ZSetMaxListpackValue):
+			return rdbfile.EncListpack
+		case packed && n > int64(l.ZSetMaxListpackEntries):
+			return rdbfile.EncSkiplist
+		case packed:
+			return rdbfile.EncListpack
+		}
+	case rdbfile.KindSet:
+		switch {
+		case enc == rdbfile.EncHashtable && l.SetMaxListpackEntries > 0 && within(l.SetMaxListpackEntries, l.SetMaxListpackValue):
+			return rdbfile.EncListpack
+		case enc == rdbfile.EncIntset && n > int64(l.SetMaxIntsetEntries):
+			return rdbfile.EncHashtable
+		case enc == rdbfile.EncListpack && n > int64(l.SetMaxListpackEntries):
+			return rdbfile.EncHashtable
+		}
+	}
+	return enc
 }
 
 // AddEntry accounts for one RDB record. For key records call it after the
@@ -189,13 +318,25 @@ func (p *Part) AddEntry(e *rdbfile.Entry) {
 		p.BigValues++
 	}
 	p.Biggest = max(p.Biggest, e.Size)
-	k := classKey{e.ValueKind, e.Encoding}
+	loaded := LoadedEncoding(e.ValueKind, e.Encoding, e.Len, e.MaxLen, p.limits)
+	if loaded != e.Encoding && e.ValueKind == rdbfile.KindHash && e.Encoding == rdbfile.EncHashtable {
+		switch e.TypeName {
+		case "HASH_METADATA", "HASH_METADATA_PRE_GA":
+			// A hash with field TTLs within the limits loads as a
+			// listpack with TTLs (Redis 7.4 src/rdb.c).
+			loaded = rdbfile.EncListpackEx
+		case "HASH_2":
+			// Valkey keeps hashes with field TTLs in a hashtable.
+			loaded = e.Encoding
+		}
+	}
+	k := classKey{e.ValueKind, e.Encoding, loaded}
 	s := p.byEnc[k]
 	if s == nil {
 		if p.Classes == nil {
 			p.Classes, p.byEnc = map[Class]*ClassStats{}, map[classKey]*ClassStats{}
 		}
-		c := ClassOf(e.ValueKind, e.Encoding)
+		c := ClassOf(k.kind, k.enc, k.loaded)
 		if s = p.Classes[c]; s == nil {
 			s = &ClassStats{}
 			p.Classes[c] = s

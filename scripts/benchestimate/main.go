@@ -159,7 +159,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			len(le), group.what, 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
 			100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
 	}
-	fmt.Fprintf(w, "\nFork line: %.0f µs + %.0f µs per MiB of page tables; coefficients: %s\n", c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, out)
+	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; coefficients: %s\n", c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, out)
 	return nil
 }
 
