@@ -21,20 +21,21 @@
 #
 # Usage: scripts/bench-estimate.sh [outdir]
 #   SCALE=1      multiplies every size (fractions allowed: SCALE=0.05 is a smoke run)
-#   RUNS=3       loads per dataset; FORKS=3 BGSAVEs per load
+#   RUNS=5       loads per dataset (the least kept: a CPU time on a VM has a slow mode 30-45 % above
+#                the fast one, at random); FORKS=3 BGSAVEs per load
 #   REDIS_SERVER=/path/to/redis-server (default: redis-server on PATH); the
 #                redis-cli (or valkey-cli) next to it is used, else REDIS_CLI, else
 #                redis-cli on PATH
 #   BENCH_DATA=dir  where make bench-data wrote small-strings.rdb, mixed.rdb,
 #                shaped.rdb and aof/appendonlydir (default: bench-data; empty: skip);
-#                BENCH_RUNS=1 loads of each
+#                BENCH_RUNS=2 loads of each
 #   SHAPES="name:keys ..." and AOFS="name:commands:CMD[:keys[:layout]] ..." choose
 #                the datasets; REUSE=dir takes an earlier run's datasets; SAVE=0
 #                skips the timed SAVE; MEASURE_ONLY=1 skips the report
 set -euo pipefail
 out=${1:-bench-data/estimate}
 scale=${SCALE:-1}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 forks=${FORKS:-3}
 server=${REDIS_SERVER:-redis-server}
 command -v "$server" >/dev/null || { echo "bench-estimate: $server not installed (apt-get install redis-server redis-tools)" >&2; exit 1; }
@@ -240,9 +241,12 @@ row() { # name size kind path save_ms
 # SCALE=0.25 run on the reference machine, 2026-12-07), so that the noise of
 # a CPU-time reading (a few ms) stays under 5 %. aof-hset-wide keeps its hashes
 # listpacks at L (320 fields), 4 times the fields per hash of aof-hset.
-# strings-many (4 times strings-small's keys) gives the growth of a key's
-# load cost with the dataset's keys (estimate.Fit, KeyNs).
-shapes=${SHAPES-"strings-small:400000 strings-many:1600000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
+# strings-many (8 times strings-small's keys, 3.2 M: past the point where the
+# main dict's table, 8 bytes a bucket, outgrows a 32 MiB last-level cache)
+# gives the growth of a key's load cost with the dataset's keys
+# (estimate.Fit, KeyNs); at 1.6 M it saw too little of it, and the 20 M keys
+# of small-strings.rdb loaded 28 % slower than predicted (7.0.15, 2026-12-07).
+shapes=${SHAPES-"strings-small:400000 strings-many:3200000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
 aofs=${AOFS-"aof-set:200000:SET aof-hset:200000:HSET aof-hset-wide:160000:HSET:1000 aof-xadd:130000:XADD aof-xadd-long:130000:XADD:50 aof-preamble:80000:MIX:24000:preamble aof-incr-only:200000:MIX:0:incr-only"}
 tsv=$out/measurements.tsv
 printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\n' >"$tsv"
@@ -302,8 +306,8 @@ for spec in $aofs; do
 done
 
 # The bench files of make bench-data: predicted, never fitted on (size B);
-# BENCH_RUNS (1) loads each, one BGSAVE each.
-bench_runs=${BENCH_RUNS:-1}
+# BENCH_RUNS (2) loads each, one BGSAVE per load.
+bench_runs=${BENCH_RUNS:-2}
 if [ -n "$bench" ]; then
   found=
   for f in small-strings.rdb mixed.rdb shaped.rdb; do
