@@ -1,0 +1,114 @@
+package estimate_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rdbkit/rdbkit/estimate"
+)
+
+// revisedSamples are made up by known laws: strings at 70 bytes a key plus
+// 1.1 per payload byte; streams at 70 bytes a key plus 2 per payload byte,
+// whatever their entries; HSETs whose RSS is 100 bytes per command above
+// the RDB line (RSS = 4 MiB + 1.05 × used_memory); fork µs = 900 ×
+// page-table MiB^0.55.
+func revisedSamples() []estimate.Sample {
+	const empty = 1 << 20
+	fork := func(rss int64) float64 { return 900 * math.Pow(estimate.PageTableBytes(rss, 4096)/(1<<20), 0.55) }
+	rdb := func(cl estimate.Class, keys, elems, payload, used int64) estimate.Sample {
+		p := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{cl: {Keys: keys, Elements: elems, Payload: payload, Bytes: payload}}}
+		rss := 4<<20 + used*105/100
+		return estimate.Sample{Parts: []*estimate.Part{p}, LoadSeconds: float64(keys) * 1e-6, UsedMemory: used, EmptyMemory: empty, RSS: rss, ForkUsec: fork(rss)}
+	}
+	str := func(keys, size int64) estimate.Sample {
+		return rdb(estimate.StringClass, keys, keys, keys*size, empty+keys*(70+size*11/10))
+	}
+	stream := func(keys, entries, payload int64) estimate.Sample {
+		return rdb("stream/stream", keys, entries, payload, empty+keys*70+2*payload)
+	}
+	hset := func(cmds, keys int64) estimate.Sample {
+		p := &estimate.Part{Commands: map[string]*estimate.CommandStats{"HSET": {Commands: cmds, ArgBytes: cmds * 30, Keys: keys, Elements: cmds}}}
+		used := int64(empty + keys*100 + cmds*20)
+		rss := 4<<20 + used*105/100 + 100*cmds
+		return estimate.Sample{Parts: []*estimate.Part{p}, LoadSeconds: float64(cmds) * 1e-6, UsedMemory: used, EmptyMemory: empty, RSS: rss, ForkUsec: fork(rss)}
+	}
+	return []estimate.Sample{str(400000, 16), str(30000, 2048), str(3200000, 16), stream(5000, 1000000, 40000000),
+		hset(200000, 5000), hset(160000, 1000)}
+}
+
+// TestFitRevised: Fit recovers the RSS residue of an AOF command, a stream's
+// memory per payload byte and the fork power law from samples made up by
+// them, and Estimate applies them: a stream of few bytes per entry, an AOF
+// of HSETs, a dataset 10 times the samples' size, each within 2 %.
+func TestFitRevised(t *testing.T) {
+	c, err := estimate.Fit(revisedSamples(), estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Memory.RSSBytesPerCommand["HSET"]; math.Abs(r-100) > 2 {
+		t.Errorf("RSS residue of HSET: %g bytes per command, want 100", r)
+	}
+	if e := c.Fork.PageTableExponent; math.Abs(e-0.55) > 0.01 {
+		t.Errorf("fork exponent %g, want 0.55", e)
+	}
+	if math.Abs(c.Fork.Usec(1)/900-1) > 0.02 {
+		t.Errorf("fork at 1 MiB of page tables: %g µs, want 900", c.Fork.Usec(1))
+	}
+	// A stream of 10 bytes per entry (one-field entries sharing the
+	// master entry's fields): per byte of payload, not per entry.
+	p := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{"stream/stream": {Keys: 1000, Elements: 100000, Payload: 1000000, Bytes: 1000000}}}
+	rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	want := float64(1<<20 + 1000*70 + 2*1000000)
+	if e := rep.Memory.UsedMemory.Value/want - 1; math.Abs(e) > 0.02 {
+		t.Errorf("stream of small entries: used_memory %+.1f %%", 100*e)
+	}
+	// HSETs: their RSS carries the residue, and so their fork.
+	h := &estimate.Part{Commands: map[string]*estimate.CommandStats{"HSET": {Commands: 400000, ArgBytes: 400000 * 30, Keys: 10000, Elements: 400000}}}
+	rep = estimate.Estimate([]*estimate.Part{h}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	if d := rep.Memory.RSS.Value - (c.Memory.RSSBaseBytes + c.Memory.RSSRatio*rep.Memory.UsedMemory.Value); math.Abs(d/(100*400000)-1) > 0.02 {
+		t.Errorf("RSS of 400 k HSETs: %g bytes above the RDB line, want 40 MB", d)
+	}
+	// Fork of a dataset ten times the biggest sample: the power law.
+	big := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: 32000000, Elements: 32000000, Payload: 32000000 * 16, Bytes: 32000000 * 16}}}
+	rep = estimate.Estimate([]*estimate.Part{big}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	wantFork := 900 * math.Pow(float64(rep.Fork.PageTableBytes)/(1<<20), 0.55) / 1000
+	if e := rep.Fork.ForkMs.Value/wantFork - 1; math.Abs(e) > 0.02 {
+		t.Errorf("fork of 32 M keys: %g ms, want %g", rep.Fork.ForkMs.Value, wantFork)
+	}
+}
+
+// TestCommandClassBytes: a command without figures of its own costs what
+// the RDB model gives the class it builds: RPUSH a quicklist, SADD of
+// many members a hashtable set, per key and per element.
+func TestCommandClassBytes(t *testing.T) {
+	c := estimate.DefaultCoefficients()
+	for _, x := range []struct {
+		name       string
+		keys, elem int64
+		class      estimate.Class
+	}{
+		{"RPUSH", 300, 25000, "list/quicklist"},
+		{"SADD", 10, 20000, "set/hashtable"},
+		{"ZADD", 1000, 25000, "zset/listpack"},
+		{"HSET", 10, 20000, "hash/hashtable"},
+	} {
+		s := &estimate.CommandStats{Commands: x.elem, ArgBytes: x.elem * 20, Keys: x.keys, Elements: x.elem}
+		cl, ok := estimate.CommandClass(x.name, s, c)
+		if !ok || cl != x.class {
+			t.Errorf("%s: class %q %v, want %q", x.name, cl, ok, x.class)
+			continue
+		}
+		if _, fitted := c.Memory.BytesPerCommand[x.name]; fitted {
+			continue // the command's own figures apply
+		}
+		p := &estimate.Part{Commands: map[string]*estimate.CommandStats{x.name: s}}
+		rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+		want := float64(c.Memory.BaseBytes) + float64(x.keys)*c.Memory.BytesPerKey + float64(x.elem)*c.Memory.BytesPerElement[x.class]
+		if got := rep.Memory.UsedMemory.Value; math.Abs(got/want-1) > 1e-9 {
+			t.Errorf("%s: used_memory %g, want %g", x.name, got, want)
+		}
+	}
+	if _, ok := estimate.CommandClass("EXPIRE", &estimate.CommandStats{Commands: 1, Keys: 1, Elements: 1}, c); ok {
+		t.Error("EXPIRE has a class")
+	}
+}
