@@ -120,8 +120,7 @@ func (c *Config) Apply(argv []string) error {
 		c.MaxMemory = v
 	default:
 		name := strings.ToLower(argv[0])
-		probe := release.Limits{}
-		if name == "databases" || !probe.Set(name, 0) {
+		if _, ok := (&release.Limits{}).Get(name); !ok || name == "databases" {
 			return nil
 		}
 		if len(argv) != 2 {

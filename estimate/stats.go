@@ -258,29 +258,29 @@ func LoadedEncoding(kind rdbfile.Kind, enc rdbfile.Encoding, n, maxLen int64, l 
 	}
 	within := func(entries, value int) bool { return n <= int64(entries) && maxLen <= int64(value) }
 	packed := enc == rdbfile.EncListpack || enc == rdbfile.EncZiplist || enc == rdbfile.EncZipmap
+	// A hash or a sorted set: its plain encoding within the listpack
+	// limits becomes a listpack, a packed one past the entries limit the
+	// plain encoding, any other packed one a listpack.
+	pair := func(plain rdbfile.Encoding, entries, value int) rdbfile.Encoding {
+		switch {
+		case enc == plain && within(entries, value):
+			return rdbfile.EncListpack
+		case packed && n > int64(entries):
+			return plain
+		case packed:
+			return rdbfile.EncListpack
+		}
+		return enc
+	}
 	switch kind {
 	case rdbfile.KindList:
 		if enc == rdbfile.EncLinkedList || enc == rdbfile.EncZiplist {
 			return rdbfile.EncQuicklist
 		}
 	case rdbfile.KindHash:
-		switch {
-		case enc == rdbfile.EncHashtable && within(l.HashMaxListpackEntries, l.HashMaxListpackValue):
-			return rdbfile.EncListpack
-		case packed && n > int64(l.HashMaxListpackEntries):
-			return rdbfile.EncHashtable
-		case packed:
-			return rdbfile.EncListpack
-		}
+		return pair(rdbfile.EncHashtable, l.HashMaxListpackEntries, l.HashMaxListpackValue)
 	case rdbfile.KindZSet:
-		switch {
-		case enc == rdbfile.EncSkiplist && within(l.ZSetMaxListpackEntries, l.ZSetMaxListpackValue):
-			return rdbfile.EncListpack
-		case packed && n > int64(l.ZSetMaxListpackEntries):
-			return rdbfile.EncSkiplist
-		case packed:
-			return rdbfile.EncListpack
-		}
+		return pair(rdbfile.EncSkiplist, l.ZSetMaxListpackEntries, l.ZSetMaxListpackValue)
 	case rdbfile.KindSet:
 		switch {
 		case enc == rdbfile.EncHashtable && l.SetMaxListpackEntries > 0 && within(l.SetMaxListpackEntries, l.SetMaxListpackValue):
