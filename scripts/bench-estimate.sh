@@ -3,7 +3,9 @@
 # bench-estimate). For each dataset shape, at two sizes (S, and L = 2 × S):
 #   - builds the data in a fresh server (DEBUG POPULATE, EVAL loops, or RESP
 #     commands through redis-cli --pipe for the AOF sets), saves it;
-#   - loads the files RUNS times, each into a fresh server started empty, by
+#   - then, in RUNS rounds (each dataset loaded once per round, so that a slow
+#     stretch of the machine touches one load of several datasets rather
+#     than every load of one), loads the files, each into a fresh server started empty, by
 #     DEBUG RELOAD NOSAVE (an RDB file) or DEBUG LOADAOF (an AOF set, its
 #     directory put in place of the empty server's): the server's CPU time
 #     for that call alone (INFO cpu used_cpu_user + used_cpu_sys; on a busy
@@ -12,7 +14,8 @@
 #     used_memory_rss after the load; latest_fork_usec of FORKS BGSAVEs of
 #     the loaded data per run (the least of all RUNS × FORKS is kept, as for
 #     the load: a busy machine only adds to it; their median is shown beside);
-#   - times a foreground SAVE of the loaded data (the RDB write).
+#   - times a foreground SAVE of the loaded data (the RDB write), once, when
+#     the dataset is built.
 # Then scripts/benchestimate fits the model's coefficients on the S sizes of
 # the one-class and one-command shapes and predicts every dataset from its
 # files alone: the L sizes, the shapes it did not fit on (a mix, an
@@ -21,14 +24,15 @@
 #
 # Usage: scripts/bench-estimate.sh [outdir]
 #   SCALE=1      multiplies every size (fractions allowed: SCALE=0.05 is a smoke run)
-#   RUNS=5       loads per dataset (the least kept: a CPU time on a VM has a slow mode 30-45 % above
-#                the fast one, at random); FORKS=3 BGSAVEs per load
+#   RUNS=5       rounds of loads, one load of each dataset per round (the least kept: a CPU time on
+#                a VM has a slow mode 30-45 % above the fast one, at random, lasting up to tens of
+#                seconds); FORKS=3 BGSAVEs per load
 #   REDIS_SERVER=/path/to/redis-server (default: redis-server on PATH); the
 #                redis-cli (or valkey-cli) next to it is used, else REDIS_CLI, else
 #                redis-cli on PATH
 #   BENCH_DATA=dir  where make bench-data wrote small-strings.rdb, mixed.rdb,
 #                shaped.rdb and aof/appendonlydir (default: bench-data; empty: skip);
-#                BENCH_RUNS=2 loads of each
+#                BENCH_RUNS=2 loads of each (in the first rounds)
 #   SHAPES="name:keys ..." and AOFS="name:commands:CMD[:keys[:layout]] ..." choose
 #                the datasets; REUSE=dir takes an earlier run's datasets; SAVE=0
 #                skips the timed SAVE; MEASURE_ONLY=1 skips the report
@@ -101,8 +105,8 @@ forks() {
 }
 now_ms() { date +%s%3N; }
 cpu() { cli info cpu | tr -d '\r' | awk -F: '$1=="used_cpu_user"||$1=="used_cpu_sys" {s+=$2} END {printf "%.6f", s}'; }
-# keep VAR VALUE: VAR = min(VAR, VALUE)
-keep() { if [ -z "${!1}" ] || awk -v a="$2" -v b="${!1}" 'BEGIN{exit !(a<b)}'; then printf -v "$1" '%s' "$2"; fi; }
+# lt A B: A < B, as numbers.
+lt() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a<b)}'; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print v[(NR+1)/2]; else printf "%.0f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 # size BASE S|L: BASE × SCALE keys or commands, twice that for L, at least 1.
 size() { awk -v b="$1" -v s="$scale" -v l="$2" 'BEGIN{n=int(b*s*(l=="L"?2:1)+0.5); print (n<1?1:n)}'; }
@@ -179,48 +183,40 @@ waitrewrite() {
   echo "bench-estimate: BGREWRITEAOF did not end" >&2; exit 1
 }
 
-# measure_rdb FILE [RUNS FORKS]: loads FILE RUNS times into an empty server
-# by DEBUG RELOAD NOSAVE; sets best, bestcpu, mem, rss, fork.
-measure_rdb() {
-  local file=$1 d=$work/load fs=
-  best=; bestcpu=; mem=; rss=; fork=
-  for _ in $(seq "${2:-$runs}"); do
-    rm -rf "$d"; mkdir -p "$d"; start "$d"
-    ln -s "$file" "$d/dump.rdb"
-    local c0 t0 t1; c0=$(cpu)
-    local reply; t0=$(now_ms); reply=$(cli debug reload nosave 2>&1); t1=$(now_ms)
-    if [ "$reply" != OK ]; then
-      # A file newer than the server (7.0.15 reads RDB 10 at most) is refused:
-      # no measurement, rather than the time of the refusal.
-      echo "bench-estimate: $server cannot load $file: $reply" >&2; stop; return 1
-    fi
-    keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
-    keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
-    mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
-    rm -f "$d/dump.rdb" # the BGSAVEs write their own, not over the dataset
-    fs="$fs $(forks "${3:-$forks}")"
-    stop
-  done
-  fork=$(printf '%s\n' $fs | sort -n | head -1); forkmed=$(printf '%s\n' $fs | median)
+# load_rdb FILE FORKS: loads FILE once into an empty server by DEBUG RELOAD
+# NOSAVE, then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_forks.
+# Returns 1 when the server refuses the file.
+load_rdb() {
+  local file=$1 d=$work/load c0 t0 t1 reply
+  rm -rf "$d"; mkdir -p "$d"; start "$d"
+  ln -s "$file" "$d/dump.rdb"
+  c0=$(cpu); t0=$(now_ms); reply=$(cli debug reload nosave 2>&1); t1=$(now_ms)
+  if [ "$reply" != OK ]; then
+    # A file newer than the server (7.0.15 reads RDB 10 at most) is refused:
+    # no measurement, rather than the time of the refusal.
+    echo "bench-estimate: $server cannot load $file: $reply" >&2; stop; return 1
+  fi
+  l_cpu=$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')
+  l_wall=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')
+  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss)
+  rm -f "$d/dump.rdb" # the BGSAVEs write their own, not over the dataset
+  l_forks=$(forks "$2")
+  stop
 }
-# measure_aof DIR [RUNS FORKS]: loads the AOF set DIR (an appendonlydir)
-# RUNS times into an empty server by DEBUG LOADAOF, which reads the manifest
-# from disk (Redis src/debug.c); sets best, bestcpu, mem, rss, fork.
-measure_aof() {
-  local set=$1 d=$work/load fs=
-  best=; bestcpu=; mem=; rss=; fork=
-  for _ in $(seq "${2:-$runs}"); do
-    rm -rf "$d"; mkdir -p "$d"; start "$d" --appendonly yes --appendfsync no
-    rm -rf "$d/appendonlydir"; cp -rL "$set" "$d/appendonlydir"
-    local c0 t0 t1; c0=$(cpu)
-    t0=$(now_ms); cli debug loadaof | grep -q OK || { echo "bench-estimate: DEBUG LOADAOF of $set failed; log:" >&2; tail -20 "$d/log" >&2; exit 1; }; t1=$(now_ms)
-    keep bestcpu "$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')"
-    keep best "$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')"
-    mem=$(info memory used_memory); rss=$(info memory used_memory_rss)
-    fs="$fs $(forks "${3:-$forks}")"
-    stop
-  done
-  fork=$(printf '%s\n' $fs | sort -n | head -1); forkmed=$(printf '%s\n' $fs | median)
+# load_aof DIR FORKS: loads the AOF set DIR (an appendonlydir) once into an
+# empty server by DEBUG LOADAOF, which reads the manifest from disk (Redis
+# src/debug.c), then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_forks.
+load_aof() {
+  local set=$1 d=$work/load c0 t0 t1
+  rm -rf "$d"; mkdir -p "$d"; start "$d" --appendonly yes --appendfsync no
+  rm -rf "$d/appendonlydir"; cp -rL "$set" "$d/appendonlydir"
+  c0=$(cpu)
+  t0=$(now_ms); cli debug loadaof | grep -q OK || { echo "bench-estimate: DEBUG LOADAOF of $set failed; log:" >&2; tail -20 "$d/log" >&2; exit 1; }; t1=$(now_ms)
+  l_cpu=$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')
+  l_wall=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')
+  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss)
+  l_forks=$(forks "$2")
+  stop
 }
 # timed_save KIND PATH: wall ms of a foreground SAVE of the loaded data (0 with SAVE=0).
 timed_save() {
@@ -232,11 +228,14 @@ timed_save() {
   t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
   echo $((t1 - t0))
 }
-row() { # name size kind path save_ms
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$best" "$bestcpu" "$mem" "$empty" "$rss" "$fork" "$5" "$forkmed" >>"$tsv"
-  echo "[$(( $(date +%s) - t_start )) s] $1 $2: load ${best}s (cpu ${bestcpu}s), used_memory $mem, fork ${fork}us (least; median ${forkmed}us), save ${5}ms"
+# The datasets, in the order of the report: add KEY NAME SIZE KIND PATH
+# SAVE_MS LOADS FORKS NOTE.
+dsets=()
+declare -A d_name d_size d_kind d_path d_save d_loads d_nforks d_note d_wall d_cpu d_mem d_rss d_forks d_skip
+add() {
+  dsets+=("$1"); d_name[$1]=$2; d_size[$1]=$3; d_kind[$1]=$4; d_path[$1]=$5; d_save[$1]=$6
+  d_loads[$1]=$7; d_nforks[$1]=$8; d_note[$1]=$9
 }
-
 # Sizes (SCALE=1) for 0.15-0.2 s of load CPU at S on an idle machine (from a
 # SCALE=0.25 run on the reference machine, 2026-12-07), so that the noise of
 # a CPU-time reading (a few ms) stays under 5 %. aof-hset-wide keeps its hashes
@@ -266,8 +265,8 @@ for spec in $shapes; do
     if [ -n "$reuse" ] && [ -f "$reuse/$shape-$sz.rdb" ]; then cp "$reuse/$shape-$sz.rdb" "$dir/dump.rdb"
     else start "$dir"; gen "$shape" "$n"; cli save >/dev/null; stop; fi
     cp "$dir/dump.rdb" "$out/$shape-$sz.rdb"; rm -rf "$dir"
-    measure_rdb "$out/$shape-$sz.rdb"
-    echo -n "$n keys: "; row "$shape" $sz rdb "$out/$shape-$sz.rdb" "$(timed_save rdb "$out/$shape-$sz.rdb")"
+    add "$shape-$sz" "$shape" $sz rdb "$out/$shape-$sz.rdb" "$(timed_save rdb "$out/$shape-$sz.rdb")" "$runs" "$forks" "$n keys"
+    echo "[$(( $(date +%s) - t_start )) s] built $shape $sz: $n keys"
   done
 done
 
@@ -300,26 +299,51 @@ for spec in $aofs; do
       esac
     fi
     rm -rf "$out/$shape-$sz"; cp -r "$dir/appendonlydir" "$out/$shape-$sz"; rm -rf "$dir"
-    measure_aof "$out/$shape-$sz"
-    echo -n "$n commands ($layout): "; row "$shape" $sz aof "$out/$shape-$sz" "$(timed_save aof "$out/$shape-$sz")"
+    add "$shape-$sz" "$shape" $sz aof "$out/$shape-$sz" "$(timed_save aof "$out/$shape-$sz")" "$runs" "$forks" "$n commands ($layout)"
+    echo "[$(( $(date +%s) - t_start )) s] built $shape $sz: $n commands ($layout)"
   done
 done
 
 # The bench files of make bench-data: predicted, never fitted on (size B);
-# BENCH_RUNS (2) loads each, one BGSAVE per load.
+# loaded in the first BENCH_RUNS (2) rounds, BENCH_RUNS BGSAVEs per load.
 bench_runs=${BENCH_RUNS:-2}
 if [ -n "$bench" ]; then
   found=
   for f in small-strings.rdb mixed.rdb shaped.rdb; do
     [ -f "$bench/$f" ] || continue; found=1
-    measure_rdb "$bench/$f" "$bench_runs" "$bench_runs" || { echo "bench files: $f skipped"; continue; }
-    row "bench-${f%.rdb}" B rdb "$bench/$f" 0
+    add "bench-${f%.rdb}-B" "bench-${f%.rdb}" B rdb "$bench/$f" 0 "$bench_runs" "$bench_runs" "bench file"
   done
   if [ -f "$bench/aof/appendonlydir/appendonly.aof.manifest" ]; then
-    found=1; measure_aof "$bench/aof/appendonlydir" "$bench_runs" "$bench_runs"; row bench-aof B aof "$bench/aof/appendonlydir" 0
+    found=1; add bench-aof-B bench-aof B aof "$bench/aof/appendonlydir" 0 "$bench_runs" "$bench_runs" "bench file"
   fi
   [ -n "$found" ] || echo "bench files: none in $bench (make bench-data, or BENCH_DATA=dir)"
 fi
+
+# The loads, in rounds: each dataset once per round, the least load CPU, wall
+# time and fork kept over the rounds. A CPU time on a VM has a slow mode
+# 30-45 % above the fast one that can last tens of seconds: loaded RUNS times
+# in a row, every load of one dataset could fall in it; in rounds, a slow
+# stretch touches one load of several datasets instead.
+for r in $(seq "$runs"); do
+  for k in "${dsets[@]}"; do
+    [ -n "${d_skip[$k]:-}" ] && continue
+    [ "$r" -gt "${d_loads[$k]}" ] && continue
+    if [ "${d_kind[$k]}" = rdb ]; then
+      load_rdb "${d_path[$k]}" "${d_nforks[$k]}" || { d_skip[$k]=1; echo "${d_name[$k]} ${d_size[$k]}: skipped"; continue; }
+    else load_aof "${d_path[$k]}" "${d_nforks[$k]}"; fi
+    if [ -z "${d_cpu[$k]:-}" ] || lt "$l_cpu" "${d_cpu[$k]}"; then d_cpu[$k]=$l_cpu; fi
+    if [ -z "${d_wall[$k]:-}" ] || lt "$l_wall" "${d_wall[$k]}"; then d_wall[$k]=$l_wall; fi
+    d_mem[$k]=$l_mem; d_rss[$k]=$l_rss; d_forks[$k]="${d_forks[$k]:-} $l_forks"
+    echo "[$(( $(date +%s) - t_start )) s] round $r/$runs ${d_name[$k]} ${d_size[$k]}: load cpu ${l_cpu}s"
+  done
+done
+for k in "${dsets[@]}"; do
+  [ -n "${d_skip[$k]:-}" ] && continue
+  fork=$(printf '%s\n' ${d_forks[$k]} | sort -n | head -1); forkmed=$(printf '%s\n' ${d_forks[$k]} | median)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
+    "${d_wall[$k]}" "${d_cpu[$k]}" "${d_mem[$k]}" "$empty" "${d_rss[$k]}" "$fork" "${d_save[$k]}" "$forkmed" >>"$tsv"
+  echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (least; median ${forkmed}us), save ${d_save[$k]}ms"
+done
 echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
 [ -n "${MEASURE_ONLY:-}" ] && exit 0
 machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
