@@ -74,7 +74,7 @@ func TestFitDensity(t *testing.T) {
 	const empty = 1 << 20
 	truth := func(p *estimate.Part, cmd string) (loadS float64, mem int64) {
 		st := p.Commands[cmd]
-		ns := 1500*float64(st.Commands) + 4*estimate.ScanWork(cmd, st)
+		ns := 1500*float64(st.Commands) + 4*estimate.ScanWork(cmd, st, nil)
 		return ns / 1e9, empty + 4096*st.Keys + 12*st.Commands
 	}
 	strs := func(keys, size int64) estimate.Sample {

@@ -78,7 +78,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				a.commands += float64(st.Commands)
 				a.argBytes += float64(st.ArgBytes)
 				a.cmdKeys += float64(st.Keys)
-				a.scan += ScanWork(name, st)
+				a.scan += ScanWork(name, st, p.Limits())
 				a.stats = append(a.stats, namedStats{name, st})
 			}
 		}

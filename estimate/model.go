@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // Options are the questions asked of the model besides the files.
@@ -229,13 +231,14 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			keys += s.Keys
 			serialized += s.Bytes
 		}
+		lim := p.Limits()
 		for _, name := range p.CommandNames() {
 			s := p.Commands[name]
 			per, ok := c.Load.NsPerCommand[name]
 			if !ok {
 				per = c.Load.NsPerCommandDefault
 			}
-			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s) +
+			ns := per*float64(s.Commands) + c.Load.NsPerArgByte*float64(s.ArgBytes) + c.Load.NsPerScannedElement[name]*ScanWork(name, s, lim) +
 				(keyNs-c.Load.NsPerKey)*float64(s.Keys)
 			partNs += ns
 			add(name, "aof", "commands", s.Commands, ns)
@@ -244,7 +247,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			}
 			if mb, ok := c.Memory.BytesPerCommand[name]; ok {
 				memBytes += StringCommandBytes(name, s, c) + mb*float64(s.Commands) + c.Memory.BytesPerCommandKey[name]*float64(s.Keys)
-			} else if b, ok := commandClassBytes(name, s, c); ok {
+			} else if b, ok := commandClassBytes(name, s, c, lim); ok {
 				memBytes += b
 			} else {
 				memBytes += StringCommandBytes(name, s, c) + c.Memory.BytesPerCommandDefault*float64(s.Commands)
@@ -375,19 +378,21 @@ func StringCommandBytes(name string, s *CommandStats, c *Coefficients) float64 {
 }
 
 // CommandClass returns the class of the values that the commands s of name
-// build, when name is a command that creates or grows one value of a known
-// type: the hash, list, set and sorted-set writes (listpack while the mean
-// elements per key, s.Elements / s.Keys, stay within ListpackLimit, else
-// hashtable or skiplist; sets of members that are not all integers, the
-// listpack of Redis 7.2+ where the coefficients know it, else hashtable),
-// and the integer and append writes of strings (StringClass). ok is false for
-// any other command, and without a key count.
-func CommandClass(name string, s *CommandStats, c *Coefficients) (cl Class, ok bool) {
+// build on a server with encoding limits l, when name is a command that
+// creates or grows one value of a known type: the hash, list, set and
+// sorted-set writes (listpack while the mean elements per key,
+// s.Elements / s.Keys, stay within ListpackLimit, else hashtable or
+// skiplist; sets of members that are not all integers, the listpack of
+// Redis 7.2+ where l has listpack sets and the coefficients know them, else
+// hashtable), and the integer and append writes of strings (StringClass).
+// ok is false for any other command, and without a key count.
+func CommandClass(name string, s *CommandStats, c *Coefficients, l *release.Limits) (cl Class, ok bool) {
 	if s.Keys <= 0 {
 		return "", false
 	}
+	lim := ListpackLimit(name, l)
 	per := float64(max(s.Elements, s.Keys)) / float64(s.Keys)
-	small := per <= float64(ListpackLimit(name))
+	small := lim > 0 && per <= float64(lim)
 	known := func(cl Class) bool { _, ok := c.Memory.BytesPerElement[cl]; return ok }
 	switch name {
 	case "HSET", "HMSET", "HSETNX", "HINCRBY", "HINCRBYFLOAT":
@@ -414,12 +419,13 @@ func CommandClass(name string, s *CommandStats, c *Coefficients) (cl Class, ok b
 }
 
 // commandClassBytes returns the memory of the values the commands s of name
-// leave, by the RDB model of their class (CommandClass): BytesPerKey per
+// leave on a server with limits l, by the RDB model of their class
+// (CommandClass): BytesPerKey per
 // distinct key plus BytesPerElement[class] per element written (a string's
 // bytes: its mean argument bytes beyond the name, per key). ok is false
 // where CommandClass knows no class, or the coefficients no figure for it.
-func commandClassBytes(name string, s *CommandStats, c *Coefficients) (float64, bool) {
-	cl, ok := CommandClass(name, s, c)
+func commandClassBytes(name string, s *CommandStats, c *Coefficients, l *release.Limits) (float64, bool) {
+	cl, ok := CommandClass(name, s, c, l)
 	if !ok {
 		return 0, false
 	}
@@ -445,32 +451,38 @@ func stringCommand(name string) bool {
 }
 
 // ListpackLimit returns the number of elements up to which a key that
-// command name writes stays a listpack, whose insert searches the
-// listpack (0: the command searches nothing: lists and streams append):
-// the defaults of hash-max-listpack-entries (512) for the hash commands,
-// zset-max-listpack-entries (128) for ZADD and set-max-listpack-entries
-// (128, Redis 7.2+) for SADD (Redis src/config.c; src/t_hash.c
-// hashTypeSet, src/t_zset.c zsetAdd, src/t_set.c setTypeAdd).
-func ListpackLimit(name string) int64 {
+// command name writes stays a listpack on a server with encoding limits l
+// (nil: release.DefaultLimits), whose insert searches the listpack (0: the
+// command searches nothing, lists and streams append, or the server keeps
+// no such listpack): hash-max-listpack-entries for the hash commands,
+// zset-max-listpack-entries for ZADD, set-max-listpack-entries (Redis 7.2+)
+// for SADD (Redis src/t_hash.c hashTypeSet, src/t_zset.c zsetAdd,
+// src/t_set.c setTypeAdd).
+func ListpackLimit(name string, l *release.Limits) int64 {
+	if l == nil {
+		d := release.DefaultLimits()
+		l = &d
+	}
 	switch name {
 	case "HSET", "HMSET", "HSETNX", "HINCRBY", "HINCRBYFLOAT":
-		return 512
+		return int64(l.HashMaxListpackEntries)
 	case "ZADD", "ZINCRBY":
-		return 128
+		return int64(l.ZSetMaxListpackEntries)
 	case "SADD":
-		return 128
+		return int64(l.SetMaxListpackEntries)
 	}
 	return 0
 }
 
 // ScanWork returns the elements the commands s of name pass while searching
-// their keys' listpacks: each of Keys keys grows to m = min(Elements/Keys,
-// ListpackLimit(name)) elements in the listpack, the i-th insert passing
-// the i before it, Keys × m² / 2 in all (keys of equal size assumed). It is
-// 0 without a key count or for a command that searches nothing.
-func ScanWork(name string, s *CommandStats) float64 {
-	lim := ListpackLimit(name)
-	if lim == 0 || s.Keys <= 0 || s.Elements <= 0 {
+// their keys' listpacks on a server with limits l: each of Keys keys grows
+// to m = min(Elements/Keys, ListpackLimit(name, l)) elements in the
+// listpack, the i-th insert passing the i before it, Keys × m² / 2 in all
+// (keys of equal size assumed). It is 0 without a key count or for a
+// command that searches nothing.
+func ScanWork(name string, s *CommandStats, l *release.Limits) float64 {
+	lim := ListpackLimit(name, l)
+	if lim <= 0 || s.Keys <= 0 || s.Elements <= 0 {
 		return 0
 	}
 	m := min(float64(s.Elements)/float64(s.Keys), float64(lim))

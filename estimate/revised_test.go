@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rdbkit/rdbkit/estimate"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // revisedSamples are made up by known laws: strings at 70 bytes a key plus
@@ -93,7 +94,7 @@ func TestCommandClassBytes(t *testing.T) {
 		{"HSET", 10, 20000, "hash/hashtable"},
 	} {
 		s := &estimate.CommandStats{Commands: x.elem, ArgBytes: x.elem * 20, Keys: x.keys, Elements: x.elem}
-		cl, ok := estimate.CommandClass(x.name, s, c)
+		cl, ok := estimate.CommandClass(x.name, s, c, nil)
 		if !ok || cl != x.class {
 			t.Errorf("%s: class %q %v, want %q", x.name, cl, ok, x.class)
 			continue
@@ -108,7 +109,44 @@ func TestCommandClassBytes(t *testing.T) {
 			t.Errorf("%s: used_memory %g, want %g", x.name, got, want)
 		}
 	}
-	if _, ok := estimate.CommandClass("EXPIRE", &estimate.CommandStats{Commands: 1, Keys: 1, Elements: 1}, c); ok {
+	if _, ok := estimate.CommandClass("EXPIRE", &estimate.CommandStats{Commands: 1, Keys: 1, Elements: 1}, c, nil); ok {
 		t.Error("EXPIRE has a class")
+	}
+}
+
+// TestCommandLimits: the class an AOF command builds and the listpack
+// searches it makes follow the loading server's limits: a redis.conf that
+// lowers hash-max-listpack-entries to 8 makes 16-field HSET hashes
+// hashtables that search no listpack past 8 fields; Redis 7.0, without
+// listpack sets, makes SADD of strings a hashtable set that searches none.
+func TestCommandLimits(t *testing.T) {
+	c := estimate.DefaultCoefficients()
+	hset := &estimate.CommandStats{Commands: 16000, ArgBytes: 16000 * 30, Keys: 1000, Elements: 16000}
+	sadd := &estimate.CommandStats{Commands: 16000, ArgBytes: 16000 * 20, Keys: 1000, Elements: 16000}
+	var cfg estimate.Config
+	if err := cfg.Apply([]string{"hash-max-listpack-entries", "8"}); err != nil {
+		t.Fatal(err)
+	}
+	p := &estimate.Part{Commands: map[string]*estimate.CommandStats{"HSET": hset, "SADD": sadd}}
+	p.LoadWith(nil, &cfg)
+	lim := p.Limits()
+	if cl, _ := estimate.CommandClass("HSET", hset, c, nil); cl != "hash/listpack" {
+		t.Errorf("HSET, default limits: %q, want hash/listpack", cl)
+	}
+	if cl, _ := estimate.CommandClass("HSET", hset, c, lim); cl != "hash/hashtable" {
+		t.Errorf("HSET, hash-max-listpack-entries 8: %q, want hash/hashtable", cl)
+	}
+	if got, want := estimate.ScanWork("HSET", hset, lim), 1000*8*8/2.0; got != want {
+		t.Errorf("ScanWork(HSET), hash-max-listpack-entries 8: %g, want %g", got, want)
+	}
+	if got, want := estimate.ScanWork("HSET", hset, nil), 1000*16*16/2.0; got != want {
+		t.Errorf("ScanWork(HSET), default limits: %g, want %g", got, want)
+	}
+	r70, _ := release.Lookup("redis-7.0")
+	if got := estimate.ScanWork("SADD", sadd, &r70.Limits); got != 0 {
+		t.Errorf("ScanWork(SADD) on redis-7.0: %g, want 0 (no listpack sets)", got)
+	}
+	if cl, _ := estimate.CommandClass("SADD", sadd, c, &r70.Limits); cl != "set/hashtable" {
+		t.Errorf("SADD on redis-7.0: %q, want set/hashtable", cl)
 	}
 }

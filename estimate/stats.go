@@ -211,6 +211,21 @@ func (p *Part) LoadWith(l *release.Limits, c *Config) {
 	}
 }
 
+// Limits returns the encoding limits of the server that loads the part:
+// those LoadWith set, else those of the release that wrote the file (once
+// AddHeader found it), else release.DefaultLimits with the encoding
+// directives of LoadWith's Config over them.
+func (p *Part) Limits() *release.Limits {
+	if p.limits != nil {
+		return p.limits
+	}
+	l := release.DefaultLimits()
+	if p.config != nil {
+		p.config.ApplyLimits(&l)
+	}
+	return &l
+}
+
 // AddHeader takes the writer and ctime from an RDB header's AUX fields.
 func (p *Part) AddHeader(h *rdbfile.Header) {
 	if h == nil {

@@ -46,6 +46,11 @@ var limits72 = func() Limits {
 	return l
 }()
 
+// DefaultLimits returns the defaults of Redis 7.2 and later and of every
+// Valkey release: the limits to assume when the loading server's release is
+// not known.
+func DefaultLimits() Limits { return limits72 }
+
 // ConfigAliases maps the pre-7.0 setting names to the current ones, as
 // src/config.c registers them (createSizeTConfig's alias argument).
 var ConfigAliases = map[string]string{
