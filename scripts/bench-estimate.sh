@@ -12,8 +12,10 @@
 #     machine a steadier measure of the load's cost than the wall time) and
 #     its wall time, keeping the cheapest; INFO used_memory and
 #     used_memory_rss after the load; latest_fork_usec of FORKS BGSAVEs of
-#     the loaded data per run (the least of all RUNS × FORKS is kept, as for
-#     the load: a busy machine only adds to it; their median is shown beside);
+#     the loaded data per load: their lower quartile is kept (a busy machine
+#     adds to a fork, and the least of 15 was at times a lucky one, below
+#     the least of a dataset of half the memory: the lower quartile is robust
+#     to both); their median is shown beside;
 #   - times a foreground SAVE of the loaded data (the RDB write), once, when
 #     the dataset is built.
 # Then scripts/benchestimate fits the model's coefficients on the S sizes of
@@ -107,6 +109,9 @@ now_ms() { date +%s%3N; }
 cpu() { cli info cpu | tr -d '\r' | awk -F: '$1=="used_cpu_user"||$1=="used_cpu_sys" {s+=$2} END {printf "%.6f", s}'; }
 # lt A B: A < B, as numbers.
 lt() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a<b)}'; }
+# quartile: the lower quartile of numbers, one per line (the (n-1)/4-th of
+# the sorted n, from 0, rounded down: the least of up to 4).
+quartile() { sort -n | awk '{v[NR]=$1} END {print (NR ? v[1+int((NR-1)/4)] : 0)}'; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print v[(NR+1)/2]; else printf "%.0f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 # size BASE S|L: BASE × SCALE keys or commands, twice that for L, at least 1.
 size() { awk -v b="$1" -v s="$scale" -v l="$2" 'BEGIN{n=int(b*s*(l=="L"?2:1)+0.5); print (n<1?1:n)}'; }
@@ -339,10 +344,10 @@ for r in $(seq "$runs"); do
 done
 for k in "${dsets[@]}"; do
   [ -n "${d_skip[$k]:-}" ] && continue
-  fork=$(printf '%s\n' ${d_forks[$k]} | sort -n | head -1); forkmed=$(printf '%s\n' ${d_forks[$k]} | median)
+  fork=$(printf '%s\n' ${d_forks[$k]} | quartile); forkmed=$(printf '%s\n' ${d_forks[$k]} | median)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
     "${d_wall[$k]}" "${d_cpu[$k]}" "${d_mem[$k]}" "$empty" "${d_rss[$k]}" "$fork" "${d_save[$k]}" "$forkmed" >>"$tsv"
-  echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (least; median ${forkmed}us), save ${d_save[$k]}ms"
+  echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (lower quartile; median ${forkmed}us), save ${d_save[$k]}ms"
 done
 echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
 [ -n "${MEASURE_ONLY:-}" ] && exit 0
