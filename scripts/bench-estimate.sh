@@ -236,7 +236,7 @@ timed_save() {
 # The datasets, in the order of the report: add KEY NAME SIZE KIND PATH
 # SAVE_MS LOADS FORKS NOTE.
 dsets=()
-declare -A d_name d_size d_kind d_path d_save d_loads d_nforks d_note d_wall d_cpu d_mem d_rss d_forks d_skip
+declare -A d_name d_size d_kind d_path d_save d_loads d_nforks d_note d_wall d_cpu d_cpus d_mem d_rss d_forks d_skip
 add() {
   dsets+=("$1"); d_name[$1]=$2; d_size[$1]=$3; d_kind[$1]=$4; d_path[$1]=$5; d_save[$1]=$6
   d_loads[$1]=$7; d_nforks[$1]=$8; d_note[$1]=$9
@@ -253,7 +253,7 @@ add() {
 shapes=${SHAPES-"strings-small:400000 strings-many:3200000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
 aofs=${AOFS-"aof-set:200000:SET aof-hset:200000:HSET aof-hset-wide:160000:HSET:1000 aof-xadd:130000:XADD aof-xadd-long:130000:XADD:50 aof-preamble:80000:MIX:24000:preamble aof-incr-only:200000:MIX:0:incr-only"}
 tsv=$out/measurements.tsv
-printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\n' >"$tsv"
+printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\tload_cpu_s_all\tfork_usec_all\n' >"$tsv"
 mkdir -p "$work/empty"; start "$work/empty"; empty=$(info memory used_memory); stop
 echo "empty server used_memory: $empty"
 reuse=${REUSE:-}
@@ -338,15 +338,18 @@ for r in $(seq "$runs"); do
     else load_aof "${d_path[$k]}" "${d_nforks[$k]}"; fi
     if [ -z "${d_cpu[$k]:-}" ] || lt "$l_cpu" "${d_cpu[$k]}"; then d_cpu[$k]=$l_cpu; fi
     if [ -z "${d_wall[$k]:-}" ] || lt "$l_wall" "${d_wall[$k]}"; then d_wall[$k]=$l_wall; fi
-    d_mem[$k]=$l_mem; d_rss[$k]=$l_rss; d_forks[$k]="${d_forks[$k]:-} $l_forks"
+    d_mem[$k]=$l_mem; d_rss[$k]=$l_rss; d_forks[$k]="${d_forks[$k]:-} $l_forks"; d_cpus[$k]="${d_cpus[$k]:-} $l_cpu"
     echo "[$(( $(date +%s) - t_start )) s] round $r/$runs ${d_name[$k]} ${d_size[$k]}: load cpu ${l_cpu}s"
   done
 done
 for k in "${dsets[@]}"; do
   [ -n "${d_skip[$k]:-}" ] && continue
   fork=$(printf '%s\n' ${d_forks[$k]} | quartile); forkmed=$(printf '%s\n' ${d_forks[$k]} | median)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
-    "${d_wall[$k]}" "${d_cpu[$k]}" "${d_mem[$k]}" "$empty" "${d_rss[$k]}" "$fork" "${d_save[$k]}" "$forkmed" >>"$tsv"
+  # The last two columns: every load's CPU seconds and every fork's µs, in
+  # the order measured, comma-separated, for other statistics offline.
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
+    "${d_wall[$k]}" "${d_cpu[$k]}" "${d_mem[$k]}" "$empty" "${d_rss[$k]}" "$fork" "${d_save[$k]}" "$forkmed" \
+    "$(echo ${d_cpus[$k]} | tr ' ' ,)" "$(echo ${d_forks[$k]} | tr ' ' ,)" >>"$tsv"
   echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (lower quartile; median ${forkmed}us), save ${d_save[$k]}ms"
 done
 echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
