@@ -29,6 +29,7 @@
 #   RUNS=5       rounds of loads, one load of each dataset per round (the least kept: a CPU time on
 #                a VM has a slow mode 30-45 % above the fast one, at random, lasting up to tens of
 #                seconds); FORKS=3 BGSAVEs per load
+#   PIN=N        runs the servers on CPU N only (taskset; default: where the scheduler puts them)
 #   REDIS_SERVER=/path/to/redis-server (default: redis-server on PATH); the
 #                redis-cli (or valkey-cli) next to it is used, else REDIS_CLI, else
 #                redis-cli on PATH
@@ -44,6 +45,16 @@ scale=${SCALE:-1}
 runs=${RUNS:-5}
 forks=${FORKS:-3}
 server=${REDIS_SERVER:-redis-server}
+# PIN=N runs every server on CPU N alone (taskset): on the 2-vCPU VM of
+# 2026-12-07 one vCPU ran the same load 45 % slower than the other
+# (aof-incr-only L on 7.0.15: 0.79-0.81 s on CPU 0, 0.49-0.56 s on CPU 1,
+# three loads each, twice), and the scheduler's choice between them made
+# the "slow mode" of the loads.
+pin=
+if [ -n "${PIN:-}" ]; then
+  command -v taskset >/dev/null || { echo "bench-estimate: PIN needs taskset (util-linux)" >&2; exit 1; }
+  pin="taskset -c $PIN"
+fi
 command -v "$server" >/dev/null || { echo "bench-estimate: $server not installed (apt-get install redis-server redis-tools)" >&2; exit 1; }
 server=$(command -v "$server")
 bindir=$(dirname "$server")
@@ -59,7 +70,7 @@ release=$flavor-$(echo "$version" | cut -d. -f1,2)
 # ver_ge A.B: the server's version is A.B or later.
 ver_ge() { awk -v v="$version" -v w="$1" 'BEGIN{split(v,a,".");split(w,b,".");exit !(a[1]>b[1]||(a[1]==b[1]&&a[2]>=b[2]))}'; }
 ver_ge 7.0 || { echo "bench-estimate: $build: needs Redis or Valkey 7.0+ (multi-part AOF, DEBUG LOADAOF)" >&2; exit 1; }
-echo "server: $build ($server, $rcli), release $release"
+echo "server: $build ($server, $rcli), release $release${PIN:+, pinned to CPU $PIN}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,7 +92,7 @@ start() {
   local dir=$1; shift
   port=$(freeport)
   : >"$dir/log"
-  "$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
+  $pin "$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
     --enable-debug-command yes --logfile "$dir/log" --protected-mode yes --auto-aof-rewrite-percentage 0 "$@" &
   pid=$!
   for _ in $(seq 1200); do
@@ -354,6 +365,6 @@ for k in "${dsets[@]}"; do
 done
 echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
 [ -n "${MEASURE_ONLY:-}" ] && exit 0
-machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end${PIN:+, servers pinned to CPU $PIN}"
 cd "$here" && go run ./scripts/benchestimate -measurements "$tsv" -coefficients "$out/coefficients.json" \
   -server "$release" -server-build "$build ($server)" -machine "$machine"
