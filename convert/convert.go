@@ -159,16 +159,17 @@ func Convert(r *rdbfile.Reader, w *rdbfile.Writer, opts *Options) (*Report, erro
 }
 
 type conv struct {
-	r   *rdbfile.Reader
-	w   *rdbfile.Writer
-	o   *Options
-	rep *Report
-	f   rdbscan.KeyFilter // Options' filters
-	db  int               // source database of the records being read
-	out int               // target database selected in the output, -1 before any
-	sel bool
-	kw  keyWalk                      // walkKey's state, reused from key to key
-	add func(*rdbfile.Element) error // kw.add, bound once
+	keyBuf []byte // the key being converted (keyBody)
+	r      *rdbfile.Reader
+	w      *rdbfile.Writer
+	o      *Options
+	rep    *Report
+	f      rdbscan.KeyFilter // Options' filters
+	db     int               // source database of the records being read
+	out    int               // target database selected in the output, -1 before any
+	sel    bool
+	kw     keyWalk                      // walkKey's state, reused from key to key
+	add    func(*rdbfile.Element) error // kw.add, bound once
 }
 
 // keyWalk is the state of walkKey while Entry.Walk hands out a value's
@@ -408,7 +409,10 @@ func (c *conv) keyBody(e *rdbfile.Entry) error {
 		return nil
 	}
 	h := rdbfile.HeaderOf(e)
-	h.Key = slices.Clone(h.Key)
+	// The Entry's key is the Reader's, overwritten while the value is
+	// read: it is copied into a buffer reused from key to key.
+	c.keyBuf = append(c.keyBuf[:0], h.Key...)
+	h.Key = c.keyBuf
 	if !c.header(&h) {
 		return nil
 	}

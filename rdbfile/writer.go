@@ -1,6 +1,7 @@
 package rdbfile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -172,6 +173,8 @@ const wbufFlush = 64 << 10
 
 // Writer writes an RDB file. Create one with NewWriter.
 type Writer struct {
+	vw      ValueWriter // the one BeginKey returns, reused from key to key
+	key     []byte      // the open value's key
 	out     io.Writer
 	opts    WriterOptions
 	lim     Limits
@@ -238,7 +241,9 @@ func (w *Writer) Offset() int64 { return w.written + int64(len(w.buf)) }
 
 // unsupported builds a refusal for the writer's target.
 func (w *Writer) unsupported(feature string, key []byte) error {
-	return &UnsupportedError{Feature: feature, Key: key, Dialect: w.d, Version: w.v}
+	// The key is copied: the caller's buffer (or the Writer's, reused by
+	// the next key) may change after the error is returned.
+	return &UnsupportedError{Feature: feature, Key: bytes.Clone(key), Dialect: w.d, Version: w.v}
 }
 
 // has reports whether the target can hold type t, as the target server's

@@ -247,7 +247,10 @@ func (vw *ValueWriter) release() {
 
 // BeginKey starts a key/value record. The prefix opcodes are checked now
 // and the record is written as elements arrive (or at Close when buffered).
-// No other record may be written until the ValueWriter is closed.
+// No other record may be written until the ValueWriter is closed. The
+// ValueWriter is the Writer's, reused by the next BeginKey (as the writer
+// zip.Writer.Create returns is valid until the next Create): it must not be
+// used after Close.
 func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	if err := w.begin(); err != nil {
 		return nil, err
@@ -258,7 +261,10 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	if h.Kind == KindModule {
 		return nil, w.unsupported("module value element by element (write it whole with WriteKey, or CopyEntry)", h.Key)
 	}
-	vw := &ValueWriter{w: w, h: h, a: w.sa}
+	// One ValueWriter per Writer, reused from key to key (a value's
+	// struct allocated per key was a third of a transcode's allocations).
+	vw := &w.vw
+	*vw = ValueWriter{w: w, h: h, a: w.sa}
 	w.sa = nil
 	// (score, b and exp exist only for the kinds that have them)
 	switch h.Kind {
@@ -269,7 +275,10 @@ func (w *Writer) BeginKey(h KeyHeader) (*ValueWriter, error) {
 	}
 	w.arena = w.arena[:0]
 	if h.Key != nil {
-		vw.h.Key = bytes.Clone(h.Key)
+		// The key is copied into a buffer of the Writer's, reused by the
+		// next key (errors that name it copy it: unsupported).
+		w.key = append(w.key[:0], h.Key...)
+		vw.h.Key = w.key
 	}
 	w.open = vw
 	switch {
@@ -673,7 +682,9 @@ func (vw *ValueWriter) startStreaming() {
 			return
 		}
 	}
-	vw.a, vw.b, vw.score, vw.exp = nil, nil, nil, nil
+	// The buffers go back to the Writer for the next value (streamed
+	// elements are not buffered).
+	vw.release()
 }
 
 // writeElement writes one element of a streamed (hashtable-form) value.
