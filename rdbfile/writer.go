@@ -173,8 +173,9 @@ const wbufFlush = 64 << 10
 
 // Writer writes an RDB file. Create one with NewWriter.
 type Writer struct {
-	vw      ValueWriter // the one BeginKey returns, reused from key to key
-	key     []byte      // the open value's key
+	vw      ValueWriter  // the one BeginKey returns, reused from key to key
+	key     []byte       // the open value's key
+	sbuild  *streamBuild // the stream builder, reused (newStreamBuild)
 	out     io.Writer
 	opts    WriterOptions
 	lim     Limits

@@ -76,9 +76,21 @@ type streamNode struct {
 	lp     []byte
 }
 
+// newStreamBuild returns the Writer's stream builder, emptied, keeping the
+// capacity of its buffers for the next stream (the nodes themselves are
+// new: they are held until Close).
 func (vw *ValueWriter) newStreamBuild() *streamBuild {
 	w := vw.w
-	return &streamBuild{budget: w.valueMemory(), maxBytes: w.lim.StreamNodeMaxBytes, maxEntries: w.lim.StreamNodeMaxEntries}
+	b := w.sbuild
+	if b == nil {
+		b = &streamBuild{}
+		w.sbuild = b
+	}
+	clear(b.nodes)
+	clear(b.mfields)
+	*b = streamBuild{budget: w.valueMemory(), maxBytes: w.lim.StreamNodeMaxBytes, maxEntries: w.lim.StreamNodeMaxEntries,
+		nodes: b.nodes[:0], lp: b.lp[:0], mfields: b.mfields[:0], mbuf: b.mbuf[:0]}
+	return b
 }
 
 func (b *streamBuild) addInt(v int64)  { b.lp = lpAppendInt(b.lp, v); b.elems++ }
