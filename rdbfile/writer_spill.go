@@ -2,6 +2,7 @@ package rdbfile
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"io"
 	"math"
@@ -76,7 +77,9 @@ func (vw *ValueWriter) newSpill() *spill {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	s := &spill{dir: dir, key: vw.h.Key}
+	// A copy: the key is the Writer's buffer, reused by the next key, and a
+	// SpillError names it after the value.
+	s := &spill{dir: dir, key: bytes.Clone(vw.h.Key)}
 	f, err := os.CreateTemp(dir, "rdbkit-value-*")
 	if err != nil {
 		vw.spillFail(s.errOf(err))

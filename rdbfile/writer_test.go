@@ -701,3 +701,53 @@ func TestWriterReuseLZFPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterReusedValueWriter: BeginKey hands out the Writer's one
+// ValueWriter and keeps the key in a buffer reused by the next key, so a
+// refusal must name its key by a copy: the error of a refused hash (field
+// TTLs on RDB 9) still names it after the next keys were written, and the
+// keys written after it read back as written.
+func TestWriterReusedValueWriter(t *testing.T) {
+	var out bytes.Buffer
+	w := rdbfile.NewWriter(&out, &rdbfile.WriterOptions{Version: 9})
+	if err := w.SelectDB(0); err != nil {
+		t.Fatal(err)
+	}
+	hdr := func(k string) rdbfile.KeyHeader {
+		return rdbfile.KeyHeader{Key: []byte(k), ExpireAt: rdbfile.NoExpire, Idle: -1, Freq: -1}
+	}
+	err := w.WriteKey(hdr("refused-hash"), &rdbfile.Value{Kind: rdbfile.KindHash, Hash: []rdbfile.HashField{
+		{Field: []byte("f"), Value: []byte("v"), ExpireAt: 4102444800000}}})
+	var ue *rdbfile.UnsupportedError
+	if !errors.As(err, &ue) {
+		t.Fatalf("hash with a field TTL on RDB 9: %v, want an UnsupportedError", err)
+	}
+	for _, k := range []string{"zzzzzzzzzzzz-1", "zzzzzzzzzzzz-2"} {
+		if err := w.WriteKey(hdr(k), &rdbfile.Value{Kind: rdbfile.KindSet, Set: [][]byte{[]byte("a"), []byte("b")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if string(ue.Key) != "refused-hash" {
+		t.Errorf("the refusal names %q after two more keys, want %q", ue.Key, "refused-hash")
+	}
+	r := rdbfile.NewReader(bytes.NewReader(out.Bytes()), nil)
+	var keys []string
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == rdbfile.EntryKey {
+			keys = append(keys, string(e.Key))
+		}
+	}
+	if want := []string{"zzzzzzzzzzzz-1", "zzzzzzzzzzzz-2"}; !slices.Equal(keys, want) {
+		t.Errorf("keys read back: %q, want %q", keys, want)
+	}
+}
