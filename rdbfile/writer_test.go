@@ -608,23 +608,7 @@ func TestCopyEntryCorruptValueTakenBack(t *testing.T) {
 	if err := cw.Close(); err != nil {
 		t.Fatalf("Close after a taken-back record: %v", err)
 	}
-	rr := rdbfile.NewReader(bytes.NewReader(out.Bytes()), nil)
-	var keys []string
-	for {
-		e, err := rr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("output: %v", err)
-		}
-		if e.Kind == rdbfile.EntryKey {
-			if err := e.Skip(); err != nil {
-				t.Fatalf("output key %q: %v", e.Key, err)
-			}
-			keys = append(keys, string(e.Key))
-		}
-	}
+	keys, rr := readKeys(t, out.Bytes())
 	if all, _ := rr.FindingCount(); all != 0 || !rr.Checksum().Verified || !slices.Equal(keys, []string{"a", "c"}) {
 		t.Fatalf("output: findings %d, checksum verified %v, keys %q; want clean, verified, [a c]", all, rr.Checksum().Verified, keys)
 	}
@@ -733,21 +717,31 @@ func TestWriterReusedValueWriter(t *testing.T) {
 	if string(ue.Key) != "refused-hash" {
 		t.Errorf("the refusal names %q after two more keys, want %q", ue.Key, "refused-hash")
 	}
-	r := rdbfile.NewReader(bytes.NewReader(out.Bytes()), nil)
+	if keys, _ := readKeys(t, out.Bytes()); !slices.Equal(keys, []string{"zzzzzzzzzzzz-1", "zzzzzzzzzzzz-2"}) {
+		t.Errorf("keys read back: %q, want [zzzzzzzzzzzz-1 zzzzzzzzzzzz-2]", keys)
+	}
+}
+
+// readKeys reads an RDB file to its end, each value checked (Skip), and
+// returns its keys in file order and the Reader, for its findings and
+// checksum.
+func readKeys(t *testing.T, data []byte) ([]string, *rdbfile.Reader) {
+	t.Helper()
+	r := rdbfile.NewReader(bytes.NewReader(data), nil)
 	var keys []string
 	for {
 		e, err := r.Next()
 		if err == io.EOF {
-			break
+			return keys, r
 		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("output: %v", err)
 		}
 		if e.Kind == rdbfile.EntryKey {
+			if err := e.Skip(); err != nil {
+				t.Fatalf("output key %q: %v", e.Key, err)
+			}
 			keys = append(keys, string(e.Key))
 		}
-	}
-	if want := []string{"zzzzzzzzzzzz-1", "zzzzzzzzzzzz-2"}; !slices.Equal(keys, want) {
-		t.Errorf("keys read back: %q, want %q", keys, want)
 	}
 }
