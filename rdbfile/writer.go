@@ -176,6 +176,7 @@ type Writer struct {
 	vw      ValueWriter  // the one BeginKey returns, reused from key to key
 	key     []byte       // the open value's key
 	sbuild  *streamBuild // the stream builder, reused (newStreamBuild)
+	qbuild  *qlBuild     // the quicklist builder, reused (newQL)
 	out     io.Writer
 	opts    WriterOptions
 	lim     Limits
@@ -192,6 +193,7 @@ type Writer struct {
 	db      int
 	lzf     []byte
 	num     [24]byte
+	nodeKey [16]byte     // a stream node's key (writeStreamNode)
 	rawFn   func([]byte) // w.raw, made once (CopyEntry)
 	// reused by ValueWriters: the arena their elements are copied into,
 	// their element lists, and the scratch blobs compact encodings are
@@ -206,6 +208,9 @@ type Writer struct {
 		plain bool
 	}
 	sspans []int
+	sints  []int64 // an intset's values
+	sidx   []int   // a small sorted set's member order
+	snum   []byte  // a score's text
 	src    *Reader // ReuseLZF
 }
 

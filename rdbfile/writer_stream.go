@@ -64,6 +64,7 @@ type streamBuild struct {
 	first, last          StreamID
 	badOrder, badFields  bool
 	// the node being built
+	all      []byte // the completed nodes held, one after the other
 	lp       []byte
 	master   StreamID
 	mfields  [][]byte
@@ -77,8 +78,7 @@ type streamNode struct {
 }
 
 // newStreamBuild returns the Writer's stream builder, emptied, keeping the
-// capacity of its buffers for the next stream (the nodes themselves are
-// new: they are held until Close).
+// capacity of its buffers for the next stream (up to 1 MiB of node bytes).
 func (vw *ValueWriter) newStreamBuild() *streamBuild {
 	w := vw.w
 	b := w.sbuild
@@ -88,8 +88,12 @@ func (vw *ValueWriter) newStreamBuild() *streamBuild {
 	}
 	clear(b.nodes)
 	clear(b.mfields)
+	all := b.all[:0]
+	if cap(all) > 1<<20 {
+		all = nil
+	}
 	*b = streamBuild{budget: w.valueMemory(), maxBytes: w.lim.StreamNodeMaxBytes, maxEntries: w.lim.StreamNodeMaxEntries,
-		nodes: b.nodes[:0], lp: b.lp[:0], mfields: b.mfields[:0], mbuf: b.mbuf[:0]}
+		nodes: b.nodes[:0], all: all, lp: b.lp[:0], mfields: b.mfields[:0], mbuf: b.mbuf[:0]}
 	return b
 }
 
@@ -173,9 +177,13 @@ func (b *streamBuild) finish(vw *ValueWriter) {
 	}
 	// The node's first element, the live count, was a 2-byte 0
 	// placeholder: rebuild the header with the real count.
-	out := lpAppendInt(lpBegin(make([]byte, 0, len(b.lp)+8)), int64(b.n))
-	out = append(out, b.lp[lpHdrSize+2:]...)
-	out, _ = lpFinish(out, 0, b.elems)
+	// The nodes are built one after the other in all; a node keeps its
+	// bytes when all grows (it points into the array it was built in).
+	start := len(b.all)
+	b.all = lpAppendInt(lpBegin(b.all), int64(b.n))
+	b.all = append(b.all, b.lp[lpHdrSize+2:]...)
+	b.all, _ = lpFinish(b.all, start, b.elems)
+	out := b.all[start:len(b.all):len(b.all)]
 	b.nodes = append(b.nodes, streamNode{b.master, out})
 	b.held += len(out)
 	b.lp, b.n = b.lp[:0], 0
@@ -193,16 +201,16 @@ func (b *streamBuild) finish(vw *ValueWriter) {
 	})
 	b.done += len(b.nodes)
 	clear(b.nodes)
-	b.nodes, b.held = b.nodes[:0], 0
+	b.nodes, b.held, b.all = b.nodes[:0], 0, b.all[:0]
 }
 
 // writeStreamNode writes a node: its master ID as a 16-byte big-endian
 // string, then its listpack.
 func (w *Writer) writeStreamNode(nd *streamNode) {
-	var key [16]byte
+	key := w.nodeKey[:] // a local array would escape through writeString
 	binary.BigEndian.PutUint64(key[:8], nd.master.Ms)
 	binary.BigEndian.PutUint64(key[8:], nd.master.Seq)
-	w.writeString(key[:])
+	w.writeString(key)
 	w.writeString(nd.lp)
 }
 

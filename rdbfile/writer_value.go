@@ -762,10 +762,12 @@ func (vw *ValueWriter) writeSet() {
 	w := vw.w
 	n := len(vw.a)
 	if w.has(TypeSetIntset) && n <= w.lim.SetMaxIntsetEntries && vw.allInts() {
-		vals := make([]int64, n)
-		for i, m := range vw.a {
-			vals[i], _ = isCanonicalInt(m)
+		vals := w.sints[:0]
+		for _, m := range vw.a {
+			v, _ := isCanonicalInt(m)
+			vals = append(vals, v)
 		}
+		w.sints = vals
 		slices.Sort(vals)
 		w.writeKeyPrefix(&vw.h, TypeSetIntset)
 		w.writeBlob(isBuild(w.blob[:0], vals...))
@@ -803,10 +805,11 @@ func (vw *ValueWriter) writeZSet() {
 	w := vw.w
 	n := len(vw.a)
 	if int64(n) <= w.zsetSmallMax() && vw.maxA <= w.lim.ZSetMaxListpackValue {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
+		idx := w.sidx[:0]
+		for i := range n {
+			idx = append(idx, i)
 		}
+		w.sidx = idx
 		slices.SortStableFunc(idx, func(i, j int) int {
 			si, sj := vw.score[i], vw.score[j]
 			switch {
@@ -817,13 +820,12 @@ func (vw *ValueWriter) writeZSet() {
 			}
 			return bytes.Compare(vw.a[i], vw.a[j])
 		})
-		var num []byte
 		if w.has(TypeZSetListpack) {
 			lp := lpBegin(w.blob[:0])
 			for _, i := range idx {
 				lp = lpAppendString(lp, vw.a[i])
-				num = w.scoreText(num[:0], vw.score[i])
-				lp = lpAppendString(lp, num)
+				w.snum = w.scoreText(w.snum[:0], vw.score[i])
+				lp = lpAppendString(lp, w.snum)
 			}
 			lp, _ = lpFinish(lp, 0, 2*n)
 			w.writeKeyPrefix(&vw.h, TypeZSetListpack)
@@ -834,9 +836,9 @@ func (vw *ValueWriter) writeZSet() {
 		prev, tail := 0, zlHdrSize
 		for _, i := range idx {
 			zl, prev = zlAppendEntry(zl, prev, packEntryOf(vw.a[i]))
-			num = w.scoreText(num[:0], vw.score[i])
+			w.snum = w.scoreText(w.snum[:0], vw.score[i])
 			tail = len(zl)
-			zl, prev = zlAppendEntry(zl, prev, packEntryOf(num))
+			zl, prev = zlAppendEntry(zl, prev, packEntryOf(w.snum))
 		}
 		zl = zlFinish(zl, tail, 2*n)
 		w.writeKeyPrefix(&vw.h, TypeZSetZiplist)
@@ -1099,7 +1101,13 @@ type qlBuild struct {
 
 func (vw *ValueWriter) newQL() *qlBuild {
 	w := vw.w
-	q := &qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: max(w.lim.ListCompressDepth, 0), budget: w.valueMemory()}
+	q := w.qbuild
+	if q == nil {
+		q = &qlBuild{}
+		w.qbuild = q
+	}
+	*q = qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: max(w.lim.ListCompressDepth, 0), budget: w.valueMemory(),
+		ent: q.ent[:0]}
 	q.sizeLim, q.countLim = w.listNodeLimit()
 	q.all, q.nodes, q.spans = w.blob[:0], w.snodes[:0], w.sspans[:0]
 	w.blob, w.snodes, w.sspans = nil, nil, nil
