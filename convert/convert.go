@@ -170,6 +170,8 @@ type conv struct {
 	sel    bool
 	kw     keyWalk                      // walkKey's state, reused from key to key
 	add    func(*rdbfile.Element) error // kw.add, bound once
+	vwAdd  func(*rdbfile.Element) error // vwFor.Add, bound once per ValueWriter
+	vwFor  *rdbfile.ValueWriter
 }
 
 // keyWalk is the state of walkKey while Entry.Walk hands out a value's
@@ -592,7 +594,11 @@ func (c *conv) walkStream(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 	if err != nil {
 		return err
 	}
-	err = e.Walk(vw.Add)
+	if c.vwFor != vw {
+		// The Writer hands out one ValueWriter, reused from key to key.
+		c.vwFor, c.vwAdd = vw, vw.Add
+	}
+	err = e.Walk(c.vwAdd)
 	if err == nil {
 		m := e.StreamMeta()
 		if stripStream(m, st, false) {
@@ -603,7 +609,10 @@ func (c *conv) walkStream(e *rdbfile.Entry, h rdbfile.KeyHeader) error {
 		}
 		vw.SetStreamMeta(m)
 	}
-	return c.endKey(vw, err, h.Key, e.TypeName)
+	err = c.endKey(vw, err, h.Key, e.TypeName)
+	// The writer is done with the metadata: the next stream is read into it.
+	c.r.RecycleStream(e.StreamMeta())
+	return err
 }
 
 func hasFieldTTL(v *rdbfile.Value) bool {

@@ -170,7 +170,11 @@ type Reader struct {
 	frame, ownStreams, hold bool
 	// spare, when set, is a Stream the next skipped stream is read into,
 	// instead of a new one (ownStreams): a Checker's, handed back to it.
-	spare             *Stream
+	spare *Stream
+	// recycled, when set, is a Stream the caller handed back
+	// (RecycleStream): the next stream read by Value, Walk or WalkPacked
+	// is read into it.
+	recycled          *Stream
 	held              []Finding
 	heldAll, heldErrs int
 	// lzfKeep: the value's LZF strings are kept in lzfq for a Writer
@@ -210,6 +214,19 @@ func (r *Reader) Size() int64 { return max(r.opts.Size, 0) }
 
 // Offset returns the absolute offset of the next unread byte.
 func (r *Reader) Offset() int64 { return r.in.offset() }
+
+// RecycleStream hands back st, a Stream that Value, Walk or WalkPacked of
+// this Reader returned (Value.Stream, Entry.StreamMeta) and that the caller
+// no longer uses. The next stream they read is read into it, keeping the
+// capacity of its slices (groups, consumers, PELs, names), instead of into
+// a new one: a converter that is done with each stream's metadata at the
+// next key allocates nothing per stream. st and everything it holds must
+// not be used after the call. A nil st is ignored.
+func (r *Reader) RecycleStream(st *Stream) {
+	if st != nil && st != r.spare {
+		r.recycled = st
+	}
+}
 
 // Findings returns the findings kept so far (at most Options.MaxFindings).
 // The error that ends reading (returned by Next) is not among them.

@@ -26,12 +26,14 @@ func (w *walker) stream() error {
 		return err
 	}
 	// A value read with Value, Walk or WalkPacked gets a Stream of its
-	// own, which the caller may keep; a skipped one reuses the walker's.
+	// own, which the caller may keep (one it handed back with
+	// RecycleStream, when it did); a skipped one reuses the walker's.
 	// A Checker's worker reads it into a Stream the Checker recycles
 	// (Reader.spare), when it has one.
 	var st *Stream
 	switch {
 	case w.fn != nil || w.want:
+		st, r.recycled = r.recycled, nil
 	case !r.ownStreams || w.frame:
 		st = &w.stScratch
 	case r.spare != nil:
