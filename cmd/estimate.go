@@ -454,6 +454,9 @@ func estimateFacts(path string, parts []*estimate.Part, rep *estimate.Report) []
 	f := rep.Fork
 	add("page tables", humanBytes(f.PageTableBytes)+" (4 KiB pages)", humanBytes(f.PageTableBytesTHP)+" (2 MiB THP)")
 	add("fork", rangeMs(f.ForkMs)+" with 4 KiB pages", rangeMs(f.ForkMsTHP)+" with THP")
+	if f.FirstForkMs.Value > 0 {
+		add("first fork", rangeMs(f.FirstForkMs)+" (the first BGSAVE after a restart, 4 KiB pages)")
+	}
 	add("rdb write", rangeSeconds(f.SaveSeconds))
 	add("cow worst", humanBytes(f.COWWorst))
 	if f.WriteRate > 0 {
@@ -597,7 +600,7 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 		}
 		kv = append(kv, [2]string{"sample", strings.Join([]string{m.Shape, m.Kind, countText(m.Count) + " " + unit,
 			"load CPU " + secondsText(m.LoadCPU), "used_memory " + humanBytes(m.UsedMemory),
-			"fork " + secondsText(m.ForkUsec/1e6), "cow " + humanBytes(m.COWBytes)}, "\t")})
+			"fork " + secondsText(m.ForkUsec/1e6), "first fork " + secondsText(m.FirstForkUsec/1e6), "cow " + humanBytes(m.COWBytes)}, "\t")})
 	}
 	ratio := func(name string, got, builtin float64) {
 		kv = append(kv, [2]string{"coefficient", name + "\t" + strconv.FormatFloat(got, 'f', 1, 64) +
@@ -607,6 +610,7 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 	ratio("load ns per string byte", c.Load.NsPerPayloadByte, def.Load.NsPerPayloadByte)
 	ratio("memory bytes per key", c.Memory.BytesPerKey, def.Memory.BytesPerKey)
 	ratio("fork µs per page-table MiB", c.Fork.UsecPerPageTableMiB, def.Fork.UsecPerPageTableMiB)
+	ratio("first fork ns per page", c.Fork.FirstForkNsPerPage, def.Fork.FirstForkNsPerPage)
 	kv = append(kv, [2]string{"took", secondsText(res.Seconds)}, [2]string{"written", path})
 	for _, x := range kv {
 		plainLine(out, x[0], x[1])

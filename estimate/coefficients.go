@@ -148,6 +148,18 @@ type ForkCoefficients struct {
 	// writes (INFO persistence rdb_last_cow_size: the server's own cron,
 	// allocator and buffers), bytes; writes add to it (0: not measured).
 	COWBaseBytes float64 `json:"cow_base_bytes,omitempty"`
+	// The first fork after a load costs more than the later ones:
+	//
+	//	first fork µs = fork µs + FirstForkBaseUsec + FirstForkNsPerPage/1000 × pages
+	//
+	// pages being the 4 KiB pages of RSS (0, 0: not measured). Measured on
+	// every shape (docs/estimate.md): a median 2.15 times a later fork
+	// from 80 MB of RSS, up to 3.4 times. The likely cause: the first fork
+	// write-protects every page the load left writable and makes it
+	// shared, which later forks of pages not written since find done; a
+	// page written since the last fork costs it again.
+	FirstForkBaseUsec  float64 `json:"first_fork_base_usec,omitempty"`
+	FirstForkNsPerPage float64 `json:"first_fork_ns_per_page,omitempty"`
 }
 
 // Usec returns the predicted fork() time, µs, for page tables of ptMiB MiB.
@@ -157,6 +169,12 @@ func (f *ForkCoefficients) Usec(ptMiB float64) float64 {
 		e = 1
 	}
 	return f.BaseUsec + f.UsecPerPageTableMiB*math.Pow(max(ptMiB, 0), e)
+}
+
+// FirstForkExtraUsec is what the first fork after a load adds to a later
+// one, µs, for RSS of pages 4 KiB pages.
+func (f *ForkCoefficients) FirstForkExtraUsec(pages float64) float64 {
+	return f.FirstForkBaseUsec + f.FirstForkNsPerPage*max(pages, 0)/1000
 }
 
 // SaveCoefficients give the time to write the RDB file of the loaded data

@@ -20,8 +20,11 @@ type Sample struct {
 	EmptyMemory  int64   // used_memory of a server that loaded nothing
 	RSS          int64   // used_memory_rss after the load
 	ForkUsec     float64 // latest_fork_usec after a BGSAVE of the loaded data
-	COWBytes     int64   // rdb_last_cow_size after that BGSAVE, bytes (0: not measured)
-	SaveSeconds  float64 // wall time of a foreground SAVE of the loaded data (0: not measured)
+	// FirstForkUsec is latest_fork_usec of the first BGSAVE after the load
+	// (0: not measured); ForkUsec is that of later ones.
+	FirstForkUsec float64
+	COWBytes      int64   // rdb_last_cow_size after that BGSAVE, bytes (0: not measured)
+	SaveSeconds   float64 // wall time of a foreground SAVE of the loaded data (0: not measured)
 }
 
 // ErrFit is returned by Fit when the samples cannot determine the model.
@@ -276,6 +279,31 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		c.Fork = ForkCoefficients{BaseUsec: meta.Fork.BaseUsec * k, UsecPerPageTableMiB: meta.Fork.UsecPerPageTableMiB * k, PageTableExponent: meta.Fork.PageTableExponent}
 	}
 	c.Fork.COWBaseBytes = median(cows)
+	// The first fork after a load: what it adds to a later one, a line
+	// over the pages of RSS by least squares. Samples within a factor of
+	// four in size (a calibration's, all about 10 MB, where the base is
+	// most of it) keep meta's line scaled to them; meta's line when no
+	// sample measured it.
+	c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage = meta.Fork.FirstForkBaseUsec, meta.Fork.FirstForkNsPerPage
+	var fx, fy []float64
+	for _, a := range all {
+		if a.s.FirstForkUsec > 0 && a.s.ForkUsec > 0 && a.s.RSS > 0 {
+			fx, fy = append(fx, float64(a.s.RSS)/4096), append(fy, a.s.FirstForkUsec-a.s.ForkUsec)
+		}
+	}
+	if lo, hi := minMax(fx); len(fx) >= 2 && hi >= 4*lo {
+		if base, slope := line(fx, fy); slope > 0 {
+			c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage = base, slope*1000
+		}
+	} else if len(fx) > 0 && meta.Fork.FirstForkNsPerPage > 0 {
+		var r []float64
+		for i := range fx {
+			r = append(r, fy[i]/meta.Fork.FirstForkExtraUsec(fx[i]))
+		}
+		if k := median(r); k > 0 {
+			c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage = k*meta.Fork.FirstForkBaseUsec, k*meta.Fork.FirstForkNsPerPage
+		}
+	}
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
 }

@@ -110,16 +110,19 @@ type LoadedMemory struct {
 
 // Fork is the predicted cost of the next BGSAVE or BGREWRITEAOF.
 type Fork struct {
-	PageTableBytes    int64   `json:"page_table_bytes"`     // with 4 KiB pages
-	PageTableBytesTHP int64   `json:"page_table_bytes_thp"` // with 2 MiB transparent huge pages
-	ForkMs            Range   `json:"fork_ms"`
-	ForkMsTHP         Range   `json:"fork_ms_thp"`
-	SaveSeconds       Range   `json:"save_seconds"` // writing the RDB of the loaded data
-	COWWorst          int64   `json:"cow_worst_bytes"`
-	WriteRate         float64 `json:"write_rate"` // keys/s, 0: not asked
-	COWAtRate         int64   `json:"cow_at_rate_bytes"`
-	COWAtRateTHP      int64   `json:"cow_at_rate_thp_bytes"`
-	PeakRSS           int64   `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
+	PageTableBytes    int64 `json:"page_table_bytes"`     // with 4 KiB pages
+	PageTableBytesTHP int64 `json:"page_table_bytes_thp"` // with 2 MiB transparent huge pages
+	ForkMs            Range `json:"fork_ms"`
+	ForkMsTHP         Range `json:"fork_ms_thp"`
+	// FirstForkMs is the first fork after the load (a restart's first
+	// BGSAVE), with 4 KiB pages; zero when the coefficients lack it.
+	FirstForkMs  Range   `json:"first_fork_ms"`
+	SaveSeconds  Range   `json:"save_seconds"` // writing the RDB of the loaded data
+	COWWorst     int64   `json:"cow_worst_bytes"`
+	WriteRate    float64 `json:"write_rate"` // keys/s, 0: not asked
+	COWAtRate    int64   `json:"cow_at_rate_bytes"`
+	COWAtRateTHP int64   `json:"cow_at_rate_thp_bytes"`
+	PeakRSS      int64   `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
 	// ExceedsLimit is true when PeakRSS is over the maxmemory limit.
 	ExceedsLimit bool `json:"exceeds_limit"`
 }
@@ -327,6 +330,9 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	}
 	f.ForkMs = spread(forkMs(f.PageTableBytes), rel)
 	f.ForkMsTHP = spread(forkMs(f.PageTableBytesTHP), rel*2)
+	if c.Fork.FirstForkNsPerPage > 0 {
+		f.FirstForkMs = spread(f.ForkMs.Value+c.Fork.FirstForkExtraUsec(float64(rss)/4096)/1000, rel)
+	}
 	saveS := (c.Save.NsPerKey*float64(keys) + c.Save.NsPerByte*float64(serialized)) / 1e9
 	f.SaveSeconds = spread(saveS, rel)
 	f.COWWorst = rss
@@ -529,7 +535,11 @@ func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {
 	}
 	f := rep.Fork
 	if f.ForkMs.Value >= 10 {
-		say("fork takes %.0f ms with 4 KiB pages (%.1f ms with THP), a stall of every client on each BGSAVE; keep THP off anyway (disable-thp yes): with it one write copies 2 MiB", f.ForkMs.Value, f.ForkMsTHP.Value)
+		first := ""
+		if f.FirstForkMs.Value > 0 {
+			first = fmt.Sprintf(", %.0f ms for the first after a restart", f.FirstForkMs.Value)
+		}
+		say("fork takes %.0f ms with 4 KiB pages (%.1f ms with THP)%s, a stall of every client on each BGSAVE; keep THP off anyway (disable-thp yes): with it one write copies 2 MiB", f.ForkMs.Value, f.ForkMsTHP.Value, first)
 	}
 	if f.ExceedsLimit {
 		say("peak RSS during a BGSAVE %s exceeds the %s limit (RSS %s + copy-on-write %s)", bytesText(float64(f.PeakRSS)), bytesText(float64(m.MaxMemory)),

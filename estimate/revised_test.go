@@ -150,3 +150,64 @@ func TestCommandLimits(t *testing.T) {
 		t.Errorf("SADD on redis-7.0: %q, want set/hashtable", cl)
 	}
 }
+
+// TestFitFirstFork: the first fork after a load, made up at 500 µs + 150 ns
+// per page above a later one (and noise: half the samples 20 % off either
+// way), is fitted as that line and added to the fork of a dataset ten
+// times the samples' size; samples within a factor of four in size scale
+// meta's line, samples that do not measure it keep it, and coefficients
+// without it predict no first fork.
+func TestFitFirstFork(t *testing.T) {
+	samples := revisedSamples()
+	for i := range samples {
+		s := &samples[i]
+		noise := []float64{1, 1.2, 1, 0.8}[i%4]
+		s.FirstForkUsec = s.ForkUsec + noise*(500+150*float64(s.RSS)/4096/1000)
+	}
+	c, err := estimate.Fit(samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := c.Fork.FirstForkNsPerPage; math.Abs(f/150-1) > 0.2 {
+		t.Errorf("first fork: %g ns per page, want 150", f)
+	}
+	if b := c.Fork.FirstForkBaseUsec; b < 0 || b > 1000 {
+		t.Errorf("first fork: base %g µs, want about 500", b)
+	}
+	big := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: 32000000, Elements: 32000000, Payload: 32000000 * 16, Bytes: 32000000 * 16}}}
+	rep := estimate.Estimate([]*estimate.Part{big}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	want := rep.Fork.ForkMs.Value + (c.Fork.FirstForkBaseUsec+c.Fork.FirstForkNsPerPage*rep.Memory.RSS.Value/4096/1000)/1000
+	if f := rep.Fork.FirstForkMs; math.Abs(f.Value/want-1) > 1e-9 || f.Low >= f.Value || f.High <= f.Value {
+		t.Errorf("first fork of 32 M keys: %+v, want %g ms", f, want)
+	}
+	if rep.Fork.FirstForkMs.Value < 2*rep.Fork.ForkMs.Value {
+		t.Errorf("first fork %g ms, later %g ms: 150 ns a page should more than double it", rep.Fork.FirstForkMs.Value, rep.Fork.ForkMs.Value)
+	}
+
+	// Samples of one size (a calibration's): meta's line, scaled to them.
+	meta := estimate.Coefficients{Server: "redis-7.0", Error: 0.2, Fork: estimate.ForkCoefficients{FirstForkBaseUsec: 250, FirstForkNsPerPage: 75}}
+	one := revisedSamples() // the first fork measured on two of about the same size
+	for i, k := range map[int]float64{1: 1.9, 3: 2.1} {
+		one[i].FirstForkUsec = one[i].ForkUsec + k*meta.Fork.FirstForkExtraUsec(float64(one[i].RSS)/4096)
+	}
+	c1, err := estimate.Fit(one, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(c1.Fork.FirstForkBaseUsec/500-1) > 1e-9 || math.Abs(c1.Fork.FirstForkNsPerPage/150-1) > 1e-9 {
+		t.Errorf("meta's line scaled to samples of one size: %+v, want 500 µs + 150 ns a page", c1.Fork)
+	}
+
+	// No sample measured it: meta's figure stays; none in meta: no first fork.
+	c2, err := estimate.Fit(revisedSamples(), estimate.Coefficients{Server: "redis-7.0", Error: 0.2, Fork: estimate.ForkCoefficients{FirstForkNsPerPage: 99}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Fork.FirstForkNsPerPage != 99 {
+		t.Errorf("meta's first fork figure lost: %g", c2.Fork.FirstForkNsPerPage)
+	}
+	c2.Fork.FirstForkNsPerPage = 0
+	if rep := estimate.Estimate([]*estimate.Part{big}, c2, estimate.Options{Server: "redis-7.0", Calibrated: true}); rep.Fork.FirstForkMs != (estimate.Range{}) {
+		t.Errorf("first fork without its coefficient: %+v", rep.Fork.FirstForkMs)
+	}
+}

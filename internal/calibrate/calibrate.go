@@ -66,7 +66,10 @@ type Measurement struct {
 	// loaded data (a busy machine only adds to a fork's time), COWBytes
 	// rdb_last_cow_size after the last.
 	ForkUsec float64 `json:"fork_usec"`
-	COWBytes int64   `json:"cow_bytes"`
+	// FirstForkUsec is latest_fork_usec of the first of those BGSAVEs, the
+	// first fork after the load (estimate.ForkCoefficients.FirstForkNsPerPage).
+	FirstForkUsec float64 `json:"first_fork_usec"`
+	COWBytes      int64   `json:"cow_bytes"`
 	// SaveSeconds is the wall time of that BGSAVE's child writing the RDB
 	// (from the log's timestamps; 0 when the log does not show it).
 	SaveSeconds float64 `json:"save_seconds"`
@@ -207,7 +210,7 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 		res.parts[m.Shape] = []*estimate.Part{parts[i]}
 		samples = append(samples, estimate.Sample{Name: m.Shape, Parts: []*estimate.Part{parts[i]}, LoadSeconds: m.LoadCPU,
 			UsedMemory: m.UsedMemory, EmptyMemory: res.EmptyMemory, RSS: m.RSS, ForkUsec: m.ForkUsec,
-			COWBytes: m.COWBytes, SaveSeconds: m.SaveSeconds})
+			FirstForkUsec: m.FirstForkUsec, COWBytes: m.COWBytes, SaveSeconds: m.SaveSeconds})
 	}
 	def := estimate.DefaultCoefficients()
 	meta := estimate.Coefficients{Server: rel.Name, ServerBuild: b.Text + " (" + bin + ")", Machine: Machine(),
@@ -394,7 +397,7 @@ func measure(ctx context.Context, bin, dir string, args []string, reload, save b
 		}
 		forks = append(forks, num(st["latest_fork_usec"]))
 	}
-	m.ForkUsec = slices.Min(forks)
+	m.ForkUsec, m.FirstForkUsec = slices.Min(forks), forks[0]
 	m.SaveSeconds = bgsaveSeconds(p.Log())
 	return m, nil
 }

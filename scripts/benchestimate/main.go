@@ -19,6 +19,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,9 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		}
 		r.sample = estimate.Sample{Name: r.name + "-" + r.size, Parts: parts, LoadSeconds: num(c[5]), StartSeconds: startCPU,
 			UsedMemory: int64(num(c[6])), EmptyMemory: int64(num(c[7])), RSS: int64(num(c[8])), ForkUsec: num(c[9]), SaveSeconds: num(c[10]) / 1000}
+		if len(c) >= 14 {
+			r.sample.FirstForkUsec = firstFork(c[12], c[13])
+		}
 		r.fitted = r.size == "S" && estimate.FitsOn(r.sample)
 		rows = append(rows, r)
 	}
@@ -124,16 +128,20 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		}
 	}
 	w := os.Stdout
-	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error | first fork measured | predicted | error |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, p := range preds {
 		s := p.r.sample
 		fork := p.rep.Fork.ForkMs.Value * 1000
-		// Predict fork from the measured RSS too, to separate the fork model from the RSS model.
-		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% |\n",
+		first := "– | – | –"
+		if s.FirstForkUsec > 0 && p.rep.Fork.FirstForkMs.Value > 0 {
+			pf := p.rep.Fork.FirstForkMs.Value * 1000
+			first = fmt.Sprintf("%.0f µs | %.0f µs | %+.0f %%", s.FirstForkUsec, pf, 100*(pf/s.FirstForkUsec-1))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% | %s |\n",
 			p.r.name, p.r.size, yes(p.r.fitted), s.LoadSeconds-startCPU, p.rep.Recovery.Seconds.Value, 100*p.loadErr, p.r.wall,
 			mib(float64(s.UsedMemory)), mib(p.rep.Memory.UsedMemory.Value), 100*p.mErr,
-			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1))
+			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1), first)
 	}
 	// The summaries over the held-out datasets: the L sizes and the shapes
 	// never fitted on, then the bench files.
@@ -141,7 +149,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		what  string
 		bench bool
 	}{{"held-out datasets (the L sizes and the shapes not fitted on)", false}, {"bench files", true}} {
-		var le, me, fe []float64
+		var le, me, fe, ffe []float64
 		for _, p := range preds {
 			if p.r.fitted || (p.r.size == "B") != group.bench {
 				continue
@@ -149,6 +157,9 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
 			if p.r.sample.ForkUsec > 0 {
 				fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
+			}
+			if f := p.r.sample.FirstForkUsec; f > 0 && p.rep.Fork.FirstForkMs.Value > 0 {
+				ffe = append(ffe, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/f-1))
 			}
 		}
 		if len(le) == 0 {
@@ -158,8 +169,13 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		fmt.Fprintf(w, "\nSummary: on the %d %s, load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
 			len(le), group.what, 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
 			100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
+		if len(ffe) > 0 {
+			f := estimate.SummarizeErrors(ffe, 0.3)
+			fmt.Fprintf(w, "First fork after the load: median error %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n", 100*f.Median, 100*f.Worst, f.Within, f.N)
+		}
 	}
-	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; coefficients: %s\n", c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, out)
+	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; the first after a load + %.0f ns per page; coefficients: %s\n",
+		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, c.Fork.FirstForkNsPerPage, out)
 	return nil
 }
 
@@ -227,4 +243,29 @@ func scan(kind, path string) ([]*estimate.Part, error) {
 		out = append(out, part(fs.File))
 	}
 	return out, nil
+}
+
+// firstFork is the median of the first forks after each load, from a
+// measurement row's load_cpu_s_all (one figure per load, i.e. per round) and
+// fork_usec_all (the forks of every round in order, the same number per
+// round); 0 when they do not fit that layout.
+func firstFork(loads, forks string) float64 {
+	nl, fs := len(strings.Split(loads, ",")), strings.Split(forks, ",")
+	if loads == "" || forks == "" || len(fs)%nl != 0 {
+		return 0
+	}
+	per := len(fs) / nl
+	var first []float64
+	for i := 0; i < len(fs); i += per {
+		v, err := strconv.ParseFloat(fs[i], 64)
+		if err != nil {
+			return 0
+		}
+		first = append(first, v)
+	}
+	slices.Sort(first)
+	if n := len(first); n%2 == 0 {
+		return (first[n/2-1] + first[n/2]) / 2
+	}
+	return first[len(first)/2]
 }
