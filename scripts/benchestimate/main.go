@@ -28,6 +28,7 @@ import (
 	"github.com/rdbkit/rdbkit/estimate"
 	"github.com/rdbkit/rdbkit/manifest"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 	"github.com/rdbkit/rdbkit/repair"
 )
 
@@ -59,6 +60,10 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	}
 	defer f.Close()
 	var rows []row
+	var lim *release.Limits // the loading server's (nil: a name rdbkit does not know)
+	if rel, ok := release.Lookup(server); ok {
+		lim = &rel.Limits
+	}
 	sc := bufio.NewScanner(f)
 	for first := true; sc.Scan(); first = false {
 		if first {
@@ -70,7 +75,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		}
 		num := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
 		r := row{name: c[0], size: c[1], kind: c[2], path: c[3], wall: num(c[4])}
-		parts, err := scan(r.kind, r.path)
+		parts, err := scan(r.kind, r.path, lim)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.path, err)
 		}
@@ -189,7 +194,10 @@ func yes(b bool) string {
 func mib(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
 
 // scan runs the statistics pass over an RDB file or an AOF directory.
-func scan(kind, path string) ([]*estimate.Part, error) {
+// scan reads the dataset at path into parts whose values are counted in
+// the encodings the loading server gives them (lim: its release's limits,
+// as `rdbkit estimate --server` does; nil: the writer's release's).
+func scan(kind, path string, lim *release.Limits) ([]*estimate.Part, error) {
 	if kind == "rdb" {
 		f, err := os.Open(path)
 		if err != nil {
@@ -201,6 +209,7 @@ func scan(kind, path string) ([]*estimate.Part, error) {
 			return nil, err
 		}
 		p := &estimate.Part{Name: filepath.Base(path), Role: estimate.RoleRDB, Format: "rdb", Size: st.Size()}
+		p.LoadWith(lim, nil)
 		if err := estimate.ReadRDB(f, p); err != nil {
 			return nil, err
 		}
@@ -220,6 +229,7 @@ func scan(kind, path string) ([]*estimate.Part, error) {
 			role = estimate.RoleBase
 		}
 		p := &estimate.Part{Name: f.Name, Role: role, Format: "resp", Size: f.Size}
+		p.LoadWith(lim, nil)
 		parts[f] = p
 		return p
 	}
