@@ -389,6 +389,9 @@ func (c *Checker) readOne() *Entry {
 				}
 			}
 			c.keep(t, e)
+			// The key's LZF bytes (framing counts none of the value's):
+			// the worker adds the value's to them (check).
+			t.ent.lzfIn0, t.ent.lzfOut0 = e.LZFBytes()
 			c.take(t)
 			c.bytes += len(t.raw)
 			c.q = append(c.q, t)
@@ -497,7 +500,7 @@ func (e *Entry) frame(max int) ([]byte, bool) {
 func (r *Reader) check(t *ticket) {
 	r.in = input{buf: t.raw, w: len(t.raw), base: t.ent.ValueOffset, total: t.size, srcErr: io.EOF, pin: -1}
 	r.err, r.findings, r.nFindings, r.nErrors = nil, nil, 0, 0
-	r.lzfIn, r.lzfOut = 0, 0
+	r.lzfIn, r.lzfOut = t.ent.lzfIn0, t.ent.lzfOut0 // the key's (readOne)
 	e := &r.entry
 	r.db = t.ent.DB
 	e.reset(r)
