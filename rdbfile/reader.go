@@ -223,7 +223,8 @@ func (r *Reader) Offset() int64 { return r.in.offset() }
 // next key allocates nothing per stream. st and everything it holds must
 // not be used after the call. A nil st is ignored.
 func (r *Reader) RecycleStream(st *Stream) {
-	if st != nil && st != r.spare {
+	// Neither a Checker's nor the one skipped streams are read into.
+	if st != nil && st != r.spare && st != &r.walker.stScratch {
 		r.recycled = st
 	}
 }

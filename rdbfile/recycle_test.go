@@ -107,3 +107,59 @@ func TestReaderRecycleStream(t *testing.T) {
 	}
 	t.Logf("%d streams, %d read into a recycled Stream", streams, reusedAll)
 }
+
+// TestRecycleSkippedStream: handing back the Stream of a skipped stream
+// (the Reader's own, reused by the next skip) is ignored, so a Stream that
+// Walk hands out later is never also the one skips overwrite.
+func TestRecycleSkippedStream(t *testing.T) {
+	var data []byte
+	for _, p := range testcorpus.GoodRDBs(t) {
+		if metas, _ := streamMetas(t, mustRead(t, p), false); len(metas) >= 3 {
+			data = mustRead(t, p)
+			break
+		}
+	}
+	if data == nil {
+		t.Skip("no corpus file with three streams")
+	}
+	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+	if _, err := r.Header(); err != nil {
+		t.Fatal(err)
+	}
+	var skipped, walked *rdbfile.Stream
+	for n := 0; ; {
+		e, err := r.Next()
+		if err != nil {
+			break
+		}
+		if e.Kind != rdbfile.EntryKey || e.ValueKind != rdbfile.KindStream {
+			continue
+		}
+		n++
+		switch n {
+		case 1:
+			if err := e.Skip(); err != nil {
+				t.Fatal(err)
+			}
+			skipped = e.StreamMeta()
+			r.RecycleStream(skipped)
+		case 2:
+			if err := e.Walk(func(*rdbfile.Element) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			walked = e.StreamMeta()
+		}
+	}
+	if skipped == nil || walked == nil || skipped == walked {
+		t.Errorf("a Walk after recycling a skipped stream's Stream read into it (%p, %p)", skipped, walked)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

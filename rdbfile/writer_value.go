@@ -1106,8 +1106,12 @@ func (vw *ValueWriter) newQL() *qlBuild {
 		q = &qlBuild{}
 		w.qbuild = q
 	}
+	ent := q.ent[:0] // the entry buffer, kept for the next list up to 1 MiB
+	if cap(ent) > 1<<20 {
+		ent = nil
+	}
 	*q = qlBuild{v2: w.has(TypeListQuicklist2), packed: w.packedThreshold(), depth: max(w.lim.ListCompressDepth, 0), budget: w.valueMemory(),
-		ent: q.ent[:0]}
+		ent: ent}
 	q.sizeLim, q.countLim = w.listNodeLimit()
 	q.all, q.nodes, q.spans = w.blob[:0], w.snodes[:0], w.sspans[:0]
 	w.blob, w.snodes, w.sspans = nil, nil, nil
