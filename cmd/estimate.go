@@ -51,7 +51,8 @@ single old-style AOF) in one streaming pass, and predicts from the files alone:
     (--allocator jemalloc, the release builds' default, or libc); whether it
     fits --maxmemory or the maxmemory of --config;
   - fork and copy-on-write: page-table size, fork() time with 4 KiB pages and
-    with transparent huge pages, the time to write the RDB, the copy-on-write
+    with transparent huge pages, and of the first fork after a restart (which
+    costs more than the later ones), the time to write the RDB, the copy-on-write
     memory of a BGSAVE (worst case, and at --write-rate writes/s) and the
     peak RSS against the limit;
   - loss window: the last write each file proves (RDB ctime, last #TS

@@ -534,7 +534,7 @@ func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {
 		say("used_memory after the load (%s–%s) may exceed maxmemory %s", bytesText(m.UsedMemory.Low), bytesText(m.UsedMemory.High), bytesText(float64(m.MaxMemory)))
 	}
 	f := rep.Fork
-	if f.ForkMs.Value >= 10 {
+	if f.ForkMs.Value >= 10 || f.FirstForkMs.Value >= 10 {
 		first := ""
 		if f.FirstForkMs.Value > 0 {
 			first = fmt.Sprintf(", %.0f ms for the first after a restart", f.FirstForkMs.Value)

@@ -2,6 +2,7 @@ package estimate_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/estimate"
@@ -210,4 +211,24 @@ func TestFitFirstFork(t *testing.T) {
 	if rep := estimate.Estimate([]*estimate.Part{big}, c2, estimate.Options{Server: "redis-7.0", Calibrated: true}); rep.Fork.FirstForkMs != (estimate.Range{}) {
 		t.Errorf("first fork without its coefficient: %+v", rep.Fork.FirstForkMs)
 	}
+}
+
+// TestAdviceFirstFork: a dataset whose later forks take under 10 ms but
+// whose first fork after a restart takes more gets the fork advice, which
+// names the first fork.
+func TestAdviceFirstFork(t *testing.T) {
+	c := estimate.DefaultCoefficients()
+	for keys := int64(1000000); keys < 100000000; keys = keys * 11 / 10 {
+		p := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: keys, Elements: keys, Payload: keys * 16, Bytes: keys * 16}}}
+		rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+		if f := rep.Fork; f.ForkMs.Value < 10 && f.FirstForkMs.Value >= 10 {
+			for _, a := range rep.Advice {
+				if strings.Contains(a.Text, "for the first after a restart") {
+					return
+				}
+			}
+			t.Fatalf("%d keys: fork %.1f ms, first %.1f ms, and no advice names it: %+v", keys, f.ForkMs.Value, f.FirstForkMs.Value, rep.Advice)
+		}
+	}
+	t.Fatal("no size with a later fork under 10 ms and a first fork over it")
 }
