@@ -10,14 +10,15 @@ import (
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
-// allocFile is an RDB 10 file of n keys of each shape whose re-encoding
-// used to allocate per key: streams with a group, a consumer and pending
-// entries; quicklists; small sorted sets with fractional scores; intsets;
-// and hashes written as hashtables that become listpacks.
-func allocFile(t *testing.T, n int) []byte {
+// allocFile is an RDB file (version v) of n keys of each shape whose
+// re-encoding used to allocate per key: streams with a group, a consumer
+// and pending entries; quicklists; small sorted sets with fractional
+// scores; intsets; and small hashes, whose fields have TTLs from RDB 12
+// (HASH_LISTPACK_EX).
+func allocFile(t *testing.T, n, v int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w := rdbfile.NewWriter(&buf, &rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: 10})
+	w := rdbfile.NewWriter(&buf, &rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: v})
 	key := func(kind string, i int) rdbfile.KeyHeader {
 		return rdbfile.KeyHeader{Key: fmt.Appendf(nil, "%s:%d", kind, i), ExpireAt: rdbfile.NoExpire, Idle: -1, Freq: -1}
 	}
@@ -40,7 +41,11 @@ func allocFile(t *testing.T, n int) []byte {
 			list = append(list, fmt.Appendf(nil, "item-%d-%d", i, j))
 			zset = append(zset, rdbfile.ZMember{Member: fmt.Appendf(nil, "m%d", j), Score: float64(j) / 3})
 			set = append(set, fmt.Append(nil, j*7+i))
-			hash = append(hash, rdbfile.HashField{Field: fmt.Appendf(nil, "field:%d", j), Value: fmt.Appendf(nil, "value %d of %d", j, i), ExpireAt: rdbfile.NoExpire})
+			exp := rdbfile.NoExpire
+			if v >= 12 && j%3 == 0 {
+				exp = 4102444800000 + int64(j) // 2100
+			}
+			hash = append(hash, rdbfile.HashField{Field: fmt.Appendf(nil, "field:%d", j), Value: fmt.Appendf(nil, "value %d of %d", j, i), ExpireAt: exp})
 		}
 		for _, kv := range []struct {
 			h rdbfile.KeyHeader
@@ -53,6 +58,7 @@ func allocFile(t *testing.T, n int) []byte {
 			{key("hash", i), &rdbfile.Value{Kind: rdbfile.KindHash, Hash: hash}},
 		} {
 			kv.h.Kind = kv.v.Kind
+			kv.h.FieldTTL = kv.v.Kind == rdbfile.KindHash && v >= 12
 			if err := w.WriteKey(kv.h, kv.v); err != nil {
 				t.Fatal(err)
 			}
@@ -71,23 +77,25 @@ func allocFile(t *testing.T, n int) []byte {
 // allocations of 300 keys of each shape and of 1200 differ by less than one
 // per hundred keys.
 func TestConvertAllocationsFlat(t *testing.T) {
-	allocs := func(data []byte) float64 {
-		return testing.AllocsPerRun(3, func() {
-			r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
-			w := rdbfile.NewWriter(io.Discard, &rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: 11})
-			rep, err := convert.Convert(r, w, &convert.Options{NoRaw: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.Reencoded != rep.KeysRead || rep.KeysRead == 0 {
-				t.Fatalf("re-encoded %d of %d keys", rep.Reencoded, rep.KeysRead)
-			}
-		})
+	for _, v := range []struct{ from, to int }{{10, 11}, {12, 12}} {
+		allocs := func(data []byte) float64 {
+			return testing.AllocsPerRun(3, func() {
+				r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+				w := rdbfile.NewWriter(io.Discard, &rdbfile.WriterOptions{Dialect: rdbfile.DialectRedis, Version: v.to})
+				rep, err := convert.Convert(r, w, &convert.Options{NoRaw: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Reencoded != rep.KeysRead || rep.KeysRead == 0 {
+					t.Fatalf("re-encoded %d of %d keys", rep.Reencoded, rep.KeysRead)
+				}
+			})
+		}
+		const small, large = 60, 240 // of each of the five shapes
+		a, b := allocs(allocFile(t, small, v.from)), allocs(allocFile(t, large, v.from))
+		if extra := 5 * (large - small); b-a > float64(extra)/100 {
+			t.Errorf("RDB %d to %d: %.0f allocations for %d keys, %.0f for %d: %.2f per extra key", v.from, v.to, a, 5*small, b, 5*large, (b-a)/float64(extra))
+		}
+		t.Logf("RDB %d to %d: %.0f allocations for %d keys, %.0f for %d", v.from, v.to, a, 5*small, b, 5*large)
 	}
-	const small, large = 60, 240 // of each of the five shapes
-	a, b := allocs(allocFile(t, small)), allocs(allocFile(t, large))
-	if extra := 5 * (large - small); b-a > float64(extra)/100 {
-		t.Errorf("%.0f allocations for %d keys, %.0f for %d: %.2f per extra key", a, 5*small, b, 5*large, (b-a)/float64(extra))
-	}
-	t.Logf("%.0f allocations for %d keys, %.0f for %d", a, 5*small, b, 5*large)
 }

@@ -209,7 +209,7 @@ type Writer struct {
 	}
 	sspans []int
 	sints  []int64 // an intset's values
-	sidx   []int   // a small sorted set's member order
+	sidx   []int   // a small sorted set's member order, a HASH_LISTPACK_EX's field order
 	snum   []byte  // a score's text
 	src    *Reader // ReuseLZF
 }

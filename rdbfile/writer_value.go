@@ -900,10 +900,11 @@ func (vw *ValueWriter) writeHash() {
 		}
 		if small {
 			// HASH_LISTPACK_EX: fields with a TTL first, ascending, then the others.
-			idx := make([]int, n)
-			for i := range idx {
-				idx[i] = i
+			idx := w.sidx[:0]
+			for i := range n {
+				idx = append(idx, i)
 			}
+			w.sidx = idx
 			slices.SortStableFunc(idx, func(i, j int) int {
 				ei, ej := vw.exp[i], vw.exp[j]
 				switch {
