@@ -87,10 +87,7 @@ func clone[T any](s []T) []T {
 func TestReaderRecycleStream(t *testing.T) {
 	streams, reusedAll := 0, 0
 	for _, p := range testcorpus.GoodRDBs(t) {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := mustRead(t, p)
 		want, _ := streamMetas(t, data, false)
 		got, reused := streamMetas(t, data, true)
 		if !reflect.DeepEqual(got, want) {
@@ -114,8 +111,9 @@ func TestReaderRecycleStream(t *testing.T) {
 func TestRecycleSkippedStream(t *testing.T) {
 	var data []byte
 	for _, p := range testcorpus.GoodRDBs(t) {
-		if metas, _ := streamMetas(t, mustRead(t, p), false); len(metas) >= 3 {
-			data = mustRead(t, p)
+		b := mustRead(t, p)
+		if metas, _ := streamMetas(t, b, false); len(metas) >= 3 {
+			data = b
 			break
 		}
 	}
