@@ -179,8 +179,8 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			fmt.Fprintf(w, "First fork after the load: median error %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n", 100*f.Median, 100*f.Worst, f.Within, f.N)
 		}
 	}
-	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; the first after a load + %.0f ns per page; coefficients: %s\n",
-		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, c.Fork.FirstForkNsPerPage, out)
+	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; the first after a load + %.0f µs + %.1f ns per page; coefficients: %s\n",
+		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage, out)
 	return nil
 }
 
@@ -193,10 +193,10 @@ func yes(b bool) string {
 
 func mib(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
 
-// scan runs the statistics pass over an RDB file or an AOF directory.
-// scan reads the dataset at path into parts whose values are counted in
-// the encodings the loading server gives them (lim: its release's limits,
-// as `rdbkit estimate --server` does; nil: the writer's release's).
+// scan runs the statistics pass over an RDB file or an AOF directory,
+// counting values in the encodings the loading server gives them (lim: its
+// release's limits, as `rdbkit estimate --server` does; nil: the writer's
+// release's).
 func scan(kind, path string, lim *release.Limits) ([]*estimate.Part, error) {
 	if kind == "rdb" {
 		f, err := os.Open(path)
