@@ -101,6 +101,17 @@ func TestCalibrateSmoke(t *testing.T) {
 	if got, want := fork(c), fork(def); !(got > want/20 && got < want*20) {
 		t.Errorf("fork µs at 1 GiB = %.4g, built-in %.4g: not within 20x", got, want)
 	}
+	// The first fork after each load is read, and reaches the fit: the
+	// built-in line scaled to the samples (a unit slip is 1000x).
+	for _, m := range res.Samples {
+		if m.FirstForkUsec <= 0 {
+			t.Errorf("%s: no first fork read", m.Shape)
+		}
+	}
+	const pages = 1 << 18 // 1 GiB of RSS
+	if got, want := c.Fork.FirstForkExtraUsec(pages), def.Fork.FirstForkExtraUsec(pages); !(got > want/20 && got < want*20) {
+		t.Errorf("first fork's extra µs at 1 GiB = %.4g, built-in %.4g: not within 20x", got, want)
+	}
 	if c.Fork.COWBaseBytes <= 0 {
 		t.Errorf("fork.cow_base_bytes = %g: rdb_last_cow_size not read", c.Fork.COWBaseBytes)
 	}
