@@ -453,7 +453,7 @@ func estimateFacts(path string, parts []*estimate.Part, rep *estimate.Report) []
 		add("maxmemory", humanBytes(m.MaxMemory)+" (from "+m.MaxMemorySource+")", "fits: "+m.Fits)
 	}
 	f := rep.Fork
-	add("page tables", humanBytes(f.PageTableBytes)+" (4 KiB pages)", humanBytes(f.PageTableBytesTHP)+" (2 MiB THP)")
+	add("page tables", humanBytes(f.PageTableBytes)+" (4 KiB pages)", humanBytes(f.PageTableBytesTHP)+" (THP: "+strconv.FormatInt(f.HugePagesTHP, 10)+" huge pages of 2 MiB)")
 	add("fork", rangeMs(f.ForkMs)+" with 4 KiB pages", rangeMs(f.ForkMsTHP)+" with THP")
 	if f.FirstForkMs.Value > 0 {
 		add("first fork", rangeMs(f.FirstForkMs)+" (the first BGSAVE after a restart, 4 KiB pages)")
@@ -461,7 +461,7 @@ func estimateFacts(path string, parts []*estimate.Part, rep *estimate.Report) []
 	add("rdb write", rangeSeconds(f.SaveSeconds))
 	add("cow worst", humanBytes(f.COWWorst))
 	if f.WriteRate > 0 {
-		add("cow at rate", strconv.FormatFloat(f.WriteRate, 'f', -1, 64)+" writes/s", humanBytes(f.COWAtRate)+" (4 KiB pages)", humanBytes(f.COWAtRateTHP)+" (THP)")
+		add("cow at rate", strconv.FormatFloat(f.WriteRate, 'f', -1, 64)+" writes/s", humanBytes(f.COWAtRate)+" (4 KiB pages; THP from Linux 5.8)", humanBytes(f.COWAtRateTHP)+" (THP before Linux 5.8)")
 	}
 	peak := humanBytes(f.PeakRSS)
 	if f.ExceedsLimit {

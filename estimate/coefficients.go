@@ -160,6 +160,45 @@ type ForkCoefficients struct {
 	// page written since the last fork costs it again.
 	FirstForkBaseUsec  float64 `json:"first_fork_base_usec,omitempty"`
 	FirstForkNsPerPage float64 `json:"first_fork_ns_per_page,omitempty"`
+	// With transparent huge pages (the server run with disable-thp no and
+	// the kernel's THP enabled = always) the load leaves most of RSS in
+	// 2 MiB pages. fork() copies one page-middle-directory entry for each
+	// and allocates the page table the kernel keeps deposited beside it
+	// (Linux mm/huge_memory.c copy_huge_pmd); THPSmallBytes of RSS stay in
+	// 4 KiB pages whatever the dataset (the server's own start-up memory,
+	// partly filled 2 MiB ranges):
+	//
+	//	fork µs with THP = THPUsecPerHugePage × max(huge pages, 1)^THPHugePageExponent
+	//	huge pages       = ⌊(RSS − THPSmallBytes) / 2 MiB⌋
+	//
+	// A power, as for 4 KiB pages, and a weak one: on the VM measured a
+	// fork took 1.1 ms with 3 huge pages, 2.0 ms with 168 and 2.6-2.8 ms
+	// with 1,066-1,236 (all 0: not measured; scripts/bench-estimate.sh
+	// THP=1, docs/estimate.md).
+	THPUsecPerHugePage  float64 `json:"thp_usec_per_huge_page,omitempty"`
+	THPHugePageExponent float64 `json:"thp_huge_page_exponent,omitempty"`
+	THPSmallBytes       float64 `json:"thp_small_bytes,omitempty"`
+}
+
+// HugePageSize is the size of a transparent huge page on x86-64 and of
+// arm64 with 4 KiB base pages, bytes.
+const HugePageSize = 2 << 20
+
+// HugePages returns how many 2 MiB pages of RSS rss bytes are in
+// transparent huge pages when THP is on: what is past THPSmallBytes, in
+// whole huge pages.
+func (f *ForkCoefficients) HugePages(rss float64) float64 {
+	return math.Floor(max(rss-f.THPSmallBytes, 0) / HugePageSize)
+}
+
+// THPUsec returns the predicted fork() time, µs, with transparent huge
+// pages for RSS of rss bytes; ok is false when the coefficients lack the
+// THP line.
+func (f *ForkCoefficients) THPUsec(rss float64) (usec float64, ok bool) {
+	if f.THPUsecPerHugePage <= 0 {
+		return 0, false
+	}
+	return f.THPUsecPerHugePage * math.Pow(max(f.HugePages(rss), 1), f.THPHugePageExponent), true
 }
 
 // Usec returns the predicted fork() time, µs, for page tables of ptMiB MiB.

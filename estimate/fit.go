@@ -25,6 +25,10 @@ type Sample struct {
 	FirstForkUsec float64
 	COWBytes      int64   // rdb_last_cow_size after that BGSAVE, bytes (0: not measured)
 	SaveSeconds   float64 // wall time of a foreground SAVE of the loaded data (0: not measured)
+	// AnonHugeBytes is the server's memory in transparent huge pages after
+	// the load (AnonHugePages of /proc/PID/smaps_rollup), bytes: when
+	// above 0 the server ran with THP and its fork figures are THP forks.
+	AnonHugeBytes int64
 }
 
 // ErrFit is returned by Fit when the samples cannot determine the model.
@@ -39,9 +43,12 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // squares; when the samples' sizes span less than a factor of four (too
 // little to tell the fork line's slope from its base) or the fit finds no
 // slope, and meta has a fork line, that line is scaled to the samples'
-// median ratio. meta gives the
-// descriptive fields (Server, ServerBuild, Machine, Measured, Source,
-// Error) and that prior fork line.
+// median ratio. Samples measured with transparent huge pages
+// (AnonHugeBytes above 0) give the THP fork curve instead, a power of
+// their huge pages fitted the same way, and their RSS outside huge pages
+// its median THPSmallBytes. meta gives the descriptive fields (Server, ServerBuild,
+// Machine, Measured, Source, Error) and the prior fork lines, kept for
+// what no sample measured.
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c := meta
 	c.Load.NsPerElement = map[Class]float64{}
@@ -216,7 +223,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		if a.s.COWBytes > 0 {
 			cows = append(cows, float64(a.s.COWBytes))
 		}
-		if a.s.ForkUsec > 0 && a.s.RSS > 0 {
+		if a.s.ForkUsec > 0 && a.s.RSS > 0 && a.s.AnonHugeBytes == 0 {
 			xs = append(xs, PageTableBytes(a.s.RSS, 4096)/(1<<20))
 			ys = append(ys, a.s.ForkUsec)
 		}
@@ -266,7 +273,10 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	if len(lx) >= 2 && e > 0 {
 		c.Fork = ForkCoefficients{UsecPerPageTableMiB: math.Exp(la), PageTableExponent: e}
 	}
-	if lo, hi := minMax(xs); (hi < 4*lo || e <= 0) && meta.Fork.UsecPerPageTableMiB > 0 {
+	if len(xs) == 0 {
+		// No 4 KiB-page fork measured (a THP run): meta's line.
+		c.Fork = ForkCoefficients{BaseUsec: meta.Fork.BaseUsec, UsecPerPageTableMiB: meta.Fork.UsecPerPageTableMiB, PageTableExponent: meta.Fork.PageTableExponent}
+	} else if lo, hi := minMax(xs); (hi < 4*lo || e <= 0) && meta.Fork.UsecPerPageTableMiB > 0 {
 		// Samples within a factor of four in size cannot tell the slope
 		// from the base on a noisy machine (a calibration's small
 		// samples), nor can a fit that found no slope: meta's curve,
@@ -287,7 +297,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage = meta.Fork.FirstForkBaseUsec, meta.Fork.FirstForkNsPerPage
 	var fx, fy []float64
 	for _, a := range all {
-		if a.s.FirstForkUsec > 0 && a.s.ForkUsec > 0 && a.s.RSS > 0 {
+		if a.s.FirstForkUsec > 0 && a.s.ForkUsec > 0 && a.s.RSS > 0 && a.s.AnonHugeBytes == 0 {
 			fx, fy = append(fx, float64(a.s.RSS)/4096), append(fy, a.s.FirstForkUsec-a.s.ForkUsec)
 		}
 	}
@@ -304,8 +314,47 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage = k*meta.Fork.FirstForkBaseUsec, k*meta.Fork.FirstForkNsPerPage
 		}
 	}
+	c.Fork.THPUsecPerHugePage, c.Fork.THPHugePageExponent, c.Fork.THPSmallBytes = fitTHP(samples, meta.Fork)
 	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
 	return &c, nil
+}
+
+// fitTHP fits the THP fork curve (ForkCoefficients.THPUsec) on the
+// samples measured with transparent huge pages: a power of their huge
+// pages by Theil–Sen on the logarithms, as the 4 KiB curve, when their
+// numbers span a factor of four and the fit finds a slope; else prior's
+// curve scaled to them by the median ratio; prior's when no sample has
+// huge pages. The RSS outside huge pages is their median.
+func fitTHP(samples []Sample, prior ForkCoefficients) (k, e, small float64) {
+	var hx, lx, ly, hy, smalls []float64
+	for _, s := range samples {
+		if s.AnonHugeBytes > 0 && s.ForkUsec > 0 && s.RSS > 0 {
+			h := max(math.Floor(float64(s.AnonHugeBytes)/HugePageSize), 1)
+			hx, hy = append(hx, h), append(hy, s.ForkUsec)
+			lx, ly = append(lx, math.Log(h)), append(ly, math.Log(s.ForkUsec))
+			smalls = append(smalls, float64(s.RSS-s.AnonHugeBytes))
+		}
+	}
+	k, e, small = prior.THPUsecPerHugePage, prior.THPHugePageExponent, prior.THPSmallBytes
+	if len(hx) == 0 {
+		return k, e, small
+	}
+	small = max(median(smalls), 0)
+	if lo, hi := minMax(hx); len(hx) >= 2 && hi >= 4*lo {
+		if la, slope := theilSen(lx, ly); slope > 0 {
+			return math.Exp(la), slope, small
+		}
+	}
+	if k > 0 {
+		var r []float64
+		for i := range hx {
+			r = append(r, hy[i]/(k*math.Pow(hx[i], e)))
+		}
+		if m := median(r); m > 0 {
+			return m * k, e, small
+		}
+	}
+	return k, e, small
 }
 
 type namedStats struct {

@@ -110,19 +110,27 @@ type LoadedMemory struct {
 
 // Fork is the predicted cost of the next BGSAVE or BGREWRITEAOF.
 type Fork struct {
-	PageTableBytes    int64 `json:"page_table_bytes"`     // with 4 KiB pages
-	PageTableBytesTHP int64 `json:"page_table_bytes_thp"` // with 2 MiB transparent huge pages
-	ForkMs            Range `json:"fork_ms"`
-	ForkMsTHP         Range `json:"fork_ms_thp"`
+	PageTableBytes int64 `json:"page_table_bytes"` // with 4 KiB pages
+	// PageTableBytesTHP is with 2 MiB transparent huge pages: the tables of
+	// what stays in 4 KiB pages and the one deposited beside each huge page.
+	PageTableBytesTHP int64 `json:"page_table_bytes_thp"`
+	// HugePagesTHP is how many 2 MiB pages of RSS would be huge pages with THP.
+	HugePagesTHP int64 `json:"huge_pages_thp"`
+	ForkMs       Range `json:"fork_ms"`
+	ForkMsTHP    Range `json:"fork_ms_thp"`
 	// FirstForkMs is the first fork after the load (a restart's first
 	// BGSAVE), with 4 KiB pages; zero when the coefficients lack it.
-	FirstForkMs  Range   `json:"first_fork_ms"`
-	SaveSeconds  Range   `json:"save_seconds"` // writing the RDB of the loaded data
-	COWWorst     int64   `json:"cow_worst_bytes"`
-	WriteRate    float64 `json:"write_rate"` // keys/s, 0: not asked
-	COWAtRate    int64   `json:"cow_at_rate_bytes"`
-	COWAtRateTHP int64   `json:"cow_at_rate_thp_bytes"`
-	PeakRSS      int64   `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
+	FirstForkMs Range   `json:"first_fork_ms"`
+	SaveSeconds Range   `json:"save_seconds"` // writing the RDB of the loaded data
+	COWWorst    int64   `json:"cow_worst_bytes"`
+	WriteRate   float64 `json:"write_rate"` // keys/s, 0: not asked
+	COWAtRate   int64   `json:"cow_at_rate_bytes"`
+	// COWAtRateTHP is with THP on Linux before 5.8, where a write to a
+	// huge page the child shares copies all 2 MiB; from 5.8 the write
+	// splits the huge page and copies 4 KiB (Linux mm/huge_memory.c
+	// do_huge_pmd_wp_page), so COWAtRate holds with THP too.
+	COWAtRateTHP int64 `json:"cow_at_rate_thp_bytes"`
+	PeakRSS      int64 `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
 	// ExceedsLimit is true when PeakRSS is over the maxmemory limit.
 	ExceedsLimit bool `json:"exceeds_limit"`
 }
@@ -324,12 +332,22 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rss := int64(m.RSS.Value)
 	f := Fork{WriteRate: o.WriteRate}
 	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
-	f.PageTableBytesTHP = int64(PageTableBytes(rss, 2<<20))
-	forkMs := func(pt int64) float64 {
-		return c.Fork.Usec(float64(pt)/(1<<20)) / 1000
+	f.ForkMs = spread(c.Fork.Usec(float64(f.PageTableBytes)/(1<<20))/1000, rel)
+	// With THP: coefficients without the THP line (files written before
+	// it) take the built-in one, with twice the range.
+	thp, thpRel := c.Fork, rel
+	if _, ok := thp.THPUsec(float64(rss)); !ok {
+		thp, thpRel = DefaultCoefficients().Fork, rel*2
 	}
-	f.ForkMs = spread(forkMs(f.PageTableBytes), rel)
-	f.ForkMsTHP = spread(forkMs(f.PageTableBytesTHP), rel*2)
+	huge := thp.HugePages(float64(rss))
+	f.HugePagesTHP = int64(huge)
+	// The kernel keeps a page table deposited beside each huge page (Linux
+	// mm/huge_memory.c, for splitting it later; counted in VmPTE), so the
+	// page tables take as much memory with THP as without.
+	f.PageTableBytesTHP = int64(PageTableBytes(rss-int64(huge)*HugePageSize, 4096) + huge*4096)
+	if us, ok := thp.THPUsec(float64(rss)); ok {
+		f.ForkMsTHP = spread(us/1000, thpRel)
+	}
 	if c.Fork.FirstForkNsPerPage > 0 {
 		f.FirstForkMs = spread(f.ForkMs.Value+c.Fork.FirstForkExtraUsec(float64(rss)/4096)/1000, rel)
 	}
@@ -343,7 +361,9 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		// The server's own copy-on-write (cow_base_bytes) comes on top.
 		pages := o.WriteRate * saveS
 		f.COWAtRate = int64(math.Min(c.Fork.COWBaseBytes+pages*4096, float64(rss)))
-		f.COWAtRateTHP = int64(math.Min(c.Fork.COWBaseBytes+pages*(2<<20), float64(rss)))
+		// With THP before Linux 5.8 a write copies the whole 2 MiB page
+		// it lands in, once per huge page; writes elsewhere copy 4 KiB.
+		f.COWAtRateTHP = int64(math.Min(c.Fork.COWBaseBytes+math.Min(pages, huge)*HugePageSize+pages*4096, float64(rss)))
 		f.PeakRSS = rss + f.COWAtRate
 	}
 	if m.MaxMemory > 0 && f.PeakRSS > m.MaxMemory {
@@ -539,14 +559,18 @@ func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {
 		if f.FirstForkMs.Value > 0 {
 			first = fmt.Sprintf(", %.0f ms for the first after a restart", f.FirstForkMs.Value)
 		}
-		say("fork takes %.0f ms with 4 KiB pages (%.1f ms with THP)%s, a stall of every client on each BGSAVE; keep THP off anyway (disable-thp yes): with it one write copies 2 MiB", f.ForkMs.Value, f.ForkMsTHP.Value, first)
+		thp := ""
+		if f.ForkMsTHP.Value > 0 {
+			thp = fmt.Sprintf(" (%.1f ms with THP)", f.ForkMsTHP.Value)
+		}
+		say("fork takes %.0f ms with 4 KiB pages%s%s, a stall of every client on each BGSAVE; Redis keeps THP off for itself (disable-thp yes): before Linux 5.8 a write during a BGSAVE copies a whole 2 MiB page, and from 5.8 it splits the page, so the forks after a written BGSAVE lose the gain", f.ForkMs.Value, thp, first)
 	}
 	if f.ExceedsLimit {
 		say("peak RSS during a BGSAVE %s exceeds the %s limit (RSS %s + copy-on-write %s)", bytesText(float64(f.PeakRSS)), bytesText(float64(m.MaxMemory)),
 			bytesText(m.RSS.Value), bytesText(float64(f.PeakRSS-int64(m.RSS.Value))))
 	}
 	if f.WriteRate > 0 && f.COWAtRateTHP > 2*f.COWAtRate && f.COWAtRate > 0 {
-		say("at %s writes/s, copy-on-write is %s with 4 KiB pages and %s with THP", count(int64(f.WriteRate)), bytesText(float64(f.COWAtRate)), bytesText(float64(f.COWAtRateTHP)))
+		say("at %s writes/s, copy-on-write is %s with 4 KiB pages (and with THP from Linux 5.8, where a write splits the huge page) and %s with THP before Linux 5.8 (a write copies 2 MiB)", count(int64(f.WriteRate)), bytesText(float64(f.COWAtRate)), bytesText(float64(f.COWAtRateTHP)))
 	}
 	l := rep.Loss
 	if l.BehindSeconds != nil && *l.BehindSeconds > 3600 {

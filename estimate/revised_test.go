@@ -232,3 +232,88 @@ func TestAdviceFirstFork(t *testing.T) {
 	}
 	t.Fatal("no size with a later fork under 10 ms and a first fork over it")
 }
+
+// TestFitTHP: samples measured with transparent huge pages fit the THP
+// fork curve (a power of the huge pages) and the RSS left in 4 KiB pages,
+// and leave the 4 KiB curves to meta; one size scales meta's THP curve;
+// no THP sample keeps it; the estimate applies the curve to the predicted
+// RSS, and falls back to the built-in curve for coefficients without one.
+func TestFitTHP(t *testing.T) {
+	meta := estimate.Coefficients{Server: "redis-7.0", Error: 0.2, Fork: estimate.ForkCoefficients{
+		UsecPerPageTableMiB: 9000, PageTableExponent: 0.6, FirstForkNsPerPage: 140,
+		THPUsecPerHugePage: 500, THPHugePageExponent: 0.2, THPSmallBytes: 10 << 20}}
+	thp := revisedSamples()
+	for i := range thp {
+		s := &thp[i]
+		s.RSS = int64(40<<20) << (i % 6) // 40 MiB to 1.25 GiB
+		s.AnonHugeBytes = (s.RSS - 18<<20) / (2 << 20) * (2 << 20)
+		noise := []float64{1, 1.1, 1, 0.9}[i%4]
+		s.ForkUsec = noise * 900 * math.Pow(float64(s.AnonHugeBytes/(2<<20)), 0.15)
+		s.FirstForkUsec = 3 * s.ForkUsec
+	}
+	c, err := estimate.Fit(thp, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := c.Fork; math.Abs(f.THPHugePageExponent-0.15) > 0.05 || math.Abs(f.THPUsecPerHugePage/900-1) > 0.2 {
+		t.Errorf("THP curve %+v, want about 900 µs × huge pages^0.15", f)
+	}
+	if f := c.Fork; f.UsecPerPageTableMiB != 9000 || f.PageTableExponent != 0.6 || f.FirstForkNsPerPage != 140 {
+		t.Errorf("THP forks moved the 4 KiB curves: %+v", f)
+	}
+	if s := c.Fork.THPSmallBytes; s < 16<<20 || s > 20<<20 {
+		t.Errorf("RSS outside huge pages %g, want about 18 MiB", s)
+	}
+	big := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: 32000000, Elements: 32000000, Payload: 32000000 * 16, Bytes: 32000000 * 16}}}
+	rep := estimate.Estimate([]*estimate.Part{big}, c, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	rss := rep.Memory.RSS.Value
+	huge := math.Floor((rss - c.Fork.THPSmallBytes) / (2 << 20))
+	if f := rep.Fork; f.HugePagesTHP != int64(huge) || math.Abs(f.ForkMsTHP.Value*1000/(c.Fork.THPUsecPerHugePage*math.Pow(huge, c.Fork.THPHugePageExponent))-1) > 1e-9 {
+		t.Errorf("THP fork of 32 M keys: %d huge pages, %+v; want %g pages", f.HugePagesTHP, f.ForkMsTHP, huge)
+	}
+	if f := rep.Fork; f.ForkMsTHP.Value >= f.ForkMs.Value || f.ForkMsTHP.Low >= f.ForkMsTHP.Value {
+		t.Errorf("THP fork %+v not below the 4 KiB one %+v", f.ForkMsTHP, f.ForkMs)
+	}
+	// The kernel deposits a page table beside each huge page: the page
+	// tables take as much memory as with 4 KiB pages.
+	if f := rep.Fork; math.Abs(float64(f.PageTableBytesTHP)/float64(f.PageTableBytes)-1) > 0.01 {
+		t.Errorf("page tables with THP %d bytes, with 4 KiB pages %d", f.PageTableBytesTHP, f.PageTableBytes)
+	}
+
+	// Samples of one size: meta's curve scaled by their median ratio.
+	one := revisedSamples()
+	for i := range one[:2] {
+		one[i].AnonHugeBytes = 40 << 20
+		one[i].ForkUsec = 2 * 500 * math.Pow(20, 0.2)
+	}
+	c1, err := estimate.Fit(one, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(c1.Fork.THPUsecPerHugePage/1000-1) > 1e-9 || c1.Fork.THPHugePageExponent != 0.2 {
+		t.Errorf("meta's THP curve scaled to samples of one size: %+v, want 1000 µs × huge pages^0.2", c1.Fork)
+	}
+
+	// No THP sample: meta's curve stays; coefficients without one take the
+	// built-in curve, with twice the range.
+	c2, err := estimate.Fit(revisedSamples(), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := c2.Fork; f.THPUsecPerHugePage != 500 || f.THPHugePageExponent != 0.2 || f.THPSmallBytes != 10<<20 {
+		t.Errorf("meta's THP curve lost: %+v", f)
+	}
+	c2.Fork.THPUsecPerHugePage, c2.Fork.THPHugePageExponent, c2.Fork.THPSmallBytes = 0, 0, 0
+	rep2 := estimate.Estimate([]*estimate.Part{big}, c2, estimate.Options{Server: "redis-7.0", Calibrated: true})
+	def := estimate.DefaultCoefficients().Fork
+	want, ok := def.THPUsec(rep2.Memory.RSS.Value)
+	if !ok {
+		t.Fatal("the built-in coefficients have no THP fork curve")
+	}
+	if f := rep2.Fork.ForkMsTHP; math.Abs(f.Value*1000/want-1) > 1e-9 {
+		t.Errorf("THP fork without a THP curve: %+v, want the built-in %g µs", f, want)
+	}
+	if f, g := rep2.Fork.ForkMsTHP, rep2.Fork.ForkMs; (f.High-f.Value)/f.Value < 1.9*(g.High-g.Value)/g.Value {
+		t.Errorf("the built-in THP curve's range %+v is not twice the fork's %+v", f, g)
+	}
+}
