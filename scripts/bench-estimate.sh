@@ -30,6 +30,10 @@
 #                a VM has a slow mode 30-45 % above the fast one, at random, lasting up to tens of
 #                seconds); FORKS=3 BGSAVEs per load
 #   PIN=N        runs the servers on CPU N only (taskset; default: where the scheduler puts them)
+#   THP=1        runs the servers with transparent huge pages (disable-thp no), which needs
+#                /sys/kernel/mm/transparent_hugepage/enabled set to always (as root; set it back
+#                after): the forks measured are then those with THP, and scripts/benchestimate
+#                fits and checks the THP fork line (each load's AnonHugePages is recorded)
 #   REDIS_SERVER=/path/to/redis-server (default: redis-server on PATH); the
 #                redis-cli (or valkey-cli) next to it is used, else REDIS_CLI, else
 #                redis-cli on PATH
@@ -57,6 +61,15 @@ if [ -n "${PIN:-}" ]; then
 fi
 command -v "$server" >/dev/null || { echo "bench-estimate: $server not installed (apt-get install redis-server redis-tools)" >&2; exit 1; }
 server=$(command -v "$server")
+# THP=1: the server's own default is disable-thp yes (Redis src/server.c,
+# prctl PR_SET_THP_DISABLE), so it gets huge pages only when told not to
+# disable them and the kernel gives them without madvise.
+thp_args=()
+if [ "${THP:-0}" = 1 ]; then
+  grep -q '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || {
+    echo "bench-estimate: THP=1 needs transparent huge pages set to always (now: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo 'no THP')): echo always > /sys/kernel/mm/transparent_hugepage/enabled" >&2; exit 1; }
+  thp_args=(--disable-thp no)
+fi
 bindir=$(dirname "$server")
 if [ -n "${REDIS_CLI:-}" ]; then rcli=$REDIS_CLI
 elif [ -x "$bindir/redis-cli" ]; then rcli=$bindir/redis-cli
@@ -93,7 +106,7 @@ start() {
   port=$(freeport)
   : >"$dir/log"
   $pin "$server" --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no \
-    --enable-debug-command yes --logfile "$dir/log" --protected-mode yes --auto-aof-rewrite-percentage 0 "$@" &
+    --enable-debug-command yes --logfile "$dir/log" --protected-mode yes --auto-aof-rewrite-percentage 0 "${thp_args[@]}" "$@" &
   pid=$!
   for _ in $(seq 1200); do
     if cli ping 2>/dev/null | grep -q PONG && cli info persistence | grep -q '^loading:0'; then return 0; fi
@@ -102,6 +115,9 @@ start() {
   echo "bench-estimate: server did not start; log:" >&2; cat "$dir/log" >&2; exit 1
 }
 info() { cli info "$1" | tr -d '\r' | awk -F: -v k="$2" '$1==k {print $2}'; }
+# hugebytes: the running server's anonymous memory in transparent huge pages
+# (AnonHugePages of /proc/PID/smaps_rollup), bytes; 0 where THP is off.
+hugebytes() { awk '$1=="AnonHugePages:" {print $2*1024; f=1} END {if (!f) print 0}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0; }
 # forks [N]: N (FORKS) BGSAVEs of the loaded data, one latest_fork_usec per
 # line. The parent sets it as soon as fork() returns, before its reply, so
 # the child, which would write the whole dataset, is killed (by its PID, a
@@ -200,7 +216,7 @@ waitrewrite() {
 }
 
 # load_rdb FILE FORKS: loads FILE once into an empty server by DEBUG RELOAD
-# NOSAVE, then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_forks.
+# NOSAVE, then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_huge, l_forks.
 # Returns 1 when the server refuses the file.
 load_rdb() {
   local file=$1 d=$work/load c0 t0 t1 reply
@@ -214,14 +230,14 @@ load_rdb() {
   fi
   l_cpu=$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')
   l_wall=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')
-  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss)
+  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss); l_huge=$(hugebytes)
   rm -f "$d/dump.rdb" # the BGSAVEs write their own, not over the dataset
   l_forks=$(forks "$2")
   stop
 }
 # load_aof DIR FORKS: loads the AOF set DIR (an appendonlydir) once into an
 # empty server by DEBUG LOADAOF, which reads the manifest from disk (Redis
-# src/debug.c), then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_forks.
+# src/debug.c), then FORKS BGSAVEs; sets l_wall, l_cpu, l_mem, l_rss, l_huge, l_forks.
 load_aof() {
   local set=$1 d=$work/load c0 t0 t1
   rm -rf "$d"; mkdir -p "$d"; start "$d" --appendonly yes --appendfsync no
@@ -230,7 +246,7 @@ load_aof() {
   t0=$(now_ms); cli debug loadaof | grep -q OK || { echo "bench-estimate: DEBUG LOADAOF of $set failed; log:" >&2; tail -20 "$d/log" >&2; exit 1; }; t1=$(now_ms)
   l_cpu=$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN{printf "%.6f", a-b}')
   l_wall=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", (a-b)/1000}')
-  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss)
+  l_mem=$(info memory used_memory); l_rss=$(info memory used_memory_rss); l_huge=$(hugebytes)
   l_forks=$(forks "$2")
   stop
 }
@@ -247,7 +263,7 @@ timed_save() {
 # The datasets, in the order of the report: add KEY NAME SIZE KIND PATH
 # SAVE_MS LOADS FORKS NOTE.
 dsets=()
-declare -A d_name d_size d_kind d_path d_save d_loads d_nforks d_note d_wall d_cpu d_cpus d_mem d_rss d_forks d_skip
+declare -A d_name d_size d_kind d_path d_save d_loads d_nforks d_note d_wall d_cpu d_cpus d_mem d_rss d_huge d_forks d_skip
 add() {
   dsets+=("$1"); d_name[$1]=$2; d_size[$1]=$3; d_kind[$1]=$4; d_path[$1]=$5; d_save[$1]=$6
   d_loads[$1]=$7; d_nforks[$1]=$8; d_note[$1]=$9
@@ -264,7 +280,7 @@ add() {
 shapes=${SHAPES-"strings-small:400000 strings-many:3200000 strings-large:30000 hash-listpack:120000 hash-hashtable:1200 hash-field-ttl:60000 list-quicklist:9000 set-intset:150000 set-hashtable:5400 zset-listpack:125000 zset-skiplist:3000 stream-groups:4500 mix:32000"}
 aofs=${AOFS-"aof-set:200000:SET aof-hset:200000:HSET aof-hset-wide:160000:HSET:1000 aof-xadd:130000:XADD aof-xadd-long:130000:XADD:50 aof-preamble:80000:MIX:24000:preamble aof-incr-only:200000:MIX:0:incr-only"}
 tsv=$out/measurements.tsv
-printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\tload_cpu_s_all\tfork_usec_all\n' >"$tsv"
+printf 'name\tsize\tkind\tpath\tload_s\tload_cpu_s\tused_memory\tused_memory_empty\trss\tfork_usec\tsave_ms\tfork_usec_median\tload_cpu_s_all\tfork_usec_all\tanon_huge_bytes\n' >"$tsv"
 mkdir -p "$work/empty"; start "$work/empty"; empty=$(info memory used_memory); stop
 echo "empty server used_memory: $empty"
 reuse=${REUSE:-}
@@ -349,22 +365,24 @@ for r in $(seq "$runs"); do
     else load_aof "${d_path[$k]}" "${d_nforks[$k]}"; fi
     if [ -z "${d_cpu[$k]:-}" ] || lt "$l_cpu" "${d_cpu[$k]}"; then d_cpu[$k]=$l_cpu; fi
     if [ -z "${d_wall[$k]:-}" ] || lt "$l_wall" "${d_wall[$k]}"; then d_wall[$k]=$l_wall; fi
-    d_mem[$k]=$l_mem; d_rss[$k]=$l_rss; d_forks[$k]="${d_forks[$k]:-} $l_forks"; d_cpus[$k]="${d_cpus[$k]:-} $l_cpu"
+    d_mem[$k]=$l_mem; d_rss[$k]=$l_rss; d_huge[$k]=$l_huge; d_forks[$k]="${d_forks[$k]:-} $l_forks"; d_cpus[$k]="${d_cpus[$k]:-} $l_cpu"
     echo "[$(( $(date +%s) - t_start )) s] round $r/$runs ${d_name[$k]} ${d_size[$k]}: load cpu ${l_cpu}s"
   done
 done
 for k in "${dsets[@]}"; do
   [ -n "${d_skip[$k]:-}" ] && continue
   fork=$(printf '%s\n' ${d_forks[$k]} | quartile); forkmed=$(printf '%s\n' ${d_forks[$k]} | median)
-  # The last two columns: every load's CPU seconds and every fork's µs, in
-  # the order measured, comma-separated, for other statistics offline.
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
+  # Then every load's CPU seconds and every fork's µs, in the order
+  # measured, comma-separated, for other statistics offline; the last
+  # column, the last load's AnonHugePages (bytes; 0 without THP), as rss
+  # and used_memory are the last load's.
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${d_name[$k]}" "${d_size[$k]}" "${d_kind[$k]}" "${d_path[$k]}" \
     "${d_wall[$k]}" "${d_cpu[$k]}" "${d_mem[$k]}" "$empty" "${d_rss[$k]}" "$fork" "${d_save[$k]}" "$forkmed" \
-    "$(echo ${d_cpus[$k]} | tr ' ' ,)" "$(echo ${d_forks[$k]} | tr ' ' ,)" >>"$tsv"
-  echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (lower quartile; median ${forkmed}us), save ${d_save[$k]}ms"
+    "$(echo ${d_cpus[$k]} | tr ' ' ,)" "$(echo ${d_forks[$k]} | tr ' ' ,)" "${d_huge[$k]}" >>"$tsv"
+  echo "${d_name[$k]} ${d_size[$k]} (${d_note[$k]}): load ${d_wall[$k]}s (cpu ${d_cpu[$k]}s), used_memory ${d_mem[$k]}, fork ${fork}us (lower quartile; median ${forkmed}us), save ${d_save[$k]}ms${THP:+, in huge pages ${d_huge[$k]}}"
 done
 echo "measurements: $tsv ($(( $(date +%s) - t_start )) s)"
 [ -n "${MEASURE_ONLY:-}" ] && exit 0
-machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end${PIN:+, servers pinned to CPU $PIN}"
+machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end${PIN:+, servers pinned to CPU $PIN}${thp_args:+, transparent huge pages on}"
 cd "$here" && go run ./scripts/benchestimate -measurements "$tsv" -coefficients "$out/coefficients.json" \
   -server "$release" -server-build "$build ($server)" -machine "$machine"

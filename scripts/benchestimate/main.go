@@ -64,6 +64,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	if rel, ok := release.Lookup(server); ok {
 		lim = &rel.Limits
 	}
+	thp := false // a run with transparent huge pages (bench-estimate.sh THP=1)
 	sc := bufio.NewScanner(f)
 	for first := true; sc.Scan(); first = false {
 		if first {
@@ -84,6 +85,10 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		if len(c) >= 14 {
 			r.sample.FirstForkUsec = firstFork(c[12], c[13])
 		}
+		if len(c) >= 15 {
+			r.sample.AnonHugeBytes = int64(num(c[14]))
+			thp = thp || r.sample.AnonHugeBytes > 0
+		}
 		r.fitted = r.size == "S" && estimate.FitsOn(r.sample)
 		rows = append(rows, r)
 	}
@@ -95,6 +100,12 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	}
 	meta := estimate.Coefficients{Server: server, ServerBuild: build, Machine: machine,
 		Measured: time.Now().UTC().Format("2006-01-02"), Source: "scripts/bench-estimate.sh", Error: 0.2}
+	if thp {
+		// Its forks are THP forks, which fit the THP line only: the 4 KiB
+		// lines are the built-in ones.
+		meta.Fork = estimate.DefaultCoefficients().Fork
+		meta.Source += " THP=1"
+	}
 	c, err := estimate.Fit(fitOn, meta)
 	if err != nil {
 		return err
@@ -135,11 +146,16 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	w := os.Stdout
 	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error | first fork measured | predicted | error |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	if thp {
+		fmt.Fprintln(w, "(transparent huge pages on: the fork columns are forks with THP, against the THP line; no first fork is predicted with THP)")
+	}
 	for _, p := range preds {
 		s := p.r.sample
-		fork := p.rep.Fork.ForkMs.Value * 1000
+		fork := forkPredicted(p.rep, thp)
 		first := "– | – | –"
-		if s.FirstForkUsec > 0 && p.rep.Fork.FirstForkMs.Value > 0 {
+		if thp && s.FirstForkUsec > 0 {
+			first = fmt.Sprintf("%.0f µs | – | –", s.FirstForkUsec)
+		} else if s.FirstForkUsec > 0 && p.rep.Fork.FirstForkMs.Value > 0 {
 			pf := p.rep.Fork.FirstForkMs.Value * 1000
 			first = fmt.Sprintf("%.0f µs | %.0f µs | %+.0f %%", s.FirstForkUsec, pf, 100*(pf/s.FirstForkUsec-1))
 		}
@@ -161,9 +177,9 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			}
 			le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
 			if p.r.sample.ForkUsec > 0 {
-				fe = append(fe, math.Abs(p.rep.Fork.ForkMs.Value*1000/p.r.sample.ForkUsec-1))
+				fe = append(fe, math.Abs(forkPredicted(p.rep, thp)/p.r.sample.ForkUsec-1))
 			}
-			if f := p.r.sample.FirstForkUsec; f > 0 && p.rep.Fork.FirstForkMs.Value > 0 {
+			if f := p.r.sample.FirstForkUsec; f > 0 && p.rep.Fork.FirstForkMs.Value > 0 && !thp {
 				ffe = append(ffe, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/f-1))
 			}
 		}
@@ -179,9 +195,22 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			fmt.Fprintf(w, "First fork after the load: median error %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n", 100*f.Median, 100*f.Worst, f.Within, f.N)
 		}
 	}
+	if thp {
+		fmt.Fprintf(w, "\nFork with THP: %.0f µs × (huge pages)^%.3f, %.1f MiB of RSS left in 4 KiB pages; coefficients: %s\n",
+			c.Fork.THPUsecPerHugePage, c.Fork.THPHugePageExponent, c.Fork.THPSmallBytes/(1<<20), out)
+		return nil
+	}
 	fmt.Fprintf(w, "\nFork: %.0f µs + %.0f µs × (page-table MiB)^%.3f; the first after a load + %.0f µs + %.1f ns per page; coefficients: %s\n",
 		c.Fork.BaseUsec, c.Fork.UsecPerPageTableMiB, c.Fork.PageTableExponent, c.Fork.FirstForkBaseUsec, c.Fork.FirstForkNsPerPage, out)
 	return nil
+}
+
+// forkPredicted is the fork rep predicts, µs: with THP in a THP run.
+func forkPredicted(rep *estimate.Report, thp bool) float64 {
+	if thp {
+		return rep.Fork.ForkMsTHP.Value * 1000
+	}
+	return rep.Fork.ForkMs.Value * 1000
 }
 
 func yes(b bool) string {
