@@ -193,7 +193,7 @@ func (f *ForkCoefficients) HugePages(rss float64) float64 {
 
 // THPUsec returns the predicted fork() time, µs, with transparent huge
 // pages for RSS of rss bytes; ok is false when the coefficients lack the
-// THP line.
+// THP curve.
 func (f *ForkCoefficients) THPUsec(rss float64) (usec float64, ok bool) {
 	if f.THPUsecPerHugePage <= 0 {
 		return 0, false

@@ -333,7 +333,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	f := Fork{WriteRate: o.WriteRate}
 	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
 	f.ForkMs = spread(c.Fork.Usec(float64(f.PageTableBytes)/(1<<20))/1000, rel)
-	// With THP: coefficients without the THP line (files written before
+	// With THP: coefficients without the THP curve (files written before
 	// it) take the built-in one, with twice the range.
 	thp, thpRel := c.Fork, rel
 	if _, ok := thp.THPUsec(float64(rss)); !ok {

@@ -101,7 +101,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	meta := estimate.Coefficients{Server: server, ServerBuild: build, Machine: machine,
 		Measured: time.Now().UTC().Format("2006-01-02"), Source: "scripts/bench-estimate.sh", Error: 0.2}
 	if thp {
-		// Its forks are THP forks, which fit the THP line only: the 4 KiB
+		// Its forks are THP forks, which fit the THP curve only: the 4 KiB
 		// lines are the built-in ones.
 		meta.Fork = estimate.DefaultCoefficients().Fork
 		meta.Source += " THP=1"
@@ -147,7 +147,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error | first fork measured | predicted | error |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	if thp {
-		fmt.Fprintln(w, "(transparent huge pages on: the fork columns are forks with THP, against the THP line; no first fork is predicted with THP)")
+		fmt.Fprintln(w, "(transparent huge pages on: the fork columns are forks with THP, against the THP curve; no first fork is predicted with THP)")
 	}
 	for _, p := range preds {
 		s := p.r.sample
