@@ -128,7 +128,8 @@ type Fork struct {
 	// COWAtRateTHP is with THP on Linux before 5.8, where a write to a
 	// huge page the child shares copies all 2 MiB; from 5.8 the write
 	// splits the huge page and copies 4 KiB (Linux mm/huge_memory.c
-	// do_huge_pmd_wp_page), so COWAtRate holds with THP too.
+	// do_huge_pmd_wp_page, commit 3917c80280c9), so COWAtRate holds with
+	// THP too.
 	COWAtRateTHP int64 `json:"cow_at_rate_thp_bytes"`
 	PeakRSS      int64 `json:"peak_rss_bytes"` // RSS + COW at the rate (worst case when no rate)
 	// ExceedsLimit is true when PeakRSS is over the maxmemory limit.
