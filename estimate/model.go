@@ -357,14 +357,14 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	f.COWWorst = rss
 	f.PeakRSS = rss + f.COWWorst
 	if o.WriteRate > 0 {
-		// Each write dirties at least one page the child still reads; at
-		// most every page is copied once.
-		// The server's own copy-on-write (cow_base_bytes) comes on top.
-		pages := o.WriteRate * saveS
-		f.COWAtRate = int64(math.Min(c.Fork.COWBaseBytes+pages*4096, float64(rss)))
+		// Each write dirties a page of its value and one of its key's
+		// headers the child still reads; at most every page is copied
+		// once (ForkCoefficients.COWBytes).
+		writes := o.WriteRate * saveS
+		f.COWAtRate = int64(c.Fork.COWBytes(writes, keys, rss, m.Allocator == "libc"))
 		// With THP before Linux 5.8 a write copies the whole 2 MiB page
-		// it lands in, once per huge page; writes elsewhere copy 4 KiB.
-		f.COWAtRateTHP = int64(math.Min(c.Fork.COWBaseBytes+math.Min(pages, huge)*HugePageSize+pages*4096, float64(rss)))
+		// it lands in, once per huge page.
+		f.COWAtRateTHP = int64(math.Min(float64(f.COWAtRate)+math.Min(writes, huge)*(HugePageSize-4096), float64(rss)))
 		f.PeakRSS = rss + f.COWAtRate
 	}
 	if m.MaxMemory > 0 && f.PeakRSS > m.MaxMemory {

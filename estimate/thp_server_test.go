@@ -14,8 +14,8 @@ import (
 	"github.com/rdbkit/rdbkit/internal/testserver"
 )
 
-// TestTHPForkServer checks the THP fork line against the installed
-// redis-server run with transparent huge pages (disable-thp no). It runs
+// TestTHPForkServer checks the THP fork curve against each server of
+// testserver.Releases run with transparent huge pages (disable-thp no). It runs
 // only where the kernel gives huge pages without madvise
 // (/sys/kernel/mm/transparent_hugepage/enabled set to always), which CI's
 // containers cannot set. With 250 MB of strings in huge pages:
@@ -34,7 +34,13 @@ func TestTHPForkServer(t *testing.T) {
 	if err != nil || !strings.Contains(string(mode), "[always]") {
 		t.Skipf("transparent huge pages are not set to always (%q): echo always > /sys/kernel/mm/transparent_hugepage/enabled runs this test", strings.TrimSpace(string(mode)))
 	}
-	bin := testserver.Bin(t)
+	for _, bin := range testserver.Releases(t) {
+		t.Run(filepath.Base(filepath.Dir(bin)), func(t *testing.T) { thpFork(t, bin) })
+	}
+}
+
+// thpFork runs TestTHPForkServer's checks against the server binary bin.
+func thpFork(t *testing.T, bin string) {
 	dir := t.TempDir()
 	srv := testserver.Start(t, bin, dir, "--disable-thp", "no", "--appendonly", "no", "--enable-debug-command", "yes")
 	if _, err := srv.Do(time.Minute, "DEBUG", "POPULATE", "200000", "key", "1024"); err != nil {

@@ -198,6 +198,51 @@ func (p *Process) Do(timeout time.Duration, args ...string) (string, error) {
 	return readReply(bufio.NewReader(conn))
 }
 
+// Pipeline sends cmds on one fresh connection, all before reading a reply,
+// then reads one reply per command (none an array) and returns the first
+// error reply, if any. It waits at most timeout (0: 60 s) in all.
+func (p *Process) Pipeline(timeout time.Duration, cmds [][]string) error {
+	if timeout == 0 {
+		timeout = time.Minute
+	}
+	conn, err := net.DialTimeout("tcp", p.Addr(), 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(timeout))
+	errc := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(conn)
+		var buf []byte
+		for _, c := range cmds {
+			buf = appendCommand(buf[:0], c...)
+			if _, err := w.Write(buf); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- w.Flush()
+	}()
+	r := bufio.NewReader(conn)
+	var first error
+	for range cmds {
+		if _, err := readReply(r); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return err
+			}
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if err := <-errc; err != nil {
+		return err
+	}
+	return first
+}
+
 // Info returns the fields of INFO section ("memory", "persistence", ...).
 func (p *Process) Info(section string) (map[string]string, error) {
 	s, err := p.Do(0, "INFO", section)

@@ -40,6 +40,20 @@ func TestProcess(t *testing.T) {
 	if _, err := p.Do(0, "NOSUCHCOMMAND"); !errors.As(err, &se) {
 		t.Fatalf("unknown command: %v", err)
 	}
+	// Pipeline: every command runs, and the first error reply is returned.
+	var cmds [][]string
+	for i := 0; i < 5000; i++ {
+		cmds = append(cmds, []string{"RPUSH", "l", itoa(i)})
+	}
+	if err := p.Pipeline(0, cmds); err != nil {
+		t.Fatalf("Pipeline: %v", err)
+	}
+	if r, err := p.Do(0, "LLEN", "l"); err != nil || r != "5000" {
+		t.Fatalf("LLEN after a pipeline of 5000 RPUSH = %q, %v", r, err)
+	}
+	if err := p.Pipeline(0, [][]string{{"SET", "a", "1"}, {"INCRBY", "a", "x"}, {"NOSUCHCOMMAND"}}); !errors.As(err, &se) || !strings.Contains(se.Msg, "not an integer") {
+		t.Fatalf("Pipeline with error replies: %v, want the first (INCRBY's)", err)
+	}
 	info, err := p.Info("server")
 	if err != nil || !strings.HasPrefix(b.Version, info["redis_version"]) || info["process_id"] == "" {
 		t.Fatalf("INFO server: %v %v", info, err)
