@@ -242,12 +242,28 @@ func (f *ForkCoefficients) FirstForkExtraUsec(pages float64) float64 {
 }
 
 // SaveCoefficients give the time to write the RDB file of the loaded data
-// (Redis src/rdb.c rdbSaveRio), nanoseconds:
+// (Redis src/rdb.c rdbSaveRio, then the fsync of rdbSave), nanoseconds:
 //
-//	NsPerKey × keys + NsPerByte × serialized bytes
+//	BaseNs + NsPerKey × keys + NsPerPayloadByte × string bytes + NsPerBlobByte × blob bytes
+//	  + NsPerElement × plain elements (+ NsPerByte × serialized bytes: files before the others)
+//
+// (SaveWork). The save writes each key, then its value: a string or a
+// blob goes through LZF when over 20 bytes (rdbSaveRawString), so it
+// costs by its uncompressed bytes, at a rate that depends on what the
+// bytes are; a value in a plain encoding is written element by element.
 type SaveCoefficients struct {
-	NsPerKey  float64 `json:"ns_per_key"`
-	NsPerByte float64 `json:"ns_per_byte"`
+	NsPerKey         float64 `json:"ns_per_key"`
+	NsPerByte        float64 `json:"ns_per_byte"`
+	NsPerPayloadByte float64 `json:"ns_per_payload_byte,omitempty"`
+	NsPerBlobByte    float64 `json:"ns_per_blob_byte,omitempty"`
+	NsPerElement     float64 `json:"ns_per_element,omitempty"`
+	BaseNs           float64 `json:"base_ns,omitempty"`
+}
+
+// Ns returns the time to write the RDB file of a dataset of work w, ns.
+func (s *SaveCoefficients) Ns(w SaveWork) float64 {
+	return s.BaseNs + s.NsPerKey*w.Keys + s.NsPerByte*w.Serialized + s.NsPerPayloadByte*w.StringBytes +
+		s.NsPerBlobByte*w.BlobBytes + s.NsPerElement*w.PlainElements
 }
 
 //go:embed default.json

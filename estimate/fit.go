@@ -78,6 +78,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				a.payload += float64(st.Payload)
 				a.bytes += float64(st.Bytes)
 				a.elems += float64(st.Elements)
+
 				a.rdb = true
 			}
 			for name, st := range p.Commands {
@@ -215,7 +216,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)
 	// Fork: least squares of fork µs over page-table MiB; RSS ratio: median.
 	var xs, ys, us, rs, cows []float64
-	var sk, sb, sy []float64
+	var sk, sp, sb, se, s1, sy []float64
 	for _, a := range all {
 		if a.s.RSS > 0 && a.s.UsedMemory > 0 && a.commands == 0 {
 			us, rs = append(us, float64(a.s.UsedMemory)), append(rs, float64(a.s.RSS))
@@ -227,8 +228,9 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			xs = append(xs, PageTableBytes(a.s.RSS, 4096)/(1<<20))
 			ys = append(ys, a.s.ForkUsec)
 		}
-		if a.rdb && a.s.SaveSeconds > 0 {
-			sk, sb, sy = append(sk, a.keys), append(sb, a.bytes), append(sy, a.s.SaveSeconds*1e9)
+		if a.s.SaveSeconds > 0 {
+			w := SaveWorkOf(a.s.Parts)
+			sk, sp, sb, se, s1, sy = append(sk, w.Keys), append(sp, w.StringBytes), append(sb, w.BlobBytes), append(se, w.PlainElements), append(s1, 1), append(sy, a.s.SaveSeconds*1e9)
 		}
 	}
 	c.Memory.RSSBaseBytes, c.Memory.RSSRatio = line(us, rs)
@@ -315,7 +317,14 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		}
 	}
 	c.Fork.THPUsecPerHugePage, c.Fork.THPHugePageExponent, c.Fork.THPSmallBytes = fitTHP(samples, meta.Fork)
-	c.Save.NsPerKey, c.Save.NsPerByte = plane(sk, sb, sy)
+	// The RDB write (SaveWork): a base (the fsync), keys, string and blob
+	// bytes, elements written one by one, by relative least squares (a
+	// 30 ms save weighs as much as a 2 s one).
+	c.Save = SaveCoefficients{}
+	if len(sy) > 0 {
+		v := nnlsRel([][]float64{sk, sp, sb, se, s1}, sy)
+		c.Save.NsPerKey, c.Save.NsPerPayloadByte, c.Save.NsPerBlobByte, c.Save.NsPerElement, c.Save.BaseNs = v[0], v[1], v[2], v[3], v[4]
+	}
 	return &c, nil
 }
 
@@ -538,6 +547,106 @@ func theilSen(x, y []float64) (a, b float64) {
 		rest = append(rest, y[i]-b*x[i])
 	}
 	return median(rest), b
+}
+
+// nnlsRel fits y ≈ Σ c[j]·x[j] with every c[j] >= 0, minimizing the sum of
+// the squared relative errors Σ ((ŷ−y)/y)², over rows with y > 0. With
+// few columns it solves every subset of them and keeps the best whose
+// coefficients are all non-negative (the non-negative least squares
+// optimum is one of them); a column left out gets 0.
+func nnlsRel(x [][]float64, y []float64) []float64 {
+	k := len(x)
+	best, bestErr := make([]float64, k), math.Inf(1)
+	for mask := 1; mask < 1<<k; mask++ {
+		var cols []int
+		for j := range k {
+			if mask&(1<<j) != 0 {
+				cols = append(cols, j)
+			}
+		}
+		n := len(cols)
+		// Normal equations of the rows scaled by 1/y.
+		a := make([][]float64, n)
+		for i := range a {
+			a[i] = make([]float64, n+1)
+		}
+		for r := range y {
+			if y[r] <= 0 {
+				continue
+			}
+			for i, ci := range cols {
+				xi := x[ci][r] / y[r]
+				for j, cj := range cols {
+					a[i][j] += xi * x[cj][r] / y[r]
+				}
+				a[i][n] += xi
+			}
+		}
+		c, ok := solve(a)
+		if !ok {
+			continue
+		}
+		full := make([]float64, k)
+		neg := false
+		for i, ci := range cols {
+			if c[i] < 0 {
+				neg = true
+			}
+			full[ci] = c[i]
+		}
+		if neg {
+			continue
+		}
+		var e float64
+		for r := range y {
+			if y[r] <= 0 {
+				continue
+			}
+			var p float64
+			for j := range k {
+				p += full[j] * x[j][r]
+			}
+			e += (p/y[r] - 1) * (p/y[r] - 1)
+		}
+		if e < bestErr {
+			best, bestErr = full, e
+		}
+	}
+	return best
+}
+
+// solve solves the n×n system of the augmented matrix a (n rows of n+1)
+// by Gaussian elimination with partial pivoting; ok is false when it is
+// singular.
+func solve(a [][]float64) (x []float64, ok bool) {
+	n := len(a)
+	for c := range n {
+		p := c
+		for r := c + 1; r < n; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if a[p][c] == 0 || math.IsNaN(a[p][c]) {
+			return nil, false
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := c + 1; r < n; r++ {
+			f := a[r][c] / a[c][c]
+			for j := c; j <= n; j++ {
+				a[r][j] -= f * a[c][j]
+			}
+		}
+	}
+	x = make([]float64, n)
+	for r := n - 1; r >= 0; r-- {
+		s := a[r][n]
+		for j := r + 1; j < n; j++ {
+			s -= a[r][j] * x[j]
+		}
+		x[r] = s / a[r][r]
+	}
+	return x, true
 }
 
 // plane fits y = a·u + b·v through the origin by least squares, a, b >= 0.

@@ -192,7 +192,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		a.ns += ns
 	}
 	var totalNs, memBytes, rssResidue float64
-	var keys, serialized int64
+
 	fromAOF := false
 	// The dataset's keys: what a key's load cost grows with (KeyNs).
 	var dataset float64
@@ -240,8 +240,6 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 				elemBytes = pb * float64(s.Payload)
 			}
 			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + elemBytes
-			keys += s.Keys
-			serialized += s.Bytes
 		}
 		lim := p.Limits()
 		for _, name := range p.CommandNames() {
@@ -266,8 +264,6 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			}
 			rssResidue += c.Memory.RSSBytesPerCommand[name] * float64(s.Commands)
 			fromAOF = true
-			keys += s.Commands // an upper bound for the RDB a save would write
-			serialized += s.ArgBytes
 		}
 		totalNs += partNs
 		rep.Recovery.Parts = append(rep.Recovery.Parts, PartTime{File: p.Name, Role: p.Role.String(), Seconds: partNs / 1e9})
@@ -362,7 +358,9 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	if c.Fork.FirstForkNsPerPage > 0 {
 		f.FirstForkMs = spread(f.ForkMs.Value+c.Fork.FirstForkExtraUsec(float64(rss)/4096)/1000, rel)
 	}
-	saveS := (c.Save.NsPerKey*float64(keys) + c.Save.NsPerByte*float64(serialized)) / 1e9
+	sw := SaveWorkOf(parts)
+	keys := int64(sw.Keys)
+	saveS := c.Save.Ns(sw) / 1e9
 	f.SaveSeconds = spread(saveS, rel)
 	f.COWWorst = rss
 	f.PeakRSS = rss + f.COWWorst
@@ -479,6 +477,56 @@ func commandClassBytes(name string, s *CommandStats, c *Coefficients, l *release
 }
 
 // stringCommand reports whether command name writes whole string values.
+// SaveWork is what writing the RDB file of a loaded dataset costs by
+// (SaveCoefficients.Ns): its keys; the bytes of its strings and of its
+// blobs (listpacks, intsets, quicklist nodes, stream nodes), uncompressed,
+// as the save runs LZF over each; the elements of its values in a plain
+// encoding (hashtable, skiplist), each written as a string of its own;
+// and the serialized bytes of the files read.
+type SaveWork struct {
+	Keys, StringBytes, BlobBytes, PlainElements, Serialized float64
+}
+
+// SaveWorkOf returns the SaveWork of the dataset parts load into: an RDB
+// part's keys per class (the elements of classes not Packed counted one
+// by one); an AOF part's distinct keys per command (one per command when
+// not counted: an upper bound), its arguments' bytes as strings for the
+// string commands and as blobs for the others.
+func SaveWorkOf(parts []*Part) SaveWork {
+	var w SaveWork
+	for _, p := range parts {
+		for cl, s := range p.Classes {
+			w.Keys += float64(s.Keys)
+			w.Serialized += float64(s.Bytes)
+			if cl == StringClass {
+				w.StringBytes += float64(s.Payload)
+				continue
+			}
+			w.BlobBytes += float64(s.Payload)
+			if !cl.Packed() {
+				w.PlainElements += float64(s.Elements)
+			}
+		}
+		for name, s := range p.Commands {
+			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
+				continue
+			}
+			if s.Keys > 0 {
+				w.Keys += float64(s.Keys)
+			} else {
+				w.Keys += float64(s.Commands)
+			}
+			w.Serialized += float64(s.ArgBytes)
+			if stringCommand(name) {
+				w.StringBytes += float64(s.ArgBytes)
+			} else {
+				w.BlobBytes += float64(s.ArgBytes)
+			}
+		}
+	}
+	return w
+}
+
 func stringCommand(name string) bool {
 	switch name {
 	case "SET", "SETEX", "PSETEX", "SETNX", "GETSET", "MSET", "MSETNX":

@@ -317,3 +317,65 @@ func TestFitTHP(t *testing.T) {
 		t.Errorf("the built-in THP curve's range %+v is not twice the fork's %+v", f, g)
 	}
 }
+
+// TestFitSave: Fit recovers the RDB write's five terms (SaveWork) from
+// samples timed by them, strings, blobs, a plain encoding and AOF sets,
+// and keeps them non-negative; SaveWorkOf counts an AOF set's distinct
+// keys, not its commands, and its string commands' bytes as strings.
+func TestFitSave(t *testing.T) {
+	want := estimate.SaveCoefficients{BaseNs: 15e6, NsPerKey: 600, NsPerPayloadByte: 0.9, NsPerBlobByte: 4.5, NsPerElement: 100}
+	samples := revisedSamples()
+	plain := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{"hash/hashtable": {Keys: 1200, Elements: 720000, Payload: 9000000, Bytes: 9000000}}}
+	intset := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{"set/intset": {Keys: 150000, Elements: 15000000, Payload: 60000000, Bytes: 60000000}}}
+	for _, p := range []*estimate.Part{plain, intset} {
+		s := samples[0]
+		s.Parts = []*estimate.Part{p}
+		samples = append(samples, s)
+	}
+	for i := range samples {
+		noise := []float64{1, 1.03, 0.97}[i%3]
+		samples[i].SaveSeconds = noise * want.Ns(estimate.SaveWorkOf(samples[i].Parts)) / 1e9
+	}
+	c, err := estimate.Fit(samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Save
+	for _, f := range []struct {
+		name      string
+		got, want float64
+	}{{"base_ns", got.BaseNs, want.BaseNs}, {"ns_per_key", got.NsPerKey, want.NsPerKey}, {"ns_per_payload_byte", got.NsPerPayloadByte, want.NsPerPayloadByte},
+		{"ns_per_blob_byte", got.NsPerBlobByte, want.NsPerBlobByte}, {"ns_per_element", got.NsPerElement, want.NsPerElement}} {
+		if f.got < 0 || math.Abs(f.got/f.want-1) > 0.25 {
+			t.Errorf("%s = %g, want about %g (%+v)", f.name, f.got, f.want, got)
+		}
+	}
+	if got.NsPerByte != 0 {
+		t.Errorf("ns_per_byte (the old serialized-bytes term) = %g, want 0", got.NsPerByte)
+	}
+
+	// A save whose time falls with the keys: no coefficient goes negative.
+	for i := range samples {
+		w := estimate.SaveWorkOf(samples[i].Parts)
+		samples[i].SaveSeconds = max(1e-3, (2e7+5*w.StringBytes+5*w.BlobBytes-100*w.Keys)/1e9)
+	}
+	c, err = estimate.Fit(samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Save; s.BaseNs < 0 || s.NsPerKey < 0 || s.NsPerPayloadByte < 0 || s.NsPerBlobByte < 0 || s.NsPerElement < 0 {
+		t.Errorf("negative save coefficient: %+v", s)
+	}
+
+	aof := &estimate.Part{Commands: map[string]*estimate.CommandStats{
+		"HSET": {Commands: 200000, ArgBytes: 6000000, Keys: 5000, Elements: 200000},
+		"SET":  {Commands: 1000, ArgBytes: 30000, Keys: 800, Elements: 1000},
+		"DEL":  {Commands: 10, ArgBytes: 100, Keys: 10, Elements: 10},
+	}}
+	if w := estimate.SaveWorkOf([]*estimate.Part{aof}); w.Keys != 5800 || w.StringBytes != 30000 || w.BlobBytes != 6000000 || w.PlainElements != 0 {
+		t.Errorf("SaveWorkOf(AOF) = %+v, want 5800 keys, 30000 string and 6000000 blob bytes", w)
+	}
+	if w := estimate.SaveWorkOf([]*estimate.Part{plain, intset}); w.Keys != 151200 || w.PlainElements != 720000 || w.BlobBytes != 69000000 {
+		t.Errorf("SaveWorkOf(hashtable, intset) = %+v", w)
+	}
+}

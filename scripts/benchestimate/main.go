@@ -144,8 +144,8 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		}
 	}
 	w := os.Stdout
-	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error | first fork measured | predicted | error |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| dataset | size | fitted on | load CPU measured | predicted | error | load wall | used_memory measured | predicted | error | fork measured | predicted | error | first fork measured | predicted | error | RDB write measured | predicted | error |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	if thp {
 		fmt.Fprintln(w, "(transparent huge pages on: the fork columns are forks with THP, against the THP curve; no first fork is predicted with THP)")
 	}
@@ -159,10 +159,15 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			pf := p.rep.Fork.FirstForkMs.Value * 1000
 			first = fmt.Sprintf("%.0f µs | %.0f µs | %+.0f %%", s.FirstForkUsec, pf, 100*(pf/s.FirstForkUsec-1))
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% | %s |\n",
+		save := "– | – | –"
+		if s.SaveSeconds > 0 {
+			ps := p.rep.Fork.SaveSeconds.Value
+			save = fmt.Sprintf("%.0f ms | %.0f ms | %+.0f %%", 1000*s.SaveSeconds, 1000*ps, 100*(ps/s.SaveSeconds-1))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %+.0f %% | %.3f s | %s | %s | %+.0f %% | %.0f µs | %.0f µs | %+.0f %% | %s | %s |\n",
 			p.r.name, p.r.size, yes(p.r.fitted), s.LoadSeconds-startCPU, p.rep.Recovery.Seconds.Value, 100*p.loadErr, p.r.wall,
 			mib(float64(s.UsedMemory)), mib(p.rep.Memory.UsedMemory.Value), 100*p.mErr,
-			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1), first)
+			s.ForkUsec, fork, 100*(fork/s.ForkUsec-1), first, save)
 	}
 	// The summaries over the held-out datasets: the L sizes and the shapes
 	// never fitted on, then the bench files.
@@ -170,7 +175,7 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		what  string
 		bench bool
 	}{{"held-out datasets (the L sizes and the shapes not fitted on)", false}, {"bench files", true}} {
-		var le, me, fe, ffe []float64
+		var le, me, fe, ffe, se []float64
 		for _, p := range preds {
 			if p.r.fitted || (p.r.size == "B") != group.bench {
 				continue
@@ -178,6 +183,9 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 			le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
 			if p.r.sample.ForkUsec > 0 {
 				fe = append(fe, math.Abs(forkPredicted(p.rep, thp)/p.r.sample.ForkUsec-1))
+			}
+			if ms := p.r.sample.SaveSeconds; ms > 0 {
+				se = append(se, math.Abs(p.rep.Fork.SaveSeconds.Value/ms-1))
 			}
 			if f := p.r.sample.FirstForkUsec; f > 0 && p.rep.Fork.FirstForkMs.Value > 0 && !thp {
 				ffe = append(ffe, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/f-1))
@@ -190,6 +198,10 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		fmt.Fprintf(w, "\nSummary: on the %d %s, load time (server CPU) median error %.0f %%, worst %.0f %% (%d of %d within ±20 %%); used_memory median %.0f %%, worst %.0f %% (%d of %d within ±10 %%); fork time median %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n",
 			len(le), group.what, 100*ls.Median, 100*ls.Worst, ls.Within, ls.N, 100*ms.Median, 100*ms.Worst, ms.Within, ms.N,
 			100*fs.Median, 100*fs.Worst, fs.Within, fs.N)
+		if len(se) > 0 {
+			f := estimate.SummarizeErrors(se, 0.3)
+			fmt.Fprintf(w, "RDB write (a foreground SAVE): median error %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n", 100*f.Median, 100*f.Worst, f.Within, f.N)
+		}
 		if len(ffe) > 0 {
 			f := estimate.SummarizeErrors(ffe, 0.3)
 			fmt.Fprintf(w, "First fork after the load: median error %.0f %%, worst %.0f %% (%d of %d within ±30 %%).\n", 100*f.Median, 100*f.Worst, f.Within, f.N)
