@@ -260,10 +260,23 @@ type SaveCoefficients struct {
 	BaseNs           float64 `json:"base_ns,omitempty"`
 }
 
-// Ns returns the time to write the RDB file of a dataset of work w, ns.
-func (s *SaveCoefficients) Ns(w SaveWork) float64 {
-	return s.BaseNs + s.NsPerKey*w.Keys + s.NsPerByte*w.Serialized + s.NsPerPayloadByte*w.StringBytes +
+// Ns returns the time to write the RDB file of a dataset of work w, ns,
+// its per-key cost multiplied by keyGrowth: how much a key's cost grows
+// with the dataset's keys, taken from the load's (LoadCoefficients.KeyNs
+// at the dataset's keys over NsPerKey; 1: none), as the save walks the
+// same scattered keys the load built.
+func (s *SaveCoefficients) Ns(w SaveWork, keyGrowth float64) float64 {
+	return s.BaseNs + s.NsPerKey*keyGrowth*w.Keys + s.NsPerByte*w.Serialized + s.NsPerPayloadByte*w.StringBytes +
 		s.NsPerBlobByte*w.BlobBytes + s.NsPerElement*w.PlainElements
+}
+
+// KeyGrowth returns how much a key's load cost at a dataset of keys keys
+// exceeds NsPerKey (KeyNs / NsPerKey; 1 without the growth figures).
+func (l *LoadCoefficients) KeyGrowth(keys float64) float64 {
+	if l.NsPerKey <= 0 {
+		return 1
+	}
+	return l.KeyNs(keys) / l.NsPerKey
 }
 
 //go:embed default.json

@@ -230,7 +230,8 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		}
 		if a.s.SaveSeconds > 0 {
 			w := SaveWorkOf(a.s.Parts)
-			sk, sp, sb, se, s1, sy = append(sk, w.Keys), append(sp, w.StringBytes), append(sb, w.BlobBytes), append(se, w.PlainElements), append(s1, 1), append(sy, a.s.SaveSeconds*1e9)
+			g := c.Load.KeyGrowth(w.Keys)
+			sk, sp, sb, se, s1, sy = append(sk, g*w.Keys), append(sp, w.StringBytes), append(sb, w.BlobBytes), append(se, w.PlainElements), append(s1, 1), append(sy, a.s.SaveSeconds*1e9)
 		}
 	}
 	c.Memory.RSSBaseBytes, c.Memory.RSSRatio = line(us, rs)

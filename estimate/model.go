@@ -360,7 +360,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	}
 	sw := SaveWorkOf(parts)
 	keys := int64(sw.Keys)
-	saveS := c.Save.Ns(sw) / 1e9
+	saveS := c.Save.Ns(sw, c.Load.KeyGrowth(dataset)) / 1e9
 	f.SaveSeconds = spread(saveS, rel)
 	f.COWWorst = rss
 	f.PeakRSS = rss + f.COWWorst

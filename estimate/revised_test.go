@@ -334,7 +334,7 @@ func TestFitSave(t *testing.T) {
 	}
 	for i := range samples {
 		noise := []float64{1, 1.03, 0.97}[i%3]
-		samples[i].SaveSeconds = noise * want.Ns(estimate.SaveWorkOf(samples[i].Parts)) / 1e9
+		samples[i].SaveSeconds = noise * want.Ns(estimate.SaveWorkOf(samples[i].Parts), 1) / 1e9
 	}
 	c, err := estimate.Fit(samples, estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
 	if err != nil {
@@ -352,6 +352,16 @@ func TestFitSave(t *testing.T) {
 	}
 	if got.NsPerByte != 0 {
 		t.Errorf("ns_per_byte (the old serialized-bytes term) = %g, want 0", got.NsPerByte)
+	}
+	// A key's save cost grows with the dataset as its load cost does.
+	grow := *c
+	grow.Load.NsPerKeyDoubling, grow.Load.NsPerKeyAtKeys = grow.Load.NsPerKey/4, 400000
+	big := &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: 32000000, Elements: 32000000, Payload: 32000000 * 16, Bytes: 32000000 * 16}}}
+	flat := estimate.Estimate([]*estimate.Part{big}, c, estimate.Options{Server: "redis-7.0", Calibrated: true}).Fork.SaveSeconds.Value
+	grown := estimate.Estimate([]*estimate.Part{big}, &grow, estimate.Options{Server: "redis-7.0", Calibrated: true}).Fork.SaveSeconds.Value
+	w := estimate.SaveWorkOf([]*estimate.Part{big})
+	if g := grow.Load.KeyGrowth(32e6); math.Abs(grown*1e9/grow.Save.Ns(w, g)-1) > 1e-9 || g < 2.5 || grown <= flat {
+		t.Errorf("save of 32 M keys: %g s with the key growth %g, %g s without", grown, g, flat)
 	}
 
 	// A save whose time falls with the keys: no coefficient goes negative.
