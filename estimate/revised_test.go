@@ -2,6 +2,7 @@ package estimate_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -362,6 +363,26 @@ func TestFitSave(t *testing.T) {
 	w := estimate.SaveWorkOf([]*estimate.Part{big})
 	if g := grow.Load.KeyGrowth(32e6); math.Abs(grown*1e9/grow.Save.Ns(w, g)-1) > 1e-9 || g < 2.5 || grown <= flat {
 		t.Errorf("save of 32 M keys: %g s with the key growth %g, %g s without", grown, g, flat)
+	}
+
+	// Saves within a factor of ten in time (a calibration's): meta's
+	// terms scaled by the median ratio, not a fit of five terms to noise.
+	short := revisedSamples()[:4]
+	for i := range short {
+		short[i].SaveSeconds = []float64{0.010, 0.020, 0.030, 0.040}[i]
+	}
+	c1, err := estimate.Fit(short, estimate.Coefficients{Server: "redis-7.0", Error: 0.2, Save: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r []float64
+	for _, s := range short {
+		r = append(r, s.SaveSeconds*1e9/want.Ns(estimate.SaveWorkOf(s.Parts), 1))
+	}
+	slices.Sort(r)
+	k := (r[1] + r[2]) / 2
+	if s := c1.Save; math.Abs(s.NsPerKey/(k*want.NsPerKey)-1) > 1e-9 || math.Abs(s.BaseNs/(k*want.BaseNs)-1) > 1e-9 || math.Abs(s.NsPerBlobByte/(k*want.NsPerBlobByte)-1) > 1e-9 {
+		t.Errorf("short saves: %+v, want meta's terms × %g", s, k)
 	}
 
 	// A save whose time falls with the keys: no coefficient goes negative.
