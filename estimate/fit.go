@@ -129,11 +129,13 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		perByte = (a.keys*y(b) - b.keys*y(a)) / det
 		return max(perKey, 0), max(perByte, 0), true
 	}
+	// A per-key cost or memory of zero (samples whose bigger one costs
+	// less per key) is no model: ReadCoefficients would refuse the file.
 	var ok bool
-	if c.Load.NsPerKey, c.Load.NsPerPayloadByte, ok = solve(load); !ok {
+	if c.Load.NsPerKey, c.Load.NsPerPayloadByte, ok = solve(load); !ok || c.Load.NsPerKey <= 0 {
 		return nil, ErrFit
 	}
-	if c.Memory.BytesPerKey, c.Memory.BytesPerPayloadByte, ok = solve(mem); !ok {
+	if c.Memory.BytesPerKey, c.Memory.BytesPerPayloadByte, ok = solve(mem); !ok || c.Memory.BytesPerKey <= 0 {
 		return nil, ErrFit
 	}
 	c.Load.NsPerKeyDoubling, c.Load.NsPerKeyAtKeys = 0, 0

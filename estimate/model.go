@@ -326,7 +326,9 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rep.Memory = m
 
 	// Fork and copy-on-write.
-	rss := int64(m.RSS.Value)
+	// Within 0..1 EiB, so that the sums below stay in an int64 whatever the
+	// coefficients (FuzzFit).
+	rss := int64(math.Max(math.Min(m.RSS.Value, 1<<60), 0))
 	f := Fork{WriteRate: o.WriteRate}
 	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
 	f.ForkMs = spread(c.Fork.Usec(float64(f.PageTableBytes)/(1<<20))/1000, rel)
