@@ -192,7 +192,6 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		a.ns += ns
 	}
 	var totalNs, memBytes, rssResidue float64
-
 	fromAOF := false
 	// The dataset's keys: what a key's load cost grows with (KeyNs).
 	var dataset float64
@@ -478,7 +477,6 @@ func commandClassBytes(name string, s *CommandStats, c *Coefficients, l *release
 	return keys*c.Memory.BytesPerKey + e*float64(max(s.Elements, s.Keys)), true
 }
 
-// stringCommand reports whether command name writes whole string values.
 // SaveWork is what writing the RDB file of a loaded dataset costs by
 // (SaveCoefficients.Ns): its keys; the bytes of its strings and of its
 // blobs (listpacks, intsets, quicklist nodes, stream nodes), uncompressed,
@@ -529,6 +527,7 @@ func SaveWorkOf(parts []*Part) SaveWork {
 	return w
 }
 
+// stringCommand reports whether command name writes whole string values.
 func stringCommand(name string) bool {
 	switch name {
 	case "SET", "SETEX", "PSETEX", "SETNX", "GETSET", "MSET", "MSETNX":
