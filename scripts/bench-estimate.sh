@@ -39,7 +39,8 @@
 #                redis-cli on PATH
 #   BENCH_DATA=dir  where make bench-data wrote small-strings.rdb, mixed.rdb,
 #                shaped.rdb and aof/appendonlydir (default: bench-data; empty: skip);
-#                BENCH_RUNS=2 loads of each (in the first rounds)
+#                BENCH_RUNS=2 loads of each (in the first rounds); BENCH_SAVE=1 also
+#                times a foreground SAVE of each (not by default: a minute each)
 #   SHAPES="name:keys ..." and AOFS="name:commands:CMD[:keys[:layout]] ..." choose
 #                the datasets; REUSE=dir takes an earlier run's datasets; SAVE=0
 #                skips the timed SAVE; MEASURE_ONLY=1 skips the report
@@ -255,7 +256,10 @@ timed_save() {
   [ "${SAVE:-1}" = 0 ] && { echo 0; return; }
   local d=$work/save t0 t1
   rm -rf "$d"; mkdir -p "$d"
-  if [ "$1" = rdb ]; then start "$d"; ln -s "$2" "$d/dump.rdb"; cli debug reload nosave >/dev/null; rm -f "$d/dump.rdb"
+  if [ "$1" = rdb ]; then start "$d"; ln -s "$2" "$d/dump.rdb"
+    # A file newer than the server is refused: no figure (0).
+    [ "$(cli debug reload nosave 2>&1)" = OK ] || { stop; echo 0; return; }
+    rm -f "$d/dump.rdb"
   else start "$d" --appendonly yes --appendfsync no; rm -rf "$d/appendonlydir"; cp -rL "$2" "$d/appendonlydir"; cli debug loadaof >/dev/null; fi
   t0=$(now_ms); cli save >/dev/null; t1=$(now_ms); stop
   echo $((t1 - t0))
@@ -339,14 +343,17 @@ done
 # The bench files of make bench-data: predicted, never fitted on (size B);
 # loaded in the first BENCH_RUNS (2) rounds, BENCH_RUNS BGSAVEs per load.
 bench_runs=${BENCH_RUNS:-2}
+# bench_save KIND PATH: with BENCH_SAVE=1, the timed SAVE of a bench file
+# (a load and a save of 2 GB: about a minute each), else 0 (none).
+bench_save() { if [ "${BENCH_SAVE:-0}" = 1 ]; then timed_save "$@"; else echo 0; fi; }
 if [ -n "$bench" ]; then
   found=
   for f in small-strings.rdb mixed.rdb shaped.rdb; do
     [ -f "$bench/$f" ] || continue; found=1
-    add "bench-${f%.rdb}-B" "bench-${f%.rdb}" B rdb "$bench/$f" 0 "$bench_runs" "$bench_runs" "bench file"
+    add "bench-${f%.rdb}-B" "bench-${f%.rdb}" B rdb "$bench/$f" "$(bench_save rdb "$bench/$f")" "$bench_runs" "$bench_runs" "bench file"
   done
   if [ -f "$bench/aof/appendonlydir/appendonly.aof.manifest" ]; then
-    found=1; add bench-aof-B bench-aof B aof "$bench/aof/appendonlydir" 0 "$bench_runs" "$bench_runs" "bench file"
+    found=1; add bench-aof-B bench-aof B aof "$bench/aof/appendonlydir" "$(bench_save aof "$bench/aof/appendonlydir")" "$bench_runs" "$bench_runs" "bench file"
   fi
   [ -n "$found" ] || echo "bench files: none in $bench (make bench-data, or BENCH_DATA=dir)"
 fi
