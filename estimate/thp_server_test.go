@@ -2,6 +2,7 @@ package estimate_test
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,22 +137,17 @@ func thpFork(t *testing.T, bin string) {
 	waitBGSave(t, srv)
 }
 
-// waitBGSave waits up to a minute for srv's BGSAVE to end.
-func waitBGSave(t *testing.T, srv *testserver.Server) {
+// waitBGSave waits up to a minute for srv's BGSAVE to end and returns
+// INFO persistence then; a failed BGSAVE fails t.
+func waitBGSave(t *testing.T, srv *testserver.Server) map[string]string {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); ; {
-		st, err := srv.Info("persistence")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st["rdb_bgsave_in_progress"] == "0" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("BGSAVE did not end within a minute")
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	per, err := srv.WaitBGSave(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return per
 }
 
 // procKB returns field (e.g. "VmPTE:") of /proc/PID/name in bytes (the

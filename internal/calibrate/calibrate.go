@@ -373,24 +373,11 @@ func measure(ctx context.Context, bin, dir string, args []string, reload, save b
 		if _, err := p.Do(time.Until(deadline), "BGSAVE"); err != nil {
 			return m, err
 		}
-		for {
-			per, err := p.Info("persistence")
-			if err != nil {
-				return m, err
-			}
-			if per["rdb_bgsave_in_progress"] == "0" {
-				if per["rdb_last_bgsave_status"] != "ok" {
-					return m, fmt.Errorf("BGSAVE failed; the server's log:\n%s", p.Log())
-				}
-				m.COWBytes = int64(num(per["rdb_last_cow_size"]))
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return m, ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-			}
+		per, err := p.WaitBGSave(ctx)
+		if err != nil {
+			return m, err
 		}
+		m.COWBytes = int64(num(per["rdb_last_cow_size"]))
 		st, err := p.Info("stats")
 		if err != nil {
 			return m, err

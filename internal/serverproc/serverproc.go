@@ -243,6 +243,30 @@ func (p *Process) Pipeline(timeout time.Duration, cmds [][]string) error {
 	return first
 }
 
+// WaitBGSave waits until no BGSAVE runs (INFO persistence
+// rdb_bgsave_in_progress 0), polling every 20 ms, and returns the
+// persistence fields then. It fails when the last BGSAVE's status is not
+// ok (the error carries the server's log), and when ctx ends.
+func (p *Process) WaitBGSave(ctx context.Context) (map[string]string, error) {
+	for {
+		per, err := p.Info("persistence")
+		if err != nil {
+			return nil, err
+		}
+		if per["rdb_bgsave_in_progress"] == "0" {
+			if per["rdb_last_bgsave_status"] != "ok" {
+				return per, fmt.Errorf("BGSAVE failed; the server's log:\n%s", p.Log())
+			}
+			return per, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // Info returns the fields of INFO section ("memory", "persistence", ...).
 func (p *Process) Info(section string) (map[string]string, error) {
 	s, err := p.Do(0, "INFO", section)

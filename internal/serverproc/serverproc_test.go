@@ -54,6 +54,13 @@ func TestProcess(t *testing.T) {
 	if err := p.Pipeline(0, [][]string{{"SET", "a", "1"}, {"INCRBY", "a", "x"}, {"NOSUCHCOMMAND"}}); !errors.As(err, &se) || !strings.Contains(se.Msg, "not an integer") {
 		t.Fatalf("Pipeline with error replies: %v, want the first (INCRBY's)", err)
 	}
+	// WaitBGSave: returns once the BGSAVE is done, with its status ok.
+	if _, err := p.Do(0, "BGSAVE"); err != nil {
+		t.Fatal(err)
+	}
+	if per, err := p.WaitBGSave(context.Background()); err != nil || per["rdb_bgsave_in_progress"] != "0" || per["rdb_last_bgsave_status"] != "ok" {
+		t.Fatalf("WaitBGSave = %v, %v", per, err)
+	}
 	info, err := p.Info("server")
 	if err != nil || !strings.HasPrefix(b.Version, info["redis_version"]) || info["process_id"] == "" {
 		t.Fatalf("INFO server: %v %v", info, err)
