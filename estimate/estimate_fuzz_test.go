@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/estimate"
@@ -112,7 +113,7 @@ func checkFinite(t *testing.T, rep *estimate.Report) {
 			}
 		case []any:
 			for i, x := range v {
-				walk(path+"["+string(rune('0'+i%10))+"]", x)
+				walk(path+"["+strconv.Itoa(i)+"]", x)
 			}
 		case float64:
 			// window_seconds −1 is "everything since the last snapshot"
