@@ -326,7 +326,7 @@ func TestConvertRedisServerLoads(t *testing.T) {
 		}
 	}
 	files = append(files, filepath.Join("..", "testdata", "rdb", "valkey-9-hash2-rdb80.rdb"))
-	loads := 0
+	loads, ttlKeys := 0, 0
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -363,9 +363,11 @@ func TestConvertRedisServerLoads(t *testing.T) {
 					}
 				}
 			}
+			n, _, _ := checkTTLs(t, name, c, rep, srcEng, outEng, false)
+			ttlKeys += n
 		}
 	}
-	t.Logf("redis-server %v loaded %d converted files", v, loads)
+	t.Logf("redis-server %v loaded %d converted files; %d keys kept their expire time", v, loads, ttlKeys)
 }
 
 // TestDumpRestoreRedisServer: DUMP payloads written for RDB 10 down to 6
@@ -429,6 +431,64 @@ func TestDumpRestoreRedisServer(t *testing.T) {
 		}
 	}
 	t.Logf("redis-server %v restored %d payloads", v, n)
+}
+
+// checkTTLs compares, for every key the server holds after loading a
+// converted file and the report does not name, the server's key expire
+// time (PEXPIRETIME, Redis 7.0+) and, where fieldTTLs (the server has
+// HPEXPIRETIME: Redis 7.4+, Valkey 9.0+), every hash field's expire time
+// with the source's (srcEng). DEBUG DIGEST and DIGEST-VALUE cover neither
+// value: a digest sees only that a key has an expire, and no field's. It
+// reports what differs with t.Errorf and returns the number of keys
+// checked, of those with field TTLs, and of those that differ.
+func checkTTLs(t *testing.T, name string, c *resp, rep *convert.Report, srcEng, outEng *engine.Engine, fieldTTLs bool) (keys, withFields, bad int) {
+	t.Helper()
+	for _, db := range outEng.DBs() {
+		if _, err := c.do("SELECT", strconv.Itoa(db)); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range outEng.Keys(db) {
+			if named(rep, k) {
+				continue
+			}
+			v, exp, ok := srcEng.Lookup(db, k)
+			if !ok {
+				t.Errorf("%s: db %d key %q: not in the source", name, db, k)
+				bad++
+				continue
+			}
+			keys++
+			if got, err := c.do("PEXPIRETIME", string(k)); err != nil || got != exp {
+				t.Errorf("%s: db %d key %q: server PEXPIRETIME %v (%v), source %d", name, db, k, got, err, exp)
+				bad++
+			}
+			if !fieldTTLs || v.Kind != rdbfile.KindHash || !hasTTL(v) {
+				continue
+			}
+			withFields++
+			args := []string{"HPEXPIRETIME", string(k), "FIELDS", strconv.Itoa(len(v.Hash))}
+			for _, f := range v.Hash {
+				args = append(args, string(f.Field))
+			}
+			got, err := c.do(args...)
+			l, _ := got.([]any)
+			if err != nil || len(l) != len(v.Hash) {
+				t.Errorf("%s: db %d key %q: server HPEXPIRETIME %v (%v)", name, db, k, got, err)
+				bad++
+				continue
+			}
+			for i, f := range v.Hash {
+				if l[i] != f.ExpireAt {
+					t.Errorf("%s: db %d key %q field %q: server HPEXPIRETIME %v, source %d", name, db, k, f.Field, l[i], f.ExpireAt)
+					bad++
+				}
+			}
+		}
+	}
+	if _, err := c.do("SELECT", "0"); err != nil {
+		t.Fatal(err)
+	}
+	return keys, withFields, bad
 }
 
 func hasTTL(v *rdbfile.Value) bool {

@@ -31,8 +31,11 @@ type localServer struct {
 	srv  *testserver.Server
 	ver  engine.ServerVersion // the version whose semantics the engine uses for it
 	rel  *release.Release     // its release line in the release table
-	d    rdbfile.Dialect      // the magic and RDB version it writes
-	rdb  int
+	// keys whose expire time, and hash field expire times, were compared
+	// (checkTTLs)
+	ttlKeys, fieldTTLKeys int
+	d                     rdbfile.Dialect // the magic and RDB version it writes
+	rdb                   int
 }
 
 // startLocal starts binary bin (127.0.0.1, a free port, a directory of its
@@ -252,7 +255,7 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 			table = append(table, fmt.Sprintf("| %s (%s) | %s | %s | %d |", s.name, s.rel, tg, res, c.dumps))
 		}
 		s.srv.Stop()
-		t.Logf("%s: %d targets in %s", s.name, len(targets), time.Since(began).Round(time.Second))
+		t.Logf("%s: %d targets in %s; %d loaded keys kept their expire time, %d hashes their field expire times", s.name, len(targets), time.Since(began).Round(time.Second), s.ttlKeys, s.fieldTTLKeys)
 	}
 	t.Logf("%d files, %s\n| server | target | result | dumps loaded |\n|---|---|---|---|\n%s",
 		len(files), time.Since(start).Round(time.Second), strings.Join(table, "\n"))
@@ -321,6 +324,16 @@ func (s *localServer) load(t *testing.T, name string, out []byte, rep *convert.R
 				ok = false
 			}
 		}
+	}
+	fieldTTLs := s.ver.AtLeast(7, 4)
+	if s.ver.Valkey {
+		fieldTTLs = s.ver.AtLeast(9, 0)
+	}
+	keys, withFields, bad := checkTTLs(t, name, s.c, rep, srcEng, outEng, fieldTTLs)
+	s.ttlKeys += keys
+	s.fieldTTLKeys += withFields
+	if bad > 0 {
+		ok = false
 	}
 	if n, err := s.c.do("DBSIZE"); err == nil && len(outEng.DBs()) == 0 && n != int64(0) {
 		t.Errorf("%s: the engine holds no key, the server %v in db 0", name, n)

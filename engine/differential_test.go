@@ -905,15 +905,16 @@ func (d *diffRun) flush() {
 	if len(d.pending) == 0 {
 		return
 	}
-	for _, a := range d.pending {
-		d.c.send(a...)
-	}
-	if err := d.c.w.Flush(); err != nil {
-		d.t.Fatal(err)
-	}
+	sent := 0
 	inMulti := false
 	var queued [][]string
-	for _, a := range d.pending {
+	for i, a := range d.pending {
+		if i == sent {
+			var err error
+			if sent, err = d.c.sendWindow(d.pending, sent); err != nil {
+				d.t.Fatal(err)
+			}
+		}
 		r, err := d.c.reply()
 		if err != nil {
 			d.t.Fatalf("seed %d: reply to %q: %v", d.seed, abbrevS(a), err)

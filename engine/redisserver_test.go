@@ -98,17 +98,50 @@ func (c *respConn) do(t *testing.T, args ...string) any {
 	return r
 }
 
-// pipeline sends many commands, then reads all replies.
+// pipelineWindow is the most request bytes a pipelining test has in
+// flight: it sends its commands a window at a time (sendWindow) and reads
+// a window's replies before it sends the next. Valkey 9.0.4 and 9.1.0
+// stall a pipelining client for good when one read fills the query buffer
+// and ends inside a command that the parser has queued behind others, and
+// the rest of that command comes in the same read event:
+// processInputBuffer pops the partial command, gets "need more" and waits
+// for bytes it already holds (src/networking.c; fixed upstream by
+// valkey-io/valkey#4531). A window well below the 16 KiB a read asks for
+// (PROTO_IOBUF_LEN) never fills one.
+const pipelineWindow = 8 << 10
+
+// sendWindow sends cmds[from:] up to pipelineWindow bytes (at least one
+// command; a command of a window or more alone), flushes, and returns the
+// index after the last one sent.
+func (c *respConn) sendWindow(cmds [][]string, from int) (int, error) {
+	n, i := 0, from
+	for ; i < len(cmds); i++ {
+		size := 16
+		for _, a := range cmds[i] {
+			size += len(a) + 16
+		}
+		if i > from && (n+size > pipelineWindow || size >= pipelineWindow) {
+			break
+		}
+		c.send(cmds[i]...)
+		n += size
+	}
+	return i, c.w.Flush()
+}
+
+// pipeline sends many commands, a window at a time (sendWindow), and
+// returns their replies.
 func (c *respConn) pipeline(t *testing.T, cmds [][]string) []any {
 	t.Helper()
-	for _, a := range cmds {
-		c.send(a...)
-	}
-	if err := c.w.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	out := make([]any, len(cmds))
+	sent := 0
 	for i := range cmds {
+		if i == sent {
+			var err error
+			if sent, err = c.sendWindow(cmds, sent); err != nil {
+				t.Fatal(err)
+			}
+		}
 		r, err := c.reply()
 		if err != nil {
 			t.Fatal(err)
