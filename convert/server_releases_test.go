@@ -39,10 +39,9 @@ type localServer struct {
 }
 
 // startLocal starts binary bin (127.0.0.1, a free port, a directory of its
-// own), finds its release line and checks it against the file it SAVEs:
-// the release table's magic and RDB version must be the server's own.
-// Redis development builds report 255.255.255; their line is the newest
-// Redis line writing the RDB version they SAVE.
+// own), finds its release line (testserver.ReleaseOf) and checks it
+// against the file it SAVEs: the release table's magic and RDB version
+// must be the server's own.
 func startLocal(t *testing.T, bin string) *localServer {
 	t.Helper()
 	s := &localServer{name: filepath.Base(filepath.Dir(bin)), dir: t.TempDir()}
@@ -71,17 +70,7 @@ func startLocal(t *testing.T, bin string) *localServer {
 	}
 	h := header(t, saved)
 	s.d, s.rdb = h.Dialect, h.Version
-	rel, ok := release.FromServerVersion(text)
-	if !ok && !valkey {
-		for _, r := range release.All() {
-			if r.Dialect == release.Redis && r.RDB == s.rdb {
-				rel, ok = r, true
-			}
-		}
-	}
-	if !ok {
-		t.Fatalf("%s (%s, writes %s RDB %d): no release line in the table", bin, text, s.d, s.rdb)
-	}
+	rel := testserver.ReleaseOf(t, bin)
 	if rd, rv := rdbfile.ReleaseOptions(rel).Dialect, rdbfile.ReleaseOptions(rel).Version; rd != s.d || rv != s.rdb {
 		t.Fatalf("%s: the release table says %s writes %s RDB %d; the server SAVEd %s RDB %d", bin, rel, rd, rv, s.d, s.rdb)
 	}
