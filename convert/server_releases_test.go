@@ -155,9 +155,8 @@ func distinctGoodRDBs(t *testing.T) []string {
 // RELOAD NOSAVE); its DEBUG DIGEST must equal the engine's digest of the
 // same output, and every key the report does not name keeps the source's
 // DIGEST-VALUE. It skips where RDBKIT_SERVERS names no server binaries.
-// Valkey 9 (VALKEY 80) output is checked against no server here: no
-// Valkey 9 source was available to build one; its layout is checked by
-// the reader and the corpus file newer/valkey-9-hash2.rdb only.
+// Every such key must also keep its expire time, and its hash fields'
+// theirs where the server has field TTLs (checkTTLs).
 //
 // It logs a table of server x target x result.
 func TestConvertReleaseServersLoad(t *testing.T) {
