@@ -735,6 +735,14 @@ func (g *gen) one() []string {
 		}
 		return []string{"EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('incr', KEYS[2]); return redis.call('lpush', KEYS[3], ARGV[1])", "3",
 			g.key("s:", 12), g.key("s:", 12), g.key("l:", 8), g.val()}
+	// Hash field TTLs (Redis 7.4+, HSETEX/HGETEX/HGETDEL 8.0+, Valkey
+	// 9.0+): only where the release filter drops them from servers that
+	// lack them (not in direct mode, whose engine runs a version).
+	case 81, 82:
+		if g.rel == nil {
+			return []string{"HSET", g.key("h:", 8), g.member(), g.val()}
+		}
+		return g.hashTTLCmd()
 	}
 	// The rest: more of the common writes.
 	switch g.n(4) {
@@ -746,6 +754,81 @@ func (g *gen) one() []string {
 		return []string{"RPUSH", g.key("l:", 8), g.member()}
 	}
 	return []string{"ZADD", g.key("z:", 8), g.score(), g.member()}
+}
+
+// fields returns "FIELDS", n and n fields of a small hash.
+func (g *gen) fields(withValues bool) []string {
+	n := 1 + g.n(3)
+	c := []string{"FIELDS", strconv.Itoa(n)}
+	for i := 0; i < n; i++ {
+		c = append(c, g.member())
+		if withValues {
+			c = append(c, g.val())
+		}
+	}
+	return c
+}
+
+// hashTTLCmd returns a hash field TTL command: HEXPIRE and its family with
+// NX/XX/GT/LT, HPERSIST, HSETEX, HGETEX, HGETDEL. Field TTLs are an hour
+// or more, or (short TTLs) a few ms, so that fields expire during the run.
+func (g *gen) hashTTLCmd() []string {
+	k := g.key("h:", 8)
+	now := g.now()
+	ms := 3600000 + int64(g.n(1000000))
+	if !g.longTTL && g.n(3) == 0 {
+		ms = int64(1 + g.n(40))
+	}
+	cond := func(c []string) []string {
+		if g.n(3) == 0 {
+			c = append(c, g.pick("NX", "XX", "GT", "LT"))
+		}
+		return c
+	}
+	switch g.n(6) {
+	case 0, 1:
+		var c []string
+		switch g.n(4) {
+		case 0:
+			c = []string{"HEXPIRE", k, strconv.FormatInt(ms/1000+1, 10)}
+		case 1:
+			c = []string{"HPEXPIRE", k, strconv.FormatInt(ms, 10)}
+		case 2:
+			c = []string{"HEXPIREAT", k, strconv.FormatInt((now+ms)/1000+1, 10)}
+		default:
+			c = []string{"HPEXPIREAT", k, strconv.FormatInt(now+ms, 10)}
+		}
+		return append(cond(c), g.fields(false)...)
+	case 2:
+		return append([]string{"HPERSIST", k}, g.fields(false)...)
+	case 3:
+		c := []string{"HSETEX", k}
+		if g.n(3) == 0 {
+			c = append(c, g.pick("FNX", "FXX"))
+		}
+		switch g.n(3) {
+		case 0:
+			c = append(c, "PX", strconv.FormatInt(ms, 10))
+		case 1:
+			c = append(c, "PXAT", strconv.FormatInt(now+ms, 10))
+		default:
+			c = append(c, g.pick("KEEPTTL", "EX"))
+			if c[len(c)-1] == "EX" {
+				c = append(c, strconv.FormatInt(ms/1000+1, 10))
+			}
+		}
+		return append(c, g.fields(true)...)
+	case 4:
+		c := []string{"HGETEX", k}
+		switch g.n(3) {
+		case 0:
+			c = append(c, "PX", strconv.FormatInt(ms, 10))
+		case 1:
+			c = append(c, "PERSIST")
+		}
+		return append(c, g.fields(false)...)
+	}
+	return append([]string{"HGETDEL", k}, g.fields(false)...)
 }
 
 func (g *gen) sortCmd() []string {
@@ -873,6 +956,10 @@ type diffRun struct {
 	loadFrom  string
 	loaded    *respConn
 	loadedSrv *testserver.Server
+	// hfe: the server has hash field TTLs (HPEXPIRETIME); fieldTTLs
+	// counts the hashes whose fields' expire times compareTTLs compared
+	hfe       bool
+	fieldTTLs int
 }
 
 // endLoad ends a comparison of a replay: the server that loaded its files
@@ -1048,8 +1135,96 @@ func (d *diffRun) serverValue(db int, key string) string {
 
 // compare checks an engine against the server: DEBUG DIGEST, DBSIZE of
 // every database and, when full or on a mismatch, DIGEST-VALUE of every
-// key the engine has.
+// key the engine has; then the expire times (compareTTLs).
 func (d *diffRun) compare(what string, e *Engine, full bool) bool {
+	if d.v.DigestSkipsExpiredFields() {
+		// The server digests at its time, leaving out the hash fields
+		// expired by then: wait until none expires during the comparison,
+		// and digest at the time of the wall clock.
+		settleFieldTTLs(e)
+		if e.opts.Now == nil {
+			defer e.SetTime(e.clock)
+			e.SetTime(time.Now().UnixMilli())
+		}
+	}
+	ok := d.compareDigests(what, e, full)
+	return d.compareTTLs(what, e) && ok
+}
+
+// settleFieldTTLs waits until no hash field of e expires within the next
+// 2 s (short TTLs are up to a second: HEXPIRE and EX round up).
+func settleFieldTTLs(e *Engine) {
+	now := time.Now().UnixMilli()
+	last := int64(-1)
+	for _, db := range e.DBs() {
+		for _, k := range e.Keys(db) {
+			v, _, _ := e.Lookup(db, k)
+			if v == nil || v.Kind != rdbfile.KindHash {
+				continue
+			}
+			for _, f := range v.Hash {
+				if f.ExpireAt >= now && f.ExpireAt < now+2000 {
+					last = max(last, f.ExpireAt)
+				}
+			}
+		}
+	}
+	if last >= 0 {
+		time.Sleep(time.Duration(last-now+5) * time.Millisecond)
+	}
+}
+
+// compareTTLs checks every key's expire time (PEXPIRETIME) and, where the
+// server has field TTLs (d.hfe), every hash field's (HPEXPIRETIME) against
+// the engine's: a digest sees only that a key has an expire, and no
+// field's. Times within 2 s of now are skipped on both sides: such a key
+// or field may expire between the two reads.
+func (d *diffRun) compareTTLs(what string, e *Engine) bool {
+	t := d.t
+	d.flush()
+	soon := time.Now().UnixMilli() + 2000
+	live := func(ms int64) bool { return ms < 0 || ms > soon }
+	bad := 0
+	for _, db := range e.DBs() {
+		d.query("SELECT", strconv.Itoa(db))
+		for _, k := range e.Keys(db) {
+			v, exp, _ := e.Lookup(db, k)
+			got, _ := d.query("PEXPIRETIME", string(k)).(int64)
+			if live(exp) && live(got) && got != exp {
+				if bad++; bad <= 8 {
+					t.Errorf("seed %d: %s: db %d key %q: PEXPIRETIME server %d, engine %d", d.seed, what, db, k, got, exp)
+				}
+			}
+			if !d.hfe || !live(exp) || !live(got) || v == nil || v.Kind != rdbfile.KindHash || len(v.Hash) == 0 {
+				continue // (a key about to expire may be gone already)
+			}
+			args := []string{"HPEXPIRETIME", string(k), "FIELDS", strconv.Itoa(len(v.Hash))}
+			for _, f := range v.Hash {
+				args = append(args, string(f.Field))
+			}
+			l, _ := d.query(args...).([]any)
+			if len(l) != len(v.Hash) {
+				bad++
+				t.Errorf("seed %d: %s: db %d key %q: HPEXPIRETIME %v", d.seed, what, db, k, l)
+				continue
+			}
+			for i, f := range v.Hash {
+				g, _ := l[i].(int64)
+				if live(f.ExpireAt) && live(g) && g != f.ExpireAt {
+					if bad++; bad <= 8 {
+						t.Errorf("seed %d: %s: db %d key %q field %q: HPEXPIRETIME server %d, engine %d", d.seed, what, db, k, f.Field, g, f.ExpireAt)
+					}
+				}
+			}
+			d.fieldTTLs++
+		}
+	}
+	d.query("SELECT", "0")
+	return bad == 0
+}
+
+// compareDigests is compare without the expire times.
+func (d *diffRun) compareDigests(what string, e *Engine, full bool) bool {
 	t := d.t
 	d.flush()
 	want := d.query("DEBUG", "DIGEST").(string)

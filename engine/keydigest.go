@@ -18,12 +18,14 @@ import (
 // false for values whose digest is unknown (GCRA) or too long to compute
 // (arrays longer than ArrayDigestMaxLen).
 func (e *Engine) objDigest(d *sum20, o object, hasExpire bool) bool {
-	return objDigest(e.v, d, o, hasExpire, &e.scratch)
+	return objDigest(e.v, d, o, hasExpire, e.now(), &e.scratch)
 }
 
 // objDigest is Engine.objDigest for version v with a scratch buffer of the
-// caller (so that several goroutines can digest values at once).
-func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, scratch *[]byte) bool {
+// caller (so that several goroutines can digest values at once). now is
+// the engine's time (ms since the Unix epoch, 0 when unknown): Valkey 9+
+// leaves hash fields expired at now out (DigestSkipsExpiredFields).
+func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, now int64, scratch *[]byte) bool {
 	typ := func(t uint32) {
 		// mix of the 4-byte type code, with its SHA-1 precomputed
 		h := &typeCodeSums[t]
@@ -62,7 +64,11 @@ func objDigest(v ServerVersion, d *sum20, o object, hasExpire bool, scratch *[]b
 	case *hashObj:
 		typ(objHash)
 		ttl := v.DigestsFieldTTL()
+		skip := v.DigestSkipsExpiredFields() && now != 0
 		x.each(func(f, v []byte, exp int64) bool {
+			if skip && exp != noExpire && now > exp {
+				return true
+			}
 			var el sum20
 			el.mix(f)
 			el.mix(v)
@@ -124,7 +130,9 @@ func (d *sum20) xorSum(h *sum20) {
 
 // Digest returns DEBUG DIGEST of the keyspace: 40 lowercase hex digits, all
 // zeros when empty. Logically expired keys count (the engine never expires
-// keys by time, like a server loading files). Keys whose digest is not
+// keys by time, like a server loading files); for Valkey 9+, hash fields
+// expired at the engine's time (Options.Now, else SetTime) do not, as in
+// the server's digest (DigestSkipsExpiredFields). Keys whose digest is not
 // known (GCRA values; see ErrNoDigest) or too long to compute (arrays
 // longer than ArrayDigestMaxLen) are left out; UndigestedKeys counts them.
 func (e *Engine) Digest() string {
@@ -156,11 +164,12 @@ type digestJob struct {
 // so GOMAXPROCS workers digest runs of them (SHA-1 dominates: two per
 // element and more).
 func (e *Engine) dbDigest(db *db) sum20 {
+	now := e.now()
 	workers := min(runtime.GOMAXPROCS(0), 1+db.len()/1024)
 	digestKey := func(acc *sum20, k []byte, o object, hasExp bool, scratch *[]byte) {
 		var d sum20
 		d.mix(k)
-		if objDigest(e.v, &d, o, hasExp, scratch) {
+		if objDigest(e.v, &d, o, hasExp, now, scratch) {
 			acc.xor(d[:])
 		}
 	}

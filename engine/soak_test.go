@@ -133,6 +133,9 @@ func soakRun(t *testing.T, bin string, seed uint64, n int, o soakOpts) {
 		}
 	}
 	d := &diffRun{t: t, c: c, v: ev, dir: dir, seed: seed, limits: limits, bin: bin, limitArgs: limitArgs}
+	if cmd, ok := rel.CommandArgs(toArgv([]string{"HPEXPIRETIME", "k", "FIELDS", "1", "f"})); ok && cmd.ArityOK(5) {
+		d.hfe = true
+	}
 	g := &gen{r: rand.New(rand.NewPCG(seed, 1)), now: func() int64 { return time.Now().UnixMilli() }, query: d.query,
 		xlast: map[string]uint64{}, dbs: 4, longTTL: !o.shortTTL, rel: rel}
 	t.Logf("%v (%s, engine %v), seed %d, %d commands, %v", v, rel.Name, ev, seed, n, o)
@@ -168,7 +171,7 @@ func soakRun(t *testing.T, bin string, seed uint64, n int, o soakOpts) {
 	if len(g.dropped) > 0 {
 		t.Logf("commands %s lacks (not sent): %v", rel.Name, g.dropped)
 	}
-	t.Logf("sent %d commands, %d error replies", d.sent, d.errs)
+	t.Logf("sent %d commands, %d error replies; the expire times of every key and of %d hashes' fields compared at the checkpoints", d.sent, d.errs, d.fieldTTLs)
 }
 
 // rdbCheckpoint SAVEs and loads the server's dump.rdb into a new engine.

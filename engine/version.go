@@ -81,6 +81,14 @@ func (v ServerVersion) UsesFpconv() bool { return v.Valkey || v.AtLeast(7, 2) }
 // 7.9.224), never Valkey.
 func (v ServerVersion) DigestsFieldTTL() bool { return !v.Valkey && v.AtLeast(7, 4) }
 
+// DigestSkipsExpiredFields reports whether DEBUG DIGEST and DIGEST-VALUE
+// leave out hash fields already expired (now > expire time) but not yet
+// deleted: Valkey 9.0+, whose hash iterator validates every entry
+// (src/t_hash.c hashHashtableTypeValidate, src/expire.c
+// timestampIsExpired) outside loading. Redis digests them (Redis 7.4+
+// src/debug.c xorObjectDigest iterates with skipExpiredFields 0).
+func (v ServerVersion) DigestSkipsExpiredFields() bool { return v.Valkey && v.AtLeast(9, 0) }
+
 // VersionFromHeader returns the version of the server that wrote an RDB
 // file, from its "valkey-ver" or "redis-ver" AUX field. Without a usable
 // field ok is false and v is the oldest server that writes the file's RDB

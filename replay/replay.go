@@ -226,7 +226,18 @@ func Reader(ctx context.Context, name string, r io.Reader, size int64, o Options
 		return nil, nil, err
 	}
 	res.RDBKeys = countKeys(e)
+	atLoadTime(e, &o)
 	return e, res, nil
+}
+
+// atLoadTime sets the engine's clock to Options.Now, when set, once the
+// files are in: the time a server that loaded them would digest them at
+// (Valkey 9 leaves out the hash fields expired by then,
+// engine.ServerVersion.DigestSkipsExpiredFields).
+func atLoadTime(e *engine.Engine, o *Options) {
+	if o.Now != 0 {
+		e.SetTime(o.Now)
+	}
 }
 
 // bulkLoadGCPercent is the collector's pacing (GOGC) while an RDB loads
@@ -322,6 +333,7 @@ func Set(ctx context.Context, set *manifest.Set, o Options) (*engine.Engine, *Re
 	if e == nil {
 		e, res = newEngine(nil, o)
 	}
+	atLoadTime(e, &o)
 	return e, res, nil
 }
 

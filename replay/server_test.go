@@ -42,8 +42,9 @@ func dialServer(t *testing.T, s *testserver.Server) *serverConn {
 	return &serverConn{c: c, r: bufio.NewReader(c)}
 }
 
-// do sends a command and returns its reply: a string (simple, bulk or an
-// integer as text); a server error fails the test.
+// do sends a command and returns its reply: a string (simple, bulk, an
+// integer as text, or an array of integers as space-separated texts); a
+// server error fails the test.
 func (s *serverConn) do(t *testing.T, args ...string) string {
 	t.Helper()
 	var b strings.Builder
@@ -72,6 +73,17 @@ func (s *serverConn) do(t *testing.T, args ...string) string {
 			t.Fatal(err)
 		}
 		return string(data[:n])
+	case '*': // an array of integers (HPEXPIRE): the texts, space-separated
+		n, _ := strconv.Atoi(line[1:])
+		var out []string
+		for range n {
+			el, err := s.r.ReadString('\n')
+			if err != nil || el[0] != ':' {
+				t.Fatalf("%q: element %q (%v)", args, el, err)
+			}
+			out = append(out, strings.TrimSuffix(el[1:], "\r\n"))
+		}
+		return strings.Join(out, " ")
 	}
 	t.Fatalf("%q: %s", args, line)
 	return ""
@@ -415,5 +427,60 @@ func TestTornTailServer(t *testing.T) {
 		if !strings.Contains(s.Log(), "aof-load-truncated is enabled") {
 			t.Errorf("%v: the server did not load a torn tail:\n%s", v, s.Log())
 		}
+	}
+}
+
+// TestExpiredFieldsServer: on every server with hash field TTLs (Redis
+// 7.4+, Valkey 9.0+), fields that expire while nothing touches them stay
+// in the hash until a write or the active expire cycle (turned off here)
+// reaches them. The replay of the server's AOF set, before and after a
+// rewrite with an RDB preamble, must give the server's own DEBUG DIGEST at
+// the load time: Valkey 9 leaves the expired fields out of its digest,
+// Redis digests them.
+func TestExpiredFieldsServer(t *testing.T) {
+	bins, versions := releases(t)
+	ran := 0
+	for i, bin := range bins {
+		v := versions[i]
+		if !(v.Valkey && v.AtLeast(9, 0)) && !(!v.Valkey && v.AtLeast(7, 4)) {
+			continue
+		}
+		ran++
+		dir := t.TempDir()
+		s := testserver.Start(t, bin, dir, "--enable-debug-command", "yes", "--appendonly", "yes", "--appenddirname", "appendonlydir", "--aof-use-rdb-preamble", "yes")
+		c := dialServer(t, s)
+		c.do(t, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+		c.do(t, "HSET", "h", "a", "1", "b", "2", "c", "3", "e", "4")
+		c.do(t, "HPEXPIRE", "h", "20", "FIELDS", "2", "a", "b")
+		c.do(t, "HPEXPIRE", "h", "100000000", "FIELDS", "1", "c")
+		c.do(t, "HSET", "k", "x", "1", "y", "2")
+		c.do(t, "HPEXPIRE", "k", "20", "FIELDS", "1", "x")
+		time.Sleep(100 * time.Millisecond)
+		c.do(t, "HSET", "h", "a", "5") // a write on an expired field
+		check := func(what string) {
+			t.Helper()
+			set, err := manifest.Resolve(filepath.Join(dir, "appendonlydir"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _, err := Set(context.Background(), set, Options{Until: -1, Version: v, Now: time.Now().UnixMilli()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
+				t.Errorf("%v: %s: replay digest %s, server %s", v, what, got, want)
+			}
+		}
+		check("RESP incr")
+		c.do(t, "BGREWRITEAOF")
+		for i := 0; i < 500 && !strings.Contains(c.do(t, "INFO", "persistence"), "aof_rewrite_in_progress:0"); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		c.do(t, "HSET", "k", "z", "3")
+		check("RDB preamble + incr")
+	}
+	if ran == 0 {
+		t.Skip("no server with hash field TTLs (Redis 7.4+, Valkey 9.0+): RDBKIT_SERVERS names none")
 	}
 }
