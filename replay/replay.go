@@ -58,7 +58,9 @@ type Options struct {
 	// Now is the time the load starts (ms since the Unix epoch). File drops
 	// the keys of the RDB that expired before it, as a restarting primary
 	// does, unless AsReplica is set; zero drops nothing. The keys of an AOF
-	// set's RDB preamble are never dropped.
+	// set's RDB preamble are never dropped. Once the files are in, it is
+	// also the engine's time (Engine.SetTime): a Valkey 9 digest leaves out
+	// the hash fields expired by then, as the server's does.
 	Now int64
 	// AsReplica loads an RDB file as a replica does: keys already expired
 	// at Now are kept (the primary expires them).
