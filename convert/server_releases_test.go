@@ -3,7 +3,6 @@ package convert_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -127,25 +126,6 @@ func loadableTargets(srv *release.Release) []serverTarget {
 	return out
 }
 
-// distinctGoodRDBs is testcorpus.GoodRDBs without repeated contents
-// (testdata/ holds copies of corpus files).
-func distinctGoodRDBs(t *testing.T) []string {
-	seen := map[[32]byte]bool{}
-	var out []string
-	for _, p := range testcorpus.GoodRDBs(t) {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(data)
-		if !seen[sum] {
-			seen[sum] = true
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // TestConvertReleaseServersLoad is TestConvertRedisServerLoads for the
 // server releases of RDBKIT_SERVERS (one folder per release holding
 // redis-server or valkey-server; Redis 7.2, 7.4, 8.0-m01, an unstable
@@ -173,7 +153,7 @@ func TestConvertReleaseServersLoad(t *testing.T) {
 	if len(bins) == 0 {
 		t.Skip("RDBKIT_SERVERS names no server binaries (one folder per release, each holding redis-server or valkey-server): the newer-server load test is skipped")
 	}
-	files := distinctGoodRDBs(t)
+	files := testcorpus.DistinctGoodRDBs(t)
 	type cell struct{ pass, fail, dumps int }
 	var table []string
 	start := time.Now()

@@ -2,7 +2,6 @@ package rdbscan_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -36,18 +35,7 @@ func TestCompatServers(t *testing.T) {
 	if len(bins) == 0 {
 		t.Skip("no redis-server installed and RDBKIT_SERVERS names none: the verdicts are not checked against a server")
 	}
-	seen := map[[32]byte]bool{}
-	var files []string
-	for _, p := range testcorpus.GoodRDBs(t) {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sum := sha256.Sum256(data); !seen[sum] {
-			seen[sum] = true
-			files = append(files, p)
-		}
-	}
+	files := testcorpus.DistinctGoodRDBs(t)
 	var table []string
 	for _, bin := range bins {
 		rel := testserver.ReleaseOf(t, bin)

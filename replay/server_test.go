@@ -447,7 +447,11 @@ func TestExpiredFieldsServer(t *testing.T) {
 		}
 		ran++
 		dir := t.TempDir()
-		s := testserver.Start(t, bin, dir, "--enable-debug-command", "yes", "--appendonly", "yes", "--appenddirname", "appendonlydir", "--aof-use-rdb-preamble", "yes")
+		// appendfsync always: with everysec, a busy machine's slow fsync
+		// lets the server postpone writing the AOF, and the files would
+		// lag behind its replies.
+		s := testserver.Start(t, bin, dir, "--enable-debug-command", "yes", "--appendonly", "yes", "--appenddirname", "appendonlydir",
+			"--aof-use-rdb-preamble", "yes", "--appendfsync", "always")
 		c := dialServer(t, s)
 		c.do(t, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
 		c.do(t, "HSET", "h", "a", "1", "b", "2", "c", "3", "e", "4")
@@ -469,14 +473,24 @@ func TestExpiredFieldsServer(t *testing.T) {
 			}
 			if got, want := e.Digest(), c.do(t, "DEBUG", "DIGEST"); got != want {
 				t.Errorf("%v: %s: replay digest %s, server %s", v, what, got, want)
+				for _, k := range []string{"h", "k"} {
+					val, _, _ := e.Lookup(0, []byte(k))
+					t.Logf("key %s in the replay: %+v", k, val)
+				}
 			}
 		}
 		check("RESP incr")
 		c.do(t, "BGREWRITEAOF")
-		for i := 0; i < 500 && !strings.Contains(c.do(t, "INFO", "persistence"), "aof_rewrite_in_progress:0"); i++ {
+		for i := 0; ; i++ {
+			info := c.do(t, "INFO", "persistence")
+			if strings.Contains(info, "aof_rewrite_in_progress:0") && strings.Contains(info, "aof_rewrite_scheduled:0") {
+				break
+			}
+			if i == 3000 {
+				t.Fatalf("%v: BGREWRITEAOF did not finish", v)
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(200 * time.Millisecond)
 		c.do(t, "HSET", "k", "z", "3")
 		check("RDB preamble + incr")
 	}

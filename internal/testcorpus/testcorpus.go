@@ -5,6 +5,7 @@
 package testcorpus
 
 import (
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,25 @@ func GoodRDBs(tb testing.TB) []string {
 	}
 	if len(out) == 0 {
 		tb.Fatal("no RDB files found")
+	}
+	return out
+}
+
+// DistinctGoodRDBs is GoodRDBs without repeated contents (testdata/ holds
+// copies of corpus files): the first path of each content.
+func DistinctGoodRDBs(tb testing.TB) []string {
+	tb.Helper()
+	seen := map[[32]byte]bool{}
+	var out []string
+	for _, p := range GoodRDBs(tb) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if sum := sha256.Sum256(data); !seen[sum] {
+			seen[sum] = true
+			out = append(out, p)
+		}
 	}
 	return out
 }
