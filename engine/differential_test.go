@@ -960,6 +960,11 @@ type diffRun struct {
 	// counts the hashes whose fields' expire times compareTTLs compared
 	hfe       bool
 	fieldTTLs int
+	// selfDiff: the keys of this comparison on which the live server
+	// differs from a server loading its own files, which the engine
+	// equals (db "\x00" key)
+	selfDiff map[string]bool
+	defects  int // such keys over all comparisons
 }
 
 // endLoad ends a comparison of a replay: the server that loaded its files
@@ -1147,6 +1152,7 @@ func (d *diffRun) compare(what string, e *Engine, full bool) bool {
 			e.SetTime(time.Now().UnixMilli())
 		}
 	}
+	d.selfDiff = map[string]bool{}
 	ok := d.compareDigests(what, e, full)
 	return d.compareTTLs(what, e) && ok
 }
@@ -1196,6 +1202,9 @@ func (d *diffRun) compareTTLs(what string, e *Engine) bool {
 	for _, db := range e.DBs() {
 		d.query("SELECT", strconv.Itoa(db))
 		for _, k := range e.Keys(db) {
+			if d.selfDiff[strconv.Itoa(db)+"\x00"+string(k)] {
+				continue // the live server differs from its own files (compareDigests)
+			}
 			v, exp, _ := e.Lookup(db, k)
 			got, _ := d.query("PEXPIRETIME", string(k)).(int64)
 			if live(exp) && live(got) && differ(got, exp) {
@@ -1282,6 +1291,19 @@ func (d *diffRun) compareDigests(what string, e *Engine, full bool) bool {
 						quirks++
 						continue
 					}
+					if d.replay && d.loadedDigestValue(db, string(k)) == g {
+						// The live server holds what its own files do not
+						// reproduce; the engine equals a server loading
+						// them, which is what it models.
+						d.selfDiff[strconv.Itoa(db)+"\x00"+string(k)] = true
+						d.defects++
+						t.Logf("seed %d: %s: db %d key %q: the live server's DIGEST-VALUE %s differs from a server loading its own files, whose %s is the engine's: a server defect, not counted", d.seed, what, db, k, w, g)
+						if d.replay && len(d.selfDiff) <= 3 {
+							t.Logf("AOF commands touching db %d key %q:\n%s", db, k, d.traceKey(db, k))
+						}
+						quirks++
+						continue
+					}
 					ok = false
 					reported++
 					if d.replay && reported <= 3 {
@@ -1298,7 +1320,7 @@ func (d *diffRun) compareDigests(what string, e *Engine, full bool) bool {
 	}
 	d.query("SELECT", "0")
 	if quirks > 0 {
-		t.Logf("seed %d: %s: %d sorted sets differ from the live server only by -0 scores, and equal a server loading the same files (FORMATS.md §5.3)", d.seed, what, quirks)
+		t.Logf("seed %d: %s: %d keys differ from the live server but equal a server loading the same files (sorted sets by -0 scores, FORMATS.md §5.3, and the server defects above)", d.seed, what, quirks)
 		if got != want && reported == 0 && ok {
 			t.Logf("seed %d: %s: the DEBUG DIGEST difference (engine %s, server %s) is explained by them", d.seed, what, got, want)
 			return true
