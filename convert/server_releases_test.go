@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,13 +50,7 @@ func startLocal(t *testing.T, bin string) *localServer {
 	}
 	t.Cleanup(func() { conn.Close() })
 	s.c = &resp{c: conn, r: bufio.NewReader(conn)}
-	_, _, text := testserver.Version(t, bin)
-	out, _ := exec.Command(bin, "--version").Output()
-	valkey := strings.HasPrefix(strings.ToLower(string(out)), "valkey")
-	if valkey {
-		text = "valkey-" + text
-	}
-	if s.ver, err = engine.ParseServerVersion(text); err != nil {
+	if s.ver, err = engine.ParseServerVersion(testserver.VersionText(t, bin)); err != nil {
 		t.Fatalf("%s: %v", bin, err)
 	}
 	if _, err := s.c.do("SAVE"); err != nil {

@@ -962,7 +962,7 @@ type diffRun struct {
 	fieldTTLs int
 	// selfDiff: the keys of this comparison on which the live server
 	// differs from a server loading its own files, which the engine
-	// equals (db "\x00" key)
+	// equals (dbKey)
 	selfDiff map[string]bool
 	defects  int // such keys over all comparisons
 }
@@ -1157,6 +1157,9 @@ func (d *diffRun) compare(what string, e *Engine, full bool) bool {
 	return d.compareTTLs(what, e) && ok
 }
 
+// dbKey names key k of database db in a map.
+func dbKey(db int, k []byte) string { return strconv.Itoa(db) + "\x00" + string(k) }
+
 // settleFieldTTLs waits until no hash field of e expires within the next
 // 2 s (short TTLs are up to a second: HEXPIRE and EX round up).
 func settleFieldTTLs(e *Engine) {
@@ -1202,7 +1205,7 @@ func (d *diffRun) compareTTLs(what string, e *Engine) bool {
 	for _, db := range e.DBs() {
 		d.query("SELECT", strconv.Itoa(db))
 		for _, k := range e.Keys(db) {
-			if d.selfDiff[strconv.Itoa(db)+"\x00"+string(k)] {
+			if d.selfDiff[dbKey(db, k)] {
 				continue // the live server differs from its own files (compareDigests)
 			}
 			v, exp, _ := e.Lookup(db, k)
@@ -1295,10 +1298,10 @@ func (d *diffRun) compareDigests(what string, e *Engine, full bool) bool {
 						// The live server holds what its own files do not
 						// reproduce; the engine equals a server loading
 						// them, which is what it models.
-						d.selfDiff[strconv.Itoa(db)+"\x00"+string(k)] = true
+						d.selfDiff[dbKey(db, k)] = true
 						d.defects++
 						t.Logf("seed %d: %s: db %d key %q: the live server's DIGEST-VALUE %s differs from a server loading its own files, whose %s is the engine's: a server defect, not counted", d.seed, what, db, k, w, g)
-						if d.replay && len(d.selfDiff) <= 3 {
+						if len(d.selfDiff) <= 3 {
 							t.Logf("AOF commands touching db %d key %q:\n%s", db, k, d.traceKey(db, k))
 						}
 						quirks++

@@ -40,7 +40,7 @@ func TestCompatServers(t *testing.T) {
 	for _, bin := range bins {
 		rel := testserver.ReleaseOf(t, bin)
 		name := filepath.Base(filepath.Dir(bin))
-		if !strings.HasPrefix(bin, os.Getenv("RDBKIT_SERVERS")) || os.Getenv("RDBKIT_SERVERS") == "" {
+		if root := os.Getenv("RDBKIT_SERVERS"); root == "" || !strings.HasPrefix(bin, filepath.Clean(root)+string(filepath.Separator)) {
 			name = "installed " + filepath.Base(bin)
 		}
 		var n [3]int
@@ -59,26 +59,9 @@ func TestCompatServers(t *testing.T) {
 			if v.Status != rdbscan.CompatConditional {
 				continue
 			}
-			var args []string
-			for _, pr := range v.Problems {
-				switch c := pr.Condition; {
-				case c == "rdb-version-check relaxed":
-					args = append(args, "--rdb-version-check", "relaxed")
-				case strings.HasPrefix(c, "config databases > "):
-					d, err := strconv.Atoi(strings.TrimPrefix(c, "config databases > "))
-					if err != nil {
-						t.Fatalf("%s: condition %q", what, c)
-					}
-					args = append(args, "--databases", strconv.Itoa(d+1))
-				default:
-					args = nil // a module: not a setting
-				}
-				if args == nil {
-					break
-				}
-			}
-			if args == nil {
-				continue
+			args, ok := settings(t, v)
+			if !ok {
+				continue // a module: not a setting
 			}
 			if ok, log := startWith(t, bin, p, args...); !ok {
 				t.Errorf("%s: the server refused it with %q:\n%s", what, args, log)
@@ -88,6 +71,27 @@ func TestCompatServers(t *testing.T) {
 		table = append(table, fmt.Sprintf("| %s | %s | %d | %d | %d (%d loaded with their settings) |", name, rel.Name, n[rdbscan.CompatLoads], n[rdbscan.CompatRefused], n[rdbscan.CompatConditional], relaxed))
 	}
 	t.Logf("%d files\n| server | release line | loads: started | refused: exited | conditional: exited |\n|---|---|---|---|---|\n%s", len(files), strings.Join(table, "\n"))
+}
+
+// settings returns the server arguments that meet every condition of a
+// conditional verdict, and false when one is not a setting (a module).
+func settings(t *testing.T, v rdbscan.CompatVerdict) ([]string, bool) {
+	var args []string
+	for _, pr := range v.Problems {
+		switch c := pr.Condition; {
+		case c == "rdb-version-check relaxed":
+			args = append(args, "--rdb-version-check", "relaxed")
+		case strings.HasPrefix(c, "config databases > "):
+			d, err := strconv.Atoi(strings.TrimPrefix(c, "config databases > "))
+			if err != nil {
+				t.Fatalf("condition %q", c)
+			}
+			args = append(args, "--databases", strconv.Itoa(d+1))
+		default:
+			return nil, false
+		}
+	}
+	return args, true
 }
 
 // startWith starts bin on a copy of the RDB file p (its dump.rdb) with the

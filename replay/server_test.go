@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -171,11 +170,7 @@ func expiryFile() []byte {
 func releases(t *testing.T) (bins []string, versions []engine.ServerVersion) {
 	t.Helper()
 	for _, bin := range testserver.Releases(t) {
-		_, _, text := testserver.Version(t, bin)
-		if out, _ := exec.Command(bin, "--version").Output(); strings.Contains(strings.ToLower(string(out)), "valkey") {
-			text = "valkey-" + text
-		}
-		v, err := engine.ParseServerVersion(text)
+		v, err := engine.ParseServerVersion(testserver.VersionText(t, bin))
 		if err != nil {
 			t.Fatalf("%s: %v", bin, err)
 		}

@@ -5,12 +5,28 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rdbkit/rdbkit/internal/serverproc"
 	"github.com/rdbkit/rdbkit/release"
 )
+
+// VersionText returns server binary bin's version as the release table
+// and engine.ParseServerVersion read it: "7.0.15" for Redis,
+// "valkey-9.0.4" for Valkey (from its --version line).
+func VersionText(tb testing.TB, bin string) string {
+	tb.Helper()
+	b, err := serverproc.Version(bin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if b.Server == "Valkey" {
+		return "valkey-" + b.Version
+	}
+	return b.Version
+}
 
 // ReleaseOf returns the release line of server binary bin in the release
 // table (release.FromServerVersion of its --version). Development builds
@@ -19,16 +35,12 @@ import (
 // fails the test when no line fits.
 func ReleaseOf(tb testing.TB, bin string) *release.Release {
 	tb.Helper()
-	b, err := serverproc.Version(bin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	text := b.Version
+	text := VersionText(tb, bin)
 	d := release.Redis
-	if b.Server == "Valkey" {
-		text, d = "valkey-"+text, release.Valkey
+	if strings.HasPrefix(text, "valkey-") {
+		d = release.Valkey
 	}
-	if r, ok := release.FromServerVersion(text); ok && b.Version != "255.255.255" {
+	if r, ok := release.FromServerVersion(text); ok && !strings.HasSuffix(text, "255.255.255") {
 		return r
 	}
 	dir := tb.TempDir()
@@ -64,7 +76,7 @@ func ReleaseOf(tb testing.TB, bin string) *release.Release {
 		}
 	}
 	if line == nil {
-		tb.Fatalf("%s (%s, SAVEs %s RDB %d): no release line in the table", bin, b.Version, magic, n)
+		tb.Fatalf("%s (%s, SAVEs %s RDB %d): no release line in the table", bin, text, magic, n)
 	}
 	return line
 }
