@@ -61,8 +61,10 @@ single old-style AOF) in one streaming pass, and predicts from the files alone:
     of --config (the server's defaults without it) allow a crash to lose;
   - advice lines, each with the number behind it.
 
-The model's coefficients are data: the built-in set was measured on one
-reference machine with one server (docs/estimate.md). --calibrate
+The model's coefficients are data: the built-in sets were measured on one
+reference machine, one per release line: ` + strings.Join(estimate.BuiltinServers(), ", ") + `
+(docs/estimate.md); another release gets the set of the newest older line
+of its server, else ` + estimate.ReferenceServer + `'s. --calibrate
 SERVER_BINARY measures them on this machine with that server binary (in at
 most 60 s, --calibrate-timeout: it starts the server on 127.0.0.1, a free port and a temporary
 directory, once per generated sample of each cost class, reads its load
@@ -70,7 +72,7 @@ CPU time, used_memory, latest_fork_usec and copy-on-write, and stops it by
 its PID) and writes them to --calibration FILE, else to
 ` + "`" + `os.UserConfigDir()/rdbkit/estimate-<release>.json` + "`" + ` (e.g. estimate-redis-7.0.json).
 An estimate reads --calibration FILE, else the user's file for the release
-the estimate is for, else the built-in set, and says which it used. Output
+the estimate is for, else the built-in set for it, and says which it used. Output
 made with coefficients not measured on this machine, or for a server nobody
 measured, says so and widens its ranges.
 
@@ -241,24 +243,24 @@ func calibrationPath(rel string) (string, error) {
 }
 
 // loadCoefficients reads --calibration, else the user's calibration file
-// for release target when there is one, else the built-in set. calibrated
-// is true for a file.
+// for release target when there is one, else the built-in set for target
+// (estimate.BuiltinCoefficients). calibrated is true for a file.
 func loadCoefficients(path, target string) (*estimate.Coefficients, bool, error) {
 	explicit := path != ""
+	if target == "" {
+		target = estimate.ReferenceServer
+	}
 	if !explicit {
-		if target == "" {
-			target = estimate.DefaultCoefficients().Server
-		}
 		p, err := calibrationPath(target)
 		if err != nil {
-			return estimate.DefaultCoefficients(), false, nil
+			return estimate.BuiltinCoefficients(target), false, nil
 		}
 		path = p
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
-			return estimate.DefaultCoefficients(), false, nil
+			return estimate.BuiltinCoefficients(target), false, nil
 		}
 		return nil, false, err
 	}
@@ -587,7 +589,7 @@ func runCalibrate(ctx context.Context, app *App, o estimateOptions) error {
 	if app.mode() == modeJSON {
 		return writeJSONIndent(out, jsonCalibration{Written: path, Calibration: res})
 	}
-	c, def := res.Coefficients, estimate.DefaultCoefficients()
+	c, def := res.Coefficients, estimate.BuiltinCoefficients(res.Release)
 	kv := [][2]string{
 		{"server", res.Binary + " (" + res.Build + ")"},
 		{"release", res.Release},

@@ -2,19 +2,24 @@ package estimate
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
+
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // Coefficients are the figures of the cost model: what a key, an element,
 // a byte and a command cost one server on one machine. They are data (the
-// JSON field names are stable, docs/estimate.md); DefaultCoefficients holds the
-// built-in set, measured by scripts/bench-estimate.sh on the reference
-// machine it names, and Fit makes a set from measurements.
+// JSON field names are stable, docs/estimate.md). BuiltinCoefficients holds
+// the built-in sets, one per release line measured by
+// scripts/bench-estimate.sh on the reference machine they name
+// (DefaultCoefficients: the reference release's), and Fit makes a set from
+// measurements.
 type Coefficients struct {
 	// Server is the release line the figures were measured on, e.g.
 	// "redis-7.0"; ServerBuild the exact build ("7.0.15 jemalloc-5.3.0").
@@ -23,7 +28,7 @@ type Coefficients struct {
 	// Machine names the machine (CPU, cores, kernel); Measured the date.
 	Machine  string `json:"machine"`
 	Measured string `json:"measured"`
-	// Source says where the figures come from: "built-in" for DefaultCoefficients,
+	// Source says where the figures come from: "built-in" for a built-in set,
 	// else the file or the calibration run that produced them.
 	Source string `json:"source"`
 	// Error is the relative error of the fit on the samples it was not
@@ -279,17 +284,87 @@ func (l *LoadCoefficients) KeyGrowth(keys float64) float64 {
 	return l.KeyNs(keys) / l.NsPerKey
 }
 
-//go:embed default.json
-var defaultJSON []byte
+// builtinFS holds the built-in sets, one per release line measured on the
+// reference machine: builtin/<release>.json.
+//
+//go:embed builtin/*.json
+var builtinFS embed.FS
 
-// DefaultCoefficients returns the built-in coefficients (a fresh copy each call).
-func DefaultCoefficients() *Coefficients {
-	c, err := ReadCoefficients(bytes.NewReader(defaultJSON))
+// ReferenceServer is the release line of DefaultCoefficients, the set the
+// model's defaults and fallbacks come from.
+const ReferenceServer = "redis-7.0"
+
+// BuiltinServers returns the release lines that have a built-in set,
+// sorted ("redis-7.0", "redis-7.4", "valkey-8.0", "valkey-9.0").
+func BuiltinServers() []string {
+	ents, err := builtinFS.ReadDir("builtin")
 	if err != nil {
-		panic("estimate: built-in default.json: " + err.Error()) // a build defect, caught by the tests
+		panic("estimate: built-in sets: " + err.Error()) // a build defect
 	}
-	c.Source = "built-in"
-	return c
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	return out
+}
+
+// DefaultCoefficients returns the reference set, measured with
+// ReferenceServer (a fresh copy each call).
+func DefaultCoefficients() *Coefficients { return builtin(ReferenceServer) }
+
+// BuiltinCoefficients returns the built-in set for loads by release server
+// ("redis-7.4"; a name release.Lookup knows), a fresh copy each call:
+//   - the set measured with that release line, when there is one;
+//   - else the one measured with the newest older line of the same server
+//     (valkey-9.1 gets valkey-9.0's, redis-8.0 redis-7.4's);
+//   - else the reference set (valkey-7.2, an unknown name).
+//
+// Its Server says which line it was measured with; Estimate widens the range
+// when that is not the target.
+func BuiltinCoefficients(server string) *Coefficients {
+	want, ok := release.Lookup(server)
+	if !ok {
+		return DefaultCoefficients()
+	}
+	var best *release.Release
+	for _, name := range BuiltinServers() {
+		r, ok := release.Lookup(name)
+		if ok && r.Dialect == want.Dialect && r.Version <= want.Version && (best == nil || r.Version > best.Version) {
+			best = r
+		}
+	}
+	if best == nil {
+		return DefaultCoefficients()
+	}
+	return builtin(best.Name)
+}
+
+// builtin reads builtin/<name>.json. Only the reference set has fork
+// figures: a fork's cost is the kernel's, copying page tables (Linux
+// mm/memory.c copy_page_range), a function of the page-table size that the
+// memory figures of each set give, so every set takes the reference's. The
+// fork lines fitted on the runs of the other servers predicted another run
+// of the same server worse than the reference's line (docs/estimate.md).
+func builtin(name string) *Coefficients {
+	b, err := builtinFS.ReadFile("builtin/" + name + ".json")
+	if err == nil {
+		var c *Coefficients
+		if c, err = ReadCoefficients(bytes.NewReader(b)); err == nil {
+			switch {
+			case c.Server != name:
+				err = fmt.Errorf("measured with %q", c.Server)
+			case name != ReferenceServer && c.Fork != (ForkCoefficients{}):
+				err = errors.New("fork figures are the reference set's only")
+			default:
+				if name != ReferenceServer {
+					c.Fork = builtin(ReferenceServer).Fork
+				}
+				c.Source = "built-in"
+				return c
+			}
+		}
+	}
+	panic("estimate: built-in set " + name + ": " + err.Error()) // a build defect, caught by the tests
 }
 
 // ErrCoefficients is matched (errors.Is) by the error ReadCoefficients

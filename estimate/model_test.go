@@ -4,11 +4,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/estimate"
 	"github.com/rdbkit/rdbkit/rdbfile"
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // scanPart runs the statistics pass over an RDB file.
@@ -69,6 +71,61 @@ func TestDefaultCoefficientsNameTheirOrigin(t *testing.T) {
 	}
 	if c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Fork.UsecPerPageTableMiB <= 0 || c.Memory.RSSRatio <= 0 {
 		t.Errorf("implausible built-in coefficients: %+v", c)
+	}
+}
+
+// TestBuiltinCoefficients: every built-in set names its release line, build
+// and machine, and reads as a whole set; a release without a set of its own
+// gets the newest older line of its server, else the reference; an estimate
+// with a release's own set does not widen its range for the server.
+func TestBuiltinCoefficients(t *testing.T) {
+	servers := estimate.BuiltinServers()
+	if !slices.Contains(servers, estimate.ReferenceServer) || len(servers) < 2 {
+		t.Fatalf("built-in sets %v", servers)
+	}
+	ref := estimate.DefaultCoefficients()
+	for _, name := range servers {
+		r, ok := release.Lookup(name)
+		if !ok {
+			t.Errorf("built-in set %s: no such release", name)
+			continue
+		}
+		c := estimate.BuiltinCoefficients(name)
+		if c.Server != name || !strings.Contains(c.ServerBuild, r.Server) || c.Machine == "" || c.Measured == "" || c.Source != "built-in" {
+			t.Errorf("%s: the set must name its release, build and machine: server %q build %q machine %q source %q",
+				name, c.Server, c.ServerBuild, c.Machine, c.Source)
+		}
+		if c.Load.NsPerKey <= 0 || c.Memory.BytesPerKey <= 0 || c.Fork.UsecPerPageTableMiB <= 0 || c.Memory.RSSRatio <= 0 ||
+			c.Fork.FirstForkNsPerPage <= 0 || c.Save.NsPerKey <= 0 || len(c.Load.NsPerElement) < len(ref.Load.NsPerElement) {
+			t.Errorf("%s: not a whole set: %+v", name, c)
+		}
+		if c.Fork != ref.Fork {
+			t.Errorf("%s: the fork figures must be the reference set's (the kernel's cost): %+v", name, c.Fork)
+		}
+		p := scanPart(t, sample)
+		rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: name})
+		if !rep.Calibration.SameServer || len(rep.Calibration.Notes) != 1 || rep.Calibration.RelError != 2*c.Error {
+			t.Errorf("%s with its own set: %+v", name, rep.Calibration)
+		}
+	}
+	for server, want := range map[string]string{
+		"redis-7.0":  "redis-7.0",
+		"redis-7.2":  "redis-7.0",
+		"redis-7.4":  "redis-7.4",
+		"redis-8.10": "redis-7.4",
+		"valkey-7.2": "redis-7.0", // no older Valkey line
+		"valkey-8.0": "valkey-8.0",
+		"valkey-8.1": "valkey-8.0",
+		"valkey-9.1": "valkey-9.0",
+		"redis-6.2":  "redis-7.0", // unknown: the reference
+	} {
+		if got := estimate.BuiltinCoefficients(server).Server; got != want {
+			t.Errorf("BuiltinCoefficients(%s) is %s's set, want %s's", server, got, want)
+		}
+	}
+	// The sets are measurements of different servers, not copies.
+	if v9 := estimate.BuiltinCoefficients("valkey-9.0"); v9.Memory.BytesPerKey >= ref.Memory.BytesPerKey {
+		t.Errorf("valkey-9.0 bytes per key %.1f, redis-7.0 %.1f: Valkey 8.1+'s hashtable takes less", v9.Memory.BytesPerKey, ref.Memory.BytesPerKey)
 	}
 }
 

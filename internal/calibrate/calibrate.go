@@ -212,7 +212,7 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 			UsedMemory: m.UsedMemory, EmptyMemory: res.EmptyMemory, RSS: m.RSS, ForkUsec: m.ForkUsec,
 			FirstForkUsec: m.FirstForkUsec, COWBytes: m.COWBytes, SaveSeconds: m.SaveSeconds})
 	}
-	def := estimate.DefaultCoefficients()
+	def := estimate.BuiltinCoefficients(rel.Name)
 	meta := estimate.Coefficients{Server: rel.Name, ServerBuild: b.Text + " (" + bin + ")", Machine: Machine(),
 		Measured: o.Date, Source: "rdbkit estimate --calibrate", Error: def.Error, Fork: def.Fork, Save: def.Save}
 	c, err := estimate.Fit(samples, meta)

@@ -39,8 +39,9 @@ func main() {
 	machine := flag.String("machine", "", "machine description for the coefficients")
 	build := flag.String("server-build", "", "server build for the coefficients")
 	server := flag.String("server", "redis-7.0", "release the measurements are of (redis-7.4, valkey-8.0, ...)")
+	with := flag.String("with", "", "predict with this coefficient set (JSON) instead of fitting one; \"built-in\" for rdbkit's set for -server")
 	flag.Parse()
-	if err := run(*tsv, *out, *startCPU, *machine, *build, *server); err != nil {
+	if err := run(*tsv, *out, *startCPU, *machine, *build, *server, *with); err != nil {
 		fmt.Fprintln(os.Stderr, "benchestimate:", err)
 		os.Exit(1)
 	}
@@ -53,7 +54,7 @@ type row struct {
 	fitted                 bool
 }
 
-func run(tsv, out string, startCPU float64, machine, build, server string) error {
+func run(tsv, out string, startCPU float64, machine, build, server, with string) error {
 	f, err := os.Open(tsv)
 	if err != nil {
 		return err
@@ -106,9 +107,20 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		meta.Fork = estimate.DefaultCoefficients().Fork
 		meta.Source += " THP=1"
 	}
-	c, err := estimate.Fit(fitOn, meta)
+	var c *estimate.Coefficients
+	switch with {
+	case "":
+		c, err = estimate.Fit(fitOn, meta)
+	case "built-in":
+		c = estimate.BuiltinCoefficients(server)
+	default:
+		c, err = readCoefficients(with)
+	}
 	if err != nil {
 		return err
+	}
+	if with != "" {
+		fmt.Printf("Predicted with %s (measured with %s on %s), not fitted.\n\n", c.Source, c.Server, c.Machine)
 	}
 	// The range: the worst load-time error on the held-out datasets.
 	type pred struct {
@@ -129,8 +141,10 @@ func run(tsv, out string, startCPU float64, machine, build, server string) error
 		}
 		preds = append(preds, p)
 	}
-	c.Error = math.Max(0.1, math.Ceil(worst*20)/20)
-	if out != "" {
+	if with == "" {
+		c.Error = math.Max(0.1, math.Ceil(worst*20)/20)
+	}
+	if out != "" && with == "" {
 		o, err := os.Create(out)
 		if err != nil {
 			return err
@@ -319,4 +333,18 @@ func firstFork(loads, forks string) float64 {
 		return (first[n/2-1] + first[n/2]) / 2
 	}
 	return first[len(first)/2]
+}
+
+func readCoefficients(path string) (*estimate.Coefficients, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c, err := estimate.ReadCoefficients(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Source = path
+	return c, nil
 }
