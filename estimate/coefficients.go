@@ -31,14 +31,46 @@ type Coefficients struct {
 	// Source says where the figures come from: "built-in" for a built-in set,
 	// else the file or the calibration run that produced them.
 	Source string `json:"source"`
-	// Error is the relative error of the fit on the samples it was not
-	// fitted on (0.2: ±20 %), the base of every range.
+	// Error is the relative error of the load time predicted for the
+	// samples the set was not fitted on (0.2: ±20 %), the half-width of the
+	// recovery time's range, and of every other figure's range when Errors
+	// has none for it.
 	Error float64 `json:"error"`
+	// Errors are the other figures' relative errors, measured the same way:
+	// a set's memory is far more exact than its load time, its RDB write
+	// and first fork far less.
+	Errors FigureErrors `json:"errors,omitzero"`
 
 	Load   LoadCoefficients   `json:"load"`
 	Memory MemoryCoefficients `json:"memory"`
 	Fork   ForkCoefficients   `json:"fork"`
 	Save   SaveCoefficients   `json:"save"`
+}
+
+// FigureErrors are relative errors (0.1: ±10 %) of the figures other than
+// the load time, each the worst on the held-out samples of a bench run
+// (scripts/benchestimate); 0 means unmeasured: the set's Error is used.
+type FigureErrors struct {
+	Memory    float64 `json:"memory,omitempty"`     // used_memory and RSS after the load
+	Fork      float64 `json:"fork,omitempty"`       // a later fork, with 4 KiB pages or THP
+	FirstFork float64 `json:"first_fork,omitempty"` // the first fork after a load
+	Save      float64 `json:"save,omitempty"`       // the RDB write (a foreground SAVE)
+}
+
+// Or returns e with every unmeasured figure set to def.
+func (e FigureErrors) Or(def float64) FigureErrors {
+	or := func(v float64) float64 {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return FigureErrors{Memory: or(e.Memory), Fork: or(e.Fork), FirstFork: or(e.FirstFork), Save: or(e.Save)}
+}
+
+// Scale returns e with every figure multiplied by k.
+func (e FigureErrors) Scale(k float64) FigureErrors {
+	return FigureErrors{Memory: e.Memory * k, Fork: e.Fork * k, FirstFork: e.FirstFork * k, Save: e.Save * k}
 }
 
 // LoadCoefficients give the CPU time of loading, in nanoseconds:

@@ -57,13 +57,16 @@ type Report struct {
 
 // Calibration says where the coefficients come from and how far to trust them.
 type Calibration struct {
-	Source     string   `json:"source"`
-	Server     string   `json:"server"` // the release they were measured on
-	Machine    string   `json:"machine"`
-	Calibrated bool     `json:"calibrated"`     // measured on this machine
-	SameServer bool     `json:"same_server"`    // target release == measured release
-	RelError   float64  `json:"relative_error"` // the half-width of every range, 0.2 = ±20 %
-	Notes      []string `json:"notes"`
+	Source     string  `json:"source"`
+	Server     string  `json:"server"` // the release they were measured on
+	Machine    string  `json:"machine"`
+	Calibrated bool    `json:"calibrated"`     // measured on this machine
+	SameServer bool    `json:"same_server"`    // target release == measured release
+	RelError   float64 `json:"relative_error"` // the half-width of the recovery time's range, 0.2 = ±20 %
+	// RelErrors are the half-widths of the other figures' ranges (widened
+	// as RelError is).
+	RelErrors FigureErrors `json:"relative_errors"`
+	Notes     []string     `json:"notes"`
 }
 
 // Recovery is the predicted startup load time, seconds.
@@ -163,15 +166,18 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rel := c.Error
 	cal := Calibration{Source: c.Source, Server: c.Server, Machine: c.Machine, Calibrated: o.Calibrated,
 		SameServer: rep.Server == c.Server, Notes: []string{}}
+	widen := 1.0
 	if !o.Calibrated {
-		rel *= 2
-		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; range widened to ±%.0f %% (rdbkit estimate --calibrate SERVER_BINARY measures this machine's)", c.Machine, rel*100))
+		widen *= 2
+		cal.Notes = append(cal.Notes, fmt.Sprintf("not calibrated on this machine: figures measured on %s; ranges widened 2x (load time ±%.0f %%; rdbkit estimate --calibrate SERVER_BINARY measures this machine's)", c.Machine, rel*widen*100))
 	}
 	if !cal.SameServer {
-		rel *= 1.5
-		cal.Notes = append(cal.Notes, fmt.Sprintf("nobody calibrated %s: the %s figures are used; range widened to ±%.0f %%", rep.Server, c.Server, rel*100))
+		widen *= 1.5
+		cal.Notes = append(cal.Notes, fmt.Sprintf("nobody calibrated %s: the %s figures are used; ranges widened 1.5x (load time ±%.0f %%)", rep.Server, c.Server, rel*widen*100))
 	}
-	cal.RelError = rel
+	rel *= widen
+	fe := c.Errors.Or(c.Error).Scale(widen)
+	cal.RelError, cal.RelErrors = rel, fe
 	rep.Calibration = cal
 
 	// Recovery and memory.
@@ -291,7 +297,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	}
 
 	used := float64(c.Memory.BaseBytes) + memBytes
-	m := LoadedMemory{UsedMemory: spread(used, rel), Allocator: o.Allocator, FromAOF: fromAOF, RSSCalibrated: true}
+	m := LoadedMemory{UsedMemory: spread(used, fe.Memory), Allocator: o.Allocator, FromAOF: fromAOF, RSSCalibrated: true}
 	if m.Allocator == "" {
 		m.Allocator = "jemalloc"
 	}
@@ -300,7 +306,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		ratio = c.Memory.RSSRatioLibc
 		m.RSSCalibrated = c.Memory.RSSRatioLibcMeasured
 	}
-	rssRel := rel
+	rssRel := fe.Memory
 	if !m.RSSCalibrated {
 		rssRel *= 2
 	}
@@ -330,12 +336,12 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	rss := int64(math.Max(math.Min(m.RSS.Value, 1<<60), 0))
 	f := Fork{WriteRate: o.WriteRate}
 	f.PageTableBytes = int64(PageTableBytes(rss, 4096))
-	f.ForkMs = spread(c.Fork.Usec(float64(f.PageTableBytes)/(1<<20))/1000, rel)
+	f.ForkMs = spread(c.Fork.Usec(float64(f.PageTableBytes)/(1<<20))/1000, fe.Fork)
 	// With THP: coefficients without the THP curve (files written before
 	// it) take the built-in one, with twice the range.
-	thp, thpRel := c.Fork, rel
+	thp, thpRel := c.Fork, fe.Fork
 	if _, ok := thp.THPUsec(float64(rss)); !ok {
-		thp, thpRel = DefaultCoefficients().Fork, rel*2
+		thp, thpRel = DefaultCoefficients().Fork, fe.Fork*2
 	}
 	huge := thp.HugePages(float64(rss))
 	if m.Allocator == "libc" {
@@ -357,12 +363,12 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		f.ForkMsTHP = f.ForkMs
 	}
 	if c.Fork.FirstForkNsPerPage > 0 {
-		f.FirstForkMs = spread(f.ForkMs.Value+c.Fork.FirstForkExtraUsec(float64(rss)/4096)/1000, rel)
+		f.FirstForkMs = spread(f.ForkMs.Value+c.Fork.FirstForkExtraUsec(float64(rss)/4096)/1000, fe.FirstFork)
 	}
 	sw := SaveWorkOf(parts)
 	keys := int64(sw.Keys)
 	saveS := c.Save.Ns(sw, c.Load.KeyGrowth(dataset)) / 1e9
-	f.SaveSeconds = spread(saveS, rel)
+	f.SaveSeconds = spread(saveS, fe.Save)
 	f.COWWorst = rss
 	f.PeakRSS = rss + f.COWWorst
 	if o.WriteRate > 0 {

@@ -331,3 +331,49 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFigureErrors: each figure's range is its own measured error (the
+// recovery time's is Error), widened alike for another machine or server;
+// a set without Errors (written before them) gives every range Error.
+func TestFigureErrors(t *testing.T) {
+	p := scanPart(t, sample)
+	half := func(r estimate.Range) float64 { return (r.High - r.Value) / r.Value }
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: ±%.4f, want ±%.4f", what, got, want)
+		}
+	}
+	c := estimate.DefaultCoefficients()
+	c.Error, c.Errors = 0.3, estimate.FigureErrors{Memory: 0.1, Fork: 0.5, FirstFork: 0.7, Save: 0.6}
+	for _, tc := range []struct {
+		o     estimate.Options
+		widen float64
+	}{
+		{estimate.Options{Server: c.Server, Calibrated: true}, 1},
+		{estimate.Options{Server: c.Server}, 2},
+		{estimate.Options{Server: "redis-7.2"}, 3},
+	} {
+		rep := estimate.Estimate([]*estimate.Part{p}, c, tc.o)
+		near("recovery", half(rep.Recovery.Seconds), 0.3*tc.widen)
+		near("used_memory", half(rep.Memory.UsedMemory), 0.1*tc.widen)
+		near("fork", half(rep.Fork.ForkMs), 0.5*tc.widen)
+		near("first fork", half(rep.Fork.FirstForkMs), 0.7*tc.widen)
+		near("rdb write", half(rep.Fork.SaveSeconds), 0.6*tc.widen)
+		if cal := rep.Calibration; cal.RelError != 0.3*tc.widen || cal.RelErrors != c.Errors.Scale(tc.widen) {
+			t.Errorf("calibration %+v, widened %.0fx", cal, tc.widen)
+		}
+	}
+	c.Errors = estimate.FigureErrors{}
+	rep := estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Server: c.Server, Calibrated: true})
+	near("used_memory without Errors", half(rep.Memory.UsedMemory), 0.3)
+	near("rdb write without Errors", half(rep.Fork.SaveSeconds), 0.3)
+	// Every built-in set has them, and its memory is the most exact figure.
+	for _, name := range estimate.BuiltinServers() {
+		b := estimate.BuiltinCoefficients(name)
+		e := b.Errors
+		if e.Memory <= 0 || e.Fork <= 0 || e.FirstFork <= 0 || e.Save <= 0 || e.Memory > b.Error {
+			t.Errorf("%s: errors %+v, load %.2f", name, e, b.Error)
+		}
+	}
+}

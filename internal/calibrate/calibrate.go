@@ -214,7 +214,7 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 	}
 	def := estimate.BuiltinCoefficients(rel.Name)
 	meta := estimate.Coefficients{Server: rel.Name, ServerBuild: b.Text + " (" + bin + ")", Machine: Machine(),
-		Measured: o.Date, Source: "rdbkit estimate --calibrate", Error: def.Error, Fork: def.Fork, Save: def.Save}
+		Measured: o.Date, Source: "rdbkit estimate --calibrate", Error: def.Error, Errors: def.Errors, Fork: def.Fork, Save: def.Save}
 	c, err := estimate.Fit(samples, meta)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)

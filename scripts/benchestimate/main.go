@@ -141,9 +141,38 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 		}
 		preds = append(preds, p)
 	}
+	// The other figures' errors, measured the same way: the worst over the
+	// datasets not fitted on (bench files included).
+	var we estimate.FigureErrors
+	for _, p := range preds {
+		s := p.r.sample
+		if p.r.fitted {
+			continue
+		}
+		we.Memory = math.Max(we.Memory, math.Abs(p.mErr))
+		if s.ForkUsec > 0 {
+			we.Fork = math.Max(we.Fork, math.Abs(forkPredicted(p.rep, thp)/s.ForkUsec-1))
+		}
+		if s.FirstForkUsec > 0 && p.rep.Fork.FirstForkMs.Value > 0 && !thp {
+			we.FirstFork = math.Max(we.FirstFork, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/s.FirstForkUsec-1))
+		}
+		if s.SaveSeconds > 0 {
+			we.Save = math.Max(we.Save, math.Abs(p.rep.Fork.SaveSeconds.Value/s.SaveSeconds-1))
+		}
+	}
+	step := func(v float64) float64 {
+		if v == 0 {
+			return 0 // not measured
+		}
+		return math.Max(0.05, math.Ceil(v*20)/20)
+	}
+	we = estimate.FigureErrors{Memory: step(we.Memory), Fork: step(we.Fork), FirstFork: step(we.FirstFork), Save: step(we.Save)}
 	if with == "" {
 		c.Error = math.Max(0.1, math.Ceil(worst*20)/20)
+		c.Errors = we
 	}
+	fmt.Printf("Errors on the datasets not fitted on (worst, in steps of 5 %%): load %.2f, memory %.2f, fork %.2f, first fork %.2f, RDB write %.2f; the set's: load %.2f, %+v\n\n",
+		math.Max(0.1, math.Ceil(worst*20)/20), we.Memory, we.Fork, we.FirstFork, we.Save, c.Error, c.Errors)
 	if out != "" && with == "" {
 		o, err := os.Create(out)
 		if err != nil {
