@@ -63,13 +63,13 @@ func TestEstimateSample(t *testing.T) {
 	}
 	// The writer's release has a built-in set: its own, not calibrated on
 	// this machine (one note). A release without one gets the set of the
-	// newest older line (redis-7.2: redis-7.0's), and a second note.
+	// newest older line (redis-8.0: redis-7.4's), and a second note.
 	cal := est["calibration"].(map[string]any)
 	if cal["calibrated"] != false || cal["server"] != "redis-7.4" || cal["same_server"] != true || len(cal["notes"].([]any)) != 1 {
 		t.Errorf("an uncalibrated estimate for a release with a built-in set must say so once: %v", cal)
 	}
-	cal = estimateJSON(t, "--server", "redis-7.2", sample)["estimate"].(map[string]any)["calibration"].(map[string]any)
-	if cal["calibrated"] != false || cal["server"] != "redis-7.0" || cal["same_server"] != false || len(cal["notes"].([]any)) != 2 {
+	cal = estimateJSON(t, "--server", "redis-8.0", sample)["estimate"].(map[string]any)["calibration"].(map[string]any)
+	if cal["calibrated"] != false || cal["server"] != "redis-7.4" || cal["same_server"] != false || len(cal["notes"].([]any)) != 2 {
 		t.Errorf("an uncalibrated estimate for another release must say so twice: %v", cal)
 	}
 	// The RDB ctime proof equals the ctime AUX field of the file.

@@ -188,6 +188,11 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 				c.Memory.BytesPerPackedByte = map[Class]float64{}
 			}
 			c.Memory.BytesPerPackedByte[cl] = max(p.mem/p.payload, 0)
+		} else if !cl.Packed() && p.payload > 0 {
+			if c.Memory.PayloadPerElement == nil {
+				c.Memory.PayloadPerElement = map[Class]float64{}
+			}
+			c.Memory.PayloadPerElement[cl] = p.payload / p.n
 		}
 		nsElems, memElems = append(nsElems, c.Load.NsPerElement[cl]), append(memElems, c.Memory.BytesPerElement[cl])
 	}

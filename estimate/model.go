@@ -243,6 +243,8 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 					pb = c.Memory.bytesPerPackedByteDefault()
 				}
 				elemBytes = pb * float64(s.Payload)
+			} else if ppe, ok := c.Memory.PayloadPerElement[cl.Loaded()]; ok && cl != StringClass {
+				elemBytes = max(elemBytes+c.Memory.BytesPerPayloadByte*(float64(s.Payload)-ppe*float64(s.Elements)), 0)
 			}
 			memBytes += c.Memory.BytesPerKey*float64(s.Keys) + c.Memory.BytesPerPayloadByte*payload + elemBytes
 		}

@@ -110,12 +110,15 @@ func TestBuiltinCoefficients(t *testing.T) {
 	}
 	for server, want := range map[string]string{
 		"redis-7.0":  "redis-7.0",
-		"redis-7.2":  "redis-7.0",
+		"redis-7.2":  "redis-7.2",
 		"redis-7.4":  "redis-7.4",
-		"redis-8.10": "redis-7.4",
-		"valkey-7.2": "redis-7.0", // no older Valkey line
+		"redis-8.0":  "redis-7.4", // the newest older line
+		"redis-8.6":  "redis-7.4",
+		"redis-8.8":  "redis-8.8",
+		"redis-8.10": "redis-8.8",
+		"valkey-7.2": "redis-7.2", // standIns: Redis 7.2's code
 		"valkey-8.0": "valkey-8.0",
-		"valkey-8.1": "valkey-8.0",
+		"valkey-8.1": "valkey-9.0", // standIns: 9.0's hashtable
 		"valkey-9.1": "valkey-9.0",
 		"redis-6.2":  "redis-7.0", // unknown: the reference
 	} {
@@ -375,5 +378,44 @@ func TestFigureErrors(t *testing.T) {
 		if e.Memory <= 0 || e.Fork <= 0 || e.FirstFork <= 0 || e.Save <= 0 || e.Memory > b.Error {
 			t.Errorf("%s: errors %+v, load %.2f", name, e, b.Error)
 		}
+	}
+}
+
+// TestPayloadPerElement: an unpacked class's memory is BytesPerElement a
+// element plus BytesPerPayloadByte for each payload byte an element holds
+// beyond the fit's mean (PayloadPerElement), and BytesPerElement alone
+// without the figure (an older file); Fit records the mean.
+func TestPayloadPerElement(t *testing.T) {
+	c := estimate.DefaultCoefficients()
+	const cl = estimate.Class("hash/hashtable")
+	ppe, ok := c.Memory.PayloadPerElement[cl]
+	if !ok || ppe <= 0 {
+		t.Fatalf("the reference set has no payload per element for %s: %v", cl, c.Memory.PayloadPerElement)
+	}
+	used := func(c *estimate.Coefficients, payload int64) float64 {
+		p := &estimate.Part{Name: "x", Role: estimate.RoleRDB, Format: "rdb", Classes: map[estimate.Class]*estimate.ClassStats{
+			cl: {Keys: 10, Elements: 10000, Bytes: payload, Payload: payload}}}
+		return estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Calibrated: true}).Memory.UsedMemory.Value
+	}
+	at := int64(ppe * 10000)
+	if d := used(c, at+100000) - used(c, at); math.Abs(d-100000*c.Memory.BytesPerPayloadByte) > 1 {
+		t.Errorf("100,000 payload bytes more cost %.0f bytes, want %.0f", d, 100000*c.Memory.BytesPerPayloadByte)
+	}
+	old := estimate.DefaultCoefficients()
+	old.Memory.PayloadPerElement = nil
+	if a, b := used(old, at), used(old, 3*at); a != b || math.Abs(a-used(c, at)) > 1 {
+		t.Errorf("without the figure: %.0f and %.0f, want both %.0f", a, b, used(c, at))
+	}
+	// Fit: two samples of the class, 20 and 40 payload bytes an element.
+	s := estimate.Sample{Name: "h", LoadSeconds: 1, UsedMemory: 10 << 20, EmptyMemory: 1 << 20, Parts: []*estimate.Part{{Name: "h",
+		Role: estimate.RoleRDB, Format: "rdb", Classes: map[estimate.Class]*estimate.ClassStats{cl: {Keys: 100, Elements: 1000, Bytes: 20000, Payload: 20000}}}}}
+	s2 := s
+	s2.Parts = []*estimate.Part{{Name: "h2", Role: estimate.RoleRDB, Format: "rdb", Classes: map[estimate.Class]*estimate.ClassStats{cl: {Keys: 100, Elements: 1000, Bytes: 40000, Payload: 40000}}}}
+	f, err := estimate.Fit(append(revisedSamples(), s, s2), estimate.Coefficients{Server: "redis-7.0", Error: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Memory.PayloadPerElement[cl]; got != 30 {
+		t.Errorf("fitted payload per element %v, want 30", got)
 	}
 }
