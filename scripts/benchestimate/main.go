@@ -127,6 +127,9 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 		r             row
 		rep           *estimate.Report
 		loadErr, mErr float64
+		// The fork, first fork and RDB write errors: NaN where not
+		// measured (or, for the first fork, not predicted).
+		fErr, ffErr, sErr float64
 	}
 	var preds []pred
 	worst := 0.0
@@ -136,6 +139,16 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 		measured := r.sample.LoadSeconds - startCPU
 		p.loadErr = rep.Recovery.Seconds.Value/measured - 1
 		p.mErr = rep.Memory.UsedMemory.Value/float64(r.sample.UsedMemory) - 1
+		p.fErr, p.ffErr, p.sErr = math.NaN(), math.NaN(), math.NaN()
+		if f := r.sample.ForkUsec; f > 0 {
+			p.fErr = forkPredicted(rep, thp)/f - 1
+		}
+		if f := r.sample.FirstForkUsec; f > 0 && rep.Fork.FirstForkMs.Value > 0 && !thp {
+			p.ffErr = rep.Fork.FirstForkMs.Value*1000/f - 1
+		}
+		if ss := r.sample.SaveSeconds; ss > 0 {
+			p.sErr = rep.Fork.SaveSeconds.Value/ss - 1
+		}
 		if !r.fitted {
 			worst = math.Max(worst, math.Abs(p.loadErr))
 		}
@@ -144,20 +157,17 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 	// The other figures' errors, measured the same way: the worst over the
 	// datasets not fitted on (bench files included).
 	var we estimate.FigureErrors
+	worse := func(w *float64, e float64) {
+		if !math.IsNaN(e) {
+			*w = math.Max(*w, math.Abs(e))
+		}
+	}
 	for _, p := range preds {
-		s := p.r.sample
-		if p.r.fitted {
-			continue
-		}
-		we.Memory = math.Max(we.Memory, math.Abs(p.mErr))
-		if s.ForkUsec > 0 {
-			we.Fork = math.Max(we.Fork, math.Abs(forkPredicted(p.rep, thp)/s.ForkUsec-1))
-		}
-		if s.FirstForkUsec > 0 && p.rep.Fork.FirstForkMs.Value > 0 && !thp {
-			we.FirstFork = math.Max(we.FirstFork, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/s.FirstForkUsec-1))
-		}
-		if s.SaveSeconds > 0 {
-			we.Save = math.Max(we.Save, math.Abs(p.rep.Fork.SaveSeconds.Value/s.SaveSeconds-1))
+		if !p.r.fitted {
+			worse(&we.Memory, p.mErr)
+			worse(&we.Fork, p.fErr)
+			worse(&we.FirstFork, p.ffErr)
+			worse(&we.Save, p.sErr)
 		}
 	}
 	step := func(v float64) float64 {
@@ -224,14 +234,13 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 				continue
 			}
 			le, me = append(le, math.Abs(p.loadErr)), append(me, math.Abs(p.mErr))
-			if p.r.sample.ForkUsec > 0 {
-				fe = append(fe, math.Abs(forkPredicted(p.rep, thp)/p.r.sample.ForkUsec-1))
-			}
-			if ms := p.r.sample.SaveSeconds; ms > 0 {
-				se = append(se, math.Abs(p.rep.Fork.SaveSeconds.Value/ms-1))
-			}
-			if f := p.r.sample.FirstForkUsec; f > 0 && p.rep.Fork.FirstForkMs.Value > 0 && !thp {
-				ffe = append(ffe, math.Abs(p.rep.Fork.FirstForkMs.Value*1000/f-1))
+			for _, x := range []struct {
+				to *[]float64
+				e  float64
+			}{{&fe, p.fErr}, {&se, p.sErr}, {&ffe, p.ffErr}} {
+				if !math.IsNaN(x.e) {
+					*x.to = append(*x.to, math.Abs(x.e))
+				}
 			}
 		}
 		if len(le) == 0 {
