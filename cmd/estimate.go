@@ -63,8 +63,8 @@ single old-style AOF) in one streaming pass, and predicts from the files alone:
 
 The model's coefficients are data: the built-in sets were measured on one
 reference machine, one per release line: ` + strings.Join(estimate.BuiltinServers(), ", ") + `
-(docs/estimate.md); another release gets the set of the newest older line
-of its server, else ` + estimate.ReferenceServer + `'s. --calibrate
+(docs/estimate.md); another release gets the set that stands in for it,
+as a rule the newest older line of its server's, else ` + estimate.ReferenceServer + `'s. --calibrate
 SERVER_BINARY measures them on this machine with that server binary (in at
 most 60 s, --calibrate-timeout: it starts the server on 127.0.0.1, a free port and a temporary
 directory, once per generated sample of each cost class, reads its load
