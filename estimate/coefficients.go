@@ -361,18 +361,13 @@ func DefaultCoefficients() *Coefficients { return builtin(ReferenceServer) }
 var standIns = map[string]string{
 	// Valkey 7.2 is Redis 7.2.4's code under another name.
 	"valkey-7.2": "redis-7.2",
-	// Valkey 8.1 brought the hashtable Valkey 9.0 keeps its keys in
-	// (src/hashtable.c), which takes less memory a key than 8.0's dict:
-	// the 20 M small strings of make bench-data took 1353 MiB of used_memory
-	// on 9.0.4 and 1758 MiB on 8.0.1.
-	"valkey-8.1": "valkey-9.0",
 }
 
 // BuiltinCoefficients returns the built-in set for loads by release server
 // ("redis-7.4"; a name release.Lookup knows), a fresh copy each call:
 //   - the set measured with that release line, when there is one;
-//   - else the set of the line standIns names for it (valkey-8.1 gets
-//     valkey-9.0's);
+//   - else the set of the line standIns names for it (valkey-7.2 gets
+//     redis-7.2's);
 //   - else the one measured with the newest older line of the same server
 //     (valkey-9.1 gets valkey-9.0's, redis-8.0 redis-7.4's);
 //   - else the reference set (an unknown name).

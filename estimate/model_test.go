@@ -118,7 +118,7 @@ func TestBuiltinCoefficients(t *testing.T) {
 		"redis-8.10": "redis-8.8",
 		"valkey-7.2": "redis-7.2", // standIns: Redis 7.2's code
 		"valkey-8.0": "valkey-8.0",
-		"valkey-8.1": "valkey-9.0", // standIns: 9.0's hashtable
+		"valkey-8.1": "valkey-8.1",
 		"valkey-9.1": "valkey-9.0",
 		"redis-6.2":  "redis-7.0", // unknown: the reference
 	} {
