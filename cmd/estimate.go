@@ -257,20 +257,16 @@ func loadCoefficients(path, target string) (*estimate.Coefficients, bool, error)
 		}
 		path = p
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		if !explicit && errors.Is(err, os.ErrNotExist) {
-			return estimate.BuiltinCoefficients(target), false, nil
-		}
-		return nil, false, err
+	c, err := estimate.ReadCoefficientsFile(path)
+	switch {
+	case err == nil:
+		return c, true, nil
+	case !explicit && errors.Is(err, os.ErrNotExist):
+		return estimate.BuiltinCoefficients(target), false, nil
+	case errors.Is(err, estimate.ErrCoefficients):
+		return nil, false, usageErrorf("%v", err)
 	}
-	defer f.Close()
-	c, err := estimate.ReadCoefficients(f)
-	if err != nil {
-		return nil, false, usageErrorf("%s: %v", path, err)
-	}
-	c.Source = path
-	return c, true, nil
+	return nil, false, err
 }
 
 func mtimeMs(path string) int64 {

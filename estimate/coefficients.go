@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -375,15 +376,19 @@ var standIns = map[string]string{
 // Its Server says which line it was measured with; Estimate widens the range
 // when that is not the target.
 func BuiltinCoefficients(server string) *Coefficients {
+	servers := BuiltinServers()
+	if slices.Contains(servers, server) {
+		return builtin(server)
+	}
+	if s, ok := standIns[server]; ok {
+		return builtin(s)
+	}
 	want, ok := release.Lookup(server)
 	if !ok {
 		return DefaultCoefficients()
 	}
-	if s, ok := standIns[server]; ok && !slices.Contains(BuiltinServers(), server) {
-		return builtin(s)
-	}
 	var best *release.Release
-	for _, name := range BuiltinServers() {
+	for _, name := range servers {
 		r, ok := release.Lookup(name)
 		if ok && r.Dialect == want.Dialect && r.Version <= want.Version && (best == nil || r.Version > best.Version) {
 			best = r
@@ -441,6 +446,23 @@ func ReadCoefficients(r io.Reader) (*Coefficients, error) {
 		return nil, fmt.Errorf("%w: server, load.ns_per_key, memory.bytes_per_key and error must be set", ErrCoefficients)
 	}
 	return &c, nil
+}
+
+// ReadCoefficientsFile reads the coefficient set in file path, with Source
+// set to path. Errors: the *os.PathError of opening it, or ReadCoefficients'
+// error (matching ErrCoefficients) prefixed with path.
+func ReadCoefficientsFile(path string) (*Coefficients, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c, err := ReadCoefficients(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Source = path
+	return c, nil
 }
 
 // WriteCoefficients writes c as indented JSON.

@@ -114,7 +114,7 @@ func run(tsv, out string, startCPU float64, machine, build, server, with string)
 	case "built-in":
 		c = estimate.BuiltinCoefficients(server)
 	default:
-		c, err = readCoefficients(with)
+		c, err = estimate.ReadCoefficientsFile(with)
 	}
 	if err != nil {
 		return err
@@ -371,18 +371,4 @@ func firstFork(loads, forks string) float64 {
 		return (first[n/2-1] + first[n/2]) / 2
 	}
 	return first[len(first)/2]
-}
-
-func readCoefficients(path string) (*estimate.Coefficients, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	c, err := estimate.ReadCoefficients(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	c.Source = path
-	return c, nil
 }
