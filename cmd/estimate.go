@@ -430,11 +430,7 @@ func estimateFacts(path string, parts []*estimate.Part, rep *estimate.Report) []
 		if i == 5 {
 			break
 		}
-		verb := "loading"
-		if c.Kind == "aof" {
-			verb = "replaying"
-		}
-		add("cost class", strconv.FormatFloat(c.Share, 'f', 0, 64)+" %", verb+" "+countText(c.Count)+" "+c.Class+" "+c.Unit, secondsText(c.Seconds))
+		add("cost class", strconv.FormatFloat(c.Share, 'f', 0, 64)+" %", c.Verb()+" "+countText(c.Count)+" "+c.Class+" "+c.Unit, secondsText(c.Seconds))
 	}
 	m := rep.Memory
 	um := rangeBytes(m.UsedMemory)

@@ -80,9 +80,11 @@ func (e FigureErrors) Scale(k float64) FigureErrors {
 //	RDB:  KeyNs(N) × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
 //	      + NsPerScannedElement[name] × ScanWork(name, stats) + (KeyNs(N) − NsPerKey) × keys
+//	      + NsPerRehashDoubling × Σ_growths keys moved × log2(table size / RehashAboveKeys)
 //
 // N being the keys of the whole dataset (an RDB's keys, a command's distinct
-// keys).
+// keys), the growths those of the server's key table past RehashAboveKeys
+// keys as the commands add keys to it (Rehash).
 //
 // (Redis src/rdb.c rdbLoadRio: one dict insert per key, rdbLoadObject per
 // value; src/aof.c loadSingleAppendOnlyFile: one fake-client call per
@@ -106,6 +108,13 @@ type LoadCoefficients struct {
 	// second size of small strings): a flat NsPerKey.
 	NsPerKeyDoubling float64 `json:"ns_per_key_doubling,omitempty"`
 	NsPerKeyAtKeys   float64 `json:"ns_per_key_at_keys,omitempty"`
+	// NsPerRehashDoubling is what moving one key to a grown key table
+	// costs during a replay, per doubling of the table's size beyond
+	// RehashAboveKeys keys (below, the growths are in NsPerCommand, fitted
+	// on AOF samples of up to that many keys): Rehash. 0 (older files, or
+	// a fit without an AOF sample of many keys): no such cost.
+	NsPerRehashDoubling float64 `json:"ns_per_rehash_doubling,omitempty"`
+	RehashAboveKeys     float64 `json:"rehash_above_keys,omitempty"`
 }
 
 // KeyNs returns the load cost of one key, ns, in a dataset of keys keys:

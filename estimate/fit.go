@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"sort"
+
+	"github.com/rdbkit/rdbkit/release"
 )
 
 // Sample is one measured dataset: the statistics of its files and what a
@@ -51,6 +53,7 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // what no sample measured.
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c := meta
+	priorLoad := meta.Load
 	c.Load.NsPerElement = map[Class]float64{}
 	c.Load.NsPerCommand = map[string]float64{}
 	c.Memory.BytesPerElement = map[Class]float64{}
@@ -145,6 +148,10 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 		c.Load.NsPerKeyAtKeys = small[0].keys
 		extra := load(*many) - c.Load.NsPerPayloadByte*many.payload - c.Load.NsPerKey*many.keys
 		c.Load.NsPerKeyDoubling = max(extra/(many.keys*math.Log2(many.keys/small[0].keys)), 0)
+	} else if priorLoad.NsPerKeyDoubling > 0 && priorLoad.NsPerKey > 0 {
+		// No sample of many keys (a calibration): meta's growth, scaled
+		// as the per-key cost.
+		c.Load.NsPerKeyDoubling, c.Load.NsPerKeyAtKeys = priorLoad.NsPerKeyDoubling*c.Load.NsPerKey/priorLoad.NsPerKey, priorLoad.NsPerKeyAtKeys
 	}
 	c.Memory.BaseBytes = str[0].s.EmptyMemory
 	c.Memory.StringCommands = true
@@ -156,8 +163,37 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	type pool struct{ ns, mem, n, payload float64 }
 	type cmdPool struct{ n, keys, scan, ns, mem []float64 }
 	byClass, byCmd := map[Class]*pool{}, map[string]*cmdPool{}
+	// A sample of one command with at least 4 times the distinct keys of
+	// that command's smallest sample, at the same keys per command (within
+	// a factor of 1.5: not a second density), grows the server's key table
+	// past the others' sizes: it gives NsPerRehashDoubling (below), not the
+	// command's figures, which come from the others (up to above keys).
+	smallest := map[string]agg{}
+	for _, a := range all {
+		if a.command != "" && a.commands > 0 && a.cmdKeys > 0 {
+			if b, ok := smallest[a.command]; !ok || a.cmdKeys < b.cmdKeys {
+				smallest[a.command] = a
+			}
+		}
+	}
+	growth := func(a agg) bool {
+		b, ok := smallest[a.command]
+		if a.command == "" || !ok || a.commands <= 0 || a.cmdKeys < 4*b.cmdKeys {
+			return false
+		}
+		r := (a.cmdKeys / a.commands) / (b.cmdKeys / b.commands)
+		return r <= 1.5 && r >= 1/1.5
+	}
+	var above float64
+	for _, a := range all {
+		if a.command != "" && a.commands > 0 && !growth(a) {
+			above = max(above, a.cmdKeys)
+		}
+	}
 	for _, a := range all {
 		switch {
+		case growth(a):
+			// NsPerRehashDoubling, below.
 		case a.class != "" && a.class != StringClass && a.elems > 0:
 			if byClass[a.class] == nil {
 				byClass[a.class] = &pool{}
@@ -218,6 +254,32 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 			// string model, no whole command's memory.
 			memCmds = append(memCmds, c.Memory.BytesPerCommand[name])
 		}
+	}
+	// The rehashes: what the growth samples cost beyond their commands'
+	// figures and key growth, per unit of Rehash's work, pooled. Without
+	// such a sample, meta's figure scaled as the per-key cost (a
+	// calibration's samples are too small to grow a table past a cache).
+	c.Load.NsPerRehashDoubling, c.Load.RehashAboveKeys = 0, 0
+	var table release.KeyTable
+	if r, ok := release.Lookup(c.Server); ok {
+		table = r.KeyTable
+	}
+	var work, rest float64
+	for _, a := range all {
+		per, ok := c.Load.NsPerCommand[a.command]
+		if !growth(a) || !ok {
+			continue
+		}
+		if _, w := Rehash(table, 0, a.cmdKeys, a.commands, above); w > 0 {
+			work += w
+			rest += load(a) - per*a.commands - c.Load.NsPerArgByte*a.argBytes - c.Load.NsPerScannedElement[a.command]*a.scan -
+				(c.Load.KeyNs(a.cmdKeys)-c.Load.NsPerKey)*a.cmdKeys
+		}
+	}
+	if work > 0 {
+		c.Load.NsPerRehashDoubling, c.Load.RehashAboveKeys = max(rest/work, 0), above
+	} else if priorLoad.NsPerRehashDoubling > 0 && priorLoad.NsPerKey > 0 {
+		c.Load.NsPerRehashDoubling, c.Load.RehashAboveKeys = priorLoad.NsPerRehashDoubling*c.Load.NsPerKey/priorLoad.NsPerKey, priorLoad.RehashAboveKeys
 	}
 	c.Load.NsPerElementDefault, c.Memory.BytesPerElementDefault = median(nsElems), median(memElems)
 	c.Load.NsPerCommandDefault, c.Memory.BytesPerCommandDefault = median(nsCmds), median(memCmds)

@@ -84,15 +84,28 @@ type PartTime struct {
 }
 
 // ClassTime is one cost class's share of the load: an RDB class
-// ("hash/listpack") counted in keys and elements, or an AOF command
-// ("XADD") counted in commands.
+// ("hash/listpack") counted in keys and elements, an AOF command
+// ("XADD") counted in commands, or the rehashing of the key table as the
+// commands grow it (class "keyspace", kind "rehash") counted in keys moved.
 type ClassTime struct {
 	Class   string  `json:"class"`
-	Kind    string  `json:"kind"` // "rdb" or "aof"
+	Kind    string  `json:"kind"` // "rdb", "aof" or "rehash"
 	Count   int64   `json:"count"`
 	Unit    string  `json:"unit"` // "keys" or "commands"
 	Seconds float64 `json:"seconds"`
 	Share   float64 `json:"share"` // percent of the total, 0..100
+}
+
+// Verb returns what the server does with the class's units: "loading"
+// (rdb), "replaying" (aof) or "rehashing" (rehash).
+func (c ClassTime) Verb() string {
+	switch c.Kind {
+	case "aof":
+		return "replaying"
+	case "rehash":
+		return "rehashing"
+	}
+	return "loading"
 }
 
 // LoadedMemory is the predicted memory after the load.
@@ -210,6 +223,15 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		}
 	}
 	keyNs := c.Load.KeyNs(dataset)
+	// The key table grows with the keys the commands add: the estimated
+	// server's table, the coefficients' server's when it is unknown.
+	var table release.KeyTable
+	if r, ok := release.Lookup(rep.Server); ok {
+		table = r.KeyTable
+	} else if r, ok := release.Lookup(c.Server); ok {
+		table = r.KeyTable
+	}
+	var tableKeys float64 // keys in the table before the part
 	for _, p := range parts {
 		var partNs float64
 		for _, cl := range p.ClassNames() {
@@ -272,6 +294,21 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			rssResidue += c.Memory.RSSBytesPerCommand[name] * float64(s.Commands)
 			fromAOF = true
 		}
+		var partKeys, partCmds float64
+		for _, s := range p.Classes {
+			tableKeys += float64(s.Keys) // an RDB part: the table sized for them first
+		}
+		for _, s := range p.Commands {
+			partKeys, partCmds = partKeys+float64(s.Keys), partCmds+float64(s.Commands)
+		}
+		if c.Load.NsPerRehashDoubling > 0 && partKeys > 0 {
+			if moved, work := Rehash(table, tableKeys, partKeys, partCmds, c.Load.RehashAboveKeys); moved > 0 {
+				ns := c.Load.NsPerRehashDoubling * work
+				partNs += ns
+				add("keyspace", "rehash", "keys", int64(moved), ns)
+			}
+		}
+		tableKeys += partKeys
 		totalNs += partNs
 		rep.Recovery.Parts = append(rep.Recovery.Parts, PartTime{File: p.Name, Role: p.Role.String(), Seconds: partNs / 1e9})
 	}
@@ -568,6 +605,31 @@ func ListpackLimit(name string, l *release.Limits) int64 {
 	return 0
 }
 
+// Rehash returns the keys a server whose key table is t moves between
+// tables while commands commands add added new keys to a table of keys0
+// keys, and the work of moving them: at each growth to size keys past
+// above keys (release.KeyTable.Growths), every key the table held, or
+// fewer when the commands end before the rehash does (t.RehashPerCommand
+// keys a command after the growth, the new keys taken as spread evenly over
+// the commands), each weighing log2(size / above) in work (a bigger table
+// misses more caches; below above keys the cost is the commands' own).
+// The keys of every database count as one table's.
+func Rehash(t release.KeyTable, keys0, added, commands, above float64) (moved, work float64) {
+	if added <= 0 || commands <= 0 || above <= 0 {
+		return 0, 0
+	}
+	end := keys0 + added
+	for _, size := range t.Growths(keys0, end) {
+		if size <= above {
+			continue
+		}
+		m := min(size, t.RehashPerCommand*commands*(end-size)/added)
+		moved += m
+		work += m * math.Log2(size/above)
+	}
+	return moved, work
+}
+
 // ScanWork returns the elements the commands s of name pass while searching
 // their keys' listpacks on a server with limits l: each of Keys keys grows
 // to m = min(Elements/Keys, ListpackLimit(name, l)) elements in the
@@ -607,11 +669,7 @@ func advice(rep *Report, parts []*Part, c *Coefficients) []Advice {
 	if len(rep.Recovery.Classes) > 0 && total > 0 {
 		top := rep.Recovery.Classes[0]
 		if top.Share >= 50 {
-			verb := "loading"
-			if top.Kind == "aof" {
-				verb = "replaying"
-			}
-			say("%.0f %% of the load is %s %s %s %s", top.Share, verb, count(top.Count), top.Class, top.Unit)
+			say("%.0f %% of the load is %s %s %s %s", top.Share, top.Verb(), count(top.Count), top.Class, top.Unit)
 		}
 	}
 	m := rep.Memory

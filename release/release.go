@@ -77,7 +77,49 @@ type Release struct {
 	RDB int
 	// Limits are the encoding limits it ships with.
 	Limits Limits
+	// KeyTable is how the hash table of a database's keys grows.
+	KeyTable KeyTable
 }
+
+// KeyTable is how the hash table that holds a database's keys grows: it
+// holds Slots × 2^k keys; the key added to a full table makes it twice as
+// big, and the keys then move to the new table a few at a time,
+// RehashPerCommand keys per command the server runs until all have moved.
+// Loading an RDB file sizes the table for its keys first (RESIZEDB), so
+// only commands (an AOF's) grow it.
+//
+// Redis, and Valkey up to 8.0, keep the keys in a dict (src/dict.c
+// _dictExpandIfNeeded: a table of 2^k buckets grows when it holds 2^k
+// keys; _dictRehashStep moves one bucket, 1.6 keys at a load factor of 1,
+// at each lookup and each insert: two a command that adds a key). Valkey
+// 8.1+ keeps them in a hashtable (src/hashtable.c hashtableExpandIfNeeded:
+// 2^k buckets of 7 keys grow when full; rehashStep moves one bucket, 7
+// keys, at each lookup and insert).
+type KeyTable struct {
+	Slots            int     // keys a bucket holds when the table grows: 1 (dict), 7 (hashtable)
+	RehashPerCommand float64 // keys moved to the new table per command while it rehashes
+}
+
+// Growths returns the sizes, in keys, at which t grows on the way from
+// from keys to to keys: every Slots × 2^k with from <= size < to (the
+// key after size makes the table grow), smallest first.
+func (t KeyTable) Growths(from, to float64) []float64 {
+	var out []float64
+	if t.Slots <= 0 {
+		return nil
+	}
+	for size := float64(t.Slots); size < to; size *= 2 {
+		if size >= from {
+			out = append(out, size)
+		}
+	}
+	return out
+}
+
+var (
+	dictTable      = KeyTable{Slots: 1, RehashPerCommand: 3}
+	hashtableTable = KeyTable{Slots: 7, RehashPerCommand: 14}
+)
 
 // String returns "Redis 7.4" or "Valkey 9.0".
 func (r *Release) String() string { return r.Server + " " + r.Line }
@@ -109,13 +151,18 @@ var releases = []*Release{
 func redis(major, minor, rdb int, l Limits) *Release {
 	line := strconv.Itoa(major) + "." + strconv.Itoa(minor)
 	return &Release{Name: "redis-" + line, Server: "Redis", Line: line, Dialect: Redis,
-		Version: V(major, minor), Magic: "REDIS", RDB: rdb, Limits: l}
+		Version: V(major, minor), Magic: "REDIS", RDB: rdb, Limits: l, KeyTable: dictTable}
 }
 
+// valkey makes a Valkey release; from 8.1 its keys are in a hashtable.
 func valkey(major, minor, rdb int, magic string, l Limits) *Release {
 	line := strconv.Itoa(major) + "." + strconv.Itoa(minor)
+	t := dictTable
+	if V(major, minor) >= V(8, 1) {
+		t = hashtableTable
+	}
 	return &Release{Name: "valkey-" + line, Server: "Valkey", Line: line, Dialect: Valkey,
-		Version: V(major, minor), Magic: magic, RDB: rdb, Limits: l}
+		Version: V(major, minor), Magic: magic, RDB: rdb, Limits: l, KeyTable: t}
 }
 
 // All returns every known release, Redis first, oldest first. The

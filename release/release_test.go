@@ -260,3 +260,40 @@ func TestCommands(t *testing.T) {
 		t.Errorf("only %d commands for Redis 7.0", n)
 	}
 }
+
+// TestKeyTable: Redis and Valkey up to 8.0 grow a dict at every power of
+// two keys (src/dict.c), Valkey 8.1+ a hashtable of 7-key buckets at every
+// 7 × 2^k (src/hashtable.c).
+func TestKeyTable(t *testing.T) {
+	for name, slots := range map[string]int{"redis-7.0": 1, "redis-8.8": 1, "valkey-8.0": 1, "valkey-8.1": 7, "valkey-9.1": 7} {
+		r, _ := Lookup(name)
+		if r.KeyTable.Slots != slots || r.KeyTable.RehashPerCommand <= 0 {
+			t.Errorf("%s: key table %+v, want %d slots a bucket", name, r.KeyTable, slots)
+		}
+	}
+	dict, _ := Lookup("redis-7.4")
+	ht, _ := Lookup("valkey-9.0")
+	for _, x := range []struct {
+		t        KeyTable
+		from, to float64
+		want     []float64
+	}{
+		{dict.KeyTable, 200000, 3000000, []float64{262144, 524288, 1048576, 2097152}},
+		{dict.KeyTable, 262144, 262145, []float64{262144}}, // a table sized for 2^18 keys grows at the next one
+		{dict.KeyTable, 262145, 524288, nil},
+		{ht.KeyTable, 200000, 3000000, []float64{229376, 458752, 917504, 1835008}},
+		{ht.KeyTable, 0, 20, []float64{7, 14}},
+	} {
+		got := x.t.Growths(x.from, x.to)
+		if len(got) != len(x.want) {
+			t.Errorf("%+v Growths(%v, %v) = %v, want %v", x.t, x.from, x.to, got, x.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != x.want[i] {
+				t.Errorf("%+v Growths(%v, %v) = %v, want %v", x.t, x.from, x.to, got, x.want)
+				break
+			}
+		}
+	}
+}

@@ -214,7 +214,12 @@ func Run(ctx context.Context, bin string, o Options) (*Result, error) {
 	}
 	def := estimate.BuiltinCoefficients(rel.Name)
 	meta := estimate.Coefficients{Server: rel.Name, ServerBuild: b.Text + " (" + bin + ")", Machine: Machine(),
-		Measured: o.Date, Source: "rdbkit estimate --calibrate", Error: def.Error, Errors: def.Errors, Fork: def.Fork, Save: def.Save}
+		Measured: o.Date, Source: "rdbkit estimate --calibrate", Error: def.Error, Errors: def.Errors, Fork: def.Fork, Save: def.Save,
+		// The samples are too small to measure how a key's cost grows with
+		// the keys (past a cache, a table's rehash): Fit scales the
+		// built-in set's growth.
+		Load: estimate.LoadCoefficients{NsPerKey: def.Load.NsPerKey, NsPerKeyDoubling: def.Load.NsPerKeyDoubling,
+			NsPerKeyAtKeys: def.Load.NsPerKeyAtKeys, NsPerRehashDoubling: def.Load.NsPerRehashDoubling, RehashAboveKeys: def.Load.RehashAboveKeys}}
 	c, err := estimate.Fit(samples, meta)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
