@@ -78,6 +78,7 @@ func (e FigureErrors) Scale(k float64) FigureErrors {
 // LoadCoefficients give the CPU time of loading, in nanoseconds:
 //
 //	RDB:  KeyNs(N) × keys + NsPerPayloadByte × string payload + Σ NsPerElement[class] × elements
+//	      (an unpacked class: + NsPerPayloadByte × (payload − Memory.PayloadPerElement[class] × elements))
 //	AOF:  Σ NsPerCommand[name] × commands + NsPerArgByte × argument bytes
 //	      + NsPerScannedElement[name] × ScanWork(name, stats) + (KeyNs(N) − NsPerKey) × keys
 //	      + NsPerRehashDoubling × Σ_growths keys moved × log2(table size / RehashAboveKeys)

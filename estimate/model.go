@@ -218,8 +218,10 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		for _, s := range p.Classes {
 			dataset += float64(s.Keys)
 		}
-		for _, s := range p.Commands {
-			dataset += float64(s.Keys)
+		for name, s := range p.Commands {
+			if !addsNoKey(name) {
+				dataset += float64(s.Keys)
+			}
 		}
 	}
 	keyNs := c.Load.KeyNs(dataset)
@@ -248,7 +250,14 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 			if cl == StringClass {
 				e, payload = 0, float64(s.Payload)
 			}
-			ns := keyNs*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
+			elemNs := e * float64(s.Elements)
+			if ppe, ok := c.Memory.PayloadPerElement[cl.LoadCost()]; ok && cl != StringClass {
+				// Unpacked elements are copied one by one: a byte
+				// more or less than the fit's shape had costs a
+				// string's byte.
+				elemNs = max(elemNs+c.Load.NsPerPayloadByte*(float64(s.Payload)-ppe*float64(s.Elements)), 0)
+			}
+			ns := keyNs*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + elemNs
 			partNs += ns
 			add(string(cl), "rdb", "keys", s.Keys, ns)
 			m, ok := c.Memory.BytesPerElement[cl.Loaded()]
@@ -281,7 +290,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 				(keyNs-c.Load.NsPerKey)*float64(s.Keys)
 			partNs += ns
 			add(name, "aof", "commands", s.Commands, ns)
-			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
+			if leavesNoValue(name) {
 				continue
 			}
 			if mb, ok := c.Memory.BytesPerCommand[name]; ok {
@@ -298,8 +307,11 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 		for _, s := range p.Classes {
 			tableKeys += float64(s.Keys) // an RDB part: the table sized for them first
 		}
-		for _, s := range p.Commands {
-			partKeys, partCmds = partKeys+float64(s.Keys), partCmds+float64(s.Commands)
+		for name, s := range p.Commands {
+			if !addsNoKey(name) {
+				partKeys += float64(s.Keys)
+			}
+			partCmds += float64(s.Commands)
 		}
 		if c.Load.NsPerRehashDoubling > 0 && partKeys > 0 {
 			if moved, work := Rehash(table, tableKeys, partKeys, partCmds, c.Load.RehashAboveKeys); moved > 0 {
@@ -553,7 +565,7 @@ func SaveWorkOf(parts []*Part) SaveWork {
 			}
 		}
 		for name, s := range p.Commands {
-			if name == "SELECT" || name == "MULTI" || name == "EXEC" || name == "DEL" || name == "UNLINK" || name == "FLUSHALL" || name == "FLUSHDB" {
+			if leavesNoValue(name) {
 				continue
 			}
 			if s.Keys > 0 {
@@ -603,6 +615,28 @@ func ListpackLimit(name string, l *release.Limits) int64 {
 		return int64(l.SetMaxListpackEntries)
 	}
 	return 0
+}
+
+// leavesNoValue reports whether the commands name leave nothing in the
+// dataset of their own: a database switch, a transaction's bounds, a
+// deletion.
+func leavesNoValue(name string) bool {
+	switch name {
+	case "SELECT", "MULTI", "EXEC", "DEL", "UNLINK", "FLUSHALL", "FLUSHDB":
+		return true
+	}
+	return false
+}
+
+// addsNoKey reports whether the commands name add no key to the dataset:
+// those of leavesNoValue, and those that change a key other commands made
+// (its expire time).
+func addsNoKey(name string) bool {
+	switch name {
+	case "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST":
+		return true
+	}
+	return leavesNoValue(name)
 }
 
 // Rehash returns the keys a server whose key table is t moves between

@@ -183,7 +183,11 @@ func TestModelUnitsAndShares(t *testing.T) {
 		if cl == "string/string" {
 			e, payload = 0, float64(s.Payload)
 		}
-		want += c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + e*float64(s.Elements)
+		elems := e * float64(s.Elements)
+		if ppe, ok := c.Memory.PayloadPerElement[cl.LoadCost()]; ok && cl != "string/string" {
+			elems = max(elems+c.Load.NsPerPayloadByte*(float64(s.Payload)-ppe*float64(s.Elements)), 0)
+		}
+		want += c.Load.NsPerKey*float64(s.Keys) + c.Load.NsPerPayloadByte*payload + elems
 	}
 	if math.Abs(total-want/1e9) > 1e-12 {
 		t.Errorf("recovery %g s, formula gives %g s", total, want/1e9)
@@ -383,7 +387,8 @@ func TestFigureErrors(t *testing.T) {
 
 // TestPayloadPerElement: an unpacked class's memory is BytesPerElement a
 // element plus BytesPerPayloadByte for each payload byte an element holds
-// beyond the fit's mean (PayloadPerElement), and BytesPerElement alone
+// beyond the fit's mean (PayloadPerElement), its load NsPerPayloadByte
+// for each such byte, and BytesPerElement alone
 // without the figure (an older file); Fit records the mean.
 func TestPayloadPerElement(t *testing.T) {
 	c := estimate.DefaultCoefficients()
@@ -397,14 +402,27 @@ func TestPayloadPerElement(t *testing.T) {
 			cl: {Keys: 10, Elements: 10000, Bytes: payload, Payload: payload}}}
 		return estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Calibrated: true}).Memory.UsedMemory.Value
 	}
+	load := func(c *estimate.Coefficients, payload int64) float64 {
+		p := &estimate.Part{Name: "x", Role: estimate.RoleRDB, Format: "rdb", Classes: map[estimate.Class]*estimate.ClassStats{
+			cl: {Keys: 10, Elements: 10000, Bytes: payload, Payload: payload}}}
+		return estimate.Estimate([]*estimate.Part{p}, c, estimate.Options{Calibrated: true}).Recovery.Seconds.Value * 1e9
+	}
 	at := int64(ppe * 10000)
 	if d := used(c, at+100000) - used(c, at); math.Abs(d-100000*c.Memory.BytesPerPayloadByte) > 1 {
 		t.Errorf("100,000 payload bytes more cost %.0f bytes, want %.0f", d, 100000*c.Memory.BytesPerPayloadByte)
+	}
+	// The load: a string's byte for each byte more (the elements are
+	// copied one by one).
+	if d := load(c, at+100000) - load(c, at); math.Abs(d-100000*c.Load.NsPerPayloadByte) > 1 {
+		t.Errorf("100,000 payload bytes more load in %.0f ns more, want %.0f", d, 100000*c.Load.NsPerPayloadByte)
 	}
 	old := estimate.DefaultCoefficients()
 	old.Memory.PayloadPerElement = nil
 	if a, b := used(old, at), used(old, 3*at); a != b || math.Abs(a-used(c, at)) > 1 {
 		t.Errorf("without the figure: %.0f and %.0f, want both %.0f", a, b, used(c, at))
+	}
+	if a, b := load(old, at), load(old, 3*at); a != b || math.Abs(a-load(c, at)) > 10 { // at: ppe × 10,000 rounded down
+		t.Errorf("without the figure: loads in %.0f and %.0f ns, want both %.0f", a, b, load(c, at))
 	}
 	// Fit: two samples of the class, 20 and 40 payload bytes an element.
 	s := estimate.Sample{Name: "h", LoadSeconds: 1, UsedMemory: 10 << 20, EmptyMemory: 1 << 20, Parts: []*estimate.Part{{Name: "h",
