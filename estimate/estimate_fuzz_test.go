@@ -68,13 +68,15 @@ func FuzzFit(f *testing.F) {
 		for s := 0; 12*s+12 <= len(data)/8 && s < 16; s++ {
 			n := func(i int) float64 { return num(12*s + i) }
 			var p *estimate.Part
-			switch int(n(7)) % 3 {
+			switch int(n(7)) % 4 {
 			case 0:
 				p = &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{estimate.StringClass: {Keys: int64(n(0)), Elements: int64(n(0)), Payload: int64(n(0) * n(1)), Bytes: int64(n(0) * n(1))}}}
 			case 1:
 				p = &estimate.Part{Classes: map[estimate.Class]*estimate.ClassStats{"hash/hashtable": {Keys: int64(n(0)), Elements: int64(n(0) * n(1)), Payload: int64(n(2)), Bytes: int64(n(2))}}}
-			default:
+			case 2:
 				p = &estimate.Part{Commands: map[string]*estimate.CommandStats{"HSET": {Commands: int64(n(0)), ArgBytes: int64(n(2)), Keys: int64(n(1)), Elements: int64(n(0))}}}
+			default: // SETs of new keys: samples of many keys give the rehash figure
+				p = &estimate.Part{Commands: map[string]*estimate.CommandStats{"SET": {Commands: int64(n(0)), ArgBytes: int64(n(2)), Keys: int64(n(1)), Elements: int64(n(0))}}}
 			}
 			samples = append(samples, estimate.Sample{Parts: []*estimate.Part{p}, LoadSeconds: n(3) / 1e9, UsedMemory: int64(n(4)), EmptyMemory: 1 << 20,
 				RSS: int64(n(5)), ForkUsec: n(6), FirstForkUsec: n(8), AnonHugeBytes: int64(n(9)) << 20, SaveSeconds: n(11) / 1e6})

@@ -745,7 +745,7 @@ func plane(u, v, y []float64) (a, b float64) {
 	d := uu*vv - uv*uv
 	if d == 0 || math.IsNaN(d) {
 		if vv > 0 {
-			return 0, vy / vv
+			return 0, max(vy/vv, 0)
 		}
 		return 0, 0
 	}
@@ -753,9 +753,9 @@ func plane(u, v, y []float64) (a, b float64) {
 	b = (vy*uu - uy*uv) / d
 	switch {
 	case a < 0 && vv > 0:
-		return 0, vy / vv
+		return 0, max(vy/vv, 0)
 	case b < 0 && uu > 0:
-		return uy / uu, 0
+		return max(uy/uu, 0), 0
 	}
 	return max(a, 0), max(b, 0)
 }
