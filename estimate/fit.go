@@ -40,7 +40,11 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 // the benchmark (many small strings, fewer big ones: an RDB whose keys are
 // all strings), which fix the per-key and per-string-byte figures; every other
 // sample whose keys are all of one class gives that class's per-element
-// figure, and every AOF sample of one command that command's figure.
+// figure, and every AOF sample of one command that command's figure (but
+// one of at least 4 times the keys of the command's smallest sample, at the
+// same keys per command, gives the key table's rehashes instead:
+// NsPerRehashDoubling; without one, meta's, scaled as the per-key cost, as
+// meta's NsPerKeyDoubling is without a sample of many small strings).
 // Fork figures are fitted over all samples by Theil–Sen, RSS by least
 // squares; when the samples' sizes span less than a factor of four (too
 // little to tell the fork line's slope from its base) or the fit finds no
