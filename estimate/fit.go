@@ -4,8 +4,6 @@ import (
 	"errors"
 	"math"
 	"sort"
-
-	"github.com/rdbkit/rdbkit/release"
 )
 
 // Sample is one measured dataset: the statistics of its files and what a
@@ -264,10 +262,7 @@ func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	// such a sample, meta's figure scaled as the per-key cost (a
 	// calibration's samples are too small to grow a table past a cache).
 	c.Load.NsPerRehashDoubling, c.Load.RehashAboveKeys = 0, 0
-	var table release.KeyTable
-	if r, ok := release.Lookup(c.Server); ok {
-		table = r.KeyTable
-	}
+	table := keyTableOf(c.Server)
 	var work, rest float64
 	for _, a := range all {
 		per, ok := c.Load.NsPerCommand[a.command]

@@ -227,12 +227,7 @@ func Estimate(parts []*Part, c *Coefficients, o Options) *Report {
 	keyNs := c.Load.KeyNs(dataset)
 	// The key table grows with the keys the commands add: the estimated
 	// server's table, the coefficients' server's when it is unknown.
-	var table release.KeyTable
-	if r, ok := release.Lookup(rep.Server); ok {
-		table = r.KeyTable
-	} else if r, ok := release.Lookup(c.Server); ok {
-		table = r.KeyTable
-	}
+	table := keyTableOf(rep.Server, c.Server)
 	var tableKeys float64 // keys in the table before the part
 	for _, p := range parts {
 		var partNs float64
@@ -637,6 +632,17 @@ func addsNoKey(name string) bool {
 		return true
 	}
 	return leavesNoValue(name)
+}
+
+// keyTableOf returns the key table of the first of names that is a known
+// release; none (no growths) when none is.
+func keyTableOf(names ...string) release.KeyTable {
+	for _, n := range names {
+		if r, ok := release.Lookup(n); ok {
+			return r.KeyTable
+		}
+	}
+	return release.KeyTable{}
 }
 
 // Rehash returns the keys a server whose key table is t moves between
