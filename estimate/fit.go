@@ -56,10 +56,14 @@ var ErrFit = errors.New("estimate: samples do not determine the coefficients")
 func Fit(samples []Sample, meta Coefficients) (*Coefficients, error) {
 	c := meta
 	priorLoad := meta.Load
+	// Every per-class and per-command figure comes from the samples: none
+	// of meta's maps is kept, or written to (they are the caller's).
 	c.Load.NsPerElement = map[Class]float64{}
 	c.Load.NsPerCommand = map[string]float64{}
+	c.Load.NsPerScannedElement = nil
 	c.Memory.BytesPerElement = map[Class]float64{}
 	c.Memory.BytesPerCommand = map[string]float64{}
+	c.Memory.BytesPerCommandKey, c.Memory.BytesPerPackedByte, c.Memory.PayloadPerElement = nil, nil, nil
 	type agg struct {
 		s                    Sample
 		keys, payload, bytes float64

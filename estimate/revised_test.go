@@ -1,6 +1,7 @@
 package estimate_test
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -408,5 +409,41 @@ func TestFitSave(t *testing.T) {
 	}
 	if w := estimate.SaveWorkOf([]*estimate.Part{plain, intset}); w.Keys != 151200 || w.PlainElements != 720000 || w.BlobBytes != 69000000 {
 		t.Errorf("SaveWorkOf(hashtable, intset) = %+v", w)
+	}
+}
+
+// TestFitLeavesMeta: the per-class and per-command figures come from the
+// samples only. Fit neither keeps meta's entries for what no sample
+// measured nor writes into meta's maps, which are the caller's (a
+// built-in set passed as the prior).
+func TestFitLeavesMeta(t *testing.T) {
+	meta := *estimate.DefaultCoefficients()
+	meta.Server, meta.Error = "redis-7.0", 0.2
+	meta.Memory.BytesPerCommandKey = map[string]float64{"XADD": 123}
+	meta.Memory.PayloadPerElement = map[estimate.Class]float64{"stream": 7}
+	meta.Memory.BytesPerPackedByte = map[estimate.Class]float64{"stream": 3}
+	meta.Load.NsPerScannedElement = map[string]float64{"ZADD": 5}
+	snap, err := json.Marshal(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := estimate.Fit(revisedSamples(), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := json.Marshal(meta); string(after) != string(snap) {
+		t.Errorf("Fit changed its meta:\nbefore %s\nafter  %s", snap, after)
+	}
+	if _, ok := c.Memory.BytesPerCommandKey["XADD"]; ok {
+		t.Errorf("meta's BytesPerCommandKey[XADD] kept though no sample measured it: %v", c.Memory.BytesPerCommandKey)
+	}
+	if _, ok := c.Memory.PayloadPerElement["stream"]; ok {
+		t.Errorf("meta's PayloadPerElement[stream] kept: %v", c.Memory.PayloadPerElement)
+	}
+	if _, ok := c.Memory.BytesPerPackedByte["stream"]; ok {
+		t.Errorf("meta's BytesPerPackedByte[stream] kept: %v", c.Memory.BytesPerPackedByte)
+	}
+	if _, ok := c.Load.NsPerScannedElement["ZADD"]; ok {
+		t.Errorf("meta's NsPerScannedElement[ZADD] kept: %v", c.Load.NsPerScannedElement)
 	}
 }
