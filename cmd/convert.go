@@ -52,7 +52,7 @@ var policyFlags = []struct{ flag, cat, help string }{
 	{"field-ttl", convert.LossFieldTTL, "hash field TTLs on a target without them"},
 	{"stream-meta", convert.LossStreamMeta, "stream metadata the target's stream type lacks (entries-added, max-deleted-id, entries-read, active-time, IDMP, NACK zone)"},
 	{"functions", convert.LossFunctions, "function libraries on a target before RDB 10"},
-	{"modules", convert.LossModules, "module values and module aux records"},
+	{"modules", convert.LossModules, "module values and module aux records on a target without them (drop: on every target, for a server without the module)"},
 	{"types", convert.LossTypes, "keys of a type the target lacks (arrays, GCRA; streams before RDB 9; expires after 2038 before RDB 3)"},
 	{"slot-info", convert.LossSlotInfo, "cluster slot info and Valkey slot-import records"},
 	{"key-meta", convert.LossKeyMeta, "Redis 8.6 key metadata (KEY_META)"},

@@ -269,6 +269,10 @@ func (c *conv) record(e *rdbfile.Entry, td rdbfile.Dialect, tv int) error {
 	case rdbfile.EntryFunction:
 		return c.opcode(e, func() error { return c.w.WriteFunction(e.Data) }, LossFunctions, c.o.Functions)
 	case rdbfile.EntryModuleAux:
+		if c.o.Modules == Drop {
+			c.rep.loss(LossModules, Drop, e.Key, c.o.MaxNamed)
+			return nil
+		}
 		return c.opcode(e, nil, LossModules, c.o.Modules)
 	case rdbfile.EntrySlotInfo:
 		return c.opcode(e, func() error { return c.w.WriteSlotInfo(e.Slot, e.DBSize, e.ExpiresSize) }, LossSlotInfo, c.o.SlotInfo)
@@ -374,6 +378,29 @@ func (c *conv) key(e *rdbfile.Entry) error {
 	return c.keyBody(e)
 }
 
+// moduleKey converts a module value, which has no re-encoding: it is
+// copied byte for byte (with --reencode too) for a server that has its
+// module, where the target has module values (type 7 from RDB 8; a
+// MODULE_PRE_GA value loads nowhere). --modules drop leaves every module
+// value out, whatever the target; otherwise a target without them gets the
+// policy.
+func (c *conv) moduleKey(e *rdbfile.Entry) error {
+	o := c.o
+	if o.Modules == Drop || c.w.CanCopy(e) != nil {
+		c.rep.loss(LossModules, o.Modules, e.Key, o.MaxNamed)
+		return nil
+	}
+	if !c.writing() {
+		return nil // it would be copied: nothing lost
+	}
+	if err := c.w.CopyEntry(e); err != nil {
+		return err
+	}
+	c.rep.Raw++
+	c.rep.KeysWritten++
+	return nil
+}
+
 // keyBody converts a key that passed the filters.
 func (c *conv) keyBody(e *rdbfile.Entry) error {
 	o := c.o
@@ -395,6 +422,9 @@ func (c *conv) keyBody(e *rdbfile.Entry) error {
 			return err
 		}
 	}
+	if e.ValueKind == rdbfile.KindModule {
+		return c.moduleKey(e)
+	}
 	if !o.NoRaw && c.writing() {
 		err := c.w.CopyEntry(e)
 		if err == nil {
@@ -405,10 +435,6 @@ func (c *conv) keyBody(e *rdbfile.Entry) error {
 		if !errors.Is(err, rdbfile.ErrUnsupported) {
 			return err
 		}
-	}
-	if e.ValueKind == rdbfile.KindModule {
-		c.rep.loss(LossModules, o.Modules, e.Key, o.MaxNamed)
-		return nil
 	}
 	h := rdbfile.HeaderOf(e)
 	// The Entry's key is the Reader's, overwritten while the value is

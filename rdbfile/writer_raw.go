@@ -118,6 +118,11 @@ func (w *Writer) CopyEntry(e *Entry) error {
 	return w.flush(false)
 }
 
+// CanCopy reports whether CopyEntry would copy e: nil, or the
+// *UnsupportedError it would return. It writes nothing, and like CopyEntry
+// it must be called before e's value is read.
+func (w *Writer) CanCopy(e *Entry) error { return w.rawOK(e) }
+
 // rawOK refuses a record that the target would not read as the source did.
 func (w *Writer) rawOK(e *Entry) error {
 	if e.r == nil {
