@@ -2,12 +2,14 @@ package convert_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/rdbkit/rdbkit/convert"
 	"github.com/rdbkit/rdbkit/rdbfile"
 )
 
@@ -15,7 +17,9 @@ import (
 // convert to a target picked by the input: whatever the input, no panic;
 // when the input reads clean, the conversion (drop policies) succeeds and
 // its output reads clean too: convert never produces a file the reader
-// refuses. Size filters included.
+// refuses. Size filters, --reencode and the default (fail) policies
+// included: under those a conversion is either blocked, with the losses
+// that block it, or clean.
 func FuzzConvert(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "rdbfile", "testdata", "fuzz", "FuzzReader", "*"))
 	for _, p := range seeds {
@@ -41,12 +45,25 @@ func FuzzConvert(f *testing.F) {
 			o.MaxBytes = map[bool]int64{true: n}[pick&0x10 != 0]
 			o.MinBytes = map[bool]int64{true: n / 2}[pick&0x20 != 0]
 		}
-		out, _, err := run(t, data, tg, &o)
+		// Bit 3 keeps the default policies (fail: blocked, or a clean
+		// output), bit 2 re-encodes every key (--reencode).
+		failing := pick&0x08 != 0
+		if failing {
+			o = convert.Options{MinBytes: o.MinBytes, MaxBytes: o.MaxBytes}
+		}
+		o.NoRaw = pick&0x04 != 0
+		out, rep, err := run(t, data, tg, &o)
 		if !clean {
 			return // an error is expected; a panic would have failed the test
 		}
+		if failing && errors.Is(err, convert.ErrBlocked) {
+			if !rep.Blocked || len(rep.Losses) == 0 {
+				t.Fatalf("blocked converting to %+v without a blocking loss: %+v", tg, rep.Losses)
+			}
+			return
+		}
 		if err != nil {
-			t.Fatalf("input reads clean but converting it to %+v failed: %v", tg, err)
+			t.Fatalf("input reads clean but converting it to %+v (%+v) failed: %v", tg, o, err)
 		}
 		if !readsClean(out) {
 			r := rdbfile.NewReader(bytes.NewReader(out), nil)
