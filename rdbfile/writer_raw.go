@@ -119,8 +119,7 @@ func (w *Writer) CopyEntry(e *Entry) error {
 }
 
 // CanCopy reports whether CopyEntry would copy e: nil, or the
-// *UnsupportedError it would return. It writes nothing, and like CopyEntry
-// it must be called before e's value is read.
+// *UnsupportedError it would return. It writes nothing.
 func (w *Writer) CanCopy(e *Entry) error { return w.rawOK(e) }
 
 // rawOK refuses a record that the target would not read as the source did.
