@@ -1,6 +1,8 @@
 package convert_test
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,6 +53,41 @@ func TestConvertModules(t *testing.T) {
 	// Before RDB 8 there are no module values: the policy applies.
 	if _, rep, err := run(t, data, rdbfile.WriterOptions{Version: 7}, nil); err == nil || rep.Loss(convert.LossModules) == nil {
 		t.Errorf("RDB 7 under fail: %v, losses %+v", err, rep.Losses)
+	}
+
+	// A MODULE_AUX record (RDB 9: ReJSON-RL's module id, when opcode UINT,
+	// when 2 = after the keyspace, no data), then a string: copied by
+	// default, left out and named by its module type under drop.
+	aux := []byte("REDIS0009")
+	aux = append(aux, 0xf7, 0x81, 0x45, 0xe2, 0x52, 0x38, 0xdf, 0x91, 0x2c, 0x03, 0x02, 0x02, 0x00)
+	aux = append(aux, 0xfe, 0x00, 0x00, 0x01, 'k', 0x01, 'v', 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
+	for _, drop := range []bool{false, true} {
+		o := convert.Options{}
+		if drop {
+			o.Modules = convert.Drop
+		}
+		out, rep, err := run(t, aux, rdb12, &o)
+		if err != nil {
+			t.Fatalf("module aux, drop %v: %v", drop, err)
+		}
+		n := 0
+		r := rdbfile.NewReader(bytes.NewReader(out), nil)
+		for {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("module aux, drop %v: output: %v", drop, err)
+			}
+			if e.Kind == rdbfile.EntryModuleAux {
+				n++
+			}
+		}
+		l := rep.Loss(convert.LossModules)
+		if drop && (n != 0 || l == nil || l.Count != 1 || string(l.Keys[0]) != "ReJSON-RL") || !drop && (n != 1 || l != nil) {
+			t.Errorf("module aux, drop %v: %d records written, loss %+v", drop, n, l)
+		}
 	}
 }
 
