@@ -37,6 +37,23 @@ func run(t *testing.T, data []byte, target rdbfile.WriterOptions, o *convert.Opt
 	return out.Bytes(), rep, err
 }
 
+// eachRecord calls fn with every record of data, in file order; the test
+// fails on a read error.
+func eachRecord(t *testing.T, data []byte, fn func(*rdbfile.Entry)) {
+	t.Helper()
+	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(e)
+	}
+}
+
 func header(t *testing.T, data []byte) *rdbfile.Header {
 	t.Helper()
 	h, err := rdbfile.NewReader(bytes.NewReader(data), nil).Header()

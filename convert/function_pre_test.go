@@ -2,7 +2,6 @@ package convert_test
 
 import (
 	"bytes"
-	"io"
 	"testing"
 
 	"github.com/rdbkit/rdbkit/convert"
@@ -34,19 +33,12 @@ func preGAFunctionRDB() []byte {
 // functionRecords returns the opcode and code of every function record.
 func functionRecords(t *testing.T, data []byte) (ops []rdbfile.Opcode, codes []string) {
 	t.Helper()
-	r := rdbfile.NewReader(bytes.NewReader(data), nil)
-	for {
-		e, err := r.Next()
-		if err == io.EOF {
-			return ops, codes
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachRecord(t, data, func(e *rdbfile.Entry) {
 		if e.Kind == rdbfile.EntryFunction {
 			ops, codes = append(ops, e.Opcode), append(codes, string(e.Data))
 		}
-	}
+	})
+	return ops, codes
 }
 
 // TestConvertFunctionPreGA: the pre-release FUNCTION record (0xF6) is

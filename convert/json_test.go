@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -27,24 +26,16 @@ const sample = "../testdata/redis-7.4.1-dump.rdb"
 // eachValue calls fn with every key's decoded value in an RDB file.
 func eachValue(t *testing.T, data []byte, fn func(key []byte, v *rdbfile.Value)) {
 	t.Helper()
-	r := rdbfile.NewReader(bytes.NewReader(data), &rdbfile.Options{Size: int64(len(data))})
-	for {
-		e, err := r.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachRecord(t, data, func(e *rdbfile.Entry) {
 		if e.Kind != rdbfile.EntryKey {
-			continue
+			return
 		}
 		v, err := e.Value()
 		if err != nil {
 			t.Fatalf("key %q: %v", e.Key, err)
 		}
 		fn(e.Key, v)
-	}
+	})
 }
 
 // goodRDBs lists the sample and every RDB of the corpus that is not in a

@@ -1,8 +1,6 @@
 package convert_test
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,19 +69,11 @@ func TestConvertModules(t *testing.T) {
 			t.Fatalf("module aux, drop %v: %v", drop, err)
 		}
 		n := 0
-		r := rdbfile.NewReader(bytes.NewReader(out), nil)
-		for {
-			e, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("module aux, drop %v: output: %v", drop, err)
-			}
+		eachRecord(t, out, func(e *rdbfile.Entry) {
 			if e.Kind == rdbfile.EntryModuleAux {
 				n++
 			}
-		}
+		})
 		l := rep.Loss(convert.LossModules)
 		if drop && (n != 0 || l == nil || l.Count != 1 || string(l.Keys[0]) != "ReJSON-RL") || !drop && (n != 1 || l != nil) {
 			t.Errorf("module aux, drop %v: %d records written, loss %+v", drop, n, l)
